@@ -1,0 +1,1 @@
+//! A Glacier2-compatible router. Not written yet: nothing here works.

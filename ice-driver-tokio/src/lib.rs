@@ -1,0 +1,1 @@
+//! Tokio runtime for `ice-driver`. Not written yet: nothing here works.

@@ -1,0 +1,25 @@
+//! `ice-proto`: the sans-IO core of a ZeroC Ice implementation.
+//!
+//! Everything here is deterministic and free of IO: no sockets, no clocks, no threads, no
+//! async. Drivers feed bytes and time in and take bytes and events out.
+//!
+//! This crate currently provides:
+//! - [`encoding`]: Ice encodings 1.0 and 1.1 — [`OutputStream`] / [`InputStream`], the
+//!   [`Encode`] / [`Decode`] traits, sizes, strings, sequences, dictionaries, enums, optionals
+//!   and encapsulations.
+//! - [`identity`]: identities, facets, operation modes and contexts.
+//!
+//! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
+//! and sizes read from the wire are checked against the bytes left before anything is allocated.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod encoding;
+mod error;
+pub mod identity;
+
+pub use encoding::{
+    Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
+    ProtocolVersion,
+};
+pub use error::DecodeError;
+pub use identity::{Context, Identity, OperationMode};
