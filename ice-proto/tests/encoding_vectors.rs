@@ -159,6 +159,66 @@ fn optionals_do_not_exist_in_encoding_1_0() {
     assert_eq!(r.remaining(), 5);
 }
 
+// ---- §3.9 encapsulation ends ----------------------------------------------------------------
+
+#[test]
+fn empty_encapsulations() {
+    for (bytes, encoding) in [("06 00 00 00 01 01", V11), ("06 00 00 00 01 00", V10)] {
+        let mut input = InputStream::new(hex(bytes), V10);
+        let encaps = input.read_encapsulation().unwrap();
+        assert_eq!(encaps, Encapsulation::empty(encoding));
+        encaps.expect_empty().unwrap();
+        assert_eq!(encaps.to_bytes(), hex(bytes));
+    }
+    // 1.0 allows nothing in an encapsulation expected to be empty, not even the stray byte
+    // tolerated after parameters; 1.1 skips whatever is there unread.
+    let stray = Encapsulation::new(V10, Bytes::from_static(&[0]));
+    assert!(matches!(
+        stray.expect_empty(),
+        Err(DecodeError::Encapsulation(_))
+    ));
+    stray.decode::<()>().unwrap();
+    Encapsulation::new(V11, Bytes::from_static(&[0xff, 0x13, 0x00]))
+        .expect_empty()
+        .unwrap();
+    let future = Encapsulation::empty(EncodingVersion { major: 1, minor: 2 });
+    assert_eq!(
+        future.expect_empty(),
+        Err(DecodeError::UnsupportedEncoding(future.encoding))
+    );
+}
+
+#[test]
+fn end_of_a_1_1_encapsulation() {
+    // Unknown optionals are skipped; an end marker stops the skipping, and then only the
+    // position matters, as in Ice's endEncapsulation.
+    let finish = |data: &'static [u8]| {
+        let encaps = Encapsulation::new(V11, Bytes::from_static(data));
+        let mut r = encaps.reader().unwrap();
+        assert_eq!(r.read_i32().unwrap(), 1);
+        encaps.finish(&mut r)
+    };
+    finish(&[1, 0, 0, 0]).unwrap();
+    finish(&[1, 0, 0, 0, 0x0a, 7, 0, 0, 0]).unwrap();
+    finish(&[1, 0, 0, 0, 0x0a, 7, 0, 0, 0, 0xff]).unwrap();
+    assert!(matches!(
+        finish(&[1, 0, 0, 0, 0xff, 0]),
+        Err(DecodeError::Encapsulation(_))
+    ));
+    assert!(matches!(
+        finish(&[1, 0, 0, 0, 0x0a, 7]),
+        Err(DecodeError::OutOfBounds { .. })
+    ));
+    // In 1.0 one stray byte is tolerated after the parameters, two are not.
+    let encaps = Encapsulation::new(V10, Bytes::from_static(&[1, 0, 0, 0, 9]));
+    assert_eq!(encaps.decode::<i32>().unwrap(), 1);
+    let encaps = Encapsulation::new(V10, Bytes::from_static(&[1, 0, 0, 0, 9, 9]));
+    assert!(matches!(
+        encaps.decode::<i32>(),
+        Err(DecodeError::Encapsulation(_))
+    ));
+}
+
 // ---- §3.6 enum widths ------------------------------------------------------------------------
 
 #[test]
