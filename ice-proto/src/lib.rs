@@ -8,6 +8,8 @@
 //!   [`Encode`] / [`Decode`] traits, sizes, strings, sequences, dictionaries, enums, optionals
 //!   and encapsulations.
 //! - [`identity`]: identities, facets, operation modes and contexts.
+//! - [`proxy`]: proxies and endpoints as data — marshaled in encodings 1.0 and 1.1, and
+//!   stringified and parsed as ZeroC Ice 3.7 does.
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -16,6 +18,7 @@
 pub mod encoding;
 mod error;
 pub mod identity;
+pub mod proxy;
 
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
@@ -23,3 +26,4 @@ pub use encoding::{
 };
 pub use error::DecodeError;
 pub use identity::{Context, Identity, OperationMode};
+pub use proxy::{Endpoint, EndpointParseError, ProxyData, ProxyMode, ProxyParseError, ToStringMode};
