@@ -26,4 +26,6 @@ pub use encoding::{
 };
 pub use error::DecodeError;
 pub use identity::{Context, Identity, OperationMode};
-pub use proxy::{Endpoint, EndpointParseError, ProxyData, ProxyMode, ProxyParseError, ToStringMode};
+pub use proxy::{
+    Endpoint, EndpointParseError, ProxyData, ProxyMode, ProxyParseError, ToStringMode,
+};

@@ -58,19 +58,14 @@ fn spec_identity_table() {
     assert_eq!(string_to_identity("cat\\//\\/test"), Ok(id));
 
     let id = Identity::with_category("\u{7f}€", "test");
-    for (mode, printed) in MODES.into_iter().zip([
-        "\\u007f€/test",
-        "\\u007f\\u20ac/test",
-        "\\177\\342\\202\\254/test",
-    ]) {
+    for (mode, printed) in
+        MODES.into_iter().zip(["\\u007f€/test", "\\u007f\\u20ac/test", "\\177\\342\\202\\254/test"])
+    {
         assert_eq!(identity_to_string(&id, mode), printed);
         assert_eq!(string_to_identity(printed), Ok(id.clone()));
     }
 
-    assert_eq!(
-        string_to_identity("\\342\\x82\\254\\60\\x9\\60\\"),
-        Ok(Identity::new("€0\t0\\"))
-    );
+    assert_eq!(string_to_identity("\\342\\x82\\254\\60\\x9\\60\\"), Ok(Identity::new("€0\t0\\")));
     assert_eq!(string_to_identity("test\\040test"), Ok(Identity::new("test test")));
     assert_eq!(string_to_identity("test\\40test"), Ok(Identity::new("test test")));
     assert!(matches!(
@@ -147,7 +142,10 @@ fn string_to_identity_errors_match_zeroc() {
     assert_eq!(err("\\xg"), UnescapeError::NoHexDigit("\\xg".into()));
     assert_eq!(err("\\400"), UnescapeError::OctalOutOfRange { escape: "\\400".into(), value: 256 });
     assert_eq!(err("a\tb"), UnescapeError::ControlCharacter { ordinal: 9, after: "a".into() });
-    assert_eq!(err("a\u{7f}b"), UnescapeError::ControlCharacter { ordinal: 127, after: "a".into() });
+    assert_eq!(
+        err("a\u{7f}b"),
+        UnescapeError::ControlCharacter { ordinal: 127, after: "a".into() }
+    );
     assert_eq!(err("a\u{1}b"), UnescapeError::ControlCharacter { ordinal: 1, after: "a".into() });
     // ZeroC produces these bytes but they are not a UTF-8 string.
     assert!(matches!(err("\\377"), UnescapeError::InvalidUtf8(_)));

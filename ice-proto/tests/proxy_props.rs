@@ -38,14 +38,20 @@ fn opaque(known_encoding: bool) -> impl Strategy<Value = Endpoint> {
 
 /// Endpoints with only the fields that are marshaled.
 fn wire_endpoint() -> impl Strategy<Value = Endpoint> {
-    let ip = (any_string(12), any::<u16>(), any::<i32>(), any::<bool>()).prop_map(
-        |(host, port, timeout, compress)| IpEndpoint { host, port, timeout, compress, source_address: String::new() },
-    )
-    .boxed();
+    let ip = (any_string(12), any::<u16>(), any::<i32>(), any::<bool>())
+        .prop_map(|(host, port, timeout, compress)| IpEndpoint {
+            host,
+            port,
+            timeout,
+            compress,
+            source_address: String::new(),
+        })
+        .boxed();
     prop_oneof![
         ip.clone().prop_map(Endpoint::Tcp),
         ip.clone().prop_map(Endpoint::Ssl),
-        (ip.clone(), any_string(8)).prop_map(|(ip, resource)| Endpoint::Ws(WsEndpoint { ip, resource })),
+        (ip.clone(), any_string(8))
+            .prop_map(|(ip, resource)| Endpoint::Ws(WsEndpoint { ip, resource })),
         (ip, any_string(8)).prop_map(|(ip, resource)| Endpoint::Wss(WsEndpoint { ip, resource })),
         (any_string(12), any::<u16>(), any::<bool>()).prop_map(|(host, port, compress)| {
             Endpoint::Udp(UdpEndpoint { compress, ..UdpEndpoint::new(host, port) })
@@ -65,15 +71,17 @@ fn proxy(endpoint: BoxedStrategy<Endpoint>) -> impl Strategy<Value = ProxyData> 
         proptest::collection::vec(endpoint, 0..4),
         any_string(8),
     )
-        .prop_map(|((name, category), facet, mode, secure, p, e, endpoints, adapter_id)| ProxyData {
-            identity: Identity { name, category },
-            facet,
-            mode,
-            secure,
-            protocol: ProtocolVersion { major: p.0, minor: p.1 },
-            encoding: EncodingVersion { major: e.0, minor: e.1 },
-            adapter_id: if endpoints.is_empty() { adapter_id } else { String::new() },
-            endpoints,
+        .prop_map(|((name, category), facet, mode, secure, p, e, endpoints, adapter_id)| {
+            ProxyData {
+                identity: Identity { name, category },
+                facet,
+                mode,
+                secure,
+                protocol: ProtocolVersion { major: p.0, minor: p.1 },
+                encoding: EncodingVersion { major: e.0, minor: e.1 },
+                adapter_id: if endpoints.is_empty() { adapter_id } else { String::new() },
+                endpoints,
+            }
         })
 }
 
@@ -83,7 +91,10 @@ fn encode(p: &Option<ProxyData>, encoding: EncodingVersion) -> Bytes {
     out.into_bytes()
 }
 
-fn decode(bytes: Bytes, encoding: EncodingVersion) -> Result<Option<ProxyData>, ice_proto::DecodeError> {
+fn decode(
+    bytes: Bytes,
+    encoding: EncodingVersion,
+) -> Result<Option<ProxyData>, ice_proto::DecodeError> {
     let mut input = InputStream::new(bytes, encoding);
     let p = input.read::<Option<ProxyData>>()?;
     input.expect_end()?;
@@ -102,22 +113,37 @@ fn endpoint_text(min: usize) -> impl Strategy<Value = String> {
 /// TTLs other than -1 and empty resources print but do not parse, in Ice as here).
 fn printable_endpoint() -> impl Strategy<Value = Endpoint> {
     let timeout = prop_oneof![Just(-1), 1..=i32::MAX];
-    let ip = (endpoint_text(0), any::<u16>(), timeout, any::<bool>(), endpoint_text(0)).prop_map(
-        |(host, port, timeout, compress, source_address)| IpEndpoint { host, port, timeout, compress, source_address },
-    )
-    .boxed();
+    let ip = (endpoint_text(0), any::<u16>(), timeout, any::<bool>(), endpoint_text(0))
+        .prop_map(|(host, port, timeout, compress, source_address)| IpEndpoint {
+            host,
+            port,
+            timeout,
+            compress,
+            source_address,
+        })
+        .boxed();
     let udp = (
         (endpoint_text(0), any::<u16>(), any::<bool>(), any::<bool>()),
         (endpoint_text(0), prop_oneof![Just(-1), 0..=i32::MAX], endpoint_text(0)),
     )
         .prop_map(|((host, port, compress, connect), (interface, ttl, source_address))| {
-            Endpoint::Udp(UdpEndpoint { host, port, compress, connect, interface, ttl, source_address })
+            Endpoint::Udp(UdpEndpoint {
+                host,
+                port,
+                compress,
+                connect,
+                interface,
+                ttl,
+                source_address,
+            })
         });
     prop_oneof![
         ip.clone().prop_map(Endpoint::Tcp),
         ip.clone().prop_map(Endpoint::Ssl),
-        (ip.clone(), endpoint_text(1)).prop_map(|(ip, resource)| Endpoint::Ws(WsEndpoint { ip, resource })),
-        (ip, endpoint_text(1)).prop_map(|(ip, resource)| Endpoint::Wss(WsEndpoint { ip, resource })),
+        (ip.clone(), endpoint_text(1))
+            .prop_map(|(ip, resource)| Endpoint::Ws(WsEndpoint { ip, resource })),
+        (ip, endpoint_text(1))
+            .prop_map(|(ip, resource)| Endpoint::Wss(WsEndpoint { ip, resource })),
         udp,
         opaque(false),
     ]

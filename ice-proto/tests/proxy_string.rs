@@ -13,23 +13,35 @@ use ice_proto::{DecodeError, EncodingVersion, Identity, ProxyMode};
 
 /// (input, what ZeroC printed after parsing it).
 const ZEROC_PRINTED: &[(&str, &str)] = &[
-    ("test:tcp -h 127.0.0.1 -p 12010 -t 10000", "test -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000"),
+    (
+        "test:tcp -h 127.0.0.1 -p 12010 -t 10000",
+        "test -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000",
+    ),
     ("a:tcp -h x", "a -t -e 1.1:tcp -h x -p 0 -t 60000"),
     ("a:tcp", "a -t -e 1.1:tcp -p 0 -t 60000"),
     ("a:tcp -p 0", "a -t -e 1.1:tcp -p 0 -t 60000"),
     ("a:default -p 1", "a -t -e 1.1:tcp -p 1 -t 60000"),
-    ("a:udp -h x -p 1 -c -z --ttl 5 --interface eth0", "a -t -e 1.1:udp -h x -p 1 --interface eth0 --ttl 5 -c -z"),
+    (
+        "a:udp -h x -p 1 -c -z --ttl 5 --interface eth0",
+        "a -t -e 1.1:udp -h x -p 1 --interface eth0 --ttl 5 -c -z",
+    ),
     ("a:ws -h h -p 80 -r /x", "a -t -e 1.1:ws -h h -p 80 -t 60000 -r /x"),
     ("a:ws -h h -p 80", "a -t -e 1.1:ws -h h -p 80 -t 60000 -r /"),
     ("a:tcp -h \"::1\" -p 1", "a -t -e 1.1:tcp -h \"::1\" -p 1 -t 60000"),
     ("a:opaque -t 99 -e 1.0 -v abch", "a -t -e 1.1:opaque -t 99 -e 1.0 -v abch"),
-    ("a:opaque -e 1.0 -t 1 -v CTEyNy4wLjAuMeouAAAQJwAAAA==", "a -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000"),
+    (
+        "a:opaque -e 1.0 -t 1 -v CTEyNy4wLjAuMeouAAAQJwAAAA==",
+        "a -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000",
+    ),
     ("a:opaque -t 99 -v abc", "a -t -e 1.1:opaque -t 99 -e 1.0 -v abcA"),
     ("a:opaque -t 99 -v a", "a -t -e 1.1:opaque -t 99 -e 1.0 -v aAAA"),
     ("a:opaque -t 99 -v ab==", "a -t -e 1.1:opaque -t 99 -e 1.0 -v aQ=="),
     ("a:opaque -t 99 -v a=b", "a -t -e 1.1:opaque -t 99 -e 1.0 -v a/bA"),
     ("a:opaque -t 99 -e 2.0 -v abch", "a -t -e 1.1:opaque -t 99 -e 2.0 -v abch"),
-    ("a:tcp -h x -t infinite -z --sourceAddress 1.2.3.4", "a -t -e 1.1:tcp -h x -p 0 --sourceAddress 1.2.3.4 -t infinite -z"),
+    (
+        "a:tcp -h x -t infinite -z --sourceAddress 1.2.3.4",
+        "a -t -e 1.1:tcp -h x -p 0 --sourceAddress 1.2.3.4 -t infinite -z",
+    ),
     ("a:foo -h x:tcp -h y", "a -t -e 1.1:tcp -h y -p 0 -t 60000"),
     ("a:tcp -h x -p 1 -h y", "a -t -e 1.1:tcp -h y -p 1 -t 60000"),
     ("a:udp -h x -v 1.0 -e 1.0", "a -t -e 1.1:udp -h x -p 0"),
@@ -38,7 +50,10 @@ const ZEROC_PRINTED: &[(&str, &str)] = &[
     ("'test -f facet'", "\"test -f facet\" -t -e 1.1"),
     ("category/test@adapter", "category/test -t -e 1.1 @ adapter"),
     ("category/test@adapter:tcp", "category/test -t -e 1.1 @ \"adapter:tcp\""),
-    ("\"category \\/test@foo/test\"@\"adapter:tcp\"", "\"category \\/test@foo/test\" -t -e 1.1 @ \"adapter:tcp\""),
+    (
+        "\"category \\/test@foo/test\"@\"adapter:tcp\"",
+        "\"category \\/test@foo/test\" -t -e 1.1 @ \"adapter:tcp\"",
+    ),
     ("test -f facet@test", "test -f facet -t -e 1.1 @ test"),
     ("test -f 'facet@test'@test", "test -f \"facet@test\" -t -e 1.1 @ test"),
     ("x -O -d -D", "x -D -e 1.1"),
@@ -47,7 +62,10 @@ const ZEROC_PRINTED: &[(&str, &str)] = &[
     ("a:wss -h h -p 80 -r \"a:b\"", "a -t -e 1.1:wss -h h -p 80 -t 60000 -r \"a:b\""),
     ("a:wss -h h -p 80 -r \"a b\"", "a -t -e 1.1:wss -h h -p 80 -t 60000 -r a b"),
     ("a:ws -h h -p 80 -r a:b", "a -t -e 1.1:ws -h h -p 80 -t 60000 -r a"),
-    ("a:opaque -e 1.0 -t 2 -v CTEyNy4wLjAuMREnAAD/////AA==", "a -t -e 1.1:ssl -h 127.0.0.1 -p 10001 -t infinite"),
+    (
+        "a:opaque -e 1.0 -t 2 -v CTEyNy4wLjAuMREnAAD/////AA==",
+        "a -t -e 1.1:ssl -h 127.0.0.1 -p 10001 -t infinite",
+    ),
     ("a:opaque -t 99 -v ab=c", "a -t -e 1.1:opaque -t 99 -e 1.0 -v adw="),
     ("a:opaque -t 99 -v a===", "a -t -e 1.1:opaque -t 99 -e 1.0 -v aw=="),
     ("a:opaque -t 99 -v ====", "a -t -e 1.1:opaque -t 99 -e 1.0 -v /w=="),
@@ -64,11 +82,17 @@ const ZEROC_PRINTED: &[(&str, &str)] = &[
     ("a:opaque -t 3 -e 1.0 -v AXgBAAAAAQABAAA=", "a -t -e 1.1:udp -h x -p 1"),
     ("a:opaque -t 3 -e 1.1 -v AXgBAAAAAA==", "a -t -e 1.1:udp -h x -p 1"),
     ("a:opaque -t 4 -e 1.1 -v AWhQAAAAYOoAAAACL3g=", "a -t -e 1.1:ws -h h -p 80 -t 60000 -r /x"),
-    ("a:udp -h x --sourceAddress 1.2.3.4 --interface e --ttl 3", "a -t -e 1.1:udp -h x -p 0 --sourceAddress 1.2.3.4 --interface e --ttl 3"),
+    (
+        "a:udp -h x --sourceAddress 1.2.3.4 --interface e --ttl 3",
+        "a -t -e 1.1:udp -h x -p 0 --sourceAddress 1.2.3.4 --interface e --ttl 3",
+    ),
     ("a:udp -h x --ttl 0", "a -t -e 1.1:udp -h x -p 0 --ttl 0"),
     ("a:udp -h x -v 1.1", "a -t -e 1.1:udp -h x -p 0"),
     ("a:udp -h x -e 2.0", "a -t -e 1.1:udp -h x -p 0"),
-    ("a:tcp -h x --sourceAddress \"::1\"", "a -t -e 1.1:tcp -h x -p 0 --sourceAddress \"::1\" -t 60000"),
+    (
+        "a:tcp -h x --sourceAddress \"::1\"",
+        "a -t -e 1.1:tcp -h x -p 0 --sourceAddress \"::1\" -t 60000",
+    ),
     ("a:tcp -h x -p 65535", "a -t -e 1.1:tcp -h x -p 65535 -t 60000"),
     ("a:tcp -h x -p +5", "a -t -e 1.1:tcp -h x -p 5 -t 60000"),
     ("a:tcp -h x -p \" 5\"", "a -t -e 1.1:tcp -h x -p 5 -t 60000"),
@@ -84,8 +108,14 @@ const ZEROC_PRINTED: &[(&str, &str)] = &[
     ("a:ws -h x -r abc", "a -t -e 1.1:ws -h x -p 0 -t 60000 -r abc"),
     ("a:ws -h \"::1\" -r \"/a:b\"", "a -t -e 1.1:ws -h \"::1\" -p 0 -t 60000 -r \"/a:b\""),
     ("a:tcp -h x -p 1:tcp -h y -p 2", "a -t -e 1.1:tcp -h x -p 1 -t 60000:tcp -h y -p 2 -t 60000"),
-    ("a:opaque -t 1 -e 1.1 -v CTEyNy4wLjAuMeouAAAQJwAAAA==", "a -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000"),
-    ("a:opaque -t 1 -e 1.0 -v CTEyNy4wLjAuMeouAAAQJwAAAAA=", "a -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000"),
+    (
+        "a:opaque -t 1 -e 1.1 -v CTEyNy4wLjAuMeouAAAQJwAAAA==",
+        "a -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000",
+    ),
+    (
+        "a:opaque -t 1 -e 1.0 -v CTEyNy4wLjAuMeouAAAQJwAAAAA=",
+        "a -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t 10000",
+    ),
     ("\"a\"-t", "a -t -e 1.1"),
     ("\"a\":tcp -h x", "a -t -e 1.1:tcp -h x -p 0 -t 60000"),
     ("\"a\"@b", "a -t -e 1.1 @ b"),
@@ -106,7 +136,10 @@ const ZEROC_PRINTED: &[(&str, &str)] = &[
     ("a:tcp -h \"x:y\" -p 1", "a -t -e 1.1:tcp -h \"x:y\" -p 1 -t 60000"),
     ("a:tcp -h x -p 1 -t \"5\":tcp", "a -t -e 1.1:tcp -h x -p 1 -t 5:tcp -p 0 -t 60000"),
     ("a:tcp -h \"a:b:c\"", "a -t -e 1.1:tcp -h \"a:b:c\" -p 0 -t 60000"),
-    ("a:tcp -h \"a:b\" -p 2:tcp -h c", "a -t -e 1.1:tcp -h \"a:b\" -p 2 -t 60000:tcp -h c -p 0 -t 60000"),
+    (
+        "a:tcp -h \"a:b\" -p 2:tcp -h c",
+        "a -t -e 1.1:tcp -h \"a:b\" -p 2 -t 60000:tcp -h c -p 0 -t 60000",
+    ),
     ("-t", "-t -t -e 1.1"),
     ("a -f \\u0041", "a -f A -t -e 1.1"),
     ("a -f a\\/b", "a -f a\\\\/b -t -e 1.1"),
@@ -114,7 +147,10 @@ const ZEROC_PRINTED: &[(&str, &str)] = &[
     ("\"\\\"a\" -t", "\\\"a -t -e 1.1"),
     ("'\\'a' -t", "\\'a -t -e 1.1"),
     ("a:opaque -t 99 -v abch -e 1.1", "a -t -e 1.1:opaque -t 99 -e 1.1 -v abch"),
-    ("a:udp -h \"ff15::1\" -p 1 --interface \"::1\" --sourceAddress \"::2\"", "a -t -e 1.1:udp -h \"ff15::1\" -p 1 --sourceAddress \"::2\" --interface \"::1\""),
+    (
+        "a:udp -h \"ff15::1\" -p 1 --interface \"::1\" --sourceAddress \"::2\"",
+        "a -t -e 1.1:udp -h \"ff15::1\" -p 1 --sourceAddress \"::2\" --interface \"::1\"",
+    ),
     ("a:udp -h x --ttl 2147483647", "a -t -e 1.1:udp -h x -p 0 --ttl 2147483647"),
     ("a:udp -h x --ttl +0", "a -t -e 1.1:udp -h x -p 0 --ttl 0"),
     ("a:tcp -h x -p 1 -t infinite -t 5", "a -t -e 1.1:tcp -h x -p 1 -t 5"),
@@ -149,7 +185,8 @@ fn printed_forms_match_zeroc() {
 /// The ZeroC exception class that corresponds to a parse error.
 fn zeroc_exception(e: &ProxyParseError) -> &'static str {
     match e {
-        ProxyParseError::Endpoint(EndpointParseError::BadOpaqueData { source, .. }) => match source {
+        ProxyParseError::Endpoint(EndpointParseError::BadOpaqueData { source, .. }) => match source
+        {
             DecodeError::OutOfBounds { .. } => "UnmarshalOutOfBoundsException",
             DecodeError::Encapsulation(_) => "EncapsulationException",
             DecodeError::UnsupportedEncoding(_) => "UnsupportedEncodingException",
@@ -433,7 +470,10 @@ fn errors_name_the_bad_token() {
     };
     assert_eq!(
         endpoint_err("a:foo -h x"),
-        EndpointParseError::UnknownTransport { transport: "foo".into(), endpoint: "foo -h x".into() }
+        EndpointParseError::UnknownTransport {
+            transport: "foo".into(),
+            endpoint: "foo -h x".into()
+        }
     );
     assert_eq!(endpoint_err("test:"), EndpointParseError::Empty);
     assert_eq!(
@@ -498,28 +538,108 @@ fn errors_name_the_bad_token() {
 /// (category, name, facet, adapter id, and ZeroC's printed proxy with `Ice.ToStringMode` set
 /// to Unicode, ASCII and Compat).
 const ZEROC_MODES: &[(&str, &str, &str, &str, &str, &str, &str)] = &[
-    ("cat/", "/test", "", "", "cat\\//\\/test -t -e 1.1", "cat\\//\\/test -t -e 1.1", "cat\\//\\/test -t -e 1.1"),
-    ("\u{7f}€", "test", "", "", "\\u007f€/test -t -e 1.1", "\\u007f\\u20ac/test -t -e 1.1", "\\177\\342\\202\\254/test -t -e 1.1"),
+    (
+        "cat/",
+        "/test",
+        "",
+        "",
+        "cat\\//\\/test -t -e 1.1",
+        "cat\\//\\/test -t -e 1.1",
+        "cat\\//\\/test -t -e 1.1",
+    ),
+    (
+        "\u{7f}€",
+        "test",
+        "",
+        "",
+        "\\u007f€/test -t -e 1.1",
+        "\\u007f\\u20ac/test -t -e 1.1",
+        "\\177\\342\\202\\254/test -t -e 1.1",
+    ),
     ("", "a\\b", "", "", "a\\\\b -t -e 1.1", "a\\\\b -t -e 1.1", "a\\\\b -t -e 1.1"),
     ("", "a'b\"c", "", "", "a\\'b\\\"c -t -e 1.1", "a\\'b\\\"c -t -e 1.1", "a\\'b\\\"c -t -e 1.1"),
-    ("", "\u{8}\u{c}\n\r\t", "", "", "\\b\\f\\n\\r\\t -t -e 1.1", "\\b\\f\\n\\r\\t -t -e 1.1", "\\b\\f\\n\\r\\t -t -e 1.1"),
+    (
+        "",
+        "\u{8}\u{c}\n\r\t",
+        "",
+        "",
+        "\\b\\f\\n\\r\\t -t -e 1.1",
+        "\\b\\f\\n\\r\\t -t -e 1.1",
+        "\\b\\f\\n\\r\\t -t -e 1.1",
+    ),
     ("", "\u{7}\u{b}", "", "", "\\a\\v -t -e 1.1", "\\a\\v -t -e 1.1", "\\007\\013 -t -e 1.1"),
-    ("", "\u{1}\u{1f}\u{7f}", "", "", "\\u0001\\u001f\\u007f -t -e 1.1", "\\u0001\\u001f\\u007f -t -e 1.1", "\\001\\037\\177 -t -e 1.1"),
-    ("", "é😀", "", "", "é😀 -t -e 1.1", "\\u00e9\\U0001f600 -t -e 1.1", "\\303\\251\\360\\237\\230\\200 -t -e 1.1"),
+    (
+        "",
+        "\u{1}\u{1f}\u{7f}",
+        "",
+        "",
+        "\\u0001\\u001f\\u007f -t -e 1.1",
+        "\\u0001\\u001f\\u007f -t -e 1.1",
+        "\\001\\037\\177 -t -e 1.1",
+    ),
+    (
+        "",
+        "é😀",
+        "",
+        "",
+        "é😀 -t -e 1.1",
+        "\\u00e9\\U0001f600 -t -e 1.1",
+        "\\303\\251\\360\\237\\230\\200 -t -e 1.1",
+    ),
     ("", "a b", "", "", "\"a b\" -t -e 1.1", "\"a b\" -t -e 1.1", "\"a b\" -t -e 1.1"),
     ("", "a:b", "", "", "\"a:b\" -t -e 1.1", "\"a:b\" -t -e 1.1", "\"a:b\" -t -e 1.1"),
     ("", "a@b", "", "", "\"a@b\" -t -e 1.1", "\"a@b\" -t -e 1.1", "\"a@b\" -t -e 1.1"),
-    ("", "n", "fa/cet", "", "n -f fa/cet -t -e 1.1", "n -f fa/cet -t -e 1.1", "n -f fa/cet -t -e 1.1"),
-    ("", "n", "f a", "", "n -f \"f a\" -t -e 1.1", "n -f \"f a\" -t -e 1.1", "n -f \"f a\" -t -e 1.1"),
+    (
+        "",
+        "n",
+        "fa/cet",
+        "",
+        "n -f fa/cet -t -e 1.1",
+        "n -f fa/cet -t -e 1.1",
+        "n -f fa/cet -t -e 1.1",
+    ),
+    (
+        "",
+        "n",
+        "f a",
+        "",
+        "n -f \"f a\" -t -e 1.1",
+        "n -f \"f a\" -t -e 1.1",
+        "n -f \"f a\" -t -e 1.1",
+    ),
     ("", "n", "f\\", "", "n -f f\\\\ -t -e 1.1", "n -f f\\\\ -t -e 1.1", "n -f f\\\\ -t -e 1.1"),
     ("", "n", "", "ad/ap", "n -t -e 1.1 @ ad/ap", "n -t -e 1.1 @ ad/ap", "n -t -e 1.1 @ ad/ap"),
     ("", "n", "", "a b", "n -t -e 1.1 @ \"a b\"", "n -t -e 1.1 @ \"a b\"", "n -t -e 1.1 @ \"a b\""),
     ("", "n", "", "a\\", "n -t -e 1.1 @ a\\\\", "n -t -e 1.1 @ a\\\\", "n -t -e 1.1 @ a\\\\"),
-    ("", "n", "f é\u{1}", "", "n -f \"f é\\u0001\" -t -e 1.1", "n -f \"f \\u00e9\\u0001\" -t -e 1.1", "n -f \"f \\303\\251\\001\" -t -e 1.1"),
-    ("", "\u{80}\u{9f}\u{a0}", "", "", "\u{80}\u{9f}\u{a0} -t -e 1.1", "\\u0080\\u009f\\u00a0 -t -e 1.1", "\\302\\200\\302\\237\\302\\240 -t -e 1.1"),
+    (
+        "",
+        "n",
+        "f é\u{1}",
+        "",
+        "n -f \"f é\\u0001\" -t -e 1.1",
+        "n -f \"f \\u00e9\\u0001\" -t -e 1.1",
+        "n -f \"f \\303\\251\\001\" -t -e 1.1",
+    ),
+    (
+        "",
+        "\u{80}\u{9f}\u{a0}",
+        "",
+        "",
+        "\u{80}\u{9f}\u{a0} -t -e 1.1",
+        "\\u0080\\u009f\\u00a0 -t -e 1.1",
+        "\\302\\200\\302\\237\\302\\240 -t -e 1.1",
+    ),
     ("", "?", "", "", "? -t -e 1.1", "? -t -e 1.1", "? -t -e 1.1"),
     ("", "-x", "", "", "-x -t -e 1.1", "-x -t -e 1.1", "-x -t -e 1.1"),
-    ("c a", "n\u{0}", "\u{10ffff}", "x@y", "\"c a/n\\u0000\" -f \u{10ffff} -t -e 1.1 @ \"x@y\"", "\"c a/n\\u0000\" -f \\U0010ffff -t -e 1.1 @ \"x@y\"", "\"c a/n\\000\" -f \\364\\217\\277\\277 -t -e 1.1 @ \"x@y\""),
+    (
+        "c a",
+        "n\u{0}",
+        "\u{10ffff}",
+        "x@y",
+        "\"c a/n\\u0000\" -f \u{10ffff} -t -e 1.1 @ \"x@y\"",
+        "\"c a/n\\u0000\" -f \\U0010ffff -t -e 1.1 @ \"x@y\"",
+        "\"c a/n\\000\" -f \\364\\217\\277\\277 -t -e 1.1 @ \"x@y\"",
+    ),
 ];
 
 #[test]
@@ -528,9 +648,11 @@ fn to_string_modes_match_zeroc() {
         let mut p = ProxyData::new(Identity::with_category(category, name));
         p.facet = facet.into();
         p.adapter_id = adapter_id.into();
-        for (mode, expected) in
-            [(ToStringMode::Unicode, unicode), (ToStringMode::Ascii, ascii), (ToStringMode::Compat, compat)]
-        {
+        for (mode, expected) in [
+            (ToStringMode::Unicode, unicode),
+            (ToStringMode::Ascii, ascii),
+            (ToStringMode::Compat, compat),
+        ] {
             let printed = p.to_string_with(mode);
             assert_eq!(printed, expected, "{mode:?}");
             assert_eq!(ProxyData::parse(&printed), Ok(Some(p.clone())), "reparse {printed:?}");

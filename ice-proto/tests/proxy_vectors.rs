@@ -22,7 +22,10 @@ fn messages(file: &str) -> Vec<Message> {
         if let Some(c) = line.strip_prefix("# ") {
             summary = c.to_owned();
         } else if let Some(h) = line.strip_prefix("> ").or_else(|| line.strip_prefix("< ")) {
-            let bytes = (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap()).collect();
+            let bytes = (0..h.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+                .collect();
             out.push(Message { summary: summary.clone(), bytes });
         }
     }

@@ -76,7 +76,8 @@ impl Endpoint {
                         "--interface" => udp.interface = p.required(option, arg)?.to_owned(),
                         "--ttl" => {
                             let v = p.required(option, arg)?;
-                            udp.ttl = parse_int(v).ok_or_else(|| p.invalid(option, v, "not a number"))?;
+                            udp.ttl =
+                                parse_int(v).ok_or_else(|| p.invalid(option, v, "not a number"))?;
                         }
                         // Accepted for compatibility with Ice 3.4 and ignored.
                         "-v" | "-e" => {
@@ -149,7 +150,11 @@ impl<'a> OptionParser<'a> {
         self.unrecognized.get_or_insert(option);
     }
 
-    fn required<'b>(&self, option: &str, arg: Option<&'b str>) -> Result<&'b str, EndpointParseError> {
+    fn required<'b>(
+        &self,
+        option: &str,
+        arg: Option<&'b str>,
+    ) -> Result<&'b str, EndpointParseError> {
         arg.ok_or_else(|| EndpointParseError::MissingArgument {
             option: option.to_owned(),
             endpoint: self.endpoint.to_owned(),
@@ -181,12 +186,16 @@ impl<'a> OptionParser<'a> {
         if v == "infinite" {
             return Ok(-1);
         }
-        parse_int(v)
-            .filter(|t| *t >= 1)
-            .ok_or_else(|| self.invalid(option, v, "not a positive number of milliseconds or `infinite`"))
+        parse_int(v).filter(|t| *t >= 1).ok_or_else(|| {
+            self.invalid(option, v, "not a positive number of milliseconds or `infinite`")
+        })
     }
 
-    fn version(&self, option: &str, arg: Option<&str>) -> Result<EncodingVersion, EndpointParseError> {
+    fn version(
+        &self,
+        option: &str,
+        arg: Option<&str>,
+    ) -> Result<EncodingVersion, EndpointParseError> {
         let v = self.required(option, arg)?;
         let (major, minor) = parse_version(v).map_err(|reason| self.invalid(option, v, reason))?;
         Ok(EncodingVersion { major, minor })
@@ -217,7 +226,8 @@ impl<'d> IpOptions<'d> {
             "-p" => {
                 let v = p.required(option, arg)?;
                 let n = parse_int(v).ok_or_else(|| p.invalid(option, v, "not a number"))?;
-                self.port = u16::try_from(n).map_err(|_| p.invalid(option, v, "out of range 0..65535"))?;
+                self.port =
+                    u16::try_from(n).map_err(|_| p.invalid(option, v, "out of range 0..65535"))?;
             }
             "--sourceAddress" => self.source_address = p.required(option, arg)?.to_owned(),
             _ => p.unknown(option),
@@ -225,13 +235,19 @@ impl<'d> IpOptions<'d> {
         Ok(())
     }
 
-    fn finish(self, p: &OptionParser<'_>, role: EndpointRole) -> Result<(String, u16, String), EndpointParseError> {
+    fn finish(
+        self,
+        p: &OptionParser<'_>,
+        role: EndpointRole,
+    ) -> Result<(String, u16, String), EndpointParseError> {
         let endpoint = || p.endpoint.to_owned();
         let host = match self.host {
             None => self.defaults.host.clone(),
             Some(h) if h == "*" => match role {
                 EndpointRole::ObjectAdapter => String::new(),
-                EndpointRole::Proxy => return Err(EndpointParseError::WildcardHost { endpoint: endpoint() }),
+                EndpointRole::Proxy => {
+                    return Err(EndpointParseError::WildcardHost { endpoint: endpoint() })
+                }
             },
             Some(h) => h,
         };
@@ -242,7 +258,10 @@ impl<'d> IpOptions<'d> {
     }
 }
 
-fn parse_opaque<'a>(p: &mut OptionParser<'a>, args: &'a [String]) -> Result<Endpoint, EndpointParseError> {
+fn parse_opaque<'a>(
+    p: &mut OptionParser<'a>,
+    args: &'a [String],
+) -> Result<Endpoint, EndpointParseError> {
     let mut endpoint_type: Option<i16> = None;
     let mut encoding = EncodingVersion::V1_0;
     let mut bytes: Option<Vec<u8>> = None;
@@ -279,13 +298,18 @@ fn parse_opaque<'a>(p: &mut OptionParser<'a>, args: &'a [String]) -> Result<Endp
             _ => p.unknown(option),
         }
     }
-    let missing = |option| EndpointParseError::MissingOption { option, endpoint: endpoint.to_owned() };
+    let missing =
+        |option| EndpointParseError::MissingOption { option, endpoint: endpoint.to_owned() };
     let endpoint_type = endpoint_type.ok_or_else(|| missing("-t"))?;
     let bytes = bytes.ok_or_else(|| missing("-v"))?;
     let encaps = Encapsulation::new(encoding, bytes.into());
     if (Endpoint::TCP..=Endpoint::WSS).contains(&endpoint_type) {
         return Endpoint::from_encapsulation(endpoint_type, &encaps).map_err(|source| {
-            EndpointParseError::BadOpaqueData { endpoint_type, endpoint: endpoint.to_owned(), source }
+            EndpointParseError::BadOpaqueData {
+                endpoint_type,
+                endpoint: endpoint.to_owned(),
+                source,
+            }
         });
     }
     Ok(Endpoint::Opaque(OpaqueEndpoint { endpoint_type, encoding, bytes: encaps.data }))

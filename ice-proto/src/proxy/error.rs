@@ -97,7 +97,9 @@ pub enum EndpointParseError {
         endpoint: String,
     },
     /// A flag option was followed by an argument.
-    #[error("unexpected argument `{argument}` provided for {option} option in endpoint `{endpoint}`")]
+    #[error(
+        "unexpected argument `{argument}` provided for {option} option in endpoint `{endpoint}`"
+    )]
     UnexpectedArgument {
         /// The option.
         option: String,

@@ -130,13 +130,15 @@ pub fn unescape(s: &str, special: &str) -> Result<String, UnescapeError> {
                 if (0xD800..=0xDFFF).contains(&code) {
                     return Err(UnescapeError::Surrogate(token(end)));
                 }
-                let ch = char::from_u32(code).ok_or_else(|| UnescapeError::NotACharacter(token(end)))?;
+                let ch =
+                    char::from_u32(code).ok_or_else(|| UnescapeError::NotACharacter(token(end)))?;
                 let mut buf = [0u8; 4];
                 out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
                 i = end;
             }
             b'0'..=b'7' => {
-                let n = b[i + 1..].iter().take(3).take_while(|d| (b'0'..=b'7').contains(*d)).count();
+                let n =
+                    b[i + 1..].iter().take(3).take_while(|d| (b'0'..=b'7').contains(*d)).count();
                 let end = i + 1 + n;
                 let value = b[i + 1..end].iter().fold(0u32, |acc, d| acc * 8 + u32::from(d - b'0'));
                 let byte = u8::try_from(value)

@@ -30,9 +30,13 @@ mod proxy_string;
 mod reference;
 
 pub use defaults::ParseDefaults;
-pub use endpoint::{Endpoint, IpEndpoint, OpaqueEndpoint, UdpEndpoint, WsEndpoint, DEFAULT_TIMEOUT};
+pub use endpoint::{
+    Endpoint, IpEndpoint, OpaqueEndpoint, UdpEndpoint, WsEndpoint, DEFAULT_TIMEOUT,
+};
 pub use endpoint_string::EndpointRole;
-pub use error::{EndpointParseError, IdentityParseError, ProxyParseError, QuotedItem, UnescapeError};
+pub use error::{
+    EndpointParseError, IdentityParseError, ProxyParseError, QuotedItem, UnescapeError,
+};
 pub use escape::{escape, identity_to_string, string_to_identity, unescape, ToStringMode};
 pub use proxy_string::{parse_proxy, ParsedProxy};
 pub use reference::{ProxyData, ProxyMode};

@@ -123,7 +123,11 @@ fn token<'s>(
     }
 }
 
-fn apply_option(proxy: &mut ProxyData, option: &str, argument: &str) -> Result<(), ProxyParseError> {
+fn apply_option(
+    proxy: &mut ProxyData,
+    option: &str,
+    argument: &str,
+) -> Result<(), ProxyParseError> {
     let flag = |proxy: &mut ProxyData, set: fn(&mut ProxyData)| {
         if argument.is_empty() {
             set(proxy);

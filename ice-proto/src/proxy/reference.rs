@@ -1,7 +1,9 @@
 //! A proxy as data (`ProxyData`): everything a proxy carries on the wire, and its marshaled
 //! form (spec §5).
 
-use crate::encoding::{Decode, Encode, EncodingVersion, InputStream, OutputStream, ProtocolVersion};
+use crate::encoding::{
+    Decode, Encode, EncodingVersion, InputStream, OutputStream, ProtocolVersion,
+};
 use crate::identity::write_facet;
 use crate::{DecodeError, Identity};
 
@@ -118,7 +120,10 @@ impl ProxyData {
     }
 
     /// Reads the rest of a proxy whose identity has been read and is not null.
-    fn decode_after_identity(identity: Identity, input: &mut InputStream) -> Result<Self, DecodeError> {
+    fn decode_after_identity(
+        identity: Identity,
+        input: &mut InputStream,
+    ) -> Result<Self, DecodeError> {
         let facet = match input.read_size()? {
             0 => String::new(),
             1 => input.read_string()?,
