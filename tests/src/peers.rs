@@ -112,25 +112,14 @@ pub fn find_python(version: IceVersion) -> Result<Python, String> {
         return Err(format!(
             "{} cannot import Ice: {}",
             path.display(),
-            String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .last()
-                .unwrap_or("")
-                .trim()
+            String::from_utf8_lossy(&output.stderr).lines().last().unwrap_or("").trim()
         ));
     }
     let ice_version = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     if !ice_version.starts_with(version.version_prefix()) {
-        return Err(format!(
-            "{} has ZeroC Ice {ice_version}, not {version}",
-            path.display()
-        ));
+        return Err(format!("{} has ZeroC Ice {ice_version}, not {version}", path.display()));
     }
-    Ok(Python {
-        path,
-        version,
-        ice_version,
-    })
+    Ok(Python { path, version, ice_version })
 }
 
 fn env_flag(name: &str) -> bool {
@@ -158,10 +147,7 @@ pub fn require_peer(version: IceVersion) -> Option<Python> {
     let bar = "!".repeat(70);
     // Straight to the stderr handle: libtest captures `eprintln!`, and a skipped test passes, so
     // a captured notice would never be seen.
-    let _ = writeln!(
-        io::stderr(),
-        "\n{bar}\n!!! INTEROP TEST NOT RUN: {notice}\n{bar}\n"
-    );
+    let _ = writeln!(io::stderr(), "\n{bar}\n!!! INTEROP TEST NOT RUN: {notice}\n{bar}\n");
     if env_flag(ALLOW_SKIP_VAR) {
         return None;
     }
@@ -211,10 +197,7 @@ impl Python {
     /// Starts a script without waiting for anything (a client, usually).
     pub fn start(&self, script: &str, args: &[&str]) -> io::Result<PythonPeer> {
         let mut child = self.command(script, args).spawn()?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| io::Error::other("no stdout pipe"))?;
+        let stdout = child.stdout.take().ok_or_else(|| io::Error::other("no stdout pipe"))?;
         let (sender, lines) = mpsc::channel();
         thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -340,17 +323,11 @@ pub fn parse_scenarios(lines: &[String]) -> Vec<ScenarioResult> {
         .iter()
         .filter_map(|line| {
             if let Some(name) = line.strip_prefix("OK ") {
-                Some(ScenarioResult {
-                    name: name.trim().to_owned(),
-                    failure: None,
-                })
+                Some(ScenarioResult { name: name.trim().to_owned(), failure: None })
             } else {
                 let rest = line.strip_prefix("FAIL ")?;
                 let (name, reason) = rest.split_once(": ").unwrap_or((rest, ""));
-                Some(ScenarioResult {
-                    name: name.to_owned(),
-                    failure: Some(reason.to_owned()),
-                })
+                Some(ScenarioResult { name: name.to_owned(), failure: Some(reason.to_owned()) })
             }
         })
         .collect()
@@ -362,15 +339,11 @@ mod tests {
 
     #[test]
     fn scenario_lines_are_parsed() {
-        let lines: Vec<String> = [
-            "READY 1",
-            "OK ping",
-            "FAIL mix: AssertionError: x: y",
-            "FAIL odd",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let lines: Vec<String> =
+            ["READY 1", "OK ping", "FAIL mix: AssertionError: x: y", "FAIL odd"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         let results = parse_scenarios(&lines);
         assert_eq!(results.len(), 3);
         assert_eq!(results[0].name, "ping");
