@@ -57,7 +57,10 @@ impl VectorMessage {
 
     /// The message type name in the summary comment (`Request`, `Reply`, ...).
     pub fn comment_type(&self) -> &str {
-        let after = self.comment.split_once("] ").map_or(self.comment.as_str(), |(_, r)| r);
+        let after = self
+            .comment
+            .split_once("] ")
+            .map_or(self.comment.as_str(), |(_, r)| r);
         after.split(' ').next().unwrap_or("")
     }
 }
@@ -81,7 +84,11 @@ pub fn vector_files() -> Vec<PathBuf> {
 /// Parses one vector file.
 pub fn parse_file(path: &Path) -> Vec<VectorMessage> {
     let text = fs::read_to_string(path).expect("vector file");
-    let file = path.file_name().expect("file name").to_string_lossy().into_owned();
+    let file = path
+        .file_name()
+        .expect("file name")
+        .to_string_lossy()
+        .into_owned();
     parse(&file, &text)
 }
 
@@ -128,7 +135,10 @@ pub fn all_messages() -> Vec<VectorMessage> {
 /// Decodes lowercase or uppercase hex without separators.
 pub fn from_hex(hex: &str) -> Vec<u8> {
     assert!(hex.len() % 2 == 0, "odd hex length");
-    (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")).collect()
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 #[test]
