@@ -28,12 +28,7 @@ fn big_params(n: usize) -> Encapsulation {
 fn request(id: i32, params: Encapsulation) -> Request {
     Request {
         request_id: id,
-        ..Request::new(
-            Identity::new("hello"),
-            "echo",
-            OperationMode::Normal,
-            params,
-        )
+        ..Request::new(Identity::new("hello"), "echo", OperationMode::Normal, params)
     }
 }
 
@@ -42,10 +37,7 @@ fn large_encapsulations_are_shared_not_copied() {
     let params = big_params(1 << 20);
     let req = request(5, params.clone());
     let frame = Message::Request(req.clone()).encode(false);
-    assert_eq!(
-        frame.len(),
-        HEADER_SIZE + 4 + 7 + 1 + 5 + 1 + 1 + 6 + (1 << 20)
-    );
+    assert_eq!(frame.len(), HEADER_SIZE + 4 + 7 + 1 + 5 + 1 + 1 + 6 + (1 << 20));
     assert_eq!(frame.chunks().len(), 2, "head and params");
     assert_eq!(
         frame.chunks()[1].as_ptr(),
@@ -54,10 +46,7 @@ fn large_encapsulations_are_shared_not_copied() {
     );
     assert_eq!(decode_all(&frame.to_bytes()), [(0, Message::Request(req))]);
 
-    let reply = Reply {
-        request_id: 5,
-        status: ReplyStatus::Ok(params.clone()),
-    };
+    let reply = Reply { request_id: 5, status: ReplyStatus::Ok(params.clone()) };
     let frame = Message::Reply(reply.clone()).encode(false);
     assert_eq!(frame.chunks().len(), 2);
     assert_eq!(frame.chunks()[1].as_ptr(), params.data.as_ptr());
@@ -87,25 +76,15 @@ fn compression_threshold_and_levels() {
     assert_eq!(&level1[18..22], b"BZh1");
     assert_eq!(&level9[18..22], b"BZh9");
     let original = (msg.encode(false).len() as i32).to_le_bytes();
-    assert_eq!(
-        level1[14..18],
-        original,
-        "uncompressed total after the header"
-    );
-    assert_eq!(
-        level1.len(),
-        i32::from_le_bytes(level1[10..14].try_into().unwrap()) as usize
-    );
+    assert_eq!(level1[14..18], original, "uncompressed total after the header");
+    assert_eq!(level1.len(), i32::from_le_bytes(level1[10..14].try_into().unwrap()) as usize);
     assert_eq!(decode_all(&level9), [(2, msg)]);
 }
 
 #[test]
 fn queue_reproduces_the_captured_batch() {
     let messages = parse_file(&vectors_dir().join("14_batch_oneway.hex"));
-    let captured = messages
-        .iter()
-        .find(|m| m.bytes[8] == 1)
-        .expect("the BatchRequest");
+    let captured = messages.iter().find(|m| m.bytes[8] == 1).expect("the BatchRequest");
     let mut queue = BatchRequestQueue::new();
     for _ in 0..5 {
         let tick = Request::new(
@@ -129,24 +108,13 @@ fn queue_shares_large_params_and_compresses_on_request() {
     queue.push(request(77, big_params(10)));
     queue.push(request(78, big.clone()));
     queue.push(request(79, big_params(3)));
-    let expected: Vec<Request> = [big_params(10), big.clone(), big_params(3)]
-        .into_iter()
-        .map(|p| request(0, p))
-        .collect();
+    let expected: Vec<Request> =
+        [big_params(10), big.clone(), big_params(3)].into_iter().map(|p| request(0, p)).collect();
     let flushed = queue.take().expect("queued");
     assert_eq!(flushed.count, 3);
-    assert!(
-        flushed
-            .frame
-            .chunks()
-            .iter()
-            .any(|c| c.as_ptr() == big.data.as_ptr()),
-        "shared"
-    );
+    assert!(flushed.frame.chunks().iter().any(|c| c.as_ptr() == big.data.as_ptr()), "shared");
     let decoded = decode_all(&flushed.frame.to_bytes());
-    let [(0, Message::BatchRequest(batch))] = &decoded[..] else {
-        panic!("{decoded:?}")
-    };
+    let [(0, Message::BatchRequest(batch))] = &decoded[..] else { panic!("{decoded:?}") };
     assert_eq!(batch.requests, expected, "request ids are not sent");
 
     // Any compressing proxy makes the batch compressed; an override wins.
@@ -167,9 +135,6 @@ fn queue_shares_large_params_and_compresses_on_request() {
     }
     // A small batch from a compressing proxy is sent with byte 1.
     let mut queue = BatchRequestQueue::new();
-    queue.push_with(
-        request(0, Encapsulation::empty(EncodingVersion::V1_1)),
-        true,
-    );
+    queue.push_with(request(0, Encapsulation::empty(EncodingVersion::V1_1)), true);
     assert_eq!(queue.take().unwrap().frame.chunks()[0][9], 1);
 }

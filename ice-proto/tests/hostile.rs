@@ -41,8 +41,7 @@ fn decode_stream(bytes: &[u8]) -> Result<Option<Message>, ProtocolError> {
 fn bzip2(data: &[u8]) -> Vec<u8> {
     let mut c = Compress::new(Compression::new(1), 0);
     let mut out = Vec::with_capacity(data.len() + 1000);
-    c.compress_vec(data, &mut out, Action::Finish)
-        .expect("compresses");
+    c.compress_vec(data, &mut out, Action::Finish).expect("compresses");
     out
 }
 
@@ -57,32 +56,13 @@ fn compressed(ty: u8, claimed: i32, stream: &[u8]) -> Vec<u8> {
 fn bad_headers() {
     let mut bad_magic = message(3, 0, &[]);
     bad_magic[..4].copy_from_slice(b"IceQ");
-    assert_eq!(
-        decode_stream(&bad_magic),
-        Err(ProtocolError::BadMagic(*b"IceQ"))
-    );
+    assert_eq!(decode_stream(&bad_magic), Err(ProtocolError::BadMagic(*b"IceQ")));
 
     for (at, value, err) in [
-        (
-            4,
-            2,
-            ProtocolError::UnsupportedProtocol { major: 2, minor: 0 },
-        ),
-        (
-            5,
-            1,
-            ProtocolError::UnsupportedProtocol { major: 1, minor: 1 },
-        ),
-        (
-            6,
-            0,
-            ProtocolError::UnsupportedEncoding { major: 0, minor: 0 },
-        ),
-        (
-            7,
-            1,
-            ProtocolError::UnsupportedEncoding { major: 1, minor: 1 },
-        ),
+        (4, 2, ProtocolError::UnsupportedProtocol { major: 2, minor: 0 }),
+        (5, 1, ProtocolError::UnsupportedProtocol { major: 1, minor: 1 }),
+        (6, 0, ProtocolError::UnsupportedEncoding { major: 0, minor: 0 }),
+        (7, 1, ProtocolError::UnsupportedEncoding { major: 1, minor: 1 }),
         (8, 5, ProtocolError::UnknownMessageType(5)),
         (8, 255, ProtocolError::UnknownMessageType(255)),
         (9, 3, ProtocolError::BadCompressionStatus(3)),
@@ -103,17 +83,11 @@ fn bad_sizes() {
     }
     assert_eq!(
         decode_stream(&header(0, 0, i32::MAX)),
-        Err(ProtocolError::MemoryLimit {
-            size: i32::MAX as usize,
-            max: MAX
-        })
+        Err(ProtocolError::MemoryLimit { size: i32::MAX as usize, max: MAX })
     );
     assert_eq!(
         decode_stream(&header(0, 0, MAX as i32 + 1)),
-        Err(ProtocolError::MemoryLimit {
-            size: MAX + 1,
-            max: MAX
-        })
+        Err(ProtocolError::MemoryLimit { size: MAX + 1, max: MAX })
     );
 }
 
@@ -122,29 +96,17 @@ fn header_is_checked_before_the_body_arrives() {
     let mut decoder = FrameDecoder::new(1000);
     // An oversized message fails on its 14 header bytes alone.
     let mut buf = BytesMut::from(&header(0, 0, 5000)[..]);
-    assert_eq!(
-        decoder.decode(&mut buf),
-        Err(ProtocolError::MemoryLimit {
-            size: 5000,
-            max: 1000
-        })
-    );
+    assert_eq!(decoder.decode(&mut buf), Err(ProtocolError::MemoryLimit { size: 5000, max: 1000 }));
     // Errors are sticky: the connection is over, even if good bytes follow.
     let mut good = BytesMut::from(&message(3, 0, &[])[..]);
     assert_eq!(
         decoder.decode(&mut good),
-        Err(ProtocolError::MemoryLimit {
-            size: 5000,
-            max: 1000
-        })
+        Err(ProtocolError::MemoryLimit { size: 5000, max: 1000 })
     );
 
     // A bad header is rejected before the rest of the header's message is there.
     let mut buf = BytesMut::from(&header(9, 0, 500)[..]);
-    assert_eq!(
-        FrameDecoder::new(1000).decode(&mut buf),
-        Err(ProtocolError::UnknownMessageType(9))
-    );
+    assert_eq!(FrameDecoder::new(1000).decode(&mut buf), Err(ProtocolError::UnknownMessageType(9)));
 
     // An acceptable header waits for its body, with room reserved for no more than it.
     let mut decoder = FrameDecoder::new(1000);
@@ -153,11 +115,7 @@ fn header_is_checked_before_the_body_arrives() {
     buf.put_u8(header(0, 0, 600)[13]);
     assert_eq!(decoder.decode(&mut buf), Ok(None));
     assert!(buf.capacity() >= 600);
-    assert_eq!(
-        buf.len(),
-        14,
-        "nothing consumed until the message is complete"
-    );
+    assert_eq!(buf.len(), 14, "nothing consumed until the message is complete");
 }
 
 #[test]
@@ -183,10 +141,7 @@ fn truncated_and_lying_bodies() {
     // An encapsulation claiming more than the message holds.
     let mut encaps = ping.clone();
     encaps[36] = 0x40;
-    assert!(matches!(
-        decode_stream(&encaps),
-        Err(ProtocolError::Decode(_))
-    ));
+    assert!(matches!(decode_stream(&encaps), Err(ProtocolError::Decode(_))));
     // An encapsulation smaller than its own header.
     encaps[36] = 5;
     assert!(matches!(
@@ -196,24 +151,12 @@ fn truncated_and_lying_bodies() {
     // Strings longer than the message.
     let mut name = ping.clone();
     name[18] = 0xff;
-    assert!(matches!(
-        decode_stream(&name),
-        Err(ProtocolError::Decode(_))
-    ));
+    assert!(matches!(decode_stream(&name), Err(ProtocolError::Decode(_))));
     // Validate and close carry no body.
-    assert_eq!(
-        decode_stream(&message(3, 0, &[0])),
-        Err(ProtocolError::TrailingBytes)
-    );
-    assert_eq!(
-        decode_stream(&message(4, 0, &[1, 2])),
-        Err(ProtocolError::TrailingBytes)
-    );
+    assert_eq!(decode_stream(&message(3, 0, &[0])), Err(ProtocolError::TrailingBytes));
+    assert_eq!(decode_stream(&message(4, 0, &[1, 2])), Err(ProtocolError::TrailingBytes));
     // A reply with only part of its request id.
-    assert!(matches!(
-        decode_stream(&message(2, 0, &[1, 0])),
-        Err(ProtocolError::Decode(_))
-    ));
+    assert!(matches!(decode_stream(&message(2, 0, &[1, 0])), Err(ProtocolError::Decode(_))));
 }
 
 #[test]
@@ -224,9 +167,7 @@ fn bad_request_fields() {
         b.extend_from_slice(&[2, b'o', b'p', mode, 0, 6, 0, 0, 0, 1, 1]);
         b
     };
-    assert!(decode_stream(&message(0, 0, &body(&[0], 0)))
-        .unwrap()
-        .is_some());
+    assert!(decode_stream(&message(0, 0, &body(&[0], 0))).unwrap().is_some());
     assert!(matches!(
         decode_stream(&message(0, 0, &body(&[2, 1, b'a', 1, b'b'], 0))),
         Err(ProtocolError::Decode(DecodeError::Invalid(_)))
@@ -254,30 +195,19 @@ fn batch_counts() {
         }
         message(1, 0, &b)
     };
-    let Ok(Some(Message::BatchRequest(b))) = decode_stream(&batch(3, 3)) else {
-        panic!()
-    };
+    let Ok(Some(Message::BatchRequest(b))) = decode_stream(&batch(3, 3)) else { panic!() };
     assert_eq!(b.requests.len(), 3);
     assert!(
         matches!(decode_stream(&batch(0, 0)), Ok(Some(Message::BatchRequest(b))) if b.requests.is_empty())
     );
     for (count, n) in [(-1, 1), (i32::MIN, 0), (i32::MAX, 2), (4, 3), (1, 0)] {
-        assert_eq!(
-            decode_stream(&batch(count, n)),
-            Err(ProtocolError::BadBatchCount(count))
-        );
+        assert_eq!(decode_stream(&batch(count, n)), Err(ProtocolError::BadBatchCount(count)));
     }
-    assert_eq!(
-        decode_stream(&batch(2, 3)),
-        Err(ProtocolError::TrailingBytes)
-    );
+    assert_eq!(decode_stream(&batch(2, 3)), Err(ProtocolError::TrailingBytes));
     // A count that fits the bytes but requests that do not.
     let mut lying = batch(2, 2);
     lying[HEADER_SIZE + 4 + 6] = 0x30;
-    assert!(matches!(
-        decode_stream(&lying),
-        Err(ProtocolError::Decode(_))
-    ));
+    assert!(matches!(decode_stream(&lying), Err(ProtocolError::Decode(_))));
 }
 
 #[test]
@@ -288,10 +218,7 @@ fn reply_statuses_beyond_7() {
         decode_stream(&message(2, 0, &body)),
         Ok(Some(Message::Reply(ice_proto::frame::Reply {
             request_id: 9,
-            status: ReplyStatus::Other {
-                status: 8,
-                message: "why".into()
-            }
+            status: ReplyStatus::Other { status: 8, message: "why".into() }
         })))
     );
     assert!(matches!(
@@ -319,10 +246,7 @@ fn bad_compressed_bodies() {
     }
     assert_eq!(
         decode_stream(&compressed(0, MAX as i32 + 1, &stream)),
-        Err(ProtocolError::MemoryLimit {
-            size: MAX + 1,
-            max: MAX
-        })
+        Err(ProtocolError::MemoryLimit { size: MAX + 1, max: MAX })
     );
     let compression_error = |bytes: Vec<u8>| match decode_stream(&bytes) {
         Err(ProtocolError::Compression(_)) => {}
@@ -359,10 +283,7 @@ fn bzip2_bomb_fails_within_the_limit() {
     // Claiming more than the limit fails before decompressing.
     assert_eq!(
         decode_stream(&compressed(0, i32::MAX, &stream)),
-        Err(ProtocolError::MemoryLimit {
-            size: i32::MAX as usize,
-            max: MAX
-        })
+        Err(ProtocolError::MemoryLimit { size: i32::MAX as usize, max: MAX })
     );
 }
 
@@ -378,33 +299,20 @@ fn datagrams() {
     let mut request = message(0, 0, &[0; 20]);
     assert_eq!(
         decode_datagram(Bytes::copy_from_slice(&request[..30]), MAX),
-        Err(ProtocolError::DatagramSize {
-            size: 34,
-            received: 30
-        })
+        Err(ProtocolError::DatagramSize { size: 34, received: 30 })
     );
     request.push(0);
     assert_eq!(
         decode_datagram(Bytes::from(request), MAX),
-        Err(ProtocolError::DatagramSize {
-            size: 34,
-            received: 35
-        })
+        Err(ProtocolError::DatagramSize { size: 34, received: 35 })
     );
     let mut bad = ping;
     bad[0] = b'X';
-    assert!(matches!(
-        decode_datagram(Bytes::from(bad), MAX),
-        Err(ProtocolError::BadMagic(_))
-    ));
+    assert!(matches!(decode_datagram(Bytes::from(bad), MAX), Err(ProtocolError::BadMagic(_))));
 }
 
 #[test]
 fn header_decode_directly() {
-    let h = Header {
-        message_type: MessageType::Reply,
-        compression: 1,
-        size: 25,
-    };
+    let h = Header { message_type: MessageType::Reply, compression: 1, size: 25 };
     assert_eq!(Header::decode(&h.encode(), MAX), Ok(h));
 }

@@ -19,13 +19,9 @@ fn identity() -> impl Strategy<Value = Identity> {
 }
 
 fn encapsulation() -> impl Strategy<Value = Encapsulation> {
-    (
-        0u8..2,
-        prop_oneof![4 => vec(any::<u8>(), 0..64), 1 => vec(any::<u8>(), 500..1500)],
+    (0u8..2, prop_oneof![4 => vec(any::<u8>(), 0..64), 1 => vec(any::<u8>(), 500..1500)]).prop_map(
+        |(minor, data)| Encapsulation::new(EncodingVersion { major: 1, minor }, data.into()),
     )
-        .prop_map(|(minor, data)| {
-            Encapsulation::new(EncodingVersion { major: 1, minor }, data.into())
-        })
 }
 
 fn mode() -> impl Strategy<Value = OperationMode> {
@@ -37,31 +33,17 @@ fn mode() -> impl Strategy<Value = OperationMode> {
 }
 
 fn request(with_id: bool) -> impl Strategy<Value = Request> {
-    let id = if with_id {
-        any::<i32>().boxed()
-    } else {
-        Just(0).boxed()
-    };
-    (
-        id,
-        identity(),
-        text(),
-        text(),
-        mode(),
-        btree_map(text(), text(), 0..4),
-        encapsulation(),
-    )
-        .prop_map(
-            |(request_id, identity, facet, operation, mode, context, params)| Request {
-                request_id,
-                identity,
-                facet,
-                operation,
-                mode,
-                context: Context::from_iter(context),
-                params,
-            },
-        )
+    let id = if with_id { any::<i32>().boxed() } else { Just(0).boxed() };
+    (id, identity(), text(), text(), mode(), btree_map(text(), text(), 0..4), encapsulation())
+        .prop_map(|(request_id, identity, facet, operation, mode, context, params)| Request {
+            request_id,
+            identity,
+            facet,
+            operation,
+            mode,
+            context: Context::from_iter(context),
+            params,
+        })
 }
 
 fn request_failed() -> impl Strategy<Value = RequestFailed> {

@@ -33,22 +33,13 @@ fn encaps11(content: &[u8]) -> Encapsulation {
 }
 
 fn request(id: i32, op: &str, mode: OperationMode, params: Encapsulation) -> Request {
-    Request {
-        request_id: id,
-        ..Request::new(Identity::new("test"), op, mode, params)
-    }
+    Request { request_id: id, ..Request::new(Identity::new("test"), op, mode, params) }
 }
 
 #[test]
 fn control_messages() {
-    check(
-        "49 63 65 50 01 00 01 00 03 00 0e 00 00 00",
-        Message::ValidateConnection,
-    );
-    check(
-        "49 63 65 50 01 00 01 00 04 00 0e 00 00 00",
-        Message::CloseConnection,
-    );
+    check("49 63 65 50 01 00 01 00 03 00 0e 00 00 00", Message::ValidateConnection);
+    check("49 63 65 50 01 00 01 00 04 00 0e 00 00 00", Message::CloseConnection);
     // C++ 3.7's CloseConnection carries byte 1; it decodes the same, and we answer with 0.
     let cpp = spec_hex("49 63 65 50 01 00 01 00 04 01 0e 00 00 00");
     assert_eq!(decode_one(&cpp), Message::CloseConnection);
@@ -96,11 +87,7 @@ fn ice_is_a_with_context_and_bool_reply() {
     );
     check(
         "49 63 65 50 01 00 01 00 02 00 1a 00 00 00 | 02 00 00 00 | 00 | 07 00 00 00 01 01 01",
-        Reply {
-            request_id: 2,
-            status: ReplyStatus::Ok(encaps11(&[1])),
-        }
-        .into(),
+        Reply { request_id: 2, status: ReplyStatus::Ok(encaps11(&[1])) }.into(),
     );
 }
 
@@ -121,11 +108,7 @@ fn object_not_exist_and_unknown_local_exception_replies() {
     );
     check(
         "49 63 65 50 01 00 01 00 02 00 18 00 00 00 | 04 00 00 00 | 05 | 04 62 6f 6f 6d",
-        Reply {
-            request_id: 4,
-            status: ReplyStatus::UnknownLocalException("boom".into()),
-        }
-        .into(),
+        Reply { request_id: 4, status: ReplyStatus::UnknownLocalException("boom".into()) }.into(),
     );
 }
 
@@ -146,13 +129,7 @@ fn oneway_on_a_facet_and_normal_mode_with_params() {
     check(
         "49 63 65 50 01 00 01 00 00 00 2c 00 00 00 | 01 00 00 00 | 04 74 65 73 74 00 | 00 |
          06 75 73 65 72 45 78 | 00 | 00 | 0a 00 00 00 01 01 2a 00 00 00",
-        request(
-            1,
-            "userEx",
-            OperationMode::Normal,
-            encaps11(&42i32.to_le_bytes()),
-        )
-        .into(),
+        request(1, "userEx", OperationMode::Normal, encaps11(&42i32.to_le_bytes())).into(),
     );
 }
 
@@ -164,11 +141,7 @@ fn user_exception_reply() {
     check(
         r#"49 63 65 50 01 00 01 00 02 00 46 00 00 00 | 01 00 00 00 | 01 | 33 00 00 00 01 01 |
            10 11 <"::Test::DerivedEx"> 06 00 00 00 01 6d | 30 0a <"::Test::Ex"> 08 00 00 00 07 00 00 00"#,
-        Reply {
-            request_id: 1,
-            status: ReplyStatus::UserException(encaps11(&exception)),
-        }
-        .into(),
+        Reply { request_id: 1, status: ReplyStatus::UserException(encaps11(&exception)) }.into(),
     );
 }
 

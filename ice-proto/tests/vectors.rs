@@ -45,24 +45,9 @@ fn check_frames(messages: &[&VectorMessage], frames: &[RawFrame], how: &str) {
     assert_eq!(frames.len(), messages.len(), "{how}: number of frames");
     for (m, f) in messages.iter().zip(frames) {
         assert_eq!(f.header.size, m.bytes.len(), "{}: {how}: size", m.at());
-        assert_eq!(
-            f.header.compression,
-            m.bytes[9],
-            "{}: {how}: compression byte",
-            m.at()
-        );
-        assert_eq!(
-            f.header.message_type as u8,
-            m.bytes[8],
-            "{}: {how}: type",
-            m.at()
-        );
-        assert_eq!(
-            &f.body[..],
-            &expected_body(m)[..],
-            "{}: {how}: body",
-            m.at()
-        );
+        assert_eq!(f.header.compression, m.bytes[9], "{}: {how}: compression byte", m.at());
+        assert_eq!(f.header.message_type as u8, m.bytes[8], "{}: {how}: type", m.at());
+        assert_eq!(&f.body[..], &expected_body(m)[..], "{}: {how}: body", m.at());
     }
 }
 
@@ -80,10 +65,8 @@ fn streams_split_into_the_captured_messages_however_they_arrive() {
     for file in vector_files() {
         let messages = parse_file(&file);
         for direction in [Direction::FromConnector, Direction::FromAcceptor] {
-            let ours: Vec<&VectorMessage> = messages
-                .iter()
-                .filter(|m| m.direction == direction)
-                .collect();
+            let ours: Vec<&VectorMessage> =
+                messages.iter().filter(|m| m.direction == direction).collect();
             let stream: Vec<u8> = ours.iter().flat_map(|m| m.bytes.iter().copied()).collect();
             check_frames(&ours, &decode_stream(&stream, || usize::MAX), "whole");
             check_frames(&ours, &decode_stream(&stream, || 1), "byte by byte");
@@ -99,9 +82,7 @@ fn streams_split_into_the_captured_messages_however_they_arrive() {
 #[test]
 fn summary_comments_agree_with_decoded_headers() {
     for m in all_messages() {
-        let f = decode_stream(&m.bytes, || usize::MAX)
-            .pop()
-            .expect("one frame");
+        let f = decode_stream(&m.bytes, || usize::MAX).pop().expect("one frame");
         let name = match f.header.message_type {
             MessageType::Request => "Request",
             MessageType::BatchRequest => "BatchRequest",
@@ -116,12 +97,7 @@ fn summary_comments_agree_with_decoded_headers() {
             "{}",
             m.at()
         );
-        assert_eq!(
-            m.comment_field("size"),
-            Some(&*f.header.size.to_string()),
-            "{}",
-            m.at()
-        );
+        assert_eq!(m.comment_field("size"), Some(&*f.header.size.to_string()), "{}", m.at());
         let msg = f.decode().unwrap_or_else(|e| panic!("{}: {e}", m.at()));
         match &msg {
             Message::Request(r) => {
@@ -134,12 +110,7 @@ fn summary_comments_agree_with_decoded_headers() {
                 assert_eq!(m.comment_field("op"), Some(&*r.operation), "{}", m.at());
                 let identity = m.comment_quoted("identity").expect("identity");
                 assert_eq!(identity, r.identity.to_string(), "{}", m.at());
-                assert_eq!(
-                    m.comment_quoted("facet").as_deref(),
-                    Some(&*r.facet),
-                    "{}",
-                    m.at()
-                );
+                assert_eq!(m.comment_quoted("facet").as_deref(), Some(&*r.facet), "{}", m.at());
             }
             Message::BatchRequest(b) => {
                 assert_eq!(
@@ -174,9 +145,7 @@ fn every_message_reencodes_to_the_captured_bytes() {
     let mut compressed = 0;
     let mut closes = 0;
     for m in all_messages() {
-        let raw = decode_stream(&m.bytes, || usize::MAX)
-            .pop()
-            .expect("one frame");
+        let raw = decode_stream(&m.bytes, || usize::MAX).pop().expect("one frame");
         let msg = raw.decode().unwrap_or_else(|e| panic!("{}: {e}", m.at()));
         let wire_byte = m.bytes[9];
         let ours = msg.encode(wire_byte > 0).to_bytes();
@@ -191,9 +160,7 @@ fn every_message_reencodes_to_the_captured_bytes() {
             }
             (_, 2) => {
                 assert_eq!(ours[9], 2, "{}: we compress it too", m.at());
-                let again = decode_stream(&ours, || usize::MAX)
-                    .pop()
-                    .expect("one frame");
+                let again = decode_stream(&ours, || usize::MAX).pop().expect("one frame");
                 assert_eq!(&again.body[..], &expected_body(&m)[..], "{}", m.at());
                 assert_eq!(again.decode().expect("our compressed message decodes"), msg);
                 // The pure-Rust bzip2 port produces libbzip2's exact stream.
@@ -203,14 +170,8 @@ fn every_message_reencodes_to_the_captured_bytes() {
             _ => assert_eq!(&ours[..], &m.bytes[..], "{}: re-encoding differs", m.at()),
         }
     }
-    assert_eq!(
-        compressed, 2,
-        "15_compressed.hex has a compressed request and reply"
-    );
-    assert!(
-        closes >= 20,
-        "the C++ CloseConnection difference was exercised {closes} times"
-    );
+    assert_eq!(compressed, 2, "15_compressed.hex has a compressed request and reply");
+    assert!(closes >= 20, "the C++ CloseConnection difference was exercised {closes} times");
 }
 
 #[test]
@@ -221,9 +182,7 @@ fn compression_byte_decisions_match_the_capture() {
     // close (C++: 1).
     assert_eq!(flags, [0, 1, 1, 2, 2, 1]);
     for m in &messages[1..5] {
-        let raw = decode_stream(&m.bytes, || usize::MAX)
-            .pop()
-            .expect("one frame");
+        let raw = decode_stream(&m.bytes, || usize::MAX).pop().expect("one frame");
         let msg = raw.decode().expect("decodes");
         assert_eq!(msg.encode(true).chunks()[0][9], m.bytes[9], "{}", m.at());
         assert_eq!(msg.encode(false).chunks()[0][9], 0, "{}", m.at());
@@ -234,9 +193,7 @@ fn compression_byte_decisions_match_the_capture() {
 fn captured_reply_statuses_decode_to_their_variants() {
     let mut seen = std::collections::BTreeSet::new();
     for m in all_messages() {
-        let raw = decode_stream(&m.bytes, || usize::MAX)
-            .pop()
-            .expect("one frame");
+        let raw = decode_stream(&m.bytes, || usize::MAX).pop().expect("one frame");
         if let Message::Reply(r) = raw.decode().expect("decodes") {
             seen.insert(r.status.code());
             match (&r.status, m.file.as_str()) {
@@ -269,17 +226,9 @@ fn decoded_params_share_the_received_buffer() {
         .expect("the mix request");
     let stream = Bytes::from(m.bytes.clone());
     let mut buf = BytesMut::from(&stream[..]);
-    let raw = FrameDecoder::new(DEFAULT_MESSAGE_SIZE_MAX)
-        .decode(&mut buf)
-        .unwrap()
-        .unwrap();
-    let Message::Request(r) = raw.decode().unwrap() else {
-        panic!("not a request")
-    };
+    let raw = FrameDecoder::new(DEFAULT_MESSAGE_SIZE_MAX).decode(&mut buf).unwrap().unwrap();
+    let Message::Request(r) = raw.decode().unwrap() else { panic!("not a request") };
     let body = raw.body.as_ptr_range();
     let params = r.params_bytes().as_ptr_range();
-    assert!(
-        body.start <= params.start && params.end <= body.end,
-        "params point into the body"
-    );
+    assert!(body.start <= params.start && params.end <= body.end, "params point into the body");
 }

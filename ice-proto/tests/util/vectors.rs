@@ -57,10 +57,7 @@ impl VectorMessage {
 
     /// The message type name in the summary comment (`Request`, `Reply`, ...).
     pub fn comment_type(&self) -> &str {
-        let after = self
-            .comment
-            .split_once("] ")
-            .map_or(self.comment.as_str(), |(_, r)| r);
+        let after = self.comment.split_once("] ").map_or(self.comment.as_str(), |(_, r)| r);
         after.split(' ').next().unwrap_or("")
     }
 }
@@ -84,11 +81,7 @@ pub fn vector_files() -> Vec<PathBuf> {
 /// Parses one vector file.
 pub fn parse_file(path: &Path) -> Vec<VectorMessage> {
     let text = fs::read_to_string(path).expect("vector file");
-    let file = path
-        .file_name()
-        .expect("file name")
-        .to_string_lossy()
-        .into_owned();
+    let file = path.file_name().expect("file name").to_string_lossy().into_owned();
     parse(&file, &text)
 }
 
