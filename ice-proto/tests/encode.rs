@@ -14,7 +14,8 @@ fn decode_all(bytes: &[u8]) -> Vec<(u8, Message)> {
     let mut decoder = FrameDecoder::new(4 << 20);
     let mut out = Vec::new();
     while let Some(raw) = decoder.decode(&mut buf).expect("valid") {
-        out.push((raw.header.compression, raw.decode().expect("decodes")));
+        let compression = raw.header.compression;
+        out.push((compression, raw.into_message().expect("decodes")));
     }
     assert!(buf.is_empty());
     out

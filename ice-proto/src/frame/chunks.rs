@@ -147,6 +147,11 @@ impl FrameWriter {
 
     /// Ends writing.
     pub(crate) fn finish(mut self) -> Frame {
+        if self.chunks.is_empty() {
+            // Freezing the whole buffer (sized exactly in advance) costs no allocation,
+            // unlike splitting it.
+            return Frame::from_bytes(self.out.into_bytes());
+        }
         self.flush();
         Frame { chunks: self.chunks, len: self.len }
     }
