@@ -12,6 +12,8 @@
 //!   `--Prefix.Name=value` command-line options.
 //! - [`proxy`]: proxies and endpoints as data — marshaled in encodings 1.0 and 1.1, and
 //!   stringified and parsed as ZeroC Ice 3.7 does.
+//! - [`frame`]: protocol messages (requests, batch requests, replies, validate and close),
+//!   their framing on streams and datagrams, and bzip2 compression.
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -19,6 +21,7 @@
 
 pub mod encoding;
 mod error;
+pub mod frame;
 pub mod identity;
 pub mod properties;
 pub mod proxy;
