@@ -8,6 +8,8 @@
 //!   [`Encode`] / [`Decode`] traits, sizes, strings, sequences, dictionaries, enums, optionals
 //!   and encapsulations.
 //! - [`identity`]: identities, facets, operation modes and contexts.
+//! - [`value`]: class instances and user exceptions (compact and sliced formats, preserved
+//!   slices, encoding 1.0).
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -16,6 +18,7 @@
 pub mod encoding;
 mod error;
 pub mod identity;
+pub mod value;
 
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
@@ -23,3 +26,7 @@ pub use encoding::{
 };
 pub use error::DecodeError;
 pub use identity::{Context, Identity, OperationMode};
+pub use value::{
+    DecodedException, SliceInfo, SlicedFormat, UserException, Value, ValueGraph, ValueReader,
+    ValueRef, ValueWriter,
+};
