@@ -137,6 +137,8 @@ pub enum DecodedException {
 /// A user exception of a known type, possibly sliced from a more derived unknown type.
 #[derive(Debug)]
 pub struct KnownUserException {
+    /// The most derived type id as sent, which is the exception's own unless it was sliced.
+    pub type_id: String,
     /// The exception, of the most derived type that was known.
     pub exception: Box<dyn UserException>,
     /// The slices of the more derived types that were not known, most derived first (sliced
@@ -162,11 +164,7 @@ impl DecodedException {
     /// The most derived type id as sent, known or not.
     pub fn type_id(&self) -> &str {
         match self {
-            DecodedException::Known(k) => match k.preserved.first().and_then(|s| s.type_id.name())
-            {
-                Some(id) => id,
-                None => k.exception.ice_id(),
-            },
+            DecodedException::Known(k) => &k.type_id,
             DecodedException::Unknown(u) => &u.type_id,
         }
     }

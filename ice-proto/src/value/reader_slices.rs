@@ -36,7 +36,8 @@ type ReadMembers<'r, 'a> = dyn FnMut(usize, &mut ValueReader<'a>) -> Result<(), 
 
 /// What reading an exception's slices found, before the instance graph is finished.
 enum ExceptionOutcome {
-    Known(Box<dyn UserException>, Vec<SliceInfo>),
+    /// The exception, its most derived type id as sent, and the slices kept.
+    Known(Box<dyn UserException>, String, Vec<SliceInfo>),
     Unknown(String, Vec<SliceInfo>),
 }
 
@@ -54,8 +55,8 @@ impl<'a> ValueReader<'a> {
         };
         let values = self.finish()?;
         Ok(match outcome {
-            ExceptionOutcome::Known(exception, preserved) => {
-                DecodedException::Known(KnownUserException { exception, preserved, values })
+            ExceptionOutcome::Known(exception, type_id, preserved) => {
+                DecodedException::Known(KnownUserException { type_id, exception, preserved, values })
             }
             ExceptionOutcome::Unknown(type_id, slices) => {
                 DecodedException::Unknown(UnknownUserException { type_id, slices, values })
@@ -67,7 +68,7 @@ impl<'a> ValueReader<'a> {
         &mut self,
         factory: &dyn ExceptionFactory,
     ) -> Result<ExceptionOutcome, DecodeError> {
-        let mut preserved = Vec::new();
+        let mut preserved: Vec<SliceInfo> = Vec::new();
         let mut header = self.read_slice_header(SliceKind::Exception)?;
         loop {
             let name = match &header.type_id {
@@ -79,7 +80,11 @@ impl<'a> ValueReader<'a> {
                 self.read_known_slices(SliceKind::Exception, slices, header, &mut |i, r| {
                     ex.read_members(i, r)
                 })?;
-                return Ok(ExceptionOutcome::Known(ex, preserved));
+                let most_derived = match preserved.first().and_then(|s| s.type_id.name()) {
+                    Some(id) => id.to_owned(),
+                    None => ex.ice_id().to_owned(),
+                };
+                return Ok(ExceptionOutcome::Known(ex, most_derived, preserved));
             }
             if header.end.is_none() {
                 return Err(DecodeError::UnknownType(name.to_string()));
@@ -119,7 +124,8 @@ impl<'a> ValueReader<'a> {
                 self.read_known_slices(SliceKind::Exception, slices, header, &mut |i, r| {
                     ex.read_members(i, r)
                 })?;
-                break ExceptionOutcome::Known(ex, Vec::new());
+                let most_derived = most_derived.unwrap_or(name);
+                break ExceptionOutcome::Known(ex, most_derived, Vec::new());
             }
             most_derived.get_or_insert(name);
             self.skip_to(header.end)?;
