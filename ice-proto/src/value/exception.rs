@@ -193,7 +193,11 @@ impl DecodedException {
     /// Marshals the exception again, preserved slices included, for forwarding. Read in the
     /// sliced format and written in it, the result is the encapsulation that was read.
     /// Encoding 1.0 writes no preserved slices.
-    pub fn to_encapsulation(&self, encoding: EncodingVersion, format: SlicedFormat) -> Encapsulation {
+    pub fn to_encapsulation(
+        &self,
+        encoding: EncodingVersion,
+        format: SlicedFormat,
+    ) -> Encapsulation {
         Encapsulation::build(encoding, |out| {
             let mut w = ValueWriter::new(out, self.values(), format);
             match self {

@@ -55,7 +55,7 @@ pub use exception::{
 pub use graph::{Instance, UnknownSlicedValue, ValueGraph, ValueRef};
 pub use reader::{ValueReader, DEFAULT_CLASS_GRAPH_DEPTH_MAX};
 pub use slice::{SliceInfo, SliceType, SliceTypeId, SlicedFormat};
-pub use writer::ValueWriter;
+pub use writer::{ValueWriter, DEFAULT_WRITE_DEPTH_MAX};
 
 use crate::{DecodeError, Encapsulation, EncodingVersion};
 
@@ -76,7 +76,8 @@ pub fn decode_value_with(
     class_graph_depth_max: usize,
 ) -> Result<(Option<ValueRef>, ValueGraph), DecodeError> {
     let mut input = encaps.reader()?;
-    let mut r = ValueReader::new(&mut input, factory).with_class_graph_depth_max(class_graph_depth_max);
+    let mut r =
+        ValueReader::new(&mut input, factory).with_class_graph_depth_max(class_graph_depth_max);
     let root = r.read_value()?;
     r.read_pending_values()?;
     let graph = r.finish()?;

@@ -25,7 +25,9 @@ const OPTIONAL_END_MARKER: u8 = 0xFF;
 /// reader dereferences to.
 ///
 /// Peer input is hostile: nesting deeper than the class graph depth limit fails with
-/// [`DecodeError::TooDeep`], so reading never recurses without bound; references to instances
+/// [`DecodeError::TooDeep`], so reading never recurses without bound (in encoding 1.0, where
+/// instances are not nested on the wire, an instance's depth is one more than the deepest
+/// reference to it read before it, as in Ice); references to instances
 /// that never arrive fail in [`ValueReader::finish`]. After an error the reader must be dropped.
 pub struct ValueReader<'a> {
     pub(super) input: &'a mut InputStream,
@@ -40,6 +42,9 @@ pub struct ValueReader<'a> {
     pub(super) refs: Vec<RefTarget>,
     pub(super) nodes: Vec<Instance>,
     pub(super) id_to_node: HashMap<i32, u32>,
+    /// Encoding 1.0: the deepest nesting any reference to an instance id was read at, which
+    /// gives the depth of that instance when it is read (as Ice computes it).
+    pub(super) ref_depth: HashMap<i32, usize>,
     /// The slice whose members are being read, if any.
     pub(super) slice: Option<ReadSlice>,
 }
@@ -77,11 +82,14 @@ impl<'a> ValueReader<'a> {
             refs: Vec::new(),
             nodes: Vec::new(),
             id_to_node: HashMap::new(),
+            ref_depth: HashMap::new(),
             slice: None,
         }
     }
 
-    /// Sets the deepest nesting of class instances accepted (`Ice.ClassGraphDepthMax`).
+    /// Sets the deepest nesting of class instances accepted (`Ice.ClassGraphDepthMax`). Each
+    /// level costs stack (about 1 KiB in release builds, a few KiB in debug builds), so a large
+    /// limit needs a thread stack sized for it.
     pub fn with_class_graph_depth_max(mut self, max: usize) -> Self {
         self.depth_max = max;
         self
@@ -109,35 +117,58 @@ impl<'a> ValueReader<'a> {
     /// format indirection tables); it is only usable in the graph [`ValueReader::finish`]
     /// returns.
     pub fn read_value(&mut self) -> Result<Option<ValueRef>, DecodeError> {
+        // This is on the recursive path of nested instances: the other cases live in their own
+        // functions to keep its stack frame small.
         if self.is_1_0() {
-            let r = self.input.read_i32()?;
-            if r == 0 {
-                return Ok(None);
-            }
-            if r > 0 {
-                return Err(DecodeError::invalid(format!("positive class reference {r}")));
-            }
-            let id = r.checked_neg().ok_or_else(|| DecodeError::invalid("bad class reference"))?;
-            return self.new_ref(RefTarget::Instance(id)).map(Some);
+            return self.read_value_1_0();
         }
-        let in_sliced_slice =
-            self.slice.as_ref().is_some_and(|s| s.flags & FLAG_HAS_INDIRECTION_TABLE != 0);
-        if in_sliced_slice {
-            let index = self.input.read_size()?;
-            if index == 0 {
-                return Ok(None);
-            }
-            let r = self.new_ref(RefTarget::Indirect)?;
-            if let Some(s) = self.slice.as_mut() {
-                s.indirect.push((r.0, index - 1));
-            }
-            return Ok(Some(r));
+        if self
+            .slice
+            .as_ref()
+            .is_some_and(|s| s.flags & FLAG_HAS_INDIRECTION_TABLE != 0)
+        {
+            return self.read_indirect_value();
         }
         let marker = self.input.read_size()?;
         match self.read_instance(marker)? {
             Some(id) => self.new_ref(RefTarget::Instance(id)).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Encoding 1.0: an `int`, `0` for null or minus the instance id.
+    #[inline(never)]
+    fn read_value_1_0(&mut self) -> Result<Option<ValueRef>, DecodeError> {
+        let r = self.input.read_i32()?;
+        if r == 0 {
+            return Ok(None);
+        }
+        if r > 0 {
+            return Err(DecodeError::invalid(format!(
+                "positive class reference {r}"
+            )));
+        }
+        let id = r
+            .checked_neg()
+            .ok_or_else(|| DecodeError::invalid("bad class reference"))?;
+        let depth = self.ref_depth.entry(id).or_insert(0);
+        *depth = (*depth).max(self.depth);
+        self.new_ref(RefTarget::Instance(id)).map(Some)
+    }
+
+    /// Inside a slice with an indirection table: a 1-based index into the table, which
+    /// follows the slice, so the ref is patched when the slice ends.
+    #[inline(never)]
+    fn read_indirect_value(&mut self) -> Result<Option<ValueRef>, DecodeError> {
+        let index = self.input.read_size()?;
+        if index == 0 {
+            return Ok(None);
+        }
+        let r = self.new_ref(RefTarget::Indirect)?;
+        if let Some(s) = self.slice.as_mut() {
+            s.indirect.push((r.0, index - 1));
+        }
+        Ok(Some(r))
     }
 
     /// Reads the optional member or parameter with `tag`, or `None` if it is absent. Inside a
@@ -152,7 +183,10 @@ impl<'a> ValueReader<'a> {
 
     /// Reads the optional class-typed member or parameter with `tag`: `None` if absent,
     /// `Some(None)` if present and null.
-    pub fn read_optional_value(&mut self, tag: u32) -> Result<Option<Option<ValueRef>>, DecodeError> {
+    pub fn read_optional_value(
+        &mut self,
+        tag: u32,
+    ) -> Result<Option<Option<ValueRef>>, DecodeError> {
         if self.find_optional(tag, OptionalFormat::Class)? {
             self.read_value().map(Some)
         } else {
@@ -174,7 +208,9 @@ impl<'a> ValueReader<'a> {
         }
         loop {
             let before = self.input.clone();
-            let Some(v) = self.input.peek_u8() else { return Ok(false) };
+            let Some(v) = self.input.peek_u8() else {
+                return Ok(false);
+            };
             if v == OPTIONAL_END_MARKER {
                 return Ok(false);
             }
@@ -221,7 +257,11 @@ impl<'a> ValueReader<'a> {
     pub(super) fn skip_slice_optionals(&mut self) -> Result<(), DecodeError> {
         loop {
             match self.input.peek_u8() {
-                None => return Err(DecodeError::invalid("slice optional members lack their end marker")),
+                None => {
+                    return Err(DecodeError::invalid(
+                        "slice optional members lack their end marker",
+                    ))
+                }
                 Some(OPTIONAL_END_MARKER) => return self.input.skip(1),
                 Some(_) => {
                     let (_, format) = self.read_optional_tag()?;
@@ -248,7 +288,13 @@ impl<'a> ValueReader<'a> {
                 if id <= 0 {
                     return Err(DecodeError::invalid(format!("bad class instance id {id}")));
                 }
+                let depth = self.ref_depth.get(&id).copied().unwrap_or(0) + 1;
+                if depth > self.depth_max {
+                    return Err(DecodeError::TooDeep(self.depth_max));
+                }
+                let outer = std::mem::replace(&mut self.depth, depth);
                 self.read_instance_body_1_0(id)?;
+                self.depth = outer;
             }
         }
     }
@@ -257,7 +303,9 @@ impl<'a> ValueReader<'a> {
         let node = u32::try_from(self.nodes.len())
             .map_err(|_| DecodeError::invalid("too many class instances"))?;
         if self.id_to_node.insert(id, node).is_some() {
-            return Err(DecodeError::invalid(format!("class instance id {id} defined twice")));
+            return Err(DecodeError::invalid(format!(
+                "class instance id {id} defined twice"
+            )));
         }
         self.nodes.push(instance);
         Ok(())
@@ -274,9 +322,9 @@ impl<'a> ValueReader<'a> {
                 RefTarget::Instance(id) => id_to_node.get(&id).copied().ok_or_else(|| {
                     DecodeError::invalid(format!("reference to undefined class instance {id}"))
                 }),
-                RefTarget::Indirect => {
-                    Err(DecodeError::invalid("unresolved indirection table reference"))
-                }
+                RefTarget::Indirect => Err(DecodeError::invalid(
+                    "unresolved indirection table reference",
+                )),
             })
             .collect::<Result<Vec<u32>, DecodeError>>()?;
         Ok(ValueGraph::from_parts(refs, self.nodes))

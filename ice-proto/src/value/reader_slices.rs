@@ -5,13 +5,12 @@ use std::sync::Arc;
 
 use super::reader::{ReadSlice, RefTarget};
 use super::slice::{
-    FLAG_HAS_INDIRECTION_TABLE, FLAG_HAS_OPTIONAL_MEMBERS, FLAG_HAS_SLICE_SIZE,
-    FLAG_IS_LAST_SLICE, FLAG_TYPE_ID_COMPACT, FLAG_TYPE_ID_INDEX, FLAG_TYPE_ID_STRING,
-    ICE_OBJECT_TYPE_ID,
+    FLAG_HAS_INDIRECTION_TABLE, FLAG_HAS_OPTIONAL_MEMBERS, FLAG_HAS_SLICE_SIZE, FLAG_IS_LAST_SLICE,
+    FLAG_TYPE_ID_COMPACT, FLAG_TYPE_ID_INDEX, FLAG_TYPE_ID_STRING, ICE_OBJECT_TYPE_ID,
 };
 use super::{
     DecodedException, ExceptionFactory, Instance, KnownUserException, SliceInfo, SliceType,
-    SliceTypeId, UnknownSlicedValue, UnknownUserException, UserException, ValueReader,
+    SliceTypeId, UnknownSlicedValue, UnknownUserException, UserException, Value, ValueReader,
 };
 use crate::DecodeError;
 
@@ -56,10 +55,19 @@ impl<'a> ValueReader<'a> {
         let values = self.finish()?;
         Ok(match outcome {
             ExceptionOutcome::Known(exception, type_id, preserved) => {
-                DecodedException::Known(KnownUserException { type_id, exception, preserved, values })
+                DecodedException::Known(KnownUserException {
+                    type_id,
+                    exception,
+                    preserved,
+                    values,
+                })
             }
             ExceptionOutcome::Unknown(type_id, slices) => {
-                DecodedException::Unknown(UnknownUserException { type_id, slices, values })
+                DecodedException::Unknown(UnknownUserException {
+                    type_id,
+                    slices,
+                    values,
+                })
             }
         })
     }
@@ -89,15 +97,19 @@ impl<'a> ValueReader<'a> {
             if header.end.is_none() {
                 return Err(DecodeError::UnknownType(name.to_string()));
             }
-            let info = self.read_preserved_slice(header)?;
-            let last = info.is_last;
-            preserved.push(info);
-            if last {
-                let most_derived =
-                    preserved.first().and_then(|s| s.type_id.name()).unwrap_or_default();
-                return Ok(ExceptionOutcome::Unknown(most_derived.to_owned(), preserved));
+            match self.preserve_slice(SliceKind::Exception, header, &mut preserved)? {
+                Some(next) => header = next,
+                None => {
+                    let most_derived = preserved
+                        .first()
+                        .and_then(|s| s.type_id.name())
+                        .unwrap_or_default();
+                    return Ok(ExceptionOutcome::Unknown(
+                        most_derived.to_owned(),
+                        preserved,
+                    ));
+                }
             }
-            header = self.read_slice_header(SliceKind::Exception)?;
         }
     }
 
@@ -117,7 +129,11 @@ impl<'a> ValueReader<'a> {
                 }
             }
             let header = self.read_slice_header(SliceKind::Exception)?;
-            let name = header.type_id.as_ref().and_then(SliceTypeId::name).unwrap_or_default();
+            let name = header
+                .type_id
+                .as_ref()
+                .and_then(SliceTypeId::name)
+                .unwrap_or_default();
             let name = name.to_owned();
             if let Some(mut ex) = factory.create(&name) {
                 let slices = ex.slices();
@@ -171,33 +187,56 @@ impl<'a> ValueReader<'a> {
         let mut preserved = Vec::new();
         let mut header = self.read_slice_header(SliceKind::Value)?;
         loop {
-            let Some(type_id) = header.type_id.clone() else {
-                return Err(DecodeError::invalid(
-                    "class slice without a type id (the compact format cannot be sliced)",
-                ));
-            };
-            let created = match &type_id {
-                SliceTypeId::Name(n) => self.factory.create(n),
-                SliceTypeId::Compact(c) => self.factory.create_compact(*c),
-            };
-            if let Some(mut value) = created {
+            if let Some(mut value) = self.create_value(&header)? {
                 let slices = value.slices();
                 self.read_known_slices(SliceKind::Value, slices, header, &mut |i, r| {
                     value.read_members(i, r)
                 })?;
                 return Ok(Instance::Known { value, preserved });
             }
-            if header.end.is_none() {
-                return Err(DecodeError::UnknownType(type_id.to_string()));
+            match self.preserve_slice(SliceKind::Value, header, &mut preserved)? {
+                Some(next) => header = next,
+                None => return Ok(Instance::Unknown(UnknownSlicedValue { slices: preserved })),
             }
-            let info = self.read_preserved_slice(header)?;
-            let last = info.is_last;
-            preserved.push(info);
-            if last {
-                return Ok(Instance::Unknown(UnknownSlicedValue { slices: preserved }));
-            }
-            header = self.read_slice_header(SliceKind::Value)?;
         }
+    }
+
+    /// Creates the value a slice names, or returns `None` if its type is unknown but the slice
+    /// can be skipped.
+    #[inline(never)]
+    fn create_value(&self, header: &SliceHeader) -> Result<Option<Box<dyn Value>>, DecodeError> {
+        let created = match &header.type_id {
+            Some(SliceTypeId::Name(n)) => self.factory.create(n),
+            Some(SliceTypeId::Compact(c)) => self.factory.create_compact(*c),
+            None => {
+                return Err(DecodeError::invalid(
+                    "class slice without a type id (the compact format cannot be sliced)",
+                ))
+            }
+        };
+        match (created, &header.type_id, header.end) {
+            (Some(v), _, _) => Ok(Some(v)),
+            (None, Some(t), None) => Err(unknown_type(t)),
+            (None, _, _) => Ok(None),
+        }
+    }
+
+    /// Keeps the slice `header` starts and returns the header of the next slice, or `None`
+    /// if it was the last.
+    #[inline(never)]
+    fn preserve_slice(
+        &mut self,
+        kind: SliceKind,
+        header: SliceHeader,
+        preserved: &mut Vec<SliceInfo>,
+    ) -> Result<Option<SliceHeader>, DecodeError> {
+        let info = self.read_preserved_slice(header)?;
+        let last = info.is_last;
+        preserved.push(info);
+        if last {
+            return Ok(None);
+        }
+        self.read_slice_header(kind).map(Some)
     }
 
     /// Encoding 1.0: slices each with a type id and a size, ending with `::Ice::Object`.
@@ -206,7 +245,10 @@ impl<'a> ValueReader<'a> {
         let mut most_derived: Option<SliceTypeId> = None;
         loop {
             let header = self.read_slice_header(SliceKind::Value)?;
-            let type_id = header.type_id.clone().unwrap_or_else(|| SliceTypeId::from(""));
+            let type_id = header
+                .type_id
+                .clone()
+                .unwrap_or_else(|| SliceTypeId::from(""));
             let name = type_id.name().unwrap_or_default();
             if name == ICE_OBJECT_TYPE_ID {
                 let id = most_derived.unwrap_or(type_id);
@@ -221,7 +263,9 @@ impl<'a> ValueReader<'a> {
                 })?;
                 let root = self.read_slice_header(SliceKind::Value)?;
                 if root.type_id.as_ref().and_then(SliceTypeId::name) != Some(ICE_OBJECT_TYPE_ID) {
-                    return Err(DecodeError::invalid("class instance lacks its ::Ice::Object slice"));
+                    return Err(DecodeError::invalid(
+                        "class instance lacks its ::Ice::Object slice",
+                    ));
                 }
                 self.skip_to(root.end)?;
                 return self.add_node(id, Instance::new(value));
@@ -241,31 +285,46 @@ impl<'a> ValueReader<'a> {
         if slices.is_empty() {
             return Err(DecodeError::invalid("a registered type declares no slices"));
         }
-        let mut header = first;
-        for (i, ty) in slices.iter().enumerate() {
-            if i > 0 {
-                header = self.read_slice_header(kind)?;
-            }
-            if let Some(t) = &header.type_id {
-                if !t.matches(ty) {
-                    return Err(DecodeError::invalid(format!(
-                        "slice {t} found where {} was expected",
-                        ty.type_id
-                    )));
-                }
-            }
-            let expect_last = i + 1 == slices.len();
-            if !self.is_1_0() && (header.flags & FLAG_IS_LAST_SLICE != 0) != expect_last {
-                return Err(DecodeError::invalid(format!(
-                    "the slices of {} do not match its definition",
-                    slices[0].type_id
-                )));
-            }
-            self.slice =
-                Some(ReadSlice { flags: header.flags, end: header.end, indirect: Vec::new() });
+        let mut first = Some(first);
+        for i in 0..slices.len() {
+            self.start_known_slice(kind, slices, i, first.take())?;
             read(i, self)?;
             self.end_known_slice()?;
         }
+        Ok(())
+    }
+
+    /// Reads (unless given) the header of slice `i` of a known type, checks it against the
+    /// type's definition and makes it the current slice.
+    #[inline(never)]
+    fn start_known_slice(
+        &mut self,
+        kind: SliceKind,
+        slices: &[SliceType],
+        i: usize,
+        header: Option<SliceHeader>,
+    ) -> Result<(), DecodeError> {
+        let header = match header {
+            Some(h) => h,
+            None => self.read_slice_header(kind)?,
+        };
+        let Some(ty) = slices.get(i) else {
+            return Err(unexpected_last_slice(slices));
+        };
+        if let Some(t) = &header.type_id {
+            if !t.matches(ty) {
+                return Err(unexpected_slice(t, ty));
+            }
+        }
+        let expect_last = i + 1 == slices.len();
+        if !self.is_1_0() && (header.flags & FLAG_IS_LAST_SLICE != 0) != expect_last {
+            return Err(unexpected_last_slice(slices));
+        }
+        self.slice = Some(ReadSlice {
+            flags: header.flags,
+            end: header.end,
+            indirect: Vec::new(),
+        });
         Ok(())
     }
 
@@ -276,10 +335,14 @@ impl<'a> ValueReader<'a> {
         if flags & FLAG_HAS_OPTIONAL_MEMBERS != 0 && !self.is_1_0() {
             self.skip_slice_optionals()?;
         }
-        let Some(slice) = self.slice.take() else { return Ok(()) };
+        let Some(slice) = self.slice.take() else {
+            return Ok(());
+        };
         if let Some(end) = slice.end {
             if self.input.position() != end {
-                return Err(DecodeError::invalid("slice size does not match its members"));
+                return Err(DecodeError::invalid(
+                    "slice size does not match its members",
+                ));
             }
         }
         if flags & FLAG_HAS_INDIRECTION_TABLE == 0 {
@@ -287,7 +350,9 @@ impl<'a> ValueReader<'a> {
         }
         let table = self.read_indirection_table()?;
         if slice.indirect.is_empty() && flags & FLAG_HAS_OPTIONAL_MEMBERS == 0 {
-            return Err(DecodeError::invalid("indirection table with no reference to it"));
+            return Err(DecodeError::invalid(
+                "indirection table with no reference to it",
+            ));
         }
         for (r, index) in slice.indirect {
             let id = *table
@@ -350,7 +415,11 @@ impl<'a> ValueReader<'a> {
                 SliceKind::Value => self.read_registered_type_id()?,
             };
             let end = Some(self.read_slice_size()?);
-            return Ok(SliceHeader { flags: FLAG_HAS_SLICE_SIZE, type_id: Some(type_id), end });
+            return Ok(SliceHeader {
+                flags: FLAG_HAS_SLICE_SIZE,
+                type_id: Some(type_id),
+                end,
+            });
         }
         let flags = self.input.read_u8()?;
         let type_id = match kind {
@@ -370,7 +439,11 @@ impl<'a> ValueReader<'a> {
             0 => None,
             _ => Some(self.read_slice_size()?),
         };
-        Ok(SliceHeader { flags, type_id, end })
+        Ok(SliceHeader {
+            flags,
+            type_id,
+            end,
+        })
     }
 
     /// Reads a type id string and registers it in the type-id table.
@@ -402,4 +475,29 @@ impl<'a> ValueReader<'a> {
         }
         Ok(self.input.position() + len)
     }
+}
+
+// Errors are built out of line so that the functions on the recursive path of nested
+// instances keep small stack frames.
+
+#[cold]
+#[inline(never)]
+fn unexpected_slice(found: &SliceTypeId, expected: &SliceType) -> DecodeError {
+    DecodeError::invalid(format!(
+        "slice {found} found where {} was expected",
+        expected.type_id
+    ))
+}
+
+#[cold]
+#[inline(never)]
+fn unexpected_last_slice(slices: &[SliceType]) -> DecodeError {
+    let id = slices.first().map_or("", |s| s.type_id);
+    DecodeError::invalid(format!("the slices of {id} do not match its definition"))
+}
+
+#[cold]
+#[inline(never)]
+fn unknown_type(type_id: &SliceTypeId) -> DecodeError {
+    DecodeError::UnknownType(type_id.to_string())
 }

@@ -5,15 +5,19 @@ use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 
 use super::slice::{
-    FLAG_HAS_INDIRECTION_TABLE, FLAG_HAS_OPTIONAL_MEMBERS, FLAG_HAS_SLICE_SIZE,
-    FLAG_IS_LAST_SLICE, FLAG_TYPE_ID_COMPACT, FLAG_TYPE_ID_INDEX, FLAG_TYPE_ID_STRING,
-    ICE_OBJECT_TYPE_ID,
+    FLAG_HAS_INDIRECTION_TABLE, FLAG_HAS_OPTIONAL_MEMBERS, FLAG_HAS_SLICE_SIZE, FLAG_IS_LAST_SLICE,
+    FLAG_TYPE_ID_COMPACT, FLAG_TYPE_ID_INDEX, FLAG_TYPE_ID_STRING, ICE_OBJECT_TYPE_ID,
 };
 use super::{Instance, SliceInfo, SliceType, SliceTypeId, SlicedFormat, UserException};
 use super::{ValueGraph, ValueRef};
 use crate::encoding::{EncodingVersion, OptionalFormat, OutputStream, SizeMark};
 
 const OPTIONAL_END_MARKER: u8 = 0xFF;
+
+/// Default for the deepest nesting of class instances a [`ValueWriter`] writes: several times
+/// what Ice readers accept by default (100 in Ice 3.7, 10 in 3.8), and shallow enough for a
+/// 2 MiB thread stack.
+pub const DEFAULT_WRITE_DEPTH_MAX: usize = 500;
 
 /// Writes class instances and user exceptions into one encapsulation (spec §3.11, §3.12).
 ///
@@ -27,11 +31,14 @@ const OPTIONAL_END_MARKER: u8 = 0xFF;
 /// the writer's format, so that its slices stay skippable. Encoding 1.0 has no preserved
 /// slices: they are left out.
 ///
-/// Nested instances are written recursively, so a graph nested deeper than a reader's class
-/// graph depth limit will not be read back.
+/// Nested instances are written recursively (encoding 1.1): a graph nested deeper than the
+/// writer's limit ([`DEFAULT_WRITE_DEPTH_MAX`] unless set with
+/// [`ValueWriter::with_class_graph_depth_max`]) panics instead of exhausting the stack. A graph
+/// written in the order and format it was read in nests exactly as deep as it did on the wire.
 ///
 /// # Panics
-/// Writing a [`ValueRef`] that does not belong to the graph, or a type with no slices.
+/// Writing a [`ValueRef`] that does not belong to the graph, a type with no slices, or
+/// instances nested deeper than the limit.
 pub struct ValueWriter<'a> {
     out: &'a mut OutputStream,
     graph: &'a ValueGraph,
@@ -41,6 +48,8 @@ pub struct ValueWriter<'a> {
     /// Instance (index in the graph) → its instance id.
     written: HashMap<usize, i32>,
     next_id: i32,
+    depth: usize,
+    depth_max: usize,
     /// Encoding 1.0: instances referred to but not yet written.
     pending: Vec<usize>,
     /// The slice whose members are being written, if any.
@@ -63,7 +72,11 @@ impl<'a> ValueWriter<'a> {
     /// A writer appending to `out` (inside an encapsulation), whose class members refer to
     /// instances of `graph`, laying out instances and exceptions in `format` (1.1 only).
     pub fn new(out: &'a mut OutputStream, graph: &'a ValueGraph, format: SlicedFormat) -> Self {
-        let first_id = if out.encoding() == EncodingVersion::V1_0 { 1 } else { 2 };
+        let first_id = if out.encoding() == EncodingVersion::V1_0 {
+            1
+        } else {
+            2
+        };
         ValueWriter {
             out,
             graph,
@@ -71,9 +84,17 @@ impl<'a> ValueWriter<'a> {
             type_ids: HashMap::new(),
             written: HashMap::new(),
             next_id: first_id,
+            depth: 0,
+            depth_max: DEFAULT_WRITE_DEPTH_MAX,
             pending: Vec::new(),
             slice: None,
         }
+    }
+
+    /// Sets the deepest nesting of class instances written before panicking.
+    pub fn with_class_graph_depth_max(mut self, max: usize) -> Self {
+        self.depth_max = max;
+        self
     }
 
     /// The underlying stream.
@@ -99,7 +120,9 @@ impl<'a> ValueWriter<'a> {
 
     fn take_id(&mut self) -> i32 {
         let id = self.next_id;
-        self.next_id = id.checked_add(1).unwrap_or_else(|| panic!("too many class instances"));
+        self.next_id = id
+            .checked_add(1)
+            .unwrap_or_else(|| panic!("too many class instances"));
         id
     }
 
@@ -159,6 +182,12 @@ impl<'a> ValueWriter<'a> {
         let id = self.take_id();
         self.written.insert(node, id);
         self.out.write_size(1);
+        self.depth += 1;
+        assert!(
+            self.depth <= self.depth_max,
+            "class instances nested deeper than the writer's limit of {}",
+            self.depth_max
+        );
         let outer = self.slice.take();
         let graph = self.graph;
         match graph.instances().get(node) {
@@ -184,6 +213,7 @@ impl<'a> ValueWriter<'a> {
             None => {}
         }
         self.slice = outer;
+        self.depth -= 1;
     }
 
     /// Writes the instances referred to so far in encoding 1.0 (spec §3.12): batches of
@@ -261,7 +291,14 @@ impl<'a> ValueWriter<'a> {
         }
     }
 
-    fn start_slice(&mut self, is_value: bool, ty: &SliceType, first: bool, last: bool, sliced: bool) {
+    fn start_slice(
+        &mut self,
+        is_value: bool,
+        ty: &SliceType,
+        first: bool,
+        last: bool,
+        sliced: bool,
+    ) {
         if self.is_1_0() {
             if is_value {
                 self.write_value_type_id_1_0(ty.type_id);
@@ -312,7 +349,9 @@ impl<'a> ValueWriter<'a> {
     }
 
     fn end_slice(&mut self) {
-        let Some(mut s) = self.slice.take() else { return };
+        let Some(mut s) = self.slice.take() else {
+            return;
+        };
         if s.flags & FLAG_HAS_OPTIONAL_MEMBERS != 0 {
             self.out.write_u8(OPTIONAL_END_MARKER);
         }
@@ -378,7 +417,8 @@ impl<'a> ValueWriter<'a> {
             self.out.write_size(index);
             return FLAG_TYPE_ID_INDEX;
         }
-        self.type_ids.insert(name.to_owned(), self.type_ids.len() + 1);
+        self.type_ids
+            .insert(name.to_owned(), self.type_ids.len() + 1);
         self.out.write_string(name);
         FLAG_TYPE_ID_STRING
     }
@@ -389,7 +429,8 @@ impl<'a> ValueWriter<'a> {
             self.out.write_bool(true);
             self.out.write_size(index);
         } else {
-            self.type_ids.insert(name.to_owned(), self.type_ids.len() + 1);
+            self.type_ids
+                .insert(name.to_owned(), self.type_ids.len() + 1);
             self.out.write_bool(false);
             self.out.write_string(name);
         }

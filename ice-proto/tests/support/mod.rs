@@ -11,7 +11,9 @@ use ice_proto::{DecodeError, Encapsulation, EncodingVersion, InputStream};
 pub const BASE: SliceType = SliceType::new("::Test::Base");
 pub const DERIVED: SliceType = SliceType::new("::Test::Derived");
 /// Has a compact id and optional members, to exercise both.
-pub const NODE: SliceType = SliceType::new("::Test::Node").with_compact_id(7).with_optional_members();
+pub const NODE: SliceType = SliceType::new("::Test::Node")
+    .with_compact_id(7)
+    .with_optional_members();
 
 /// `class Base { int i; }`
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -105,7 +107,10 @@ impl Value for Node {
 }
 
 pub fn all_values() -> ValueRegistry {
-    ValueRegistry::new().with::<Base>().with::<Derived>().with::<Node>()
+    ValueRegistry::new()
+        .with::<Base>()
+        .with::<Derived>()
+        .with::<Node>()
 }
 
 pub const EX: SliceType = SliceType::new("::Test::Ex");
@@ -266,7 +271,10 @@ pub fn spec_hex(s: &str) -> Vec<u8> {
             out.push(u8::from_str_radix(&rest[..2], 16).expect("hex pair"));
             rest = &rest[2..];
         } else {
-            assert!(c.is_whitespace() || c == '|', "unexpected {c:?} in hex vector");
+            assert!(
+                c.is_whitespace() || c == '|',
+                "unexpected {c:?} in hex vector"
+            );
             rest = &rest[c.len_utf8()..];
         }
     }
@@ -286,7 +294,9 @@ pub fn user_exception_reply(file: &str) -> Encapsulation {
     let path = format!("{}/../vectors/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("vector file");
     for line in text.lines() {
-        let Some(h) = line.strip_prefix("< ") else { continue };
+        let Some(h) = line.strip_prefix("< ") else {
+            continue;
+        };
         let msg = spec_hex(h);
         // 14-byte header (type at 8), request id, reply status.
         if msg[8] == 2 && msg[18] == 1 {
