@@ -265,7 +265,7 @@ pub fn spec_hex(s: &str) -> Vec<u8> {
     while let Some(c) = rest.chars().next() {
         if rest.starts_with("<\"") {
             let end = rest[2..].find("\">").expect("unterminated <\"...\">") + 2;
-            out.extend_from_slice(rest[2..end].as_bytes());
+            out.extend_from_slice(&rest.as_bytes()[2..end]);
             rest = &rest[end + 2..];
         } else if c.is_ascii_hexdigit() {
             out.push(u8::from_str_radix(&rest[..2], 16).expect("hex pair"));
