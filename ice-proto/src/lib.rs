@@ -14,6 +14,8 @@
 //!   stringified and parsed as ZeroC Ice 3.7 does.
 //! - [`frame`]: protocol messages (requests, batch requests, replies, validate and close),
 //!   their framing on streams and datagrams, and bzip2 compression.
+//! - [`value`]: class instances and user exceptions (compact and sliced formats, preserved
+//!   slices, encoding 1.0).
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -25,6 +27,7 @@ pub mod frame;
 pub mod identity;
 pub mod properties;
 pub mod proxy;
+pub mod value;
 
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
@@ -35,4 +38,7 @@ pub use identity::{Context, Identity, OperationMode};
 pub use properties::{Properties, PropertiesError};
 pub use proxy::{
     Endpoint, EndpointParseError, ProxyData, ProxyMode, ProxyParseError, ToStringMode,
+pub use value::{
+    DecodedException, SliceInfo, SlicedFormat, UserException, Value, ValueGraph, ValueReader,
+    ValueRef, ValueWriter,
 };
