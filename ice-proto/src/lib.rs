@@ -38,6 +38,7 @@ pub use identity::{Context, Identity, OperationMode};
 pub use properties::{Properties, PropertiesError};
 pub use proxy::{
     Endpoint, EndpointParseError, ProxyData, ProxyMode, ProxyParseError, ToStringMode,
+};
 pub use value::{
     DecodedException, SliceInfo, SlicedFormat, UserException, Value, ValueGraph, ValueReader,
     ValueRef, ValueWriter,

@@ -76,19 +76,10 @@ fn build(specs: &[Spec]) -> (ValueGraph, Vec<ValueRef>) {
         .iter()
         .map(|s| match s {
             Spec::Base(i) => g.add(Base { i: *i }),
-            Spec::Derived { i, s, .. } => g.add(Derived {
-                i: *i,
-                s: s.clone(),
-                next: None,
-            }),
-            Spec::Node {
-                i, label, weight, ..
-            } => g.add(Node {
-                i: *i,
-                label: label.clone(),
-                weight: *weight,
-                ..Node::default()
-            }),
+            Spec::Derived { i, s, .. } => g.add(Derived { i: *i, s: s.clone(), next: None }),
+            Spec::Node { i, label, weight, .. } => {
+                g.add(Node { i: *i, label: label.clone(), weight: *weight, ..Node::default() })
+            }
         })
         .collect();
     let to_ref = |k: &Option<usize>| k.map(|k| refs[k]);
@@ -98,12 +89,7 @@ fn build(specs: &[Spec]) -> (ValueGraph, Vec<ValueRef>) {
             Spec::Derived { next, .. } => {
                 g.get_mut::<Derived>(refs[k]).unwrap().next = to_ref(next)
             }
-            Spec::Node {
-                child,
-                other,
-                extra,
-                ..
-            } => {
+            Spec::Node { child, other, extra, .. } => {
                 let n = g.get_mut::<Node>(refs[k]).unwrap();
                 n.child = to_ref(child);
                 n.other = to_ref(other);
@@ -166,11 +152,7 @@ fn equivalent(
             work.push((p.child, q.child));
             work.push((p.other, q.other));
         } else {
-            return Err(format!(
-                "types differ: {:?} / {:?}",
-                a.instance(x),
-                b.instance(y)
-            ));
+            return Err(format!("types differ: {:?} / {:?}", a.instance(x), b.instance(y)));
         }
     }
     Ok(())
@@ -219,10 +201,7 @@ fn ex_spec() -> impl Strategy<Value = ExSpec> {
 fn build_ex(s: &ExSpec, root: ValueRef) -> Box<dyn UserException> {
     match s.kind {
         0 => Box::new(Ex { code: s.code }),
-        1 => Box::new(DerivedEx {
-            code: s.code,
-            msg: s.msg.clone(),
-        }),
+        1 => Box::new(DerivedEx { code: s.code, msg: s.msg.clone() }),
         _ => Box::new(RichEx {
             code: s.code,
             msg: s.msg.clone(),

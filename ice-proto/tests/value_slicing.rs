@@ -17,11 +17,7 @@ const V1_1: EncodingVersion = EncodingVersion::V1_1;
 fn derived_graph() -> (ValueGraph, ValueRef) {
     let mut g = ValueGraph::new();
     let base = g.add(Base { i: 2 });
-    let root = g.add(Derived {
-        i: 1,
-        s: "x".into(),
-        next: Some(base),
-    });
+    let root = g.add(Derived { i: 1, s: "x".into(), next: Some(base) });
     (g, root)
 }
 
@@ -36,26 +32,17 @@ fn unknown_most_derived_class_is_sliced_to_its_known_base_and_kept() {
     // The root is read as its known base, Base{i=1}, and the Derived slice is kept.
     assert_eq!(graph.get::<Base>(r), Some(&Base { i: 1 }));
     let inst = graph.instance(r).unwrap();
-    assert_eq!(
-        inst.most_derived_type_id(),
-        SliceTypeId::from("::Test::Derived")
-    );
+    assert_eq!(inst.most_derived_type_id(), SliceTypeId::from("::Test::Derived"));
     let kept = inst.preserved_slices();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].type_id, SliceTypeId::from("::Test::Derived"));
     assert_eq!(&kept[0].data[..], b"\x01x\x01"); // s = "x", next = indirection index 1
     assert!(!kept[0].is_last);
     // Its indirection table still leads to the nested instance, decoded as usual.
-    assert_eq!(
-        graph.get::<Base>(kept[0].instances[0]),
-        Some(&Base { i: 2 })
-    );
+    assert_eq!(graph.get::<Base>(kept[0].instances[0]), Some(&Base { i: 2 }));
 
     // A forwarder writes it back unchanged.
-    assert_eq!(
-        encode_value(&graph, Some(r), V1_1, SlicedFormat::Sliced),
-        encaps
-    );
+    assert_eq!(encode_value(&graph, Some(r), V1_1, SlicedFormat::Sliced), encaps);
     // Even asked for the compact format: an instance with preserved slices stays sliced.
     let compact = encode_value(&graph, Some(r), V1_1, SlicedFormat::Compact);
     let (r2, g2) = decode_value(&compact, &all_values()).unwrap();
@@ -68,11 +55,7 @@ fn unknown_most_derived_class_is_sliced_to_its_known_base_and_kept() {
 fn class_with_compact_id_and_optionals_is_kept_whole() {
     let mut g = ValueGraph::new();
     let leaf = g.add(Base { i: 9 });
-    let other = g.add(Derived {
-        i: 3,
-        s: "o".into(),
-        next: Some(leaf),
-    });
+    let other = g.add(Derived { i: 3, s: "o".into(), next: Some(leaf) });
     let root = g.add(Node {
         i: 5,
         child: Some(leaf),
@@ -86,10 +69,7 @@ fn class_with_compact_id_and_optionals_is_kept_whole() {
     // Fully known: every member comes back.
     let (r, full) = decode_value(&encaps, &all_values()).unwrap();
     let n = full.get::<Node>(r.unwrap()).unwrap();
-    assert_eq!(
-        (n.i, n.label.as_deref(), n.weight),
-        (5, Some("lbl"), Some(-4))
-    );
+    assert_eq!((n.i, n.label.as_deref(), n.weight), (5, Some("lbl"), Some(-4)));
     assert!(full.same_instance(n.other.unwrap(), n.extra.unwrap().unwrap()));
     assert_eq!(full.get::<Base>(n.child.unwrap()), Some(&Base { i: 9 }));
 
@@ -103,10 +83,7 @@ fn class_with_compact_id_and_optionals_is_kept_whole() {
 
     // Nothing known: every instance is an unknown sliced value, still written back unchanged.
     let (r, none) = decode_value(&encaps, &ValueRegistry::new()).unwrap();
-    assert!(none
-        .instances()
-        .iter()
-        .all(|i| matches!(i, Instance::Unknown(_))));
+    assert!(none.instances().iter().all(|i| matches!(i, Instance::Unknown(_))));
     assert_eq!(none.len(), 3);
     assert_eq!(encode_value(&none, r, V1_1, SlicedFormat::Sliced), encaps);
 }
@@ -132,13 +109,7 @@ fn encoding_1_0_skips_unknown_class_slices() {
 
 fn rich_ex(g: &mut ValueGraph) -> RichEx {
     let obj = g.add(Base { i: 42 });
-    RichEx {
-        code: 1,
-        msg: "m".into(),
-        obj: Some(obj),
-        level: Some(3),
-        note: None,
-    }
+    RichEx { code: 1, msg: "m".into(), obj: Some(obj), level: Some(3), note: None }
 }
 
 #[test]
@@ -150,9 +121,7 @@ fn unknown_exception_slices_are_kept_and_forwarded_unchanged() {
     // Known as ::Test::Ex only: two slices kept, with the class instance of the first.
     let only_ex = ExceptionRegistry::new().with::<Ex>();
     let d = decode_user_exception(&encaps, &only_ex).unwrap();
-    let DecodedException::Known(k) = &d else {
-        panic!("expected a known base: {d:?}")
-    };
+    let DecodedException::Known(k) = &d else { panic!("expected a known base: {d:?}") };
     assert_eq!(k.exception.downcast_ref::<Ex>(), Some(&Ex { code: 1 }));
     assert_eq!(d.type_id(), "::Test::RichEx");
     let ids: Vec<_> = k.preserved.iter().map(|s| s.type_id.to_string()).collect();
@@ -162,20 +131,13 @@ fn unknown_exception_slices_are_kept_and_forwarded_unchanged() {
 
     // The same with the class known: the kept slice's instance is a Base.
     let d = decode_user_exception_with(&encaps, &only_ex, &all_values(), 100).unwrap();
-    let DecodedException::Known(k) = &d else {
-        panic!()
-    };
-    assert_eq!(
-        k.values.get::<Base>(k.preserved[0].instances[0]),
-        Some(&Base { i: 42 })
-    );
+    let DecodedException::Known(k) = &d else { panic!() };
+    assert_eq!(k.values.get::<Base>(k.preserved[0].instances[0]), Some(&Base { i: 42 }));
     assert_eq!(d.to_encapsulation(V1_1, SlicedFormat::Sliced), encaps);
 
     // Nothing known: an UnknownUserException carrying every slice, forwarded unchanged.
     let d = decode_user_exception(&encaps, &ExceptionRegistry::new()).unwrap();
-    let DecodedException::Unknown(u) = &d else {
-        panic!("expected unknown: {d:?}")
-    };
+    let DecodedException::Unknown(u) = &d else { panic!("expected unknown: {d:?}") };
     assert_eq!(u.type_id, "::Test::RichEx");
     assert_eq!(u.slices.len(), 3);
     assert!(u.slices[2].is_last);
@@ -188,10 +150,7 @@ fn unknown_exception_slices_are_kept_and_forwarded_unchanged() {
         (got.code, got.msg.as_str(), got.level, got.note.as_deref()),
         (1, "m", Some(3), None)
     );
-    assert_eq!(
-        d.values().get::<Base>(got.obj.unwrap()),
-        Some(&Base { i: 42 })
-    );
+    assert_eq!(d.values().get::<Base>(got.obj.unwrap()), Some(&Base { i: 42 }));
 }
 
 #[test]
@@ -214,26 +173,17 @@ fn exception_with_classes_in_1_0_carries_pending_instances() {
     let got = d.downcast_ref::<RichEx>().unwrap();
     // 1.0 has no optionals.
     assert_eq!((got.code, got.level), (1, None));
-    assert_eq!(
-        d.values().get::<Base>(got.obj.unwrap()),
-        Some(&Base { i: 42 })
-    );
+    assert_eq!(d.values().get::<Base>(got.obj.unwrap()), Some(&Base { i: 42 }));
     assert_eq!(d.to_encapsulation(V1_0, SlicedFormat::Compact), encaps);
 }
 
 #[test]
 fn cycles_decode_to_the_same_instance() {
-    for (enc, format) in [
-        (V1_1, SlicedFormat::Compact),
-        (V1_1, SlicedFormat::Sliced),
-        (V1_0, SlicedFormat::Compact),
-    ] {
+    for (enc, format) in
+        [(V1_1, SlicedFormat::Compact), (V1_1, SlicedFormat::Sliced), (V1_0, SlicedFormat::Compact)]
+    {
         let mut g = ValueGraph::new();
-        let root = g.add(Derived {
-            i: 1,
-            s: "loop".into(),
-            next: None,
-        });
+        let root = g.add(Derived { i: 1, s: "loop".into(), next: None });
         g.get_mut::<Derived>(root).unwrap().next = Some(root);
         let encaps = encode_value(&g, Some(root), enc, format);
         let (r, graph) = decode_value(&encaps, &all_values()).unwrap();
@@ -249,28 +199,19 @@ fn chain(len: usize) -> (ValueGraph, ValueRef) {
     let mut g = ValueGraph::new();
     let mut next = None;
     for i in 0..len {
-        next = Some(g.add(Derived {
-            i: i as i32,
-            s: String::new(),
-            next,
-        }));
+        next = Some(g.add(Derived { i: i as i32, s: String::new(), next }));
     }
     (g, next.unwrap())
 }
 
 #[test]
 fn class_graph_depth_is_limited() {
-    for (enc, format) in [
-        (V1_1, SlicedFormat::Compact),
-        (V1_1, SlicedFormat::Sliced),
-        (V1_0, SlicedFormat::Compact),
-    ] {
+    for (enc, format) in
+        [(V1_1, SlicedFormat::Compact), (V1_1, SlicedFormat::Sliced), (V1_0, SlicedFormat::Compact)]
+    {
         let (g, root) = chain(150);
         let encaps = encode_value(&g, Some(root), enc, format);
-        assert_eq!(
-            decode_value(&encaps, &all_values()).unwrap_err(),
-            DecodeError::TooDeep(100)
-        );
+        assert_eq!(decode_value(&encaps, &all_values()).unwrap_err(), DecodeError::TooDeep(100));
         let (r, graph) = decode_value_with(&encaps, &all_values(), 150).unwrap();
         assert_eq!(graph.len(), 150);
         assert_eq!(graph.get::<Derived>(r.unwrap()).unwrap().i, 149);
@@ -292,22 +233,11 @@ fn depth_1_0_counts_the_deepest_earlier_reference() {
     // then at depth 2 (by a), before it is read, so it is at depth 3.
     let mut g = ValueGraph::new();
     let b = g.add(Base { i: 2 });
-    let a = g.add(Derived {
-        i: 1,
-        s: String::new(),
-        next: Some(b),
-    });
-    let root = g.add(Node {
-        child: Some(a),
-        other: Some(b),
-        ..Node::default()
-    });
+    let a = g.add(Derived { i: 1, s: String::new(), next: Some(b) });
+    let root = g.add(Node { child: Some(a), other: Some(b), ..Node::default() });
     let encaps = encode_value(&g, Some(root), V1_0, SlicedFormat::Compact);
     assert!(decode_value_with(&encaps, &all_values(), 3).is_ok());
-    assert_eq!(
-        decode_value_with(&encaps, &all_values(), 2).unwrap_err(),
-        DecodeError::TooDeep(2)
-    );
+    assert_eq!(decode_value_with(&encaps, &all_values(), 2).unwrap_err(), DecodeError::TooDeep(2));
 }
 
 #[test]
@@ -382,20 +312,14 @@ fn is_invalid(r: Result<(Option<ValueRef>, ValueGraph), DecodeError>) -> bool {
 #[test]
 fn references_to_undefined_instances_are_rejected() {
     // 1.1: instance id 5 was never defined.
-    assert!(is_invalid(decode_value(
-        &encaps(V1_1, vec![5]),
-        &all_values()
-    )));
+    assert!(is_invalid(decode_value(&encaps(V1_1, vec![5]), &all_values())));
     // 1.0: reference -5 but no pending instance 5.
     assert!(is_invalid(decode_value(
         &encaps(V1_0, vec![0xfb, 0xff, 0xff, 0xff, 0]),
         &all_values()
     )));
     // 1.0: positive references are not references.
-    assert!(is_invalid(decode_value(
-        &encaps(V1_0, vec![5, 0, 0, 0, 0]),
-        &all_values()
-    )));
+    assert!(is_invalid(decode_value(&encaps(V1_0, vec![5, 0, 0, 0, 0]), &all_values())));
     // 1.0: reference -1, then instance 1 defined twice.
     let (g, root) = chain(1);
     let good = encode_value(&g, Some(root), V1_0, SlicedFormat::Compact);
@@ -404,18 +328,13 @@ fn references_to_undefined_instances_are_rejected() {
     twice.extend_from_slice(body);
     twice.extend_from_slice(body);
     twice.push(0);
-    assert!(is_invalid(decode_value(
-        &encaps(V1_0, twice),
-        &all_values()
-    )));
+    assert!(is_invalid(decode_value(&encaps(V1_0, twice), &all_values())));
 }
 
 #[test]
 fn malformed_slices_are_rejected() {
     let (g, root) = derived_graph();
-    let sliced = encode_value(&g, Some(root), V1_1, SlicedFormat::Sliced)
-        .data
-        .to_vec();
+    let sliced = encode_value(&g, Some(root), V1_1, SlicedFormat::Sliced).data.to_vec();
     // "next" is indirection index 1 at offset 24 (marker, flags, type id, size, "01 78").
     assert_eq!(&sliced[22..25], b"\x01x\x01");
     let mut bad = sliced.clone();
@@ -437,9 +356,7 @@ fn malformed_slices_are_rejected() {
     // The known type's chain does not match: Derived's second slice claims to be the last but
     // is followed by nothing of Base.
     let (g, root) = derived_graph();
-    let compact = encode_value(&g, Some(root), V1_1, SlicedFormat::Compact)
-        .data
-        .to_vec();
+    let compact = encode_value(&g, Some(root), V1_1, SlicedFormat::Compact).data.to_vec();
     let mut bad = compact.clone();
     assert_eq!(bad[1], 0x01);
     bad[1] = 0x21;

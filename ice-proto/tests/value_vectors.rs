@@ -61,13 +61,9 @@ const DERIVED_EX_1_0: &str = r#"32 00 00 00 01 00 | 00 | 11 <"::Test::DerivedEx"
 
 /// Checks `graph` holds `Derived{i=1, s="x", next=Base{i=2}}` at `root`.
 fn check_derived(graph: &ValueGraph, root: Option<ValueRef>) {
-    let d = graph
-        .get::<Derived>(root.expect("non-null root"))
-        .expect("a Derived");
+    let d = graph.get::<Derived>(root.expect("non-null root")).expect("a Derived");
     assert_eq!((d.i, d.s.as_str()), (1, "x"));
-    let next = graph
-        .get::<Base>(d.next.expect("non-null next"))
-        .expect("a Base");
+    let next = graph.get::<Base>(d.next.expect("non-null next")).expect("a Base");
     assert_eq!(next, &Base { i: 2 });
     assert_eq!(graph.len(), 2);
 }
@@ -75,11 +71,7 @@ fn check_derived(graph: &ValueGraph, root: Option<ValueRef>) {
 fn derived_graph() -> (ValueGraph, ValueRef) {
     let mut g = ValueGraph::new();
     let base = g.add(Base { i: 2 });
-    let root = g.add(Derived {
-        i: 1,
-        s: "x".into(),
-        next: Some(base),
-    });
+    let root = g.add(Derived { i: 1, s: "x".into(), next: Some(base) });
     (g, root)
 }
 
@@ -91,15 +83,9 @@ fn check_derived_vector(text: &str, encoding: EncodingVersion, format: SlicedFor
     check_derived(&graph, root);
 
     let (g, r) = derived_graph();
-    assert_eq!(
-        encode_value(&g, Some(r), encoding, format).to_bytes()[..],
-        bytes[..]
-    );
+    assert_eq!(encode_value(&g, Some(r), encoding, format).to_bytes()[..], bytes[..]);
     // Re-encoding what was decoded gives the same bytes too.
-    assert_eq!(
-        encode_value(&graph, root, encoding, format).to_bytes()[..],
-        bytes[..]
-    );
+    assert_eq!(encode_value(&graph, root, encoding, format).to_bytes()[..], bytes[..]);
 }
 
 #[test]
@@ -159,25 +145,10 @@ fn check_derived_ex(text: &str, encoding: EncodingVersion, format: SlicedFormat)
     let encaps = encaps_of(&bytes);
     let decoded = decode_user_exception(&encaps, &all_exceptions()).expect("decodes");
     assert_eq!(decoded.type_id(), "::Test::DerivedEx");
-    assert_eq!(
-        decoded.downcast_ref::<DerivedEx>(),
-        Some(&DerivedEx {
-            code: 7,
-            msg: "m".into()
-        })
-    );
-    let ex = DerivedEx {
-        code: 7,
-        msg: "m".into(),
-    };
-    assert_eq!(
-        encode_user_exception(&ex, encoding, format).to_bytes()[..],
-        bytes[..]
-    );
-    assert_eq!(
-        decoded.to_encapsulation(encoding, format).to_bytes()[..],
-        bytes[..]
-    );
+    assert_eq!(decoded.downcast_ref::<DerivedEx>(), Some(&DerivedEx { code: 7, msg: "m".into() }));
+    let ex = DerivedEx { code: 7, msg: "m".into() };
+    assert_eq!(encode_user_exception(&ex, encoding, format).to_bytes()[..], bytes[..]);
+    assert_eq!(decoded.to_encapsulation(encoding, format).to_bytes()[..], bytes[..]);
 }
 
 #[test]
@@ -223,10 +194,7 @@ fn check_capture(
 #[test]
 fn capture_08_hello_error_1_1_compact() {
     check_capture("08_user_exception.hex", V1_1, SlicedFormat::Compact, |d| {
-        let expected = HelloError {
-            code: 7,
-            reason: "seven".into(),
-        };
+        let expected = HelloError { code: 7, reason: "seven".into() };
         assert_eq!(d.downcast_ref::<HelloError>(), Some(&expected));
         assert_eq!(d.type_id(), "::Lab::HelloError");
         Box::new(expected)
@@ -236,10 +204,7 @@ fn capture_08_hello_error_1_1_compact() {
 #[test]
 fn capture_20_hello_error_1_0() {
     check_capture("20_encoding_1_0.hex", V1_0, SlicedFormat::Compact, |d| {
-        let expected = HelloError {
-            code: 7,
-            reason: "seven".into(),
-        };
+        let expected = HelloError { code: 7, reason: "seven".into() };
         assert_eq!(d.downcast_ref::<HelloError>(), Some(&expected));
         Box::new(expected)
     });
@@ -247,22 +212,12 @@ fn capture_20_hello_error_1_0() {
 
 #[test]
 fn capture_21_glacier2_permission_denied_sliced() {
-    check_capture(
-        "21_glacier2_permission_denied.hex",
-        V1_1,
-        SlicedFormat::Sliced,
-        |d| {
-            let expected = PermissionDeniedException {
-                reason: "permission denied".into(),
-            };
-            assert_eq!(
-                d.downcast_ref::<PermissionDeniedException>(),
-                Some(&expected)
-            );
-            assert_eq!(d.type_id(), "::Glacier2::PermissionDeniedException");
-            Box::new(expected)
-        },
-    );
+    check_capture("21_glacier2_permission_denied.hex", V1_1, SlicedFormat::Sliced, |d| {
+        let expected = PermissionDeniedException { reason: "permission denied".into() };
+        assert_eq!(d.downcast_ref::<PermissionDeniedException>(), Some(&expected));
+        assert_eq!(d.type_id(), "::Glacier2::PermissionDeniedException");
+        Box::new(expected)
+    });
 }
 
 #[test]
@@ -270,10 +225,7 @@ fn unknown_captures_are_kept_or_rejected_by_format() {
     let none = ice_proto::value::ExceptionRegistry::new();
     // Compact (08): an unknown type cannot be skipped.
     let e = decode_user_exception(&user_exception_reply("08_user_exception.hex"), &none);
-    assert_eq!(
-        e.unwrap_err(),
-        ice_proto::DecodeError::UnknownType("::Lab::HelloError".into())
-    );
+    assert_eq!(e.unwrap_err(), ice_proto::DecodeError::UnknownType("::Lab::HelloError".into()));
     // 1.0 (20): skipped to the end, only the type id is known.
     let d = decode_user_exception(&user_exception_reply("20_encoding_1_0.hex"), &none).unwrap();
     assert!(matches!(&d, DecodedException::Unknown(u) if u.type_id == "::Lab::HelloError"));

@@ -30,10 +30,7 @@ pub enum Instance {
 impl Instance {
     /// A known instance with no preserved slices.
     pub fn new(value: Box<dyn Value>) -> Self {
-        Instance::Known {
-            value,
-            preserved: Vec::new(),
-        }
+        Instance::Known { value, preserved: Vec::new() }
     }
 
     /// The decoded value, unless no slice of the instance was known.

@@ -122,11 +122,7 @@ impl<'a> ValueReader<'a> {
         if self.is_1_0() {
             return self.read_value_1_0();
         }
-        if self
-            .slice
-            .as_ref()
-            .is_some_and(|s| s.flags & FLAG_HAS_INDIRECTION_TABLE != 0)
-        {
+        if self.slice.as_ref().is_some_and(|s| s.flags & FLAG_HAS_INDIRECTION_TABLE != 0) {
             return self.read_indirect_value();
         }
         let marker = self.input.read_size()?;
@@ -144,13 +140,9 @@ impl<'a> ValueReader<'a> {
             return Ok(None);
         }
         if r > 0 {
-            return Err(DecodeError::invalid(format!(
-                "positive class reference {r}"
-            )));
+            return Err(DecodeError::invalid(format!("positive class reference {r}")));
         }
-        let id = r
-            .checked_neg()
-            .ok_or_else(|| DecodeError::invalid("bad class reference"))?;
+        let id = r.checked_neg().ok_or_else(|| DecodeError::invalid("bad class reference"))?;
         let depth = self.ref_depth.entry(id).or_insert(0);
         *depth = (*depth).max(self.depth);
         self.new_ref(RefTarget::Instance(id)).map(Some)
@@ -303,9 +295,7 @@ impl<'a> ValueReader<'a> {
         let node = u32::try_from(self.nodes.len())
             .map_err(|_| DecodeError::invalid("too many class instances"))?;
         if self.id_to_node.insert(id, node).is_some() {
-            return Err(DecodeError::invalid(format!(
-                "class instance id {id} defined twice"
-            )));
+            return Err(DecodeError::invalid(format!("class instance id {id} defined twice")));
         }
         self.nodes.push(instance);
         Ok(())
@@ -322,9 +312,9 @@ impl<'a> ValueReader<'a> {
                 RefTarget::Instance(id) => id_to_node.get(&id).copied().ok_or_else(|| {
                     DecodeError::invalid(format!("reference to undefined class instance {id}"))
                 }),
-                RefTarget::Indirect => Err(DecodeError::invalid(
-                    "unresolved indirection table reference",
-                )),
+                RefTarget::Indirect => {
+                    Err(DecodeError::invalid("unresolved indirection table reference"))
+                }
             })
             .collect::<Result<Vec<u32>, DecodeError>>()?;
         Ok(ValueGraph::from_parts(refs, self.nodes))

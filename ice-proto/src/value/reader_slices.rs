@@ -63,11 +63,7 @@ impl<'a> ValueReader<'a> {
                 })
             }
             ExceptionOutcome::Unknown(type_id, slices) => {
-                DecodedException::Unknown(UnknownUserException {
-                    type_id,
-                    slices,
-                    values,
-                })
+                DecodedException::Unknown(UnknownUserException { type_id, slices, values })
             }
         })
     }
@@ -100,14 +96,9 @@ impl<'a> ValueReader<'a> {
             match self.preserve_slice(SliceKind::Exception, header, &mut preserved)? {
                 Some(next) => header = next,
                 None => {
-                    let most_derived = preserved
-                        .first()
-                        .and_then(|s| s.type_id.name())
-                        .unwrap_or_default();
-                    return Ok(ExceptionOutcome::Unknown(
-                        most_derived.to_owned(),
-                        preserved,
-                    ));
+                    let most_derived =
+                        preserved.first().and_then(|s| s.type_id.name()).unwrap_or_default();
+                    return Ok(ExceptionOutcome::Unknown(most_derived.to_owned(), preserved));
                 }
             }
         }
@@ -129,11 +120,7 @@ impl<'a> ValueReader<'a> {
                 }
             }
             let header = self.read_slice_header(SliceKind::Exception)?;
-            let name = header
-                .type_id
-                .as_ref()
-                .and_then(SliceTypeId::name)
-                .unwrap_or_default();
+            let name = header.type_id.as_ref().and_then(SliceTypeId::name).unwrap_or_default();
             let name = name.to_owned();
             if let Some(mut ex) = factory.create(&name) {
                 let slices = ex.slices();
@@ -245,10 +232,7 @@ impl<'a> ValueReader<'a> {
         let mut most_derived: Option<SliceTypeId> = None;
         loop {
             let header = self.read_slice_header(SliceKind::Value)?;
-            let type_id = header
-                .type_id
-                .clone()
-                .unwrap_or_else(|| SliceTypeId::from(""));
+            let type_id = header.type_id.clone().unwrap_or_else(|| SliceTypeId::from(""));
             let name = type_id.name().unwrap_or_default();
             if name == ICE_OBJECT_TYPE_ID {
                 let id = most_derived.unwrap_or(type_id);
@@ -320,11 +304,7 @@ impl<'a> ValueReader<'a> {
         if !self.is_1_0() && (header.flags & FLAG_IS_LAST_SLICE != 0) != expect_last {
             return Err(unexpected_last_slice(slices));
         }
-        self.slice = Some(ReadSlice {
-            flags: header.flags,
-            end: header.end,
-            indirect: Vec::new(),
-        });
+        self.slice = Some(ReadSlice { flags: header.flags, end: header.end, indirect: Vec::new() });
         Ok(())
     }
 
@@ -340,9 +320,7 @@ impl<'a> ValueReader<'a> {
         };
         if let Some(end) = slice.end {
             if self.input.position() != end {
-                return Err(DecodeError::invalid(
-                    "slice size does not match its members",
-                ));
+                return Err(DecodeError::invalid("slice size does not match its members"));
             }
         }
         if flags & FLAG_HAS_INDIRECTION_TABLE == 0 {
@@ -350,9 +328,7 @@ impl<'a> ValueReader<'a> {
         }
         let table = self.read_indirection_table()?;
         if slice.indirect.is_empty() && flags & FLAG_HAS_OPTIONAL_MEMBERS == 0 {
-            return Err(DecodeError::invalid(
-                "indirection table with no reference to it",
-            ));
+            return Err(DecodeError::invalid("indirection table with no reference to it"));
         }
         for (r, index) in slice.indirect {
             let id = *table
@@ -415,11 +391,7 @@ impl<'a> ValueReader<'a> {
                 SliceKind::Value => self.read_registered_type_id()?,
             };
             let end = Some(self.read_slice_size()?);
-            return Ok(SliceHeader {
-                flags: FLAG_HAS_SLICE_SIZE,
-                type_id: Some(type_id),
-                end,
-            });
+            return Ok(SliceHeader { flags: FLAG_HAS_SLICE_SIZE, type_id: Some(type_id), end });
         }
         let flags = self.input.read_u8()?;
         let type_id = match kind {
@@ -439,11 +411,7 @@ impl<'a> ValueReader<'a> {
             0 => None,
             _ => Some(self.read_slice_size()?),
         };
-        Ok(SliceHeader {
-            flags,
-            type_id,
-            end,
-        })
+        Ok(SliceHeader { flags, type_id, end })
     }
 
     /// Reads a type id string and registers it in the type-id table.
@@ -483,10 +451,7 @@ impl<'a> ValueReader<'a> {
 #[cold]
 #[inline(never)]
 fn unexpected_slice(found: &SliceTypeId, expected: &SliceType) -> DecodeError {
-    DecodeError::invalid(format!(
-        "slice {found} found where {} was expected",
-        expected.type_id
-    ))
+    DecodeError::invalid(format!("slice {found} found where {} was expected", expected.type_id))
 }
 
 #[cold]

@@ -102,11 +102,7 @@ pub struct SliceType {
 impl SliceType {
     /// A slice with type id `type_id`, no compact id and no optional members.
     pub const fn new(type_id: &'static str) -> Self {
-        SliceType {
-            type_id,
-            compact_id: None,
-            has_optional_members: false,
-        }
+        SliceType { type_id, compact_id: None, has_optional_members: false }
     }
 
     /// The same slice with compact id `id`.

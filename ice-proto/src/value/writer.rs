@@ -72,11 +72,7 @@ impl<'a> ValueWriter<'a> {
     /// A writer appending to `out` (inside an encapsulation), whose class members refer to
     /// instances of `graph`, laying out instances and exceptions in `format` (1.1 only).
     pub fn new(out: &'a mut OutputStream, graph: &'a ValueGraph, format: SlicedFormat) -> Self {
-        let first_id = if out.encoding() == EncodingVersion::V1_0 {
-            1
-        } else {
-            2
-        };
+        let first_id = if out.encoding() == EncodingVersion::V1_0 { 1 } else { 2 };
         ValueWriter {
             out,
             graph,
@@ -120,9 +116,7 @@ impl<'a> ValueWriter<'a> {
 
     fn take_id(&mut self) -> i32 {
         let id = self.next_id;
-        self.next_id = id
-            .checked_add(1)
-            .unwrap_or_else(|| panic!("too many class instances"));
+        self.next_id = id.checked_add(1).unwrap_or_else(|| panic!("too many class instances"));
         id
     }
 
@@ -417,8 +411,7 @@ impl<'a> ValueWriter<'a> {
             self.out.write_size(index);
             return FLAG_TYPE_ID_INDEX;
         }
-        self.type_ids
-            .insert(name.to_owned(), self.type_ids.len() + 1);
+        self.type_ids.insert(name.to_owned(), self.type_ids.len() + 1);
         self.out.write_string(name);
         FLAG_TYPE_ID_STRING
     }
@@ -429,8 +422,7 @@ impl<'a> ValueWriter<'a> {
             self.out.write_bool(true);
             self.out.write_size(index);
         } else {
-            self.type_ids
-                .insert(name.to_owned(), self.type_ids.len() + 1);
+            self.type_ids.insert(name.to_owned(), self.type_ids.len() + 1);
             self.out.write_bool(false);
             self.out.write_string(name);
         }

@@ -11,9 +11,8 @@ use ice_proto::{DecodeError, Encapsulation, EncodingVersion, InputStream};
 pub const BASE: SliceType = SliceType::new("::Test::Base");
 pub const DERIVED: SliceType = SliceType::new("::Test::Derived");
 /// Has a compact id and optional members, to exercise both.
-pub const NODE: SliceType = SliceType::new("::Test::Node")
-    .with_compact_id(7)
-    .with_optional_members();
+pub const NODE: SliceType =
+    SliceType::new("::Test::Node").with_compact_id(7).with_optional_members();
 
 /// `class Base { int i; }`
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -107,10 +106,7 @@ impl Value for Node {
 }
 
 pub fn all_values() -> ValueRegistry {
-    ValueRegistry::new()
-        .with::<Base>()
-        .with::<Derived>()
-        .with::<Node>()
+    ValueRegistry::new().with::<Base>().with::<Derived>().with::<Node>()
 }
 
 pub const EX: SliceType = SliceType::new("::Test::Ex");
@@ -271,10 +267,7 @@ pub fn spec_hex(s: &str) -> Vec<u8> {
             out.push(u8::from_str_radix(&rest[..2], 16).expect("hex pair"));
             rest = &rest[2..];
         } else {
-            assert!(
-                c.is_whitespace() || c == '|',
-                "unexpected {c:?} in hex vector"
-            );
+            assert!(c.is_whitespace() || c == '|', "unexpected {c:?} in hex vector");
             rest = &rest[c.len_utf8()..];
         }
     }
