@@ -16,6 +16,7 @@
 pub mod encoding;
 mod error;
 pub mod identity;
+pub mod retry;
 
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
