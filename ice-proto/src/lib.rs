@@ -15,6 +15,7 @@
 
 pub mod encoding;
 mod error;
+pub mod connection;
 pub mod identity;
 pub mod retry;
 
