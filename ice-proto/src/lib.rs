@@ -8,6 +8,8 @@
 //!   [`Encode`] / [`Decode`] traits, sizes, strings, sequences, dictionaries, enums, optionals
 //!   and encapsulations.
 //! - [`identity`]: identities, facets, operation modes and contexts.
+//! - [`frame`]: protocol messages (requests, batch requests, replies, validate and close),
+//!   their framing on streams and datagrams, and bzip2 compression.
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -16,6 +18,7 @@
 pub mod encoding;
 mod error;
 pub mod connection;
+pub mod frame;
 pub mod identity;
 pub mod retry;
 
