@@ -15,9 +15,9 @@
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod connection;
 pub mod encoding;
 mod error;
-pub mod connection;
 pub mod frame;
 pub mod identity;
 pub mod retry;

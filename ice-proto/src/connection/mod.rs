@@ -246,9 +246,10 @@ impl Connection {
     pub fn handle_eof(&mut self, _now: Instant) {
         let error = match self.state {
             // We sent CloseConnection and the peer closed: the close we asked for is done.
-            ConnectionState::ClosingPending => {
-                self.error.clone().unwrap_or(ConnectionError::ManuallyClosed { graceful: true })
-            }
+            ConnectionState::ClosingPending => self
+                .error
+                .clone()
+                .unwrap_or(ConnectionError::ManuallyClosed { graceful: true }),
             _ => ConnectionError::ConnectionLost,
         };
         self.fail(error);
@@ -260,7 +261,8 @@ impl Connection {
         if written.is_empty() {
             return;
         }
-        self.timers.wrote(now, written.iter().any(|(_, k)| is_application(*k)));
+        self.timers
+            .wrote(now, written.iter().any(|(_, k)| is_application(*k)));
         for (inv, kind) in written {
             if kind == MessageType::ValidateConnection {
                 self.timers.heartbeat_sent(now);
@@ -269,7 +271,9 @@ impl Connection {
                 self.timers.close_sent(now, self.config.close_timeout);
             }
             let Some(id) = inv else { continue };
-            let Some(invocation) = self.invocations.get_mut(&id) else { continue };
+            let Some(invocation) = self.invocations.get_mut(&id) else {
+                continue;
+            };
             invocation.sent = true;
             if !invocation.twoway {
                 self.invocations.remove(&id);
@@ -304,7 +308,9 @@ impl Connection {
         }
         let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
         if !writing
-            && self.timers.heartbeat_due(now, acm.heartbeat, timeout, !self.dispatches.is_empty())
+            && self
+                .timers
+                .heartbeat_due(now, acm.heartbeat, timeout, !self.dispatches.is_empty())
         {
             self.queue_message(&Message::ValidateConnection, false, None);
             self.timers.heartbeat_queued(now);
@@ -313,11 +319,16 @@ impl Connection {
             return;
         }
         let awaiting_replies = self.invocations.values().any(|i| i.twoway && i.sent);
-        match self.timers.acm_check(now, acm.close, timeout, awaiting_replies) {
+        match self
+            .timers
+            .acm_check(now, acm.close, timeout, awaiting_replies)
+        {
             timers::AcmAction::None => {}
             timers::AcmAction::Abort => self.fail(ConnectionError::Timeout),
             timers::AcmAction::CloseIfIdle => {
-                if self.invocations.is_empty() && self.dispatches.is_empty() && self.batch.is_empty()
+                if self.invocations.is_empty()
+                    && self.dispatches.is_empty()
+                    && self.batch.is_empty()
                 {
                     self.start_closing(ConnectionError::Timeout);
                 }
@@ -340,13 +351,24 @@ impl Connection {
         if twoway && self.config.datagram {
             return Err(InvokeError::TwowayOverDatagram);
         }
-        request.request_id = if twoway { self.allocate_request_id() } else { 0 };
+        request.request_id = if twoway {
+            self.allocate_request_id()
+        } else {
+            0
+        };
         let id = InvocationId(self.next_invocation);
         self.next_invocation += 1;
         if twoway {
             self.by_request_id.insert(request.request_id, id);
         }
-        self.invocations.insert(id, Invocation { request_id: request.request_id, twoway, sent: false });
+        self.invocations.insert(
+            id,
+            Invocation {
+                request_id: request.request_id,
+                twoway,
+                sent: false,
+            },
+        );
         let compress = compress && self.config.compression;
         self.queue_message(&Message::Request(request), compress, Some(id));
         Ok(id)
@@ -356,11 +378,16 @@ impl Connection {
     /// queue if not yet handed out, and a late reply is ignored. Returns whether the request
     /// may have been sent.
     pub fn cancel(&mut self, id: InvocationId) -> bool {
-        let Some(inv) = self.invocations.remove(&id) else { return false };
+        let Some(inv) = self.invocations.remove(&id) else {
+            return false;
+        };
         if inv.twoway {
             self.by_request_id.remove(&inv.request_id);
         }
-        let queued = self.send_queue.iter().position(|o| o.invocation == Some(id));
+        let queued = self
+            .send_queue
+            .iter()
+            .position(|o| o.invocation == Some(id));
         match queued {
             Some(pos) => {
                 self.send_queue.remove(pos);
@@ -373,9 +400,14 @@ impl Connection {
     /// Answers the request `dispatch`. For a oneway request the status is dropped; for a twoway
     /// one a Reply goes out (unless the connection closed meanwhile).
     pub fn reply(&mut self, dispatch: DispatchId, status: ReplyStatus) {
-        let Some(d) = self.dispatches.remove(&dispatch) else { return };
+        let Some(d) = self.dispatches.remove(&dispatch) else {
+            return;
+        };
         if d.request_id != 0 && self.state < ConnectionState::ClosingPending {
-            let reply = Message::Reply(Reply { request_id: d.request_id, status });
+            let reply = Message::Reply(Reply {
+                request_id: d.request_id,
+                status,
+            });
             self.queue_message(&reply, d.compress && self.config.compression, None);
         }
         if self.state == ConnectionState::Closing && self.dispatches.is_empty() {
@@ -407,8 +439,19 @@ impl Connection {
         let compress = std::mem::take(&mut self.batch_compress) && self.config.compression;
         let id = InvocationId(self.next_invocation);
         self.next_invocation += 1;
-        self.invocations.insert(id, Invocation { request_id: 0, twoway: false, sent: false });
-        self.queue_message(&Message::BatchRequest(BatchRequest { requests }), compress, Some(id));
+        self.invocations.insert(
+            id,
+            Invocation {
+                request_id: 0,
+                twoway: false,
+                sent: false,
+            },
+        );
+        self.queue_message(
+            &Message::BatchRequest(BatchRequest { requests }),
+            compress,
+            Some(id),
+        );
         Ok(Some(id))
     }
 
@@ -444,13 +487,15 @@ impl Connection {
         }
         let mut t = Transmit::default();
         let mut total = 0;
-        while let Some(o) = self.send_queue.front() {
+        while !self.send_queue.is_empty() {
             // One message per datagram; on streams, gather up to 64 KiB per write (a larger
             // message still goes out alone, without copying).
             if !t.chunks.is_empty() && (self.config.datagram || total >= 64 * 1024) {
                 break;
             }
-            let Some(o) = self.send_queue.pop_front() else { break };
+            let Some(o) = self.send_queue.pop_front() else {
+                break;
+            };
             total += o.chunks.iter().map(Bytes::len).sum::<usize>();
             t.chunks.extend(o.chunks);
             self.in_flight.push((o.invocation, o.kind));
@@ -472,7 +517,8 @@ impl Connection {
         } else {
             self.config.acm.timeout.map(|t| (self.config.acm, t))
         };
-        self.timers.next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty())
+        self.timers
+            .next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty())
     }
 
     /// The next event for the driver.
@@ -485,7 +531,9 @@ impl Connection {
     fn check_can_invoke(&self) -> Result<(), InvokeError> {
         match self.state {
             ConnectionState::Closed => Err(InvokeError::Closed(
-                self.error.clone().unwrap_or(ConnectionError::ConnectionLost),
+                self.error
+                    .clone()
+                    .unwrap_or(ConnectionError::ConnectionLost),
             )),
             ConnectionState::Closing | ConnectionState::ClosingPending => Err(InvokeError::Closing),
             _ if self.wait_for_invocations => Err(InvokeError::Closing),
@@ -546,7 +594,9 @@ impl Connection {
             }
             Message::Reply(reply) => {
                 // A reply nobody waits for (cancelled, timed out) is ignored, as ZeroC does.
-                let Some(id) = self.by_request_id.remove(&reply.request_id) else { return };
+                let Some(id) = self.by_request_id.remove(&reply.request_id) else {
+                    return;
+                };
                 self.invocations.remove(&id);
                 self.events.push_back(Event::Reply {
                     invocation: id,
@@ -649,5 +699,8 @@ impl Connection {
 }
 
 fn is_application(kind: MessageType) -> bool {
-    matches!(kind, MessageType::Request | MessageType::BatchRequest | MessageType::Reply)
+    matches!(
+        kind,
+        MessageType::Request | MessageType::BatchRequest | MessageType::Reply
+    )
 }

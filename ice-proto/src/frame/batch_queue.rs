@@ -43,7 +43,12 @@ impl BatchRequestQueue {
 
     /// An empty queue compressing at bzip2 block size `level` (`Ice.Compression.Level`).
     pub fn with_compression_level(level: u32) -> Self {
-        BatchRequestQueue { body: FrameWriter::default(), count: 0, compress: false, level }
+        BatchRequestQueue {
+            body: FrameWriter::default(),
+            count: 0,
+            compress: false,
+            level,
+        }
     }
 
     /// Queues a request from a proxy without compression. Its request id is not sent.
@@ -97,8 +102,11 @@ impl BatchRequestQueue {
         let mut frame = mem::take(&mut self.body).finish();
         let size = HEADER_SIZE + 4 + frame.len();
         let compression = compression_byte(MessageType::BatchRequest, compress, size);
-        let header =
-            Header { message_type: MessageType::BatchRequest, compression: compression.min(1), size };
+        let header = Header {
+            message_type: MessageType::BatchRequest,
+            compression: compression.min(1),
+            size,
+        };
         let mut head = BytesMut::with_capacity(HEADER_SIZE + 4);
         head.put_slice(&header.encode());
         head.put_i32_le(count_i32(count));

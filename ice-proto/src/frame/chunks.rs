@@ -87,7 +87,10 @@ impl From<Bytes> for Frame {
 impl PartialEq for Frame {
     fn eq(&self, other: &Frame) -> bool {
         self.len == other.len
-            && self.iter_slices().flatten().eq(other.iter_slices().flatten())
+            && self
+                .iter_slices()
+                .flatten()
+                .eq(other.iter_slices().flatten())
     }
 }
 
@@ -149,9 +152,11 @@ impl FrameWriter {
     /// Ends writing.
     pub(crate) fn finish(mut self) -> Frame {
         self.flush();
-        Frame { chunks: self.chunks, len: self.len }
+        Frame {
+            chunks: self.chunks,
+            len: self.len,
+        }
     }
-
 }
 
 /// How many bytes of `data` [`FrameWriter::write_shared`] puts in a chunk of its own.

@@ -29,7 +29,11 @@ pub(crate) fn compression_byte(message_type: MessageType, compress: bool, total:
 /// Compresses the body of `frame`, an uncompressed message of type `message_type`, into one
 /// chunk: header (compression byte 2, compressed size), the original total size, the bzip2
 /// stream. `None` if the codec fails; the caller then sends the message uncompressed.
-pub(crate) fn compress_frame(frame: &Frame, message_type: MessageType, level: u32) -> Option<Frame> {
+pub(crate) fn compress_frame(
+    frame: &Frame,
+    message_type: MessageType,
+    level: u32,
+) -> Option<Frame> {
     let original = i32::try_from(frame.len()).ok()?;
     let mut codec = Compress::new(Compression::new(level.clamp(1, 9)), 0);
     let mut out: Vec<u8> = Vec::with_capacity(HEADER_SIZE + 4 + frame.len() / 2 + 600);
@@ -43,7 +47,9 @@ pub(crate) fn compress_frame(frame: &Frame, message_type: MessageType, level: u3
         while consumed < body.len() {
             out.reserve(COMPRESS_STEP);
             let before = codec.total_in();
-            codec.compress_vec(body.get(consumed..)?, &mut out, Action::Run).ok()?;
+            codec
+                .compress_vec(body.get(consumed..)?, &mut out, Action::Run)
+                .ok()?;
             consumed += usize::try_from(codec.total_in() - before).ok()?;
         }
     }
@@ -53,7 +59,11 @@ pub(crate) fn compress_frame(frame: &Frame, message_type: MessageType, level: u3
             break;
         }
     }
-    let header = Header { message_type, compression: 2, size: out.len() };
+    let header = Header {
+        message_type,
+        compression: 2,
+        size: out.len(),
+    };
     i32::try_from(out.len()).ok()?;
     out[..HEADER_SIZE].copy_from_slice(&header.encode());
     Some(Frame::from_bytes(Bytes::from(out)))
@@ -63,9 +73,16 @@ pub(crate) fn compress_frame(frame: &Frame, message_type: MessageType, level: u3
 /// uncompressed size (header included), then a bzip2 stream that must decode to exactly the
 /// rest of that size. The output never grows past that size, which is checked against
 /// `max_message_size` first, so a bzip2 bomb fails instead of exhausting memory.
-pub(crate) fn decompress_body(body: &[u8], max_message_size: usize) -> Result<Bytes, ProtocolError> {
+pub(crate) fn decompress_body(
+    body: &[u8],
+    max_message_size: usize,
+) -> Result<Bytes, ProtocolError> {
     let Some((size, stream)) = body.split_first_chunk::<4>() else {
-        return Err(crate::DecodeError::OutOfBounds { needed: 4, left: body.len() }.into());
+        return Err(crate::DecodeError::OutOfBounds {
+            needed: 4,
+            left: body.len(),
+        }
+        .into());
     };
     let size = i32::from_le_bytes(*size);
     let total = match usize::try_from(size) {
@@ -73,7 +90,10 @@ pub(crate) fn decompress_body(body: &[u8], max_message_size: usize) -> Result<By
         _ => return Err(ProtocolError::IllegalMessageSize(size.into())),
     };
     if total > max_message_size {
-        return Err(ProtocolError::MemoryLimit { size: total, max: max_message_size });
+        return Err(ProtocolError::MemoryLimit {
+            size: total,
+            max: max_message_size,
+        });
     }
     let expected = total - HEADER_SIZE;
     // Start from what the input plausibly expands to and double from there, so a small
@@ -98,7 +118,10 @@ pub(crate) fn decompress_body(body: &[u8], max_message_size: usize) -> Result<By
             return Err(ProtocolError::Compression(if out.len() >= expected {
                 format!("bzip2 stream decompresses to more than the announced {expected} bytes")
             } else {
-                format!("bzip2 stream ends early, after {} of {expected} bytes", out.len())
+                format!(
+                    "bzip2 stream ends early, after {} of {expected} bytes",
+                    out.len()
+                )
             }));
         }
     }
@@ -109,7 +132,9 @@ pub(crate) fn decompress_body(body: &[u8], max_message_size: usize) -> Result<By
         )));
     }
     if consumed != stream.len() {
-        return Err(ProtocolError::Compression("bytes after the end of the bzip2 stream".into()));
+        return Err(ProtocolError::Compression(
+            "bytes after the end of the bzip2 stream".into(),
+        ));
     }
     Ok(Bytes::from(out))
 }
