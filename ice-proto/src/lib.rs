@@ -21,6 +21,7 @@
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod connection;
 pub mod encoding;
 mod error;
 pub mod frame;
@@ -28,6 +29,7 @@ pub mod identity;
 pub mod properties;
 pub mod proxy;
 pub mod value;
+pub mod retry;
 
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,

@@ -1,0 +1,140 @@
+use std::time::Duration;
+
+use crate::frame::DEFAULT_MESSAGE_SIZE_MAX;
+
+/// Which end of the transport connection this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The side that connected: waits for the server's ValidateConnection before sending.
+    Client,
+    /// The side that accepted: sends ValidateConnection first.
+    Server,
+}
+
+/// When to send heartbeats (`Ice.ACM.Heartbeat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcmHeartbeat {
+    /// Never.
+    Off,
+    /// Only while a dispatch is in progress (Ice 3.7's default).
+    OnDispatch,
+    /// When nothing has been written for half the timeout. Harmless to Ice 3.7 peers and what
+    /// Ice 3.8 peers' idle check expects, so it is our default.
+    OnIdle,
+    /// At every half timeout, whatever else is written.
+    Always,
+}
+
+/// When to close an inactive connection (`Ice.ACM.Close`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AcmClose {
+    /// Never.
+    Off,
+    /// Gracefully, once idle (no dispatch, no invocation) for the timeout.
+    OnIdle,
+    /// Forcefully, when invocations have waited for the timeout with nothing received.
+    OnInvocation,
+    /// Both of the above (the client default).
+    OnInvocationAndIdle,
+    /// Forcefully, once inactive for the timeout, whatever is in progress.
+    OnIdleForceful,
+}
+
+/// Active connection management (`Ice.ACM.*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Acm {
+    /// `Ice.ACM.Timeout`; `None` (timeout 0) disables ACM.
+    pub timeout: Option<Duration>,
+    /// `Ice.ACM.Heartbeat`.
+    pub heartbeat: AcmHeartbeat,
+    /// `Ice.ACM.Close`.
+    pub close: AcmClose,
+}
+
+impl Acm {
+    /// Defaults for outgoing connections: 60 s, heartbeat on idle, close on invocation and idle.
+    pub const CLIENT: Acm = Acm {
+        timeout: Some(Duration::from_secs(60)),
+        heartbeat: AcmHeartbeat::OnIdle,
+        close: AcmClose::OnInvocationAndIdle,
+    };
+    /// Defaults for incoming connections: 60 s, heartbeat on idle, close on invocation.
+    pub const SERVER: Acm = Acm {
+        timeout: Some(Duration::from_secs(60)),
+        heartbeat: AcmHeartbeat::OnIdle,
+        close: AcmClose::OnInvocation,
+    };
+
+    /// Parses `Ice.ACM.Heartbeat` (0..=3).
+    pub fn heartbeat_from_int(v: i32) -> Option<AcmHeartbeat> {
+        Some(match v {
+            0 => AcmHeartbeat::Off,
+            1 => AcmHeartbeat::OnDispatch,
+            2 => AcmHeartbeat::OnIdle,
+            3 => AcmHeartbeat::Always,
+            _ => return None,
+        })
+    }
+
+    /// Parses `Ice.ACM.Close` (0..=4).
+    pub fn close_from_int(v: i32) -> Option<AcmClose> {
+        Some(match v {
+            0 => AcmClose::Off,
+            1 => AcmClose::OnIdle,
+            2 => AcmClose::OnInvocation,
+            3 => AcmClose::OnInvocationAndIdle,
+            4 => AcmClose::OnIdleForceful,
+            _ => return None,
+        })
+    }
+}
+
+/// Settings of one connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// Client or server end.
+    pub side: Side,
+    /// A UDP "connection": no validation, no close, no heartbeats, one message per datagram.
+    pub datagram: bool,
+    /// `Ice.MessageSizeMax` in bytes: larger incoming messages close the connection.
+    pub max_message_size: usize,
+    /// Active connection management.
+    pub acm: Acm,
+    /// Ice 3.8's idle check: abort when nothing at all was read for this long.
+    pub idle_check: Option<Duration>,
+    /// How long to wait for the peer to close after our CloseConnection.
+    pub close_timeout: Duration,
+    /// Whether we may bzip2-compress (and accept compressed messages).
+    pub compression: bool,
+}
+
+impl ConnectionConfig {
+    /// Defaults for `side` over a stream transport.
+    pub fn new(side: Side) -> Self {
+        ConnectionConfig {
+            side,
+            datagram: false,
+            max_message_size: DEFAULT_MESSAGE_SIZE_MAX,
+            acm: match side {
+                Side::Client => Acm::CLIENT,
+                Side::Server => Acm::SERVER,
+            },
+            idle_check: None,
+            close_timeout: Duration::from_secs(10),
+            compression: true,
+        }
+    }
+
+    /// Defaults for a UDP endpoint.
+    pub fn datagram(side: Side) -> Self {
+        ConnectionConfig {
+            datagram: true,
+            acm: Acm {
+                timeout: None,
+                heartbeat: AcmHeartbeat::Off,
+                close: AcmClose::Off,
+            },
+            ..Self::new(side)
+        }
+    }
+}

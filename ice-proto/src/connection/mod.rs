@@ -1,0 +1,706 @@
+//! The state machine of one Ice connection (spec §1, §10, §11), without IO.
+//!
+//! Methods come in four kinds, as in quinn-proto:
+//! - getters (`&self`): [`Connection::state`], [`Connection::error`], …;
+//! - inputs: [`Connection::handle_input`], [`Connection::handle_datagram`],
+//!   [`Connection::handle_eof`], [`Connection::handle_written`], [`Connection::handle_timeout`];
+//! - commands: [`Connection::invoke`], [`Connection::reply`], [`Connection::queue_batch_request`],
+//!   [`Connection::flush_batch`], [`Connection::cancel`], [`Connection::close`];
+//! - outputs, to poll in this order after every input or command:
+//!   [`Connection::poll_transmit`], [`Connection::poll_timeout`], [`Connection::poll_event`].
+//!
+//! Requests flow both ways on one connection (bidirectional): each side numbers its own
+//! requests and matches replies only against them. Errors are sticky: once closed, a
+//! connection stays closed, and every invocation still waiting fails with the same error.
+
+mod config;
+mod error;
+mod event;
+mod timers;
+
+use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
+
+use bytes::{Bytes, BytesMut};
+use smallvec::SmallVec;
+
+pub use config::{Acm, AcmClose, AcmHeartbeat, ConnectionConfig, Side};
+pub use error::ConnectionError;
+pub use event::{DispatchId, Event, IncomingRequest, InvocationId, Transmit};
+
+use crate::frame::{
+    decode_datagram, BatchRequest, FrameDecoder, Message, MessageType, RawFrame, Reply,
+    ReplyStatus, Request,
+};
+use timers::Timers;
+
+/// Where a connection is in its life (spec §10.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ConnectionState {
+    /// Client side, waiting for the server's ValidateConnection. Invocations queue up.
+    NotValidated,
+    /// Requests and replies flow both ways.
+    Active,
+    /// A graceful close was decided: new requests from the peer are ignored, replies are still
+    /// processed, and CloseConnection goes out once the dispatches in progress are answered.
+    Closing,
+    /// CloseConnection was sent; waiting for the peer to close the transport.
+    ClosingPending,
+    /// Closed; see [`Connection::error`].
+    Closed,
+}
+
+/// How [`Connection::close`] closes (`Ice::ConnectionClose`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseMode {
+    /// Abort at once, without CloseConnection; the peer sees a lost connection.
+    Forcefully,
+    /// Let the dispatches in progress finish, then send CloseConnection. Invocations still
+    /// waiting for a reply when the transport closes fail.
+    Gracefully,
+    /// Wait for our own pending invocations to complete first, then close gracefully.
+    GracefullyWithWait,
+}
+
+/// Why [`Connection::invoke`] did not accept a request. The caller should use another
+/// connection; the request was not sent, so this never counts as a retry.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvokeError {
+    /// The connection is closing or closed.
+    #[error("connection is closing or closed: {0}")]
+    Closed(ConnectionError),
+    /// The connection is closing gracefully.
+    #[error("connection is closing")]
+    Closing,
+    /// Twoway requests cannot be sent over a datagram connection.
+    #[error("twoway invocation over a datagram connection")]
+    TwowayOverDatagram,
+}
+
+#[derive(Debug)]
+struct Invocation {
+    request_id: i32,
+    twoway: bool,
+    sent: bool,
+}
+
+#[derive(Debug)]
+struct Dispatch {
+    request_id: i32,
+    compress: bool,
+}
+
+#[derive(Debug)]
+struct Outgoing {
+    chunks: SmallVec<[Bytes; 4]>,
+    invocation: Option<InvocationId>,
+    kind: MessageType,
+}
+
+/// One Ice connection's protocol state. See the [module docs](self).
+#[derive(Debug)]
+pub struct Connection {
+    config: ConnectionConfig,
+    state: ConnectionState,
+    /// The reason for closing once one is known (sticky).
+    error: Option<ConnectionError>,
+    decoder: FrameDecoder,
+    send_queue: VecDeque<Outgoing>,
+    in_flight: SmallVec<[(Option<InvocationId>, MessageType); 4]>,
+    events: VecDeque<Event>,
+    next_request_id: i32,
+    next_invocation: u64,
+    next_dispatch: u64,
+    invocations: HashMap<InvocationId, Invocation>,
+    by_request_id: HashMap<i32, InvocationId>,
+    dispatches: HashMap<DispatchId, Dispatch>,
+    batch: Vec<Request>,
+    batch_compress: bool,
+    wait_for_invocations: bool,
+    timers: Timers,
+}
+
+impl Connection {
+    /// A new connection whose transport was established at `now`. A server connection starts
+    /// by sending ValidateConnection; a datagram connection is usable at once.
+    pub fn new(config: ConnectionConfig, now: Instant) -> Self {
+        let state = if config.side == Side::Client && !config.datagram {
+            ConnectionState::NotValidated
+        } else {
+            ConnectionState::Active
+        };
+        let mut c = Connection {
+            decoder: FrameDecoder::new(config.max_message_size),
+            timers: Timers::new(now),
+            config,
+            state,
+            error: None,
+            send_queue: VecDeque::new(),
+            in_flight: SmallVec::new(),
+            events: VecDeque::new(),
+            next_request_id: 1,
+            next_invocation: 0,
+            next_dispatch: 0,
+            invocations: HashMap::new(),
+            by_request_id: HashMap::new(),
+            dispatches: HashMap::new(),
+            batch: Vec::new(),
+            batch_compress: false,
+            wait_for_invocations: false,
+        };
+        if c.config.side == Side::Server && !c.config.datagram {
+            c.queue_message(&Message::ValidateConnection, false, None);
+        }
+        c
+    }
+
+    // ----- getters -----
+
+    /// The configuration.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    /// Client or server end.
+    pub fn side(&self) -> Side {
+        self.config.side
+    }
+
+    /// The current state.
+    pub fn state(&self) -> ConnectionState {
+        self.state
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.state == ConnectionState::Closed
+    }
+
+    /// Why the connection is closing or closed, once known.
+    pub fn error(&self) -> Option<&ConnectionError> {
+        self.error.as_ref()
+    }
+
+    /// Invocations not yet completed (queued, in flight, or waiting for a reply).
+    pub fn pending_invocations(&self) -> usize {
+        self.invocations.len()
+    }
+
+    /// Requests received and not yet answered with [`Connection::reply`].
+    pub fn dispatches_in_progress(&self) -> usize {
+        self.dispatches.len()
+    }
+
+    /// Requests queued for the next [`Connection::flush_batch`].
+    pub fn batch_len(&self) -> usize {
+        self.batch.len()
+    }
+
+    /// Whether a request sent as invocation `id` has been completely written.
+    pub fn is_sent(&self, id: InvocationId) -> Option<bool> {
+        self.invocations.get(&id).map(|i| i.sent)
+    }
+
+    // ----- inputs -----
+
+    /// Feeds bytes read from a stream transport. Complete messages are consumed from `buf`; a
+    /// partial message stays in it for the next call.
+    pub fn handle_input(&mut self, now: Instant, buf: &mut BytesMut) {
+        if self.is_closed() {
+            buf.clear();
+            return;
+        }
+        if !buf.is_empty() {
+            self.timers.read(now);
+        }
+        while !self.is_closed() {
+            match self.decoder.decode(buf) {
+                Ok(Some(frame)) => self.handle_frame(now, frame),
+                Ok(None) => break,
+                Err(e) => {
+                    self.fail(ConnectionError::Protocol(e));
+                    buf.clear();
+                }
+            }
+        }
+    }
+
+    /// Feeds one datagram (UDP). Bad datagrams are dropped; they do not close the connection.
+    pub fn handle_datagram(&mut self, now: Instant, datagram: Bytes) {
+        if self.is_closed() {
+            return;
+        }
+        self.timers.read(now);
+        if let Ok(frame) = decode_datagram(datagram, self.config.max_message_size) {
+            if matches!(
+                frame.header.message_type,
+                MessageType::Request | MessageType::BatchRequest
+            ) {
+                self.handle_frame(now, frame);
+            }
+        }
+    }
+
+    /// The transport reported end of stream (or a read/write error).
+    pub fn handle_eof(&mut self, _now: Instant) {
+        let error = match self.state {
+            // We sent CloseConnection and the peer closed: the close we asked for is done.
+            ConnectionState::ClosingPending => self
+                .error
+                .clone()
+                .unwrap_or(ConnectionError::ManuallyClosed { graceful: true }),
+            _ => ConnectionError::ConnectionLost,
+        };
+        self.fail(error);
+    }
+
+    /// The driver finished writing the last [`Transmit`] from [`Connection::poll_transmit`].
+    pub fn handle_written(&mut self, now: Instant) {
+        let written = std::mem::take(&mut self.in_flight);
+        if written.is_empty() {
+            return;
+        }
+        self.timers
+            .wrote(now, written.iter().any(|(_, k)| is_application(*k)));
+        for (inv, kind) in written {
+            if kind == MessageType::ValidateConnection {
+                self.timers.heartbeat_sent(now);
+            }
+            if kind == MessageType::CloseConnection {
+                self.timers.close_sent(now, self.config.close_timeout);
+            }
+            let Some(id) = inv else { continue };
+            let Some(invocation) = self.invocations.get_mut(&id) else {
+                continue;
+            };
+            invocation.sent = true;
+            if !invocation.twoway {
+                self.invocations.remove(&id);
+            }
+            self.events.push_back(Event::Sent { invocation: id });
+        }
+        self.check_wait_close();
+    }
+
+    /// Runs the timers that are due at `now` (heartbeats, ACM, idle check, close timeout).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.is_closed() {
+            return;
+        }
+        if self.timers.close_expired(now) {
+            self.fail(ConnectionError::CloseTimeout);
+            return;
+        }
+        if self.config.datagram {
+            return;
+        }
+        if let Some(idle) = self.config.idle_check {
+            if self.timers.idle_expired(now, idle) {
+                self.fail(ConnectionError::Idle);
+                return;
+            }
+        }
+        let acm = self.config.acm;
+        let Some(timeout) = acm.timeout else { return };
+        if self.state == ConnectionState::NotValidated {
+            return;
+        }
+        let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
+        if !writing
+            && self
+                .timers
+                .heartbeat_due(now, acm.heartbeat, timeout, !self.dispatches.is_empty())
+        {
+            self.queue_message(&Message::ValidateConnection, false, None);
+            self.timers.heartbeat_queued(now);
+        }
+        if self.state != ConnectionState::Active {
+            return;
+        }
+        let awaiting_replies = self.invocations.values().any(|i| i.twoway && i.sent);
+        match self
+            .timers
+            .acm_check(now, acm.close, timeout, awaiting_replies)
+        {
+            timers::AcmAction::None => {}
+            timers::AcmAction::Abort => self.fail(ConnectionError::Timeout),
+            timers::AcmAction::CloseIfIdle => {
+                if self.invocations.is_empty()
+                    && self.dispatches.is_empty()
+                    && self.batch.is_empty()
+                {
+                    self.start_closing(ConnectionError::Timeout);
+                }
+            }
+        }
+    }
+
+    // ----- commands -----
+
+    /// Sends `request` (its `request_id` is assigned here). `twoway` requests get a request id
+    /// and an [`Event::Reply`]; oneway ones complete with [`Event::Sent`]. `compress` is the
+    /// proxy's compression flag.
+    pub fn invoke(
+        &mut self,
+        mut request: Request,
+        twoway: bool,
+        compress: bool,
+    ) -> Result<InvocationId, InvokeError> {
+        self.check_can_invoke()?;
+        if twoway && self.config.datagram {
+            return Err(InvokeError::TwowayOverDatagram);
+        }
+        request.request_id = if twoway {
+            self.allocate_request_id()
+        } else {
+            0
+        };
+        let id = InvocationId(self.next_invocation);
+        self.next_invocation += 1;
+        if twoway {
+            self.by_request_id.insert(request.request_id, id);
+        }
+        self.invocations.insert(
+            id,
+            Invocation {
+                request_id: request.request_id,
+                twoway,
+                sent: false,
+            },
+        );
+        let compress = compress && self.config.compression;
+        self.queue_message(&Message::Request(request), compress, Some(id));
+        Ok(id)
+    }
+
+    /// Forgets invocation `id` (invocation timeout or cancellation): it is removed from the send
+    /// queue if not yet handed out, and a late reply is ignored. Returns whether the request
+    /// may have been sent.
+    pub fn cancel(&mut self, id: InvocationId) -> bool {
+        let Some(inv) = self.invocations.remove(&id) else {
+            return false;
+        };
+        if inv.twoway {
+            self.by_request_id.remove(&inv.request_id);
+        }
+        let queued = self
+            .send_queue
+            .iter()
+            .position(|o| o.invocation == Some(id));
+        match queued {
+            Some(pos) => {
+                self.send_queue.remove(pos);
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Answers the request `dispatch`. For a oneway request the status is dropped; for a twoway
+    /// one a Reply goes out (unless the connection closed meanwhile).
+    pub fn reply(&mut self, dispatch: DispatchId, status: ReplyStatus) {
+        let Some(d) = self.dispatches.remove(&dispatch) else {
+            return;
+        };
+        if d.request_id != 0 && self.state < ConnectionState::ClosingPending {
+            let reply = Message::Reply(Reply {
+                request_id: d.request_id,
+                status,
+            });
+            self.queue_message(&reply, d.compress && self.config.compression, None);
+        }
+        if self.state == ConnectionState::Closing && self.dispatches.is_empty() {
+            self.send_close_connection();
+        }
+    }
+
+    /// Queues a oneway request for the next [`Connection::flush_batch`] (fixed batch proxies).
+    pub fn queue_batch_request(
+        &mut self,
+        mut request: Request,
+        compress: bool,
+    ) -> Result<(), InvokeError> {
+        self.check_can_invoke()?;
+        request.request_id = 0;
+        self.batch.push(request);
+        self.batch_compress |= compress;
+        Ok(())
+    }
+
+    /// Sends the queued batch as one BatchRequest message. Returns the invocation that
+    /// completes with [`Event::Sent`], or `None` if the batch was empty.
+    pub fn flush_batch(&mut self) -> Result<Option<InvocationId>, InvokeError> {
+        if self.batch.is_empty() {
+            return Ok(None);
+        }
+        self.check_can_invoke()?;
+        let requests = std::mem::take(&mut self.batch);
+        let compress = std::mem::take(&mut self.batch_compress) && self.config.compression;
+        let id = InvocationId(self.next_invocation);
+        self.next_invocation += 1;
+        self.invocations.insert(
+            id,
+            Invocation {
+                request_id: 0,
+                twoway: false,
+                sent: false,
+            },
+        );
+        self.queue_message(
+            &Message::BatchRequest(BatchRequest { requests }),
+            compress,
+            Some(id),
+        );
+        Ok(Some(id))
+    }
+
+    /// Starts closing the connection (see [`CloseMode`]).
+    pub fn close(&mut self, mode: CloseMode) {
+        if self.is_closed() {
+            return;
+        }
+        let forceful = mode == CloseMode::Forcefully
+            || self.config.datagram
+            || self.state == ConnectionState::NotValidated;
+        if forceful {
+            self.fail(ConnectionError::ManuallyClosed { graceful: false });
+        } else if mode == CloseMode::GracefullyWithWait && !self.invocations.is_empty() {
+            self.wait_for_invocations = true;
+        } else {
+            self.start_closing(ConnectionError::ManuallyClosed { graceful: true });
+        }
+    }
+
+    // ----- outputs -----
+
+    /// Bytes to write, if any. Several queued messages come out together so that one vectored
+    /// write sends them. The driver must call [`Connection::handle_written`] once it has written
+    /// them all, before polling again.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        if !self.in_flight.is_empty() || self.is_closed() {
+            return None;
+        }
+        // The client sends nothing before the server's ValidateConnection.
+        if self.state == ConnectionState::NotValidated {
+            return None;
+        }
+        let mut t = Transmit::default();
+        let mut total = 0;
+        while !self.send_queue.is_empty() {
+            // One message per datagram; on streams, gather up to 64 KiB per write (a larger
+            // message still goes out alone, without copying).
+            if !t.chunks.is_empty() && (self.config.datagram || total >= 64 * 1024) {
+                break;
+            }
+            let Some(o) = self.send_queue.pop_front() else {
+                break;
+            };
+            total += o.chunks.iter().map(Bytes::len).sum::<usize>();
+            t.chunks.extend(o.chunks);
+            self.in_flight.push((o.invocation, o.kind));
+        }
+        if self.in_flight.is_empty() {
+            None
+        } else {
+            Some(t)
+        }
+    }
+
+    /// When [`Connection::handle_timeout`] should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.is_closed() {
+            return None;
+        }
+        let acm = if self.config.datagram || self.state == ConnectionState::NotValidated {
+            None
+        } else {
+            self.config.acm.timeout.map(|t| (self.config.acm, t))
+        };
+        self.timers
+            .next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty())
+    }
+
+    /// The next event for the driver.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    // ----- internals -----
+
+    fn check_can_invoke(&self) -> Result<(), InvokeError> {
+        match self.state {
+            ConnectionState::Closed => Err(InvokeError::Closed(
+                self.error
+                    .clone()
+                    .unwrap_or(ConnectionError::ConnectionLost),
+            )),
+            ConnectionState::Closing | ConnectionState::ClosingPending => Err(InvokeError::Closing),
+            _ if self.wait_for_invocations => Err(InvokeError::Closing),
+            _ => Ok(()),
+        }
+    }
+
+    fn allocate_request_id(&mut self) -> i32 {
+        loop {
+            let id = self.next_request_id;
+            self.next_request_id = self.next_request_id.checked_add(1).unwrap_or(1);
+            if !self.by_request_id.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    fn queue_message(&mut self, msg: &Message, compress: bool, invocation: Option<InvocationId>) {
+        let frame = msg.encode(compress);
+        self.send_queue.push_back(Outgoing {
+            chunks: frame.into_chunks().into_iter().collect(),
+            invocation,
+            kind: msg.message_type(),
+        });
+    }
+
+    fn handle_frame(&mut self, now: Instant, frame: RawFrame) {
+        let compressed = frame.header.compression == 2;
+        let compress_reply = frame.header.compression > 0;
+        let kind = frame.header.message_type;
+        if self.state == ConnectionState::NotValidated {
+            if kind == MessageType::ValidateConnection {
+                self.state = ConnectionState::Active;
+                self.events.push_back(Event::Connected);
+            } else {
+                self.fail(ConnectionError::NotValidated);
+            }
+            return;
+        }
+        let message = match Message::decode(&frame.header, frame.body) {
+            Ok(m) => m,
+            Err(e) => {
+                if !self.config.datagram {
+                    self.fail(ConnectionError::Protocol(e));
+                }
+                return;
+            }
+        };
+        if is_application(kind) {
+            self.timers.application_activity(now);
+        }
+        match message {
+            Message::Request(request) => self.dispatch(request, compress_reply),
+            Message::BatchRequest(batch) => {
+                for request in batch.requests {
+                    self.dispatch(request, compress_reply);
+                }
+            }
+            Message::Reply(reply) => {
+                // A reply nobody waits for (cancelled, timed out) is ignored, as ZeroC does.
+                let Some(id) = self.by_request_id.remove(&reply.request_id) else {
+                    return;
+                };
+                self.invocations.remove(&id);
+                self.events.push_back(Event::Reply {
+                    invocation: id,
+                    status: reply.status,
+                    compressed,
+                });
+                self.check_wait_close();
+            }
+            Message::ValidateConnection => {}
+            Message::CloseConnection => {
+                if !self.config.datagram {
+                    self.fail(ConnectionError::CloseConnection);
+                }
+            }
+        }
+    }
+
+    fn dispatch(&mut self, request: Request, compress_reply: bool) {
+        // A closing connection ignores new requests: the peer retries them on another
+        // connection after our CloseConnection.
+        if self.state >= ConnectionState::Closing {
+            return;
+        }
+        let twoway = request.request_id != 0 && !self.config.datagram;
+        let dispatch = DispatchId(self.next_dispatch);
+        self.next_dispatch += 1;
+        self.dispatches.insert(
+            dispatch,
+            Dispatch {
+                request_id: if twoway { request.request_id } else { 0 },
+                compress: compress_reply,
+            },
+        );
+        self.events.push_back(Event::Request(IncomingRequest {
+            dispatch,
+            request,
+            twoway,
+            compress_reply,
+        }));
+    }
+
+    fn check_wait_close(&mut self) {
+        if self.wait_for_invocations && self.invocations.is_empty() {
+            self.wait_for_invocations = false;
+            self.start_closing(ConnectionError::ManuallyClosed { graceful: true });
+        }
+    }
+
+    fn start_closing(&mut self, reason: ConnectionError) {
+        if self.state >= ConnectionState::Closing {
+            return;
+        }
+        self.error.get_or_insert(reason);
+        self.state = ConnectionState::Closing;
+        if self.dispatches.is_empty() {
+            self.send_close_connection();
+        }
+    }
+
+    fn send_close_connection(&mut self) {
+        self.queue_message(&Message::CloseConnection, false, None);
+        self.state = ConnectionState::ClosingPending;
+    }
+
+    /// Closes for good with `error` (kept if an earlier reason exists): every waiting
+    /// invocation fails, nothing more is written.
+    fn fail(&mut self, error: ConnectionError) {
+        if self.is_closed() {
+            return;
+        }
+        let error = match (self.state, self.error.take()) {
+            (ConnectionState::ClosingPending, Some(reason))
+                if matches!(
+                    error,
+                    ConnectionError::ConnectionLost | ConnectionError::CloseConnection
+                ) =>
+            {
+                reason
+            }
+            _ => error,
+        };
+        self.state = ConnectionState::Closed;
+        self.error = Some(error.clone());
+        self.send_queue.clear();
+        self.in_flight.clear();
+        self.dispatches.clear();
+        self.batch.clear();
+        self.by_request_id.clear();
+        let mut failed: Vec<(InvocationId, Invocation)> = self.invocations.drain().collect();
+        failed.sort_by_key(|(id, _)| *id);
+        for (invocation, inv) in failed {
+            self.events.push_back(Event::InvocationFailed {
+                invocation,
+                error: error.clone(),
+                sent: inv.sent,
+            });
+        }
+        self.events.push_back(Event::Closed { error });
+    }
+}
+
+fn is_application(kind: MessageType) -> bool {
+    matches!(
+        kind,
+        MessageType::Request | MessageType::BatchRequest | MessageType::Reply
+    )
+}
