@@ -28,8 +28,8 @@ pub mod frame;
 pub mod identity;
 pub mod properties;
 pub mod proxy;
-pub mod value;
 pub mod retry;
+pub mod value;
 
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
