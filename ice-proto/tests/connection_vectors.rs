@@ -20,7 +20,7 @@ fn decode(bytes: &[u8]) -> (Header, Message) {
         .decode(&mut buf)
         .expect("valid captured frame")
         .expect("complete captured frame");
-    let header = frame.header.clone();
+    let header = frame.header;
     (header, Message::decode(&frame.header, frame.body).expect("captured message decodes"))
 }
 
