@@ -1,0 +1,28 @@
+//! The client of ZeroC's "minimal" demo (`Demo::Hello`), on async-std.
+//!
+//! Like the C++ demo it checks that `hello:default -h localhost -p 10000` is a `Demo::Hello`
+//! (`ice_isA`, as `checkedCast` does) and calls `sayHello` once. An optional argument replaces
+//! the proxy string.
+
+use ice_driver_async_std::{communicator, OperationMode};
+
+#[async_std::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let proxy = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "hello:default -h localhost -p 10000".to_owned());
+    let communicator = communicator();
+    let result = async {
+        let hello = communicator.string_to_proxy(&proxy)?;
+        if !hello.ice_is_a("::Demo::Hello").await? {
+            return Err("invalid proxy: not a ::Demo::Hello".into());
+        }
+        hello
+            .invoke_typed::<_, ()>("sayHello", OperationMode::Normal, &())
+            .await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    }
+    .await;
+    communicator.destroy().await;
+    result
+}
