@@ -1,17 +1,19 @@
 //! The server of ZeroC's "minimal" demo (`Demo::Hello`), on tokio.
 //!
-//! Serves the object `hello` on `default -h localhost -p 10000`, like the C++ and Python
-//! demos, so their clients can call it. Run `cargo run -p ice-driver-tokio --example
-//! hello_server`, then the ZeroC client or `--example hello_client`. An optional argument
-//! replaces the endpoints, e.g. `"tcp -h 127.0.0.1 -p 0"`; the server prints its endpoints.
+//! Serves the object `hello` in the adapter `Hello` on `default -h localhost -p 10000`, like
+//! the C++ and Python demos, so their clients can call it. Run `cargo run -p ice-driver-tokio
+//! --example hello_server`, then a ZeroC client or `--example hello_client`. An optional
+//! argument replaces the endpoints, e.g. `"tcp -h 127.0.0.1 -p 0"`.
 //!
 //! ```slice
 //! module Demo { interface Hello { void sayHello(); } }
 //! ```
 
+use std::sync::Arc;
+
 use ice_driver_tokio::{
-    communicator, string_to_identity, BoxFuture, Current, DispatchError, DispatchResult,
-    Encapsulation, Servant,
+    string_to_identity, BoxFuture, Communicator, Current, DispatchError, DispatchResult,
+    Encapsulation, Error, ObjectAdapter, Servant,
 };
 
 /// The `Demo::Hello` servant.
@@ -40,15 +42,21 @@ impl Servant for HelloI {
     }
 }
 
+/// Creates the adapter `Hello` on `endpoints`, adds the servant `hello`, and activates it.
+pub fn start(communicator: &Communicator, endpoints: &str) -> Result<ObjectAdapter, Error> {
+    let adapter = communicator.create_object_adapter_with_endpoints("Hello", endpoints)?;
+    adapter.add(string_to_identity("hello")?, Arc::new(HelloI))?;
+    adapter.activate()?;
+    Ok(adapter)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let endpoints = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "default -h localhost -p 10000".to_owned());
-    let communicator = communicator();
-    let adapter = communicator.create_object_adapter_with_endpoints("Hello", &endpoints)?;
-    adapter.add(string_to_identity("hello")?, std::sync::Arc::new(HelloI))?;
-    adapter.activate()?;
+    let communicator = ice_driver_tokio::communicator();
+    let adapter = start(&communicator, &endpoints)?;
     for e in adapter.endpoints() {
         println!("listening on {e}");
     }

@@ -7,87 +7,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::Bytes;
 use common::*;
 use ice_driver::{Communicator, Error, Identity, OperationMode, Properties, Proxy, Runtime};
-
-fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop/driver")
-}
-
-/// The Python interpreter with ZeroC Ice 3.7, or `None` when skipping is allowed.
-fn python() -> Option<PathBuf> {
-    let path = std::env::var_os("ICE_PYTHON37")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/python3"));
-    let ok = Command::new(&path)
-        .args([
-            "-c",
-            "import Ice; assert Ice.stringVersion().startswith('3.7.')",
-        ])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        return Some(path);
-    }
-    let reason = format!(
-        "no ZeroC Ice 3.7 Python peer at {} (run scripts/install-peers)",
-        path.display()
-    );
-    let required = std::env::var("ICE_INTEROP_REQUIRED").is_ok_and(|v| v == "1");
-    let allow_skip = std::env::var("ICE_INTEROP_ALLOW_SKIP").is_ok_and(|v| v == "1");
-    if required || !allow_skip {
-        panic!("{reason}");
-    }
-    eprintln!("SKIPPING interop test: {reason}");
-    None
-}
-
-/// A running ZeroC server, killed when dropped.
-struct Peer {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server(python: &PathBuf) -> Peer {
-    let mut child = Command::new(python)
-        .arg(interop_dir().join("server.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn server.py");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(port) = line.strip_prefix("READY ") {
-                let _ = tx.send(port.trim().parse::<u16>().ok());
-            }
-        }
-    });
-    let port = rx
-        .recv_timeout(Duration::from_secs(60))
-        .ok()
-        .flatten()
-        .expect("server.py did not print READY <port>");
-    Peer { child, port }
-}
 
 async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     let client = Communicator::with_properties(
@@ -220,16 +145,7 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
     let proxy = format!("hello:{}", adapter.endpoints()[0]);
     // Run the blocking client on a thread of its own and wait for it without blocking the
     // runtime that serves it.
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let out = Command::new(python)
-            .arg(interop_dir().join("client.py"))
-            .arg(proxy)
-            .stdin(Stdio::null())
-            .output();
-        let _ = tx.send(out);
-    });
-    let out = rx.await.unwrap().expect("run client.py");
+    let out = run_peer(python, "client.py", proxy).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -258,14 +174,14 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
 #[test]
 fn tokio_client_calls_zeroc_server() {
     let Some(python) = python() else { return };
-    let peer = start_server(&python);
+    let peer = start_peer(&python, "server.py");
     on_tokio(|rt| rust_client_calls_zeroc_server(rt, peer.port));
 }
 
 #[test]
 fn async_std_client_calls_zeroc_server() {
     let Some(python) = python() else { return };
-    let peer = start_server(&python);
+    let peer = start_peer(&python, "server.py");
     on_async_std(|rt| rust_client_calls_zeroc_server(rt, peer.port));
 }
 
