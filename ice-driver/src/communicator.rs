@@ -9,12 +9,12 @@ use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
 use ice_proto::retry::RetryPolicy;
+use ice_proto::Properties;
 
 use crate::adapter::ObjectAdapter;
 use crate::connection::{spawn_connection, Connection, ConnectionSetup};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use crate::properties::Properties;
 use crate::proxy::Proxy;
 use crate::runtime::Runtime;
 use crate::util::with_deadline;
@@ -279,29 +279,29 @@ impl Communicator {
 fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::new(side);
     let kb = props.get_int_or("Ice.MessageSizeMax", 1024);
-    config.max_message_size = if kb <= 0 {
-        usize::MAX
-    } else {
-        usize::try_from(kb.saturating_mul(1024)).unwrap_or(usize::MAX)
+    config.max_message_size = match usize::try_from(kb) {
+        Ok(kb) if kb > 0 => kb.saturating_mul(1024),
+        _ => usize::MAX,
     };
     let scope = match side {
         Side::Client => "Ice.ACM.Client",
         Side::Server => "Ice.ACM.Server",
     };
-    let acm_int = |name: &str, default: i64| {
+    let acm_int = |name: &str, default: i32| {
         let general = props.get_int_or(&format!("Ice.ACM.{name}"), default);
         props.get_int_or(&format!("{scope}.{name}"), general)
     };
     let default = config.acm;
-    let timeout = acm_int("Timeout", default.timeout.map_or(0, |t| t.as_secs() as i64));
-    let heartbeat = i32::try_from(acm_int("Heartbeat", heartbeat_int(default.heartbeat)))
-        .ok()
-        .and_then(Acm::heartbeat_from_int)
+    let timeout = acm_int(
+        "Timeout",
+        default
+            .timeout
+            .map_or(0, |t| i32::try_from(t.as_secs()).unwrap_or(i32::MAX)),
+    );
+    let heartbeat = Acm::heartbeat_from_int(acm_int("Heartbeat", heartbeat_int(default.heartbeat)))
         .unwrap_or(default.heartbeat);
-    let close = i32::try_from(acm_int("Close", close_int(default.close)))
-        .ok()
-        .and_then(Acm::close_from_int)
-        .unwrap_or(default.close);
+    let close =
+        Acm::close_from_int(acm_int("Close", close_int(default.close))).unwrap_or(default.close);
     config.acm = Acm {
         timeout: (timeout > 0).then(|| Duration::from_secs(timeout as u64)),
         heartbeat,
@@ -310,7 +310,7 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     config
 }
 
-fn heartbeat_int(h: AcmHeartbeat) -> i64 {
+fn heartbeat_int(h: AcmHeartbeat) -> i32 {
     match h {
         AcmHeartbeat::Off => 0,
         AcmHeartbeat::OnDispatch => 1,
@@ -319,7 +319,7 @@ fn heartbeat_int(h: AcmHeartbeat) -> i64 {
     }
 }
 
-fn close_int(c: AcmClose) -> i64 {
+fn close_int(c: AcmClose) -> i32 {
     match c {
         AcmClose::Off => 0,
         AcmClose::OnIdle => 1,

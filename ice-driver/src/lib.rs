@@ -20,7 +20,6 @@ mod communicator;
 mod connection;
 mod endpoint;
 mod error;
-mod properties;
 mod proxy;
 pub mod runtime;
 mod servant;
@@ -31,14 +30,13 @@ pub use communicator::Communicator;
 pub use connection::Connection;
 pub use endpoint::Endpoint;
 pub use error::{Error, Result};
-pub use properties::Properties;
 pub use proxy::{InvocationMode, Proxy};
 pub use runtime::{BoxFuture, Runtime};
 pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
 
 pub use ice_proto;
 pub use ice_proto::connection::CloseMode;
-pub use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode};
+pub use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode, Properties};
 
 /// Parses an identity in Ice's string form (`category/name`, backslash escapes).
 pub fn string_to_identity(s: &str) -> Result<Identity> {

@@ -10,6 +10,8 @@
 //! - [`identity`]: identities, facets, operation modes and contexts.
 //! - [`frame`]: protocol messages (requests, batch requests, replies, validate and close),
 //!   their framing on streams and datagrams, and bzip2 compression.
+//! - [`properties`]: Ice properties with the exact syntax of Ice configuration files and
+//!   `--Prefix.Name=value` command-line options.
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -20,6 +22,7 @@ pub mod encoding;
 mod error;
 pub mod frame;
 pub mod identity;
+pub mod properties;
 pub mod retry;
 
 pub use encoding::{
@@ -28,3 +31,4 @@ pub use encoding::{
 };
 pub use error::DecodeError;
 pub use identity::{Context, Identity, OperationMode};
+pub use properties::{Properties, PropertiesError};

@@ -12,13 +12,11 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use common::*;
-use ice_driver::{Communicator, Error, Identity, OperationMode, Properties, Proxy, Runtime};
+use ice_driver::{Communicator, Error, Identity, OperationMode, Proxy, Runtime};
 
 async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
-    let client = Communicator::with_properties(
-        rt.clone(),
-        Properties::new().with("Ice.MessageSizeMax", "16384"),
-    );
+    let client =
+        Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
     let hello = client
         .string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}"))
         .unwrap();
@@ -133,10 +131,8 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
 
 /// Starts the Rust `DriverTest::Hello` server and runs the ZeroC client against it.
 async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
-    let server = Communicator::with_properties(
-        rt.clone(),
-        Properties::new().with("Ice.MessageSizeMax", "16384"),
-    );
+    let server =
+        Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
     let adapter = server
         .create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0")
         .unwrap();

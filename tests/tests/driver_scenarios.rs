@@ -22,12 +22,12 @@ struct Setup {
     hello: Proxy,
 }
 
-fn properties() -> Properties {
-    Properties::new().with("Ice.MessageSizeMax", "16384")
+fn test_properties() -> Properties {
+    properties(&[("Ice.MessageSizeMax", "16384")])
 }
 
 async fn setup(rt: &Arc<dyn Runtime>) -> Setup {
-    let server = Communicator::with_properties(rt.clone(), properties());
+    let server = Communicator::with_properties(rt.clone(), test_properties());
     let adapter = server
         .create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0")
         .expect("adapter");
@@ -40,7 +40,7 @@ async fn setup(rt: &Arc<dyn Runtime>) -> Setup {
         .expect("add facet");
     adapter.activate().expect("activate");
     assert_ne!(adapter.endpoints()[0].port, 0, "real port published");
-    let client = Communicator::with_properties(rt.clone(), properties());
+    let client = Communicator::with_properties(rt.clone(), test_properties());
     let hello = client
         .string_to_proxy(&format!("hello:{}", adapter.endpoints()[0]))
         .expect("proxy");

@@ -79,9 +79,8 @@ impl Encapsulation {
             }
             return Ok(());
         }
-        if reader.skip_remaining_optionals()? {
-            return Err(DecodeError::Encapsulation("unexpected optional end marker"));
-        }
+        // Like Ice, an end marker stops the skipping; only the position then matters.
+        reader.skip_remaining_optionals()?;
         reader.expect_end()
     }
 
@@ -95,10 +94,18 @@ impl Encapsulation {
     }
 
     /// Checks that the encapsulation carries no parameters, as a reader expecting none does
-    /// (1.0: exactly empty; 1.1: only optionals, which are skipped).
+    /// (Ice's `skipEmptyEncapsulation`): in 1.0 it must be exactly empty; in 1.1 its contents
+    /// can only be optionals unknown to the reader and are skipped unread.
     pub fn expect_empty(&self) -> Result<(), DecodeError> {
-        let mut r = self.reader()?;
-        self.finish(&mut r)
+        if !self.encoding.is_supported() {
+            return Err(DecodeError::UnsupportedEncoding(self.encoding));
+        }
+        if self.encoding == EncodingVersion::V1_0 && !self.data.is_empty() {
+            return Err(DecodeError::Encapsulation(
+                "1.0 encapsulation without parameters is not empty",
+            ));
+        }
+        Ok(())
     }
 
     /// The encoded encapsulation, header included, as one buffer.

@@ -9,7 +9,7 @@
 //! | `dictionary<K, V>` | `HashMap<K, V>` or `BTreeMap<K, V>` |
 //! | struct | a hand-written `Encode`/`Decode` impl, or a tuple |
 //! | optional member / parameter | `Option<T>` through [`OutputStream::write_optional`] / [`InputStream::read_optional`] |
-//! | enum | a type implementing [`IceEnum`] |
+//! | enum | a type implementing [`IceEnum`], given `Encode`/`Decode` by [`ice_enum!`](crate::ice_enum) |
 
 mod collections;
 mod encapsulation;

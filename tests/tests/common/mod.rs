@@ -358,3 +358,12 @@ pub async fn run_peer(python: PathBuf, script: &str, arg: String) -> Output {
     });
     rx.await.expect("client thread").expect("run ZeroC client")
 }
+
+/// Properties from pairs.
+pub fn properties(pairs: &[(&str, &str)]) -> ice_driver::Properties {
+    let mut p = ice_driver::Properties::new();
+    for (k, v) in pairs {
+        p.set(k, v).expect("property");
+    }
+    p
+}
