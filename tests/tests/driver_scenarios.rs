@@ -523,6 +523,34 @@ async fn reconnect_and_endpoints(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
+async fn at_most_once(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let client =
+        Communicator::with_properties(rt.clone(), properties(&[("Ice.RetryIntervals", "0 10")]));
+    let hello = client.string_to_proxy(&s.hello.to_string()).unwrap();
+    let drops = || s.servant.drops.load(std::sync::atomic::Ordering::SeqCst);
+    // The connection breaks after the request was sent: a Normal operation may have run, so
+    // it is not sent again.
+    assert_eq!(
+        hello
+            .invoke_typed::<_, ()>("drop", OperationMode::Normal, &())
+            .await,
+        Err(Error::ConnectionLost)
+    );
+    assert_eq!(drops(), 1);
+    // An idempotent one is retried once per Ice.RetryIntervals entry, on new connections.
+    assert_eq!(
+        hello
+            .invoke_typed::<_, ()>("drop", OperationMode::Idempotent, &())
+            .await,
+        Err(Error::ConnectionLost)
+    );
+    assert_eq!(drops(), 4);
+    assert_eq!(say_hello(&hello, "still").await.unwrap(), "Hello, still!");
+    client.destroy().await;
+    s.teardown().await;
+}
+
 macro_rules! scenarios {
     ($($name:ident),* $(,)?) => {
         mod tokio_runtime {
@@ -558,4 +586,5 @@ scenarios!(
     hostile_peers,
     destroy_and_timeouts,
     reconnect_and_endpoints,
+    at_most_once,
 );

@@ -51,6 +51,9 @@ class HelloI(DriverTest.Hello):
             current.con.createProxy(Ice.stringToIdentity(identity)))
         return receiver.notify("ping")
 
+    def drop(self, current):
+        current.con.close(Ice.ConnectionClose.Forcefully)
+
     def getContext(self, current):
         return current.ctx
 

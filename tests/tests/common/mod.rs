@@ -27,6 +27,8 @@ pub const BOOM_ID: &str = "::DriverTest::Boom";
 /// The `DriverTest::Hello` servant.
 pub struct HelloI {
     pub count: AtomicI32,
+    /// How many drop() dispatches have run.
+    pub drops: AtomicI32,
     /// How many block() dispatches have started.
     pub blocked: AtomicI32,
     gate: Semaphore,
@@ -36,6 +38,7 @@ impl HelloI {
     pub fn new() -> Arc<HelloI> {
         Arc::new(HelloI {
             count: AtomicI32::new(0),
+            drops: AtomicI32::new(0),
             blocked: AtomicI32::new(0),
             gate: Semaphore::new(0),
         })
@@ -109,6 +112,12 @@ impl Servant for HelloI {
                         .await
                         .map_err(|e| DispatchError::UnknownLocal(e.to_string()))?;
                     current.ok(&answer)
+                }
+                "drop" => {
+                    params.expect_empty()?;
+                    self.drops.fetch_add(1, Ordering::SeqCst);
+                    current.connection.close(ice_driver::CloseMode::Forcefully);
+                    current.void()
                 }
                 "getContext" => {
                     params.expect_empty()?;
