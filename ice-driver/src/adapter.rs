@@ -160,6 +160,13 @@ impl ObjectAdapter {
         self.add_facet(identity, "", servant)
     }
 
+    /// Adds `servant` under a new UUID identity and returns a proxy for it.
+    pub fn add_with_uuid(&self, servant: Arc<dyn Servant>) -> Result<Proxy> {
+        let identity = Identity::new(crate::util::uuid());
+        self.add(identity.clone(), servant)?;
+        self.create_proxy(identity)
+    }
+
     /// Adds `servant` for `identity` and `facet`.
     pub fn add_facet(
         &self,

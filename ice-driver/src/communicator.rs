@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
 use ice_proto::retry::RetryPolicy;
-use ice_proto::Properties;
+use ice_proto::{Identity, Properties};
 
 use crate::adapter::ObjectAdapter;
 use crate::connection::{spawn_connection, Connection, ConnectionSetup};
@@ -185,6 +185,11 @@ impl Communicator {
     /// Parses a proxy string such as `hello:tcp -h localhost -p 10000`.
     pub fn string_to_proxy(&self, s: &str) -> Result<Proxy> {
         Proxy::parse(self.instance.clone(), s)
+    }
+
+    /// A twoway proxy for `identity` at `endpoints`.
+    pub fn create_proxy(&self, identity: Identity, endpoints: Vec<Endpoint>) -> Proxy {
+        Proxy::direct(self.instance.clone(), identity, endpoints)
     }
 
     /// Creates an object adapter listening on `<name>.Endpoints` (none if unset: such an

@@ -83,3 +83,18 @@ pub(crate) fn shuffle<T>(items: &mut [T]) {
         items.swap(i, j);
     }
 }
+
+/// A random (version 4 style) UUID string, as Ice uses for `addWithUUID`.
+pub(crate) fn uuid() -> String {
+    let (a, b) = (random_u64(), random_u64());
+    let b = (b & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
+    let a = (a & 0xffff_ffff_ffff_0fff) | 0x4000;
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xffff,
+        b >> 48,
+        b & 0xffff_ffff_ffff
+    )
+}

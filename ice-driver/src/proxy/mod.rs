@@ -1,6 +1,7 @@
 //! Proxies: local handles to remote Ice objects (`Ice::ObjectPrx`).
 
 mod invoke;
+mod marshal;
 mod parse;
 
 use std::fmt;
