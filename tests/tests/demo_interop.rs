@@ -1,6 +1,6 @@
-//! ZeroC's "minimal" demo across implementations: the examples `hello_server` and
-//! `hello_client` of both runtime crates against ZeroC Ice 3.7's Python demo client and
-//! server (`tests/interop/driver/minimal_*.py`).
+//! ZeroC's "minimal" and "bidir" demos across implementations: the examples of both runtime
+//! crates against ZeroC Ice 3.7's Python demo clients and servers
+//! (`tests/interop/driver/{minimal,bidir}_*.py`).
 
 mod common;
 
@@ -25,6 +25,22 @@ mod async_std_server;
 #[allow(dead_code)]
 #[path = "../../ice-driver-async-std/examples/hello_client.rs"]
 mod async_std_client;
+
+#[allow(dead_code)]
+#[path = "../../ice-driver-tokio/examples/bidir_server.rs"]
+mod tokio_bidir_server;
+
+#[allow(dead_code)]
+#[path = "../../ice-driver-tokio/examples/bidir_client.rs"]
+mod tokio_bidir_client;
+
+#[allow(dead_code)]
+#[path = "../../ice-driver-async-std/examples/bidir_server.rs"]
+mod async_std_bidir_server;
+
+#[allow(dead_code)]
+#[path = "../../ice-driver-async-std/examples/bidir_client.rs"]
+mod async_std_bidir_client;
 
 async fn zeroc_client(
     rt: Arc<dyn Runtime>,
@@ -88,4 +104,97 @@ fn async_std_example_client_calls_zeroc_minimal_server() {
         communicator.destroy().await;
     });
     expect_hello_world(&peer);
+}
+
+type BidirStart =
+    fn(&Communicator, &str, Duration) -> Result<ice_driver::ObjectAdapter, ice_driver::Error>;
+
+async fn zeroc_bidir_client(rt: Arc<dyn Runtime>, python: std::path::PathBuf, start: BidirStart) {
+    let communicator = Communicator::new(rt);
+    let adapter = start(
+        &communicator,
+        "tcp -h 127.0.0.1 -p 0",
+        Duration::from_millis(50),
+    )
+    .unwrap();
+    let proxy = format!("sender:{}", adapter.endpoints()[0]);
+    let out = run_peer(python, "bidir_client.py", proxy).await;
+    assert!(
+        out.status.success() && out.stdout == b"OK\n",
+        "ZeroC bidir client failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    communicator.destroy().await;
+}
+
+/// Waits for three callbacks from the ZeroC bidir server and checks they count up by one.
+fn expect_callbacks(nums: std::sync::mpsc::Receiver<i32>) {
+    let got: Vec<i32> = (0..3)
+        .map(|_| {
+            nums.recv_timeout(Duration::from_secs(30))
+                .expect("callback")
+        })
+        .collect();
+    assert_eq!(got, vec![got[0], got[0] + 1, got[0] + 2], "{got:?}");
+}
+
+#[test]
+fn zeroc_bidir_client_calls_tokio_example_server() {
+    let Some(python) = python() else { return };
+    on_tokio(|rt| zeroc_bidir_client(rt, python, tokio_bidir_server::start));
+}
+
+#[test]
+fn zeroc_bidir_client_calls_async_std_example_server() {
+    let Some(python) = python() else { return };
+    on_async_std(|rt| zeroc_bidir_client(rt, python, async_std_bidir_server::start));
+}
+
+#[test]
+fn tokio_bidir_example_client_gets_zeroc_callbacks() {
+    let Some(python) = python() else { return };
+    let peer = start_peer_with(&python, "bidir_server.py", &["0.05"]);
+    let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    on_tokio(|rt| async move {
+        let communicator = Communicator::new(rt);
+        tokio_bidir_client::run(&communicator, &proxy, move |n| {
+            let _ = tx.lock().map(|t| t.send(n));
+        })
+        .await
+        .unwrap();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            expect_callbacks(rx);
+            let _ = done_tx.send(());
+        });
+        done_rx.await.expect("callbacks checked");
+        communicator.destroy().await;
+    });
+}
+
+#[test]
+fn async_std_bidir_example_client_gets_zeroc_callbacks() {
+    let Some(python) = python() else { return };
+    let peer = start_peer_with(&python, "bidir_server.py", &["0.05"]);
+    let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    on_async_std(|rt| async move {
+        let communicator = Communicator::new(rt);
+        async_std_bidir_client::run(&communicator, &proxy, move |n| {
+            let _ = tx.lock().map(|t| t.send(n));
+        })
+        .await
+        .unwrap();
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        std::thread::spawn(move || {
+            expect_callbacks(rx);
+            let _ = done_tx.send(());
+        });
+        done_rx.await.expect("callbacks checked");
+        communicator.destroy().await;
+    });
 }

@@ -323,8 +323,14 @@ impl Drop for Peer {
 /// Starts `script` and waits for its `READY <port>` line. Its stdin is a pipe we hold, so it
 /// also exits if the test process dies.
 pub fn start_peer(python: &PathBuf, script: &str) -> Peer {
+    start_peer_with(python, script, &[])
+}
+
+/// Like [`start_peer`], with arguments.
+pub fn start_peer_with(python: &PathBuf, script: &str, args: &[&str]) -> Peer {
     let mut child = Command::new(python)
         .arg(interop_dir().join(script))
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
