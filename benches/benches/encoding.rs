@@ -60,9 +60,8 @@ fn contact(i: i64) -> Contact {
 }
 
 fn request_body() -> RequestBody {
-    let attributes = (0..16)
-        .map(|i| (format!("attribute-{i}"), format!("value of attribute {i}")))
-        .collect();
+    let attributes =
+        (0..16).map(|i| (format!("attribute-{i}"), format!("value of attribute {i}"))).collect();
     (contact(0), (1..=16).map(contact).collect(), attributes)
 }
 
@@ -137,10 +136,7 @@ fn sanity(_: &mut Criterion) {
     let encaps = Encapsulation::from_value(V11, &body);
     assert_eq!(encaps.decode::<RequestBody>().ok(), Some(body));
     let data = Bytes::from(vec![7u8; 1000]);
-    assert_eq!(
-        Encapsulation::from_value(V11, &data).decode::<Bytes>().ok(),
-        Some(data)
-    );
+    assert_eq!(Encapsulation::from_value(V11, &data).decode::<Bytes>().ok(), Some(data));
 }
 
 criterion_group!(benches, sanity, request_body_group, byte_seqs);

@@ -56,30 +56,17 @@ pub async fn run(
     let adapter = communicator.create_object_adapter("")?;
     let receiver = adapter.add_with_uuid(Arc::new(CallbackReceiverI { on_callback }))?;
     adapter.activate()?;
-    server
-        .ice_get_connection()
-        .await?
-        .set_adapter(Some(adapter.clone()));
-    server
-        .invoke(
-            "addClient",
-            OperationMode::Normal,
-            receiver.to_encapsulation()?,
-        )
-        .await?;
+    server.ice_get_connection().await?.set_adapter(Some(adapter.clone()));
+    server.invoke("addClient", OperationMode::Normal, receiver.to_encapsulation()?).await?;
     Ok(adapter)
 }
 
 #[async_std::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let proxy = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "sender:tcp -h localhost -p 10000".to_owned());
+    let proxy =
+        std::env::args().nth(1).unwrap_or_else(|| "sender:tcp -h localhost -p 10000".to_owned());
     let communicator = ice_driver_async_std::communicator();
-    run(&communicator, &proxy, |num| {
-        println!("received callback #{num}")
-    })
-    .await?;
+    run(&communicator, &proxy, |num| println!("received callback #{num}")).await?;
     // Receive callbacks until the process is stopped (Ctrl-C).
     std::future::pending::<()>().await;
     Ok(())

@@ -79,9 +79,8 @@ impl CallbackSenderI {
             for client in clients {
                 let sender = self.clone();
                 rt.spawn(Box::pin(async move {
-                    let result = client
-                        .invoke_typed::<_, ()>("callback", OperationMode::Normal, &num)
-                        .await;
+                    let result =
+                        client.invoke_typed::<_, ()>("callback", OperationMode::Normal, &num).await;
                     if let Err(e) = result {
                         sender.remove(&client, &e);
                     }
@@ -110,17 +109,14 @@ pub fn start(
     let sender = Arc::new(CallbackSenderI::default());
     adapter.add(string_to_identity("sender")?, sender.clone())?;
     adapter.activate()?;
-    communicator
-        .runtime()
-        .spawn(Box::pin(sender.run(communicator.clone(), interval)));
+    communicator.runtime().spawn(Box::pin(sender.run(communicator.clone(), interval)));
     Ok(adapter)
 }
 
 #[async_std::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoints = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "tcp -h localhost -p 10000".to_owned());
+    let endpoints =
+        std::env::args().nth(1).unwrap_or_else(|| "tcp -h localhost -p 10000".to_owned());
     let communicator = ice_driver_async_std::communicator();
     let adapter = start(&communicator, &endpoints, Duration::from_secs(2))?;
     for e in adapter.endpoints() {

@@ -15,17 +15,14 @@ pub async fn run(
     if !hello.ice_is_a("::Demo::Hello").await? {
         return Err("invalid proxy: not a ::Demo::Hello".into());
     }
-    hello
-        .invoke_typed::<_, ()>("sayHello", OperationMode::Normal, &())
-        .await?;
+    hello.invoke_typed::<_, ()>("sayHello", OperationMode::Normal, &()).await?;
     Ok(())
 }
 
 #[async_std::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let proxy = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "hello:default -h localhost -p 10000".to_owned());
+    let proxy =
+        std::env::args().nth(1).unwrap_or_else(|| "hello:default -h localhost -p 10000".to_owned());
     let communicator = ice_driver_async_std::communicator();
     let result = run(&communicator, &proxy).await;
     communicator.destroy().await;

@@ -52,9 +52,7 @@ impl Default for AsyncStdRuntime {
 impl AsyncStdRuntime {
     /// A runtime that spawns tasks with `spawn` instead of `async_std::task::spawn`.
     pub fn with_spawner(spawn: impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static) -> Self {
-        AsyncStdRuntime {
-            spawner: Arc::new(spawn),
-        }
+        AsyncStdRuntime { spawner: Arc::new(spawn) }
     }
 
     /// The default runtime as the shared trait object a [`Communicator`] takes.
@@ -97,9 +95,7 @@ impl Runtime for AsyncStdRuntime {
     }
 
     fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>> {
-        Ok(Box::new(Listener(Async::<std::net::TcpListener>::bind(
-            addr,
-        )?)))
+        Ok(Box::new(Listener(Async::<std::net::TcpListener>::bind(addr)?)))
     }
 }
 

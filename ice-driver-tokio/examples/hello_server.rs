@@ -52,9 +52,8 @@ pub fn start(communicator: &Communicator, endpoints: &str) -> Result<ObjectAdapt
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoints = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "default -h localhost -p 10000".to_owned());
+    let endpoints =
+        std::env::args().nth(1).unwrap_or_else(|| "default -h localhost -p 10000".to_owned());
     let communicator = ice_driver_tokio::communicator();
     let adapter = start(&communicator, &endpoints)?;
     for e in adapter.endpoints() {

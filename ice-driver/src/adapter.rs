@@ -15,12 +15,13 @@ use tokio::sync::watch;
 
 use crate::communicator::{Communicator, Instance};
 use crate::connection::{spawn_connection, Connection, ConnectionSetup};
-use crate::endpoint::Endpoint;
+use crate::endpoint::bind_addrs;
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
 use crate::runtime::{Runtime, TcpListener};
 use crate::servant::{DispatchError, Servant};
 use crate::util::with_deadline;
+use ice_proto::proxy::{Endpoint, IpEndpoint};
 
 /// How long [`ObjectAdapter::deactivate`] waits for incoming connections to close.
 const DEACTIVATE_WAIT: Duration = Duration::from_secs(10);
@@ -73,24 +74,26 @@ impl ObjectAdapter {
     pub(crate) fn new(
         instance: &Arc<Instance>,
         name: &str,
-        endpoints: Vec<Endpoint>,
+        endpoints: Vec<IpEndpoint>,
     ) -> Result<ObjectAdapter> {
         let runtime = instance.runtime.clone();
         let mut listeners = Vec::new();
         let mut published = Vec::new();
         for endpoint in endpoints {
-            for addr in endpoint.bind_addrs()? {
-                let listener = runtime
-                    .bind(addr)
-                    .map_err(|e| Error::Socket(format!("cannot listen on {endpoint}: {e}")))?;
-                let local = listener
-                    .local_addr()
-                    .map_err(|e| Error::Socket(e.to_string()))?;
+            for addr in bind_addrs(&endpoint)? {
+                let listener = runtime.bind(addr).map_err(|e| {
+                    Error::Socket(format!(
+                        "cannot listen on {}: {e}",
+                        Endpoint::Tcp(endpoint.clone())
+                    ))
+                })?;
+                let local = listener.local_addr().map_err(|e| Error::Socket(e.to_string()))?;
                 let mut e = endpoint.clone();
                 e.port = local.port();
                 if e.host.is_empty() || e.host == "*" || e.host == "0.0.0.0" {
                     e.host = "127.0.0.1".into();
                 }
+                let e = Endpoint::Tcp(e);
                 tracing::debug!(adapter = name, endpoint = %e, "listening");
                 published.push(e);
                 listeners.push(listener);
@@ -121,10 +124,7 @@ impl ObjectAdapter {
 
     /// The communicator that created the adapter, unless it was dropped.
     pub fn communicator(&self) -> Option<Communicator> {
-        self.inner
-            .instance
-            .upgrade()
-            .map(Communicator::from_instance)
+        self.inner.instance.upgrade().map(Communicator::from_instance)
     }
 
     /// The endpoints clients use to reach the adapter, with the real ports when the
@@ -135,24 +135,13 @@ impl ObjectAdapter {
 
     /// A proxy for `identity` through this adapter's endpoints.
     pub fn create_proxy(&self, identity: Identity) -> Result<Proxy> {
-        let instance = self
-            .inner
-            .instance
-            .upgrade()
-            .ok_or(Error::CommunicatorDestroyed)?;
-        Ok(Proxy::direct(
-            instance,
-            identity,
-            self.inner.endpoints.clone(),
-        ))
+        let instance = self.inner.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
+        Ok(Proxy::direct(instance, identity, self.inner.endpoints.clone()))
     }
 
     fn servants(&self) -> std::sync::MutexGuard<'_, Servants> {
         // A servant map cannot be left half-updated: recover from a poisoned lock.
-        self.inner
-            .servants
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.servants.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Adds `servant` for `identity` (default facet).
@@ -177,9 +166,7 @@ impl ObjectAdapter {
         let mut s = self.servants();
         let facets = s.active.entry(identity.clone()).or_default();
         if facets.contains_key(facet) {
-            return Err(Error::AlreadyRegistered(format!(
-                "servant `{identity}' facet `{facet}'"
-            )));
+            return Err(Error::AlreadyRegistered(format!("servant `{identity}' facet `{facet}'")));
         }
         facets.insert(facet.to_owned(), servant);
         Ok(())
@@ -208,11 +195,7 @@ impl ObjectAdapter {
 
     /// The servant of `identity` and `facet`, if any.
     pub fn find_facet(&self, identity: &Identity, facet: &str) -> Option<Arc<dyn Servant>> {
-        self.servants()
-            .active
-            .get(identity)
-            .and_then(|f| f.get(facet))
-            .cloned()
+        self.servants().active.get(identity).and_then(|f| f.get(facet)).cloned()
     }
 
     /// Adds a servant for every identity of `category` that has no servant of its own (the
@@ -248,11 +231,7 @@ impl ObjectAdapter {
         if let Some(servant) = facets.and_then(|f| f.get(facet)) {
             return Ok(servant.clone());
         }
-        if let Some(servant) = s
-            .defaults
-            .get(&identity.category)
-            .or_else(|| s.defaults.get(""))
-        {
+        if let Some(servant) = s.defaults.get(&identity.category).or_else(|| s.defaults.get("")) {
             return Ok(servant.clone());
         }
         match facets {
@@ -269,19 +248,12 @@ impl ObjectAdapter {
         if self.inner.activated.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
-        let listeners = std::mem::take(
-            &mut *self
-                .inner
-                .listeners
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
+        let listeners =
+            std::mem::take(&mut *self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()));
         for listener in listeners {
             let adapter = self.clone();
             let stop = self.inner.stop.subscribe();
-            self.inner
-                .runtime
-                .spawn(Box::pin(accept_loop(adapter, listener, stop)));
+            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, listener, stop)));
         }
         Ok(())
     }
@@ -299,18 +271,9 @@ impl ObjectAdapter {
         }
         tracing::debug!(adapter = %self.inner.name, "deactivating");
         self.inner.stop.send_replace(true);
-        self.inner
-            .listeners
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
-        let connections = std::mem::take(
-            &mut *self
-                .inner
-                .connections
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
+        self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let connections =
+            std::mem::take(&mut *self.inner.connections.lock().unwrap_or_else(|e| e.into_inner()));
         for c in &connections {
             c.close(CloseMode::Gracefully);
         }
@@ -330,21 +293,13 @@ impl ObjectAdapter {
 
     /// Incoming connections currently open.
     pub fn connections(&self) -> Vec<Connection> {
-        let mut list = self
-            .inner
-            .connections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut list = self.inner.connections.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|c| !c.is_closed());
         list.clone()
     }
 
     fn accepted(&self, connection: Connection) {
-        let mut list = self
-            .inner
-            .connections
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut list = self.inner.connections.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|c| !c.is_closed());
         list.push(connection);
     }

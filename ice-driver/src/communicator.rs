@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
+use ice_proto::proxy::{Endpoint, ProxyData};
 use ice_proto::retry::RetryPolicy;
 use ice_proto::{Identity, Properties};
 
 use crate::adapter::ObjectAdapter;
 use crate::connection::{spawn_connection, Connection, ConnectionSetup};
-use crate::endpoint::Endpoint;
+use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints, tcp};
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
 use crate::runtime::Runtime;
@@ -53,11 +54,12 @@ impl Instance {
     /// The usable connection to `endpoint`, opened now if there is none.
     pub(crate) async fn connection_to(&self, endpoint: &Endpoint) -> Result<Connection> {
         self.check_alive()?;
+        let ip = tcp(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
         let slot = self
             .outgoing
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry((endpoint.host.clone(), endpoint.port))
+            .entry(connection_key(ip))
             .or_default()
             .clone();
         let mut guard = slot.lock().await;
@@ -71,14 +73,15 @@ impl Instance {
     }
 
     async fn connect(&self, endpoint: &Endpoint) -> Result<Connection> {
-        let mut last = Error::ConnectFailed {
-            endpoint: endpoint.to_string(),
-            reason: "no address".into(),
-        };
-        for addr in endpoint.connect_addrs()? {
+        let mut last =
+            Error::ConnectFailed { endpoint: endpoint.to_string(), reason: "no address".into() };
+        let ip = tcp(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
+        for addr in connect_addrs(ip)? {
             let rt = &self.runtime;
-            let deadline = (endpoint.timeout > 0)
-                .then(|| rt.sleep_until(rt.now() + Duration::from_millis(endpoint.timeout as u64)));
+            let deadline = u64::try_from(ip.timeout)
+                .ok()
+                .filter(|t| *t > 0)
+                .map(|t| rt.sleep_until(rt.now() + Duration::from_millis(t)));
             tracing::debug!(%endpoint, %addr, "connecting");
             let reason = match with_deadline(rt.connect(addr), deadline).await {
                 Some(Ok(stream)) => {
@@ -95,22 +98,19 @@ impl Instance {
                 None => "connect timed out".to_owned(),
             };
             tracing::debug!(%endpoint, %addr, %reason, "connect failed");
-            last = Error::ConnectFailed {
-                endpoint: endpoint.to_string(),
-                reason,
-            };
+            last = Error::ConnectFailed { endpoint: endpoint.to_string(), reason };
         }
         Err(last)
     }
 
     /// Forgets `connection` so that the next invocation opens a new one.
     pub(crate) fn forget(&self, connection: &Connection) {
-        if let Some(e) = connection.endpoint() {
+        if let Some(ip) = connection.endpoint().and_then(tcp) {
             let slot = self
                 .outgoing
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .get(&(e.host.clone(), e.port))
+                .get(&connection_key(ip))
                 .cloned();
             if let Some(slot) = slot {
                 if let Ok(mut guard) = slot.try_lock() {
@@ -148,10 +148,8 @@ impl Communicator {
     /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
     /// `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
-        let retry = properties
-            .get("Ice.RetryIntervals")
-            .map(RetryPolicy::parse)
-            .unwrap_or_default();
+        let retry =
+            properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
         let client_config = connection_config(&properties, Side::Client);
         let server_config = connection_config(&properties, Side::Server);
         let instance = Arc::new_cyclic(|weak| Instance {
@@ -192,17 +190,18 @@ impl Communicator {
         Proxy::direct(self.instance.clone(), identity, endpoints)
     }
 
+    /// A proxy with the given data (identity, facet, mode, encoding, endpoints).
+    pub fn proxy_from_data(&self, data: ProxyData) -> Proxy {
+        Proxy::from_data(self.instance.clone(), data)
+    }
+
     /// Creates an object adapter listening on `<name>.Endpoints` (none if unset: such an
     /// adapter serves only bidirectional connections).
     pub fn create_object_adapter(&self, name: &str) -> Result<ObjectAdapter> {
         let endpoints = if name.is_empty() {
             String::new()
         } else {
-            self.instance
-                .properties
-                .get(&format!("{name}.Endpoints"))
-                .unwrap_or("")
-                .to_owned()
+            self.instance.properties.get(&format!("{name}.Endpoints")).unwrap_or("").to_owned()
         };
         self.create_object_adapter_with_endpoints(name, &endpoints)
     }
@@ -214,15 +213,12 @@ impl Communicator {
         endpoints: &str,
     ) -> Result<ObjectAdapter> {
         self.instance.check_alive()?;
-        let mut adapters = self
-            .instance
-            .adapters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner());
         if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
             return Err(Error::AlreadyRegistered(format!("object adapter `{name}'")));
         }
-        let adapter = ObjectAdapter::new(&self.instance, name, Endpoint::parse_list(endpoints)?)?;
+        let adapter =
+            ObjectAdapter::new(&self.instance, name, parse_adapter_endpoints(endpoints)?)?;
         adapters.push(adapter.clone());
         Ok(adapter)
     }
@@ -240,13 +236,8 @@ impl Communicator {
             return;
         }
         tracing::debug!("destroying communicator");
-        let adapters = std::mem::take(
-            &mut *self
-                .instance
-                .adapters
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
+        let adapters =
+            std::mem::take(&mut *self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()));
         let slots: Vec<ConnectionSlot> = self
             .instance
             .outgoing
@@ -299,9 +290,7 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     let default = config.acm;
     let timeout = acm_int(
         "Timeout",
-        default
-            .timeout
-            .map_or(0, |t| i32::try_from(t.as_secs()).unwrap_or(i32::MAX)),
+        default.timeout.map_or(0, |t| i32::try_from(t.as_secs()).unwrap_or(i32::MAX)),
     );
     let heartbeat = Acm::heartbeat_from_int(acm_int("Heartbeat", heartbeat_int(default.heartbeat)))
         .unwrap_or(default.heartbeat);

@@ -141,9 +141,9 @@ impl Error {
             ConnectionError::NotValidated => Error::ConnectionNotValidated,
             ConnectionError::ConnectionLost => Error::ConnectionLost,
             ConnectionError::CloseConnection => Error::CloseConnection,
-            ConnectionError::ManuallyClosed { graceful } => Error::ConnectionManuallyClosed {
-                graceful: *graceful,
-            },
+            ConnectionError::ManuallyClosed { graceful } => {
+                Error::ConnectionManuallyClosed { graceful: *graceful }
+            }
             ConnectionError::Timeout | ConnectionError::Idle => Error::ConnectionTimeout,
             ConnectionError::CloseTimeout => Error::Timeout,
             _ => Error::ConnectionLost,
@@ -153,9 +153,7 @@ impl Error {
     /// The retry category of this error (see [`ice_proto::retry`]).
     pub fn failure(&self) -> Failure {
         match self {
-            Error::ObjectNotExist { .. } => Failure::ObjectNotExist {
-                router_add_proxy: false,
-            },
+            Error::ObjectNotExist { .. } => Failure::ObjectNotExist { router_add_proxy: false },
             Error::FacetNotExist { .. } | Error::OperationNotExist { .. } => Failure::RequestFailed,
             Error::UnknownLocal(_) => Failure::UnknownLocal,
             Error::ConnectionLost => Failure::ConnectionLost,

@@ -28,17 +28,17 @@ mod util;
 pub use adapter::ObjectAdapter;
 pub use communicator::Communicator;
 pub use connection::Connection;
-pub use endpoint::Endpoint;
 pub use error::{Error, Result};
-pub use proxy::{InvocationMode, Proxy};
+pub use proxy::Proxy;
 pub use runtime::{BoxFuture, Runtime};
 pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
 
 pub use ice_proto;
 pub use ice_proto::connection::CloseMode;
+pub use ice_proto::proxy::{Endpoint, IpEndpoint, ProxyData, ProxyMode};
 pub use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode, Properties};
 
 /// Parses an identity in Ice's string form (`category/name`, backslash escapes).
 pub fn string_to_identity(s: &str) -> Result<Identity> {
-    proxy::parse_identity(s)
+    ice_proto::proxy::string_to_identity(s).map_err(|e| Error::Parse(e.to_string()))
 }

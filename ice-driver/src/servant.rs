@@ -164,10 +164,7 @@ where
 {
     /// A servant of type `type_id` whose dispatch calls `f` with the current and parameters.
     pub fn new(type_id: impl Into<String>, f: F) -> Arc<Self> {
-        Arc::new(FnServant {
-            type_id: type_id.into(),
-            f,
-        })
+        Arc::new(FnServant { type_id: type_id.into(), f })
     }
 }
 
@@ -196,10 +193,9 @@ pub(crate) fn dispatch_builtin(
     params: &Encapsulation,
 ) -> Option<DispatchResult> {
     let result = match current.operation.as_str() {
-        "ice_ping" => params
-            .expect_empty()
-            .map_err(DispatchError::from)
-            .and_then(|()| current.void()),
+        "ice_ping" => {
+            params.expect_empty().map_err(DispatchError::from).and_then(|()| current.void())
+        }
         "ice_isA" => params
             .decode::<String>()
             .map_err(DispatchError::from)

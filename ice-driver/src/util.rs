@@ -18,9 +18,7 @@ pub(crate) struct CatchUnwind<F> {
 
 impl<F: Future> CatchUnwind<F> {
     pub(crate) fn new(future: F) -> Self {
-        CatchUnwind {
-            future: Box::pin(future),
-        }
+        CatchUnwind { future: Box::pin(future) }
     }
 }
 

@@ -19,18 +19,12 @@ pub struct Identity {
 impl Identity {
     /// An identity with `name` and no category.
     pub fn new(name: impl Into<String>) -> Self {
-        Identity {
-            name: name.into(),
-            category: String::new(),
-        }
+        Identity { name: name.into(), category: String::new() }
     }
 
     /// An identity with `category` and `name`.
     pub fn with_category(category: impl Into<String>, name: impl Into<String>) -> Self {
-        Identity {
-            name: name.into(),
-            category: category.into(),
-        }
+        Identity { name: name.into(), category: category.into() }
     }
 
     /// Whether this is the null identity (empty name and category), which stands for a null
@@ -84,9 +78,7 @@ pub fn read_facet(input: &mut InputStream) -> Result<String, DecodeError> {
     match input.read_size()? {
         0 => Ok(String::new()),
         1 => input.read_string(),
-        n => Err(DecodeError::invalid(format!(
-            "facet sequence has {n} elements"
-        ))),
+        n => Err(DecodeError::invalid(format!("facet sequence has {n} elements"))),
     }
 }
 

@@ -12,6 +12,8 @@
 //!   their framing on streams and datagrams, and bzip2 compression.
 //! - [`properties`]: Ice properties with the exact syntax of Ice configuration files and
 //!   `--Prefix.Name=value` command-line options.
+//! - [`proxy`]: proxies and endpoints as data — marshaled in encodings 1.0 and 1.1, and
+//!   stringified and parsed as ZeroC Ice 3.7 does.
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -23,6 +25,7 @@ mod error;
 pub mod frame;
 pub mod identity;
 pub mod properties;
+pub mod proxy;
 pub mod retry;
 
 pub use encoding::{
@@ -32,3 +35,6 @@ pub use encoding::{
 pub use error::DecodeError;
 pub use identity::{Context, Identity, OperationMode};
 pub use properties::{Properties, PropertiesError};
+pub use proxy::{
+    Endpoint, EndpointParseError, ProxyData, ProxyMode, ProxyParseError, ToStringMode,
+};

@@ -102,9 +102,7 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        RetryPolicy {
-            intervals: vec![Duration::ZERO],
-        }
+        RetryPolicy { intervals: vec![Duration::ZERO] }
     }
 }
 
@@ -126,9 +124,7 @@ impl RetryPolicy {
             return Self::default();
         }
         if tokens[0].parse::<i64>() == Ok(-1) {
-            return RetryPolicy {
-                intervals: Vec::new(),
-            };
+            return RetryPolicy { intervals: Vec::new() };
         }
         let intervals = tokens
             .iter()
@@ -163,9 +159,7 @@ impl RetryPolicy {
         }
         let mut clear_cache = false;
         match f {
-            ObjectNotExist {
-                router_add_proxy: true,
-            } if attempt.proxy.routed => {
+            ObjectNotExist { router_add_proxy: true } if attempt.proxy.routed => {
                 return RetryDecision::Retry {
                     after: Duration::ZERO,
                     retries: attempt.retries,
@@ -187,11 +181,7 @@ impl RetryPolicy {
         } else {
             self.intervals[(retries - 1) as usize]
         };
-        RetryDecision::Retry {
-            after,
-            retries,
-            clear_cache,
-        }
+        RetryDecision::Retry { after, retries, clear_cache }
     }
 }
 

@@ -49,11 +49,9 @@ fn failed(events: &[Event]) -> Vec<(InvocationId, ConnectionError, bool)> {
     events
         .iter()
         .filter_map(|e| match e {
-            Event::InvocationFailed {
-                invocation,
-                error,
-                sent,
-            } => Some((*invocation, error.clone(), *sent)),
+            Event::InvocationFailed { invocation, error, sent } => {
+                Some((*invocation, error.clone(), *sent))
+            }
             _ => None,
         })
         .collect()
@@ -63,18 +61,12 @@ fn failed(events: &[Event]) -> Vec<(InvocationId, ConnectionError, bool)> {
 fn server_validates_then_twoway_round_trip() {
     let mut p = Pair::default_pair();
     // The client may invoke before validation: the request waits for ValidateConnection.
-    let id = p
-        .client
-        .invoke(request("sayHello", OperationMode::Normal), true, false)
-        .unwrap();
+    let id = p.client.invoke(request("sayHello", OperationMode::Normal), true, false).unwrap();
     assert!(p.client.poll_transmit().is_none());
     p.drive();
     assert!(matches!(p.client_events[0], Event::Connected));
     // The server spoke first, with exactly the 14-byte ValidateConnection.
-    assert_eq!(
-        &p.server_sent()[..14],
-        &[0x49, 0x63, 0x65, 0x50, 1, 0, 1, 0, 3, 0, 14, 0, 0, 0]
-    );
+    assert_eq!(&p.server_sent()[..14], &[0x49, 0x63, 0x65, 0x50, 1, 0, 1, 0, 3, 0, 14, 0, 0, 0]);
     let reqs = requests(&p.server_events);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].0.operation, "sayHello");
@@ -84,9 +76,7 @@ fn server_validates_then_twoway_round_trip() {
     reply_ok_to_all(&mut p.server, &mut ev);
     p.drive();
     let reply = p.client_events.iter().find_map(|e| match e {
-        Event::Reply {
-            invocation, status, ..
-        } => Some((*invocation, status)),
+        Event::Reply { invocation, status, .. } => Some((*invocation, status)),
         _ => None,
     });
     let (inv, status) = reply.expect("reply");
@@ -101,10 +91,7 @@ fn server_validates_then_twoway_round_trip() {
 #[test]
 fn oneway_completes_when_sent_and_gets_no_reply() {
     let mut p = Pair::connected();
-    let id = p
-        .client
-        .invoke(request("tick", OperationMode::Normal), false, false)
-        .unwrap();
+    let id = p.client.invoke(request("tick", OperationMode::Normal), false, false).unwrap();
     p.drive();
     assert!(p
         .client_events
@@ -141,10 +128,7 @@ fn batch_is_one_message_dispatched_in_order() {
         .client_events
         .iter()
         .any(|e| matches!(e, Event::Sent { invocation } if *invocation == id)));
-    let ops: Vec<_> = requests(&p.server_events)
-        .iter()
-        .map(|(r, _)| r.operation.clone())
-        .collect();
+    let ops: Vec<_> = requests(&p.server_events).iter().map(|(r, _)| r.operation.clone()).collect();
     assert_eq!(ops, ["tick0", "tick1", "tick2", "tick3", "tick4"]);
     assert_eq!(p.client.flush_batch().unwrap(), None);
 }
@@ -152,16 +136,10 @@ fn batch_is_one_message_dispatched_in_order() {
 #[test]
 fn callback_from_server_over_the_clients_connection() {
     let mut p = Pair::connected();
-    let call = p
-        .client
-        .invoke(request("subscribe", OperationMode::Normal), true, false)
-        .unwrap();
+    let call = p.client.invoke(request("subscribe", OperationMode::Normal), true, false).unwrap();
     p.drive();
     // While dispatching subscribe, the server calls back over the same connection.
-    let cb = p
-        .server
-        .invoke(request("notify", OperationMode::Normal), true, false)
-        .unwrap();
+    let cb = p.server.invoke(request("notify", OperationMode::Normal), true, false).unwrap();
     p.drive();
     let client_reqs = requests(&p.client_events);
     assert_eq!(client_reqs.len(), 1);
@@ -187,10 +165,7 @@ fn callback_from_server_over_the_clients_connection() {
 #[test]
 fn graceful_close_waits_for_dispatch_and_fails_the_rest_as_retryable() {
     let mut p = Pair::connected();
-    let a = p
-        .client
-        .invoke(request("slow", OperationMode::Normal), true, false)
-        .unwrap();
+    let a = p.client.invoke(request("slow", OperationMode::Normal), true, false).unwrap();
     p.drive();
     let mut dispatched = std::mem::take(&mut p.server_events);
     assert_eq!(dispatched.len(), 1);
@@ -198,10 +173,7 @@ fn graceful_close_waits_for_dispatch_and_fails_the_rest_as_retryable() {
     p.server.close(CloseMode::Gracefully);
     assert_eq!(p.server.state(), ConnectionState::Closing);
     // A request arriving now is ignored by the server.
-    let b = p
-        .client
-        .invoke(request("late", OperationMode::Normal), true, false)
-        .unwrap();
+    let b = p.client.invoke(request("late", OperationMode::Normal), true, false).unwrap();
     p.drive();
     assert!(requests(&p.server_events).is_empty());
     // No CloseConnection until the dispatch in progress is answered.
@@ -225,25 +197,17 @@ fn graceful_close_waits_for_dispatch_and_fails_the_rest_as_retryable() {
     });
     assert!(matches!(decision, RetryDecision::Retry { .. }));
     assert!(p.client.is_closed() && p.server.is_closed());
-    assert_eq!(
-        p.server.error(),
-        Some(&ConnectionError::ManuallyClosed { graceful: true })
-    );
+    assert_eq!(p.server.error(), Some(&ConnectionError::ManuallyClosed { graceful: true }));
     // The server's CloseConnection carries compression byte 0.
     let sent = p.server_sent();
     let close = &sent[sent.len() - 14..];
-    assert_eq!(
-        close,
-        &[0x49, 0x63, 0x65, 0x50, 1, 0, 1, 0, 4, 0, 14, 0, 0, 0]
-    );
+    assert_eq!(close, &[0x49, 0x63, 0x65, 0x50, 1, 0, 1, 0, 4, 0, 14, 0, 0, 0]);
 }
 
 #[test]
 fn link_drop_after_send_retries_only_idempotent() {
-    for (mode, expect_retry) in [
-        (OperationMode::Normal, false),
-        (OperationMode::Idempotent, true),
-    ] {
+    for (mode, expect_retry) in [(OperationMode::Normal, false), (OperationMode::Idempotent, true)]
+    {
         let mut p = Pair::connected();
         let id = p.client.invoke(request("op", mode), true, false).unwrap();
         p.drive();
@@ -259,11 +223,7 @@ fn link_drop_after_send_retries_only_idempotent() {
             proxy: ProxyTraits::default(),
             retries: 0,
         });
-        assert_eq!(
-            matches!(d, RetryDecision::Retry { .. }),
-            expect_retry,
-            "{mode:?}"
-        );
+        assert_eq!(matches!(d, RetryDecision::Retry { .. }), expect_retry, "{mode:?}");
     }
 }
 
@@ -271,24 +231,14 @@ fn link_drop_after_send_retries_only_idempotent() {
 fn unsent_request_fails_as_not_sent() {
     let mut p = Pair::default_pair();
     // Before validation nothing is written, so a dropped link leaves the request unsent.
-    let id = p
-        .client
-        .invoke(request("op", OperationMode::Normal), true, false)
-        .unwrap();
+    let id = p.client.invoke(request("op", OperationMode::Normal), true, false).unwrap();
     p.drop_link();
     p.drive();
-    assert_eq!(
-        failed(&p.client_events),
-        vec![(id, ConnectionError::ConnectionLost, false)]
-    );
+    assert_eq!(failed(&p.client_events), vec![(id, ConnectionError::ConnectionLost, false)]);
 }
 
 fn acm(timeout_s: u64, heartbeat: AcmHeartbeat, close: AcmClose) -> Acm {
-    Acm {
-        timeout: Some(Duration::from_secs(timeout_s)),
-        heartbeat,
-        close,
-    }
+    Acm { timeout: Some(Duration::from_secs(timeout_s)), heartbeat, close }
 }
 
 #[test]
@@ -300,10 +250,7 @@ fn heartbeats_keep_an_idle_connection_alive() {
     let mut p = Pair::new(c, s);
     p.drive();
     // A long call: the server dispatches for 30 s, heartbeating meanwhile.
-    let id = p
-        .client
-        .invoke(request("slow", OperationMode::Normal), true, false)
-        .unwrap();
+    let id = p.client.invoke(request("slow", OperationMode::Normal), true, false).unwrap();
     p.drive();
     let mut dispatched = std::mem::take(&mut p.server_events);
     p.run_for(Duration::from_secs(30));
@@ -324,28 +271,15 @@ fn silent_peer_is_aborted_while_waiting_for_a_reply() {
     let mut c = ConnectionConfig::new(Side::Client);
     c.acm = acm(2, AcmHeartbeat::Off, AcmClose::OnInvocation);
     let mut s = ConnectionConfig::new(Side::Server);
-    s.acm = Acm {
-        timeout: None,
-        heartbeat: AcmHeartbeat::Off,
-        close: AcmClose::Off,
-    };
+    s.acm = Acm { timeout: None, heartbeat: AcmHeartbeat::Off, close: AcmClose::Off };
     let mut p = Pair::new(c, s);
     p.drive();
-    let id = p
-        .client
-        .invoke(request("slow", OperationMode::Normal), true, false)
-        .unwrap();
+    let id = p.client.invoke(request("slow", OperationMode::Normal), true, false).unwrap();
     p.run_for(Duration::from_secs(10));
     assert!(p.client.is_closed());
-    assert_eq!(
-        failed(&p.client_events),
-        vec![(id, ConnectionError::Timeout, true)]
-    );
+    assert_eq!(failed(&p.client_events), vec![(id, ConnectionError::Timeout, true)]);
     // Aborted: no CloseConnection was written by the client.
-    assert!(!p
-        .client_sent()
-        .chunks(14)
-        .any(|m| m.len() == 14 && m[8] == 4));
+    assert!(!p.client_sent().chunks(14).any(|m| m.len() == 14 && m[8] == 4));
 }
 
 #[test]
@@ -400,29 +334,20 @@ fn client_rejects_a_first_message_other_than_validate() {
 #[test]
 fn late_reply_after_cancel_is_ignored() {
     let mut p = Pair::connected();
-    let id = p
-        .client
-        .invoke(request("slow", OperationMode::Normal), true, false)
-        .unwrap();
+    let id = p.client.invoke(request("slow", OperationMode::Normal), true, false).unwrap();
     p.drive();
     assert!(p.client.cancel(id), "it was sent");
     let mut ev = std::mem::take(&mut p.server_events);
     reply_ok_to_all(&mut p.server, &mut ev);
     p.drive();
-    assert!(!p
-        .client_events
-        .iter()
-        .any(|e| matches!(e, Event::Reply { .. })));
+    assert!(!p.client_events.iter().any(|e| matches!(e, Event::Reply { .. })));
     assert_eq!(p.client.state(), ConnectionState::Active);
 }
 
 #[test]
 fn cancel_before_transmit_removes_the_request() {
     let mut p = Pair::default_pair();
-    let id = p
-        .client
-        .invoke(request("never", OperationMode::Normal), true, false)
-        .unwrap();
+    let id = p.client.invoke(request("never", OperationMode::Normal), true, false).unwrap();
     assert!(!p.client.cancel(id), "not sent yet");
     p.drive();
     assert!(requests(&p.server_events).is_empty());
@@ -431,16 +356,10 @@ fn cancel_before_transmit_removes_the_request() {
 #[test]
 fn graceful_close_with_wait_lets_invocations_finish() {
     let mut p = Pair::connected();
-    let id = p
-        .client
-        .invoke(request("op", OperationMode::Normal), true, false)
-        .unwrap();
+    let id = p.client.invoke(request("op", OperationMode::Normal), true, false).unwrap();
     p.drive();
     p.client.close(CloseMode::GracefullyWithWait);
-    assert!(p
-        .client
-        .invoke(request("more", OperationMode::Normal), true, false)
-        .is_err());
+    assert!(p.client.invoke(request("more", OperationMode::Normal), true, false).is_err());
     let mut ev = std::mem::take(&mut p.server_events);
     reply_ok_to_all(&mut p.server, &mut ev);
     p.drive();

@@ -33,15 +33,9 @@ fn summary(events: &[Event]) -> Vec<String> {
             Event::Request(r) => {
                 format!("request {} {}", r.request.operation, r.request.request_id)
             }
-            Event::Reply {
-                invocation, status, ..
-            } => format!("reply {invocation:?} {status:?}"),
+            Event::Reply { invocation, status, .. } => format!("reply {invocation:?} {status:?}"),
             Event::Sent { invocation } => format!("sent {invocation:?}"),
-            Event::InvocationFailed {
-                invocation,
-                error,
-                sent,
-            } => {
+            Event::InvocationFailed { invocation, error, sent } => {
                 format!("failed {invocation:?} {error} {sent}")
             }
             Event::Closed { error } => format!("closed {error}"),
@@ -60,11 +54,7 @@ fn conversation(
     for (i, n) in sizes.iter().enumerate() {
         let twoway = i % 3 != 2;
         p.client
-            .invoke(
-                request(format!("op{i}"), OperationMode::Normal, *n),
-                twoway,
-                i % 2 == 0,
-            )
+            .invoke(request(format!("op{i}"), OperationMode::Normal, *n), twoway, i % 2 == 0)
             .unwrap();
     }
     p.drive();
@@ -72,8 +62,7 @@ fn conversation(
     let server_summary = summary(&ev);
     for e in ev.drain(..) {
         if let Event::Request(r) = e {
-            p.server
-                .reply(r.dispatch, ReplyStatus::Ok(r.request.params));
+            p.server.reply(r.dispatch, ReplyStatus::Ok(r.request.params));
         }
     }
     p.client.close(CloseMode::GracefullyWithWait);

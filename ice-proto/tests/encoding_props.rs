@@ -38,20 +38,12 @@ impl Encode for Person {
 impl Decode for Person {
     const MIN_WIRE_SIZE: usize = 6;
     fn decode(input: &mut InputStream) -> Result<Self, DecodeError> {
-        Ok(Person {
-            name: input.read()?,
-            age: input.read()?,
-            tags: input.read()?,
-        })
+        Ok(Person { name: input.read()?, age: input.read()?, tags: input.read()? })
     }
 }
 
 fn person() -> impl Strategy<Value = Person> {
-    (
-        any::<String>(),
-        any::<i32>(),
-        prop::collection::vec(any::<String>(), 0..4),
-    )
+    (any::<String>(), any::<i32>(), prop::collection::vec(any::<String>(), 0..4))
         .prop_map(|(name, age, tags)| Person { name, age, tags })
 }
 
@@ -73,10 +65,7 @@ impl Encode for Pt {
 impl Decode for Pt {
     const FIXED_SIZE: Option<usize> = Some(6);
     fn decode(input: &mut InputStream) -> Result<Self, DecodeError> {
-        Ok(Pt {
-            x: input.read_i32()?,
-            y: input.read_i16()?,
-        })
+        Ok(Pt { x: input.read_i32()?, y: input.read_i16()? })
     }
 }
 
@@ -368,13 +357,9 @@ impl Opt {
             Opt::Byte(_) => input.read_optional(tag)?.map(Opt::Byte),
             Opt::Short(_) => input.read_optional(tag)?.map(Opt::Short),
             Opt::Int(_) => input.read_optional(tag)?.map(Opt::Int),
-            Opt::Float(_) => input
-                .read_optional::<f32>(tag)?
-                .map(|v| Opt::Float(v.to_bits())),
+            Opt::Float(_) => input.read_optional::<f32>(tag)?.map(|v| Opt::Float(v.to_bits())),
             Opt::Long(_) => input.read_optional(tag)?.map(Opt::Long),
-            Opt::Double(_) => input
-                .read_optional::<f64>(tag)?
-                .map(|v| Opt::Double(v.to_bits())),
+            Opt::Double(_) => input.read_optional::<f64>(tag)?.map(|v| Opt::Double(v.to_bits())),
             Opt::Enum(_) => input.read_optional(tag)?.map(Opt::Enum),
             Opt::Str(_) => input.read_optional(tag)?.map(Opt::Str),
             Opt::ByteSeq(_) => input.read_optional(tag)?.map(Opt::ByteSeq),
@@ -520,16 +505,7 @@ fn poke_all(bytes: &Bytes, encoding: EncodingVersion) {
     poke::<HashMap<String, i32>>(bytes, encoding);
     poke::<BTreeMap<i32, String>>(bytes, encoding);
     poke::<BTreeMap<String, Vec<Pt>>>(bytes, encoding);
-    poke::<(
-        bool,
-        u8,
-        i16,
-        i32,
-        i64,
-        String,
-        Vec<u8>,
-        BTreeMap<String, String>,
-    )>(bytes, encoding);
+    poke::<(bool, u8, i16, i32, i64, String, Vec<u8>, BTreeMap<String, String>)>(bytes, encoding);
     poke::<SmallEnum>(bytes, encoding);
     poke::<MidEnum>(bytes, encoding);
     poke::<BigEnum>(bytes, encoding);

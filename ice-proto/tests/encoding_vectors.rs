@@ -120,11 +120,7 @@ fn optionals_decode_skipping_unknown_tags() {
     let mut r = encaps.reader().unwrap();
     assert_eq!(r.read_optional::<String>(2).unwrap(), Some("ab".to_owned()));
     assert_eq!(r.read_optional::<u8>(30).unwrap(), None, "tag 30 is absent");
-    assert_eq!(
-        r.read_optional::<u8>(40).unwrap(),
-        Some(5),
-        "tag 40 still there after 30"
-    );
+    assert_eq!(r.read_optional::<u8>(40).unwrap(), Some(5), "tag 40 still there after 30");
     assert_eq!(r.read_optional::<i32>(50).unwrap(), None);
     encaps.finish(&mut r).unwrap();
 
@@ -142,11 +138,7 @@ fn optional_with_the_wrong_format_is_an_error() {
     let mut r = encaps.reader().unwrap();
     assert_eq!(
         r.read_optional::<i64>(1),
-        Err(DecodeError::OptionalFormatMismatch {
-            tag: 1,
-            found: 2,
-            expected: 3
-        })
+        Err(DecodeError::OptionalFormatMismatch { tag: 1, found: 2, expected: 3 })
     );
 }
 
@@ -173,19 +165,11 @@ fn empty_encapsulations() {
     // 1.0 allows nothing in an encapsulation expected to be empty, not even the stray byte
     // tolerated after parameters; 1.1 skips whatever is there unread.
     let stray = Encapsulation::new(V10, Bytes::from_static(&[0]));
-    assert!(matches!(
-        stray.expect_empty(),
-        Err(DecodeError::Encapsulation(_))
-    ));
+    assert!(matches!(stray.expect_empty(), Err(DecodeError::Encapsulation(_))));
     stray.decode::<()>().unwrap();
-    Encapsulation::new(V11, Bytes::from_static(&[0xff, 0x13, 0x00]))
-        .expect_empty()
-        .unwrap();
+    Encapsulation::new(V11, Bytes::from_static(&[0xff, 0x13, 0x00])).expect_empty().unwrap();
     let future = Encapsulation::empty(EncodingVersion { major: 1, minor: 2 });
-    assert_eq!(
-        future.expect_empty(),
-        Err(DecodeError::UnsupportedEncoding(future.encoding))
-    );
+    assert_eq!(future.expect_empty(), Err(DecodeError::UnsupportedEncoding(future.encoding)));
 }
 
 #[test]
@@ -201,22 +185,13 @@ fn end_of_a_1_1_encapsulation() {
     finish(&[1, 0, 0, 0]).unwrap();
     finish(&[1, 0, 0, 0, 0x0a, 7, 0, 0, 0]).unwrap();
     finish(&[1, 0, 0, 0, 0x0a, 7, 0, 0, 0, 0xff]).unwrap();
-    assert!(matches!(
-        finish(&[1, 0, 0, 0, 0xff, 0]),
-        Err(DecodeError::Encapsulation(_))
-    ));
-    assert!(matches!(
-        finish(&[1, 0, 0, 0, 0x0a, 7]),
-        Err(DecodeError::OutOfBounds { .. })
-    ));
+    assert!(matches!(finish(&[1, 0, 0, 0, 0xff, 0]), Err(DecodeError::Encapsulation(_))));
+    assert!(matches!(finish(&[1, 0, 0, 0, 0x0a, 7]), Err(DecodeError::OutOfBounds { .. })));
     // In 1.0 one stray byte is tolerated after the parameters, two are not.
     let encaps = Encapsulation::new(V10, Bytes::from_static(&[1, 0, 0, 0, 9]));
     assert_eq!(encaps.decode::<i32>().unwrap(), 1);
     let encaps = Encapsulation::new(V10, Bytes::from_static(&[1, 0, 0, 0, 9, 9]));
-    assert!(matches!(
-        encaps.decode::<i32>(),
-        Err(DecodeError::Encapsulation(_))
-    ));
+    assert!(matches!(encaps.decode::<i32>(), Err(DecodeError::Encapsulation(_))));
 }
 
 // ---- §3.6 enum widths ------------------------------------------------------------------------
@@ -240,10 +215,7 @@ fn enum_widths_follow_the_largest_enumerator() {
         }
         // Small enumerators take the same width in 1.0, one byte in 1.1.
         let width10 = hex(enc10).len();
-        assert_eq!(
-            encode_with(V10, |out| out.write_enum(1, max)).len(),
-            width10
-        );
+        assert_eq!(encode_with(V10, |out| out.write_enum(1, max)).len(), width10);
         assert_eq!(encode_with(V11, |out| out.write_enum(1, max)), [1]);
     }
 }
@@ -253,10 +225,7 @@ fn enumerators_out_of_range_are_rejected() {
     let mut input = InputStream::new(vec![3], V11);
     assert_eq!(input.read_enum(2), Err(DecodeError::InvalidEnumerator(3)));
     let mut input = InputStream::new(hex("ff ff"), V10);
-    assert_eq!(
-        input.read_enum(32766),
-        Err(DecodeError::InvalidEnumerator(-1))
-    );
+    assert_eq!(input.read_enum(32766), Err(DecodeError::InvalidEnumerator(-1)));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -291,10 +260,7 @@ fn ice_enum_types_encode_as_values_and_optionals() {
     assert_eq!(bytes, hex("01 02 00 01 14 01 f4 1f 00"));
     let mut input = InputStream::new(bytes, V11);
     assert_eq!(input.read::<Mode>().unwrap(), Mode::Loud);
-    assert_eq!(
-        input.read::<Vec<Mode>>().unwrap(),
-        [Mode::Quiet, Mode::Loud]
-    );
+    assert_eq!(input.read::<Vec<Mode>>().unwrap(), [Mode::Quiet, Mode::Loud]);
     assert_eq!(input.read_optional::<Mode>(2).unwrap(), Some(Mode::Loud));
     assert_eq!(input.read_optional::<Mode>(31).unwrap(), Some(Mode::Quiet));
     input.expect_end().unwrap();
@@ -325,11 +291,7 @@ impl Encode for Point {
 impl Decode for Point {
     const MIN_WIRE_SIZE: usize = 9;
     fn decode(input: &mut InputStream) -> Result<Self, DecodeError> {
-        Ok(Point {
-            x: input.read_i32()?,
-            y: input.read_i32()?,
-            label: input.read_string()?,
-        })
+        Ok(Point { x: input.read_i32()?, y: input.read_i32()?, label: input.read_string()? })
     }
 }
 
@@ -357,10 +319,7 @@ fn read_vector_file(name: &str) -> Vec<VectorMessage> {
                 ("< ", rest) => (false, rest),
                 _ => return None,
             };
-            Some(VectorMessage {
-                from_client,
-                bytes: hex(hex_text),
-            })
+            Some(VectorMessage { from_client, bytes: hex(hex_text) })
         })
         .collect()
 }
@@ -422,23 +381,14 @@ fn encode_request(r: &Request) -> Vec<u8> {
 }
 
 fn dict(entries: &[(&str, &str)]) -> StringDict {
-    entries
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    entries.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 #[test]
 fn twoway_params_mix_decodes_and_reencodes_byte_for_byte() {
     let messages = read_vector_file("06_twoway_params.hex");
-    let request_msg = messages
-        .iter()
-        .find(|m| m.from_client && m.bytes[8] == 0)
-        .unwrap();
-    let reply_msg = messages
-        .iter()
-        .find(|m| !m.from_client && m.bytes[8] == 2)
-        .unwrap();
+    let request_msg = messages.iter().find(|m| m.from_client && m.bytes[8] == 0).unwrap();
+    let reply_msg = messages.iter().find(|m| !m.from_client && m.bytes[8] == 2).unwrap();
 
     // The request: "requestId=1, identity='hello' facet='' op=mix mode=Normal ctx={},
     // params: encaps size=63 enc=1.1 payload=57 bytes".
@@ -464,14 +414,7 @@ fn twoway_params_mix_decodes_and_reencodes_byte_for_byte() {
     assert_eq!(s, "abc");
     assert_eq!(bytes, (0u8..10).collect::<Vec<_>>());
     assert_eq!(in_dict, dict(&[("a", "x"), ("bb", "yy")]));
-    assert_eq!(
-        p,
-        Point {
-            x: 3,
-            y: -4,
-            label: "pt".into()
-        }
-    );
+    assert_eq!(p, Point { x: 3, y: -4, label: "pt".into() });
 
     // The reply: "requestId=1 status=0(Ok), encaps size=79 enc=1.1 payload=73 bytes".
     let (message_type, mut body) = split_header(&reply_msg.bytes);
@@ -481,10 +424,7 @@ fn twoway_params_mix_decodes_and_reencodes_byte_for_byte() {
     let result = body.read_encapsulation().unwrap();
     body.expect_end().unwrap();
     assert_eq!((reply_id, status), (1, 0));
-    assert_eq!(
-        (result.encoding, result.encoded_len(), result.data.len()),
-        (V11, 79, 73)
-    );
+    assert_eq!((result.encoding, result.encoded_len(), result.data.len()), (V11, 79, 73));
 
     // "-> ret=24, oi=42, ol=2^40+1, od=2.5, os='ABC', obytes=09..00,
     // odict={'a':'X','bb':'YY','size':'2'}, op=Point(-4,3,'pt!')"
@@ -493,21 +433,12 @@ fn twoway_params_mix_decodes_and_reencodes_byte_for_byte() {
     assert_eq!((oi, ol, od, os.as_str()), (42, (1 << 40) + 1, 2.5, "ABC"));
     assert_eq!(obytes, (0u8..10).rev().collect::<Vec<_>>());
     assert_eq!(odict, dict(&[("a", "X"), ("bb", "YY"), ("size", "2")]));
-    assert_eq!(
-        op,
-        Point {
-            x: -4,
-            y: 3,
-            label: "pt!".into()
-        }
-    );
+    assert_eq!(op, Point { x: -4, y: 3, label: "pt!".into() });
     assert_eq!(ret, 24);
 
     // The same results from Hello.ice's stated server semantics applied to the in-params.
-    let mut expected_dict: StringDict = in_dict
-        .iter()
-        .map(|(k, v)| (k.clone(), v.to_ascii_uppercase()))
-        .collect();
+    let mut expected_dict: StringDict =
+        in_dict.iter().map(|(k, v)| (k.clone(), v.to_ascii_uppercase())).collect();
     expected_dict.insert("size".into(), in_dict.len().to_string());
     let expected: MixOut = (
         2 * i,
@@ -516,11 +447,7 @@ fn twoway_params_mix_decodes_and_reencodes_byte_for_byte() {
         s.to_ascii_uppercase(),
         bytes.iter().rev().copied().collect::<Vec<u8>>().into(),
         expected_dict,
-        Point {
-            x: p.y,
-            y: p.x,
-            label: format!("{}!", p.label),
-        },
+        Point { x: p.y, y: p.x, label: format!("{}!", p.label) },
         i64::from(i) + s.len() as i64,
     );
     assert_eq!(out, expected);

@@ -18,10 +18,7 @@ struct MemoryFiles {
 impl MemoryFiles {
     fn with(files: &[(&str, &str)]) -> Self {
         MemoryFiles {
-            files: files
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            files: files.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             ..Default::default()
         }
     }
@@ -33,23 +30,17 @@ impl ConfigFiles for MemoryFiles {
     }
     fn read(&mut self, path: &str) -> Result<String, PropertiesError> {
         self.read.push(path.to_owned());
-        self.files
-            .get(path)
-            .cloned()
-            .ok_or_else(|| PropertiesError::Unreadable {
-                path: path.into(),
-                source: io::Error::new(io::ErrorKind::NotFound, "no such file"),
-            })
+        self.files.get(path).cloned().ok_or_else(|| PropertiesError::Unreadable {
+            path: path.into(),
+            source: io::Error::new(io::ErrorKind::NotFound, "no such file"),
+        })
     }
 }
 
 fn props(text: &str) -> Properties {
     let mut p = Properties::new();
     p.load_str(text);
-    assert!(
-        p.take_warnings().is_empty(),
-        "unexpected warnings for {text:?}"
-    );
+    assert!(p.take_warnings().is_empty(), "unexpected warnings for {text:?}");
     p
 }
 
@@ -85,31 +76,19 @@ Ice.RetryIntervals=0 100 500
 fn a_glacier2router_config_parses_to_the_expected_values() {
     let p = props(ROUTER_CONFIG);
     assert_eq!(p.get("Glacier2.InstanceName"), Some("DemoGlacier2"));
-    assert_eq!(
-        p.get("Glacier2.Client.Endpoints"),
-        Some("tcp -h 127.0.0.1 -p 4063")
-    );
+    assert_eq!(p.get("Glacier2.Client.Endpoints"), Some("tcp -h 127.0.0.1 -p 4063"));
     assert_eq!(p.get("Glacier2.Server.Endpoints"), Some("tcp -h 127.0.0.1"));
-    assert_eq!(
-        p.get("Glacier2.PermissionsVerifier"),
-        Some("DemoGlacier2/NullPermissionsVerifier")
-    );
+    assert_eq!(p.get("Glacier2.PermissionsVerifier"), Some("DemoGlacier2/NullPermissionsVerifier"));
     assert_eq!(p.get_int("Glacier2.SessionTimeout"), 30);
     assert_eq!(p.get_int("Glacier2.Client.ForwardContext"), 1);
     assert_eq!(p.get_int_or("Glacier2.Client.Buffered", 1), 0);
     assert_eq!(p.get_int_or("Glacier2.Server.Buffered", 1), 1);
-    assert_eq!(
-        p.get_list("Glacier2.Filter.Category.Accept"),
-        ["cat one", "cat2"]
-    );
+    assert_eq!(p.get_list("Glacier2.Filter.Category.Accept"), ["cat one", "cat2"]);
     assert_eq!(p.get_int_or("Ice.ACM.Client.Timeout", 60), 60);
     assert_eq!(p.get_int("Ice.ACM.Client.Heartbeat"), 3);
     assert_eq!(p.get_int("Ice.ACM.Server.Close"), 4);
     assert_eq!(p.get_int("Ice.ACM.Timeout"), 30);
-    assert_eq!(
-        p.get("Ice.Default.Locator"),
-        Some("IceGrid/Locator:tcp -h 127.0.0.1 -p 4061")
-    );
+    assert_eq!(p.get("Ice.Default.Locator"), Some("IceGrid/Locator:tcp -h 127.0.0.1 -p 4061"));
     assert_eq!(p.get_int("Ice.Warn.Connections"), 1);
     assert_eq!(p.get_int_or("Ice.Trace.Network", 2), 0);
     assert_eq!(p.get_int_or("Ice.MessageSizeMax", 1024), 2048);
@@ -162,11 +141,7 @@ fn integers_follow_cxx_stream_extraction() {
         let value = p.get(key).unwrap().to_owned();
         assert_eq!(
             p.take_warnings(),
-            [PropertyWarning::NotAnInteger {
-                key: key.into(),
-                value: value.clone(),
-                default: 99
-            }]
+            [PropertyWarning::NotAnInteger { key: key.into(), value: value.clone(), default: 99 }]
         );
         assert!(matches!(
             p.try_get_int(key),
@@ -207,19 +182,13 @@ fn lists_split_at_commas_and_whitespace_with_quotes() {
     assert!(p.take_warnings().is_empty());
 
     assert_eq!(p.get_list("open"), ["a", "b c"]);
-    assert_eq!(
-        p.take_warnings(),
-        [PropertyWarning::MismatchedQuotes { key: "open".into() }]
-    );
+    assert_eq!(p.take_warnings(), [PropertyWarning::MismatchedQuotes { key: "open".into() }]);
     assert_eq!(p.get_list_or("onlyopen", &["x", "y"]), ["x", "y"]);
     assert_eq!(p.take_warnings().len(), 1);
 
     assert_eq!(p.get_list_or("unset", &["u"]), ["u"]);
     assert!(p.get_list("unset").is_empty());
-    assert_eq!(
-        split_list("a 'b"),
-        Err(vec!["a".to_owned(), "b".to_owned()])
-    );
+    assert_eq!(split_list("a 'b"), Err(vec!["a".to_owned(), "b".to_owned()]));
 }
 
 #[test]
@@ -228,16 +197,9 @@ fn set_trims_keys_rejects_empty_ones_and_unsets_on_empty_values() {
     p.set("  Ice.Trace.Network\t", "2").unwrap();
     assert_eq!(p.get("Ice.Trace.Network"), Some("2"));
     p.set("Ice.Trace.Network", " 3 ").unwrap();
-    assert_eq!(
-        p.get("Ice.Trace.Network"),
-        Some(" 3 "),
-        "values are stored as given"
-    );
+    assert_eq!(p.get("Ice.Trace.Network"), Some(" 3 "), "values are stored as given");
     assert!(matches!(p.set("", "x"), Err(PropertiesError::EmptyKey)));
-    assert!(matches!(
-        p.set(" \t\r\n", "x"),
-        Err(PropertiesError::EmptyKey)
-    ));
+    assert!(matches!(p.set(" \t\r\n", "x"), Err(PropertiesError::EmptyKey)));
     p.set("Ice.Trace.Network", "").unwrap();
     assert!(p.is_empty());
     p.set("never.set", "").unwrap();
@@ -263,13 +225,7 @@ fn command_line_options_with_a_prefix() {
     );
     assert_eq!(
         rest,
-        [
-            "prog",
-            "--Ice.Trace.Network=2",
-            "file.txt",
-            "--Glacier2X.Name=1",
-            "-Glacier2.Short=1"
-        ]
+        ["prog", "--Ice.Trace.Network=2", "file.txt", "--Glacier2X.Name=1", "-Glacier2.Short=1"]
     );
     assert_eq!(p.get("Glacier2.InstanceName"), Some("Router"));
     assert_eq!(p.get_int("Glacier2.Trace.Session"), 1);
@@ -315,10 +271,7 @@ fn ice_command_line_options_take_only_reserved_prefixes() {
 #[test]
 fn ice_config_files_load_in_order_and_the_command_line_wins() {
     let mut files = MemoryFiles::with(&[
-        (
-            "base.cfg",
-            "Ice.Trace.Network=1\nShared=base\nBaseOnly=yes\n",
-        ),
+        ("base.cfg", "Ice.Trace.Network=1\nShared=base\nBaseOnly=yes\n"),
         ("over.cfg", "Shared=over\nIce.Trace.Protocol=1\n"),
     ]);
     let (p, rest) = Properties::from_args(
@@ -337,16 +290,8 @@ fn ice_config_files_load_in_order_and_the_command_line_wins() {
     assert_eq!(rest, ["C:\\bin\\glacier.exe", "--MyOption", "positional"]);
     assert_eq!(p.get("Ice.ProgramName"), Some("C:/bin/glacier.exe"));
     assert_eq!(p.get("Ice.Config"), Some("base.cfg, over.cfg"));
-    assert_eq!(
-        p.get_int("Ice.Trace.Network"),
-        3,
-        "command line overrides the files"
-    );
-    assert_eq!(
-        p.get("Shared"),
-        Some("over"),
-        "later files override earlier ones"
-    );
+    assert_eq!(p.get_int("Ice.Trace.Network"), 3, "command line overrides the files");
+    assert_eq!(p.get("Shared"), Some("over"), "later files override earlier ones");
     assert_eq!(p.get("BaseOnly"), Some("yes"));
     assert_eq!(p.get_int("Ice.Trace.Protocol"), 1);
 }
@@ -399,15 +344,10 @@ fn unreadable_config_files_are_errors() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    assert_eq!(
-        err.to_string(),
-        "cannot read configuration file missing.cfg"
-    );
+    assert_eq!(err.to_string(), "cannot read configuration file missing.cfg");
 
     let mut p = Properties::new();
-    let missing = std::env::temp_dir()
-        .join("ice-proto-no-such-dir")
-        .join("x.cfg");
+    let missing = std::env::temp_dir().join("ice-proto-no-such-dir").join("x.cfg");
     assert!(matches!(
         p.load_file(&missing),
         Err(PropertiesError::Unreadable { path, .. }) if path == missing
@@ -431,26 +371,14 @@ fn to_config_string_escapes_and_refuses_the_inexpressible() {
     p.set("a#b=c\\d", "  x # y \\ z=w  ").unwrap();
     p.set("plain", "v").unwrap();
     let text = p.to_config_string().unwrap();
-    assert_eq!(
-        text,
-        "a\\#b\\=c\\\\d=\\ \\ x \\# y \\\\ z=w\\ \\ \nplain=v\n"
-    );
+    assert_eq!(text, "a\\#b\\=c\\\\d=\\ \\ x \\# y \\\\ z=w\\ \\ \nplain=v\n");
     assert_eq!(props(&text), p);
 
-    for (key, value) in [
-        ("k", "a\nb"),
-        ("k", "\tx"),
-        ("k", "x\r"),
-        ("k\nk", "v"),
-        ("k", " \t"),
-    ] {
+    for (key, value) in [("k", "a\nb"), ("k", "\tx"), ("k", "x\r"), ("k\nk", "v"), ("k", " \t")] {
         let mut p = Properties::new();
         p.set(key, value).unwrap();
         assert!(
-            matches!(
-                p.to_config_string(),
-                Err(PropertiesError::Unrepresentable { .. })
-            ),
+            matches!(p.to_config_string(), Err(PropertiesError::Unrepresentable { .. })),
             "{key:?}={value:?}"
         );
     }

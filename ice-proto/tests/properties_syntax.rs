@@ -5,10 +5,7 @@ use ice_proto::properties::{parse_line, ParsedLine, PropertyWarning};
 use ice_proto::Properties;
 
 fn prop(key: &str, value: &str) -> ParsedLine {
-    ParsedLine::Property {
-        key: key.to_owned(),
-        value: value.to_owned(),
-    }
+    ParsedLine::Property { key: key.to_owned(), value: value.to_owned() }
 }
 
 #[track_caller]
@@ -30,10 +27,7 @@ fn key_and_value_are_trimmed_but_inner_whitespace_is_kept() {
     check("a=b", prop("a", "b"));
     check("  a  =  b  ", prop("a", "b"));
     check("a\t=\tb\t", prop("a", "b"));
-    check(
-        "Ice.RetryIntervals = 0 100  500 ",
-        prop("Ice.RetryIntervals", "0 100  500"),
-    );
+    check("Ice.RetryIntervals = 0 100  500 ", prop("Ice.RetryIntervals", "0 100  500"));
     check("a b = c", prop("a b", "c"));
     check("a \t b=c", prop("a \t b", "c"));
 }

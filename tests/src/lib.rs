@@ -1,1 +1,3 @@
 //! Shared helpers for the workspace integration tests (see `tests/`).
+
+pub mod peers;

@@ -61,10 +61,8 @@ async fn zeroc_client(
 }
 
 fn expect_hello_world(peer: &Peer) {
-    let line = peer
-        .lines
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the ZeroC server printed nothing");
+    let line =
+        peer.lines.recv_timeout(Duration::from_secs(30)).expect("the ZeroC server printed nothing");
     assert_eq!(line, "Hello World!");
 }
 
@@ -111,12 +109,7 @@ type BidirStart =
 
 async fn zeroc_bidir_client(rt: Arc<dyn Runtime>, python: std::path::PathBuf, start: BidirStart) {
     let communicator = Communicator::new(rt);
-    let adapter = start(
-        &communicator,
-        "tcp -h 127.0.0.1 -p 0",
-        Duration::from_millis(50),
-    )
-    .unwrap();
+    let adapter = start(&communicator, "tcp -h 127.0.0.1 -p 0", Duration::from_millis(50)).unwrap();
     let proxy = format!("sender:{}", adapter.endpoints()[0]);
     let out = run_peer(python, "bidir_client.py", proxy).await;
     assert!(
@@ -130,12 +123,8 @@ async fn zeroc_bidir_client(rt: Arc<dyn Runtime>, python: std::path::PathBuf, st
 
 /// Waits for three callbacks from the ZeroC bidir server and checks they count up by one.
 fn expect_callbacks(nums: std::sync::mpsc::Receiver<i32>) {
-    let got: Vec<i32> = (0..3)
-        .map(|_| {
-            nums.recv_timeout(Duration::from_secs(30))
-                .expect("callback")
-        })
-        .collect();
+    let got: Vec<i32> =
+        (0..3).map(|_| nums.recv_timeout(Duration::from_secs(30)).expect("callback")).collect();
     assert_eq!(got, vec![got[0], got[0] + 1, got[0] + 2], "{got:?}");
 }
 

@@ -17,9 +17,7 @@ use ice_driver::{Communicator, Error, Identity, OperationMode, Proxy, Runtime};
 async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     let client =
         Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
-    let hello = client
-        .string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}"))
-        .unwrap();
+    let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
     assert!(hello.ice_is_a(HELLO_ID).await.unwrap());
     assert_eq!(
         hello.ice_ids().await.unwrap(),
@@ -28,70 +26,38 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     let greet = |p: &Proxy| {
         let p = p.clone();
         async move {
-            p.invoke_typed::<_, String>("sayHello", OperationMode::Normal, "Rust")
-                .await
-                .unwrap()
+            p.invoke_typed::<_, String>("sayHello", OperationMode::Normal, "Rust").await.unwrap()
         }
     };
     assert_eq!(greet(&hello).await, "Hello, Rust!");
-    assert_eq!(
-        greet(&hello.ice_context(context(&[("lang", "fr")]))).await,
-        "Bonjour, Rust!"
-    );
+    assert_eq!(greet(&hello.ice_context(context(&[("lang", "fr")]))).await, "Bonjour, Rust!");
     // ZeroC's user exception, decoded from the encapsulation it sent.
-    match hello
-        .invoke_typed::<_, ()>("fail", OperationMode::Normal, &(5i32, "from python"))
-        .await
-    {
-        Err(Error::UserException(e)) => assert_eq!(
-            decode_boom(&e),
-            (BOOM_ID.to_owned(), 5, "from python".to_owned())
-        ),
+    match hello.invoke_typed::<_, ()>("fail", OperationMode::Normal, &(5i32, "from python")).await {
+        Err(Error::UserException(e)) => {
+            assert_eq!(decode_boom(&e), (BOOM_ID.to_owned(), 5, "from python".to_owned()))
+        }
         other => panic!("expected Boom, got {other:?}"),
     }
-    let base = hello
-        .invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &())
-        .await
-        .unwrap();
+    let base =
+        hello.invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &()).await.unwrap();
     for _ in 0..10 {
-        hello
-            .ice_oneway()
-            .invoke_typed::<_, ()>("tick", OperationMode::Normal, &())
-            .await
-            .unwrap();
+        hello.ice_oneway().invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
     }
     let batch = hello.ice_batch_oneway();
     for _ in 0..5 {
-        batch
-            .invoke_typed::<_, ()>("tick", OperationMode::Normal, &())
-            .await
-            .unwrap();
+        batch.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
     }
     batch.ice_flush_batch_requests().await.unwrap();
     wait_for_count(&rt, &hello, base + 15).await;
-    let data: Bytes = (0..300_000u32)
-        .map(|i| (i / 100) as u8)
-        .collect::<Vec<_>>()
-        .into();
-    let back: Bytes = hello
-        .ice_compress(true)
-        .invoke_typed("echo", OperationMode::Normal, &data)
-        .await
-        .unwrap();
+    let data: Bytes = (0..300_000u32).map(|i| (i / 100) as u8).collect::<Vec<_>>().into();
+    let back: Bytes =
+        hello.ice_compress(true).invoke_typed("echo", OperationMode::Normal, &data).await.unwrap();
     assert_eq!(back, data);
-    let big: Bytes = (0..3_000_000u32)
-        .map(|i| (i * 7 % 251) as u8)
-        .collect::<Vec<_>>()
-        .into();
-    let back: Bytes = hello
-        .invoke_typed("echo", OperationMode::Normal, &big)
-        .await
-        .unwrap();
+    let big: Bytes = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>().into();
+    let back: Bytes = hello.invoke_typed("echo", OperationMode::Normal, &big).await.unwrap();
     assert_eq!(back, big);
     assert!(matches!(
-        hello
-            .invoke_typed::<_, ()>("crash", OperationMode::Normal, &())
-            .await,
+        hello.invoke_typed::<_, ()>("crash", OperationMode::Normal, &()).await,
         Err(Error::Unknown(_))
     ));
     assert!(matches!(
@@ -99,9 +65,7 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
         Err(Error::ObjectNotExist { .. })
     ));
     assert!(matches!(
-        hello
-            .invoke_typed::<_, ()>("frobnicate", OperationMode::Normal, &())
-            .await,
+        hello.invoke_typed::<_, ()>("frobnicate", OperationMode::Normal, &()).await,
         Err(Error::OperationNotExist { .. })
     ));
     // The ZeroC server calls back over the connection we opened (bidirectional).
@@ -109,22 +73,13 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     adapter
         .add(
             Identity::new("receiver"),
-            Arc::new(ReceiverI {
-                prefix: "rx".into(),
-                connections: Default::default(),
-            }),
+            Arc::new(ReceiverI { prefix: "rx".into(), connections: Default::default() }),
         )
         .unwrap();
     adapter.activate().unwrap();
-    hello
-        .ice_get_connection()
-        .await
-        .unwrap()
-        .set_adapter(Some(adapter));
-    let answer: String = hello
-        .invoke_typed("callback", OperationMode::Normal, "receiver")
-        .await
-        .unwrap();
+    hello.ice_get_connection().await.unwrap().set_adapter(Some(adapter));
+    let answer: String =
+        hello.invoke_typed("callback", OperationMode::Normal, "receiver").await.unwrap();
     assert_eq!(answer, "rx:ping");
     client.destroy().await;
 }
@@ -133,9 +88,8 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
 async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
     let server =
         Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
-    let adapter = server
-        .create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0")
-        .unwrap();
+    let adapter =
+        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
     adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
     adapter.activate().unwrap();
     let proxy = format!("hello:{}", adapter.endpoints()[0]);
@@ -144,10 +98,7 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
     let out = run_peer(python, "client.py", proxy).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "ZeroC client failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    assert!(out.status.success(), "ZeroC client failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
     for check in [
         "checkedCast",
         "twoway+context",
@@ -159,10 +110,7 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
         "dispatch errors",
         "callback",
     ] {
-        assert!(
-            stdout.contains(&format!("OK {check}\n")),
-            "missing check {check}:\n{stdout}"
-        );
+        assert!(stdout.contains(&format!("OK {check}\n")), "missing check {check}:\n{stdout}");
     }
     server.destroy().await;
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use common::*;
 use ice_driver::{
-    CloseMode, Communicator, Error, FnServant, Identity, ObjectAdapter, OperationMode, Properties,
-    Proxy, Runtime,
+    CloseMode, Communicator, Endpoint, Error, FnServant, Identity, ObjectAdapter, OperationMode,
+    Properties, Proxy, Runtime,
 };
 
 struct Setup {
@@ -32,25 +32,14 @@ async fn setup(rt: &Arc<dyn Runtime>) -> Setup {
         .create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0")
         .expect("adapter");
     let servant = HelloI::new();
-    adapter
-        .add(Identity::new("hello"), servant.clone())
-        .expect("add");
-    adapter
-        .add_facet(Identity::new("hello"), "admin", HelloI::new())
-        .expect("add facet");
+    adapter.add(Identity::new("hello"), servant.clone()).expect("add");
+    adapter.add_facet(Identity::new("hello"), "admin", HelloI::new()).expect("add facet");
     adapter.activate().expect("activate");
-    assert_ne!(adapter.endpoints()[0].port, 0, "real port published");
+    assert_ne!(port_of(&adapter.endpoints()[0]), 0, "real port published");
     let client = Communicator::with_properties(rt.clone(), test_properties());
-    let hello = client
-        .string_to_proxy(&format!("hello:{}", adapter.endpoints()[0]))
-        .expect("proxy");
-    Setup {
-        server,
-        client,
-        adapter,
-        servant,
-        hello,
-    }
+    let hello =
+        client.string_to_proxy(&format!("hello:{}", adapter.endpoints()[0])).expect("proxy");
+    Setup { server, client, adapter, servant, hello }
 }
 
 impl Setup {
@@ -60,9 +49,15 @@ impl Setup {
     }
 }
 
+fn port_of(endpoint: &Endpoint) -> u16 {
+    match endpoint {
+        Endpoint::Tcp(ip) => ip.port,
+        other => panic!("not a TCP endpoint: {other}"),
+    }
+}
+
 async fn say_hello(p: &Proxy, name: &str) -> Result<String, Error> {
-    p.invoke_typed("sayHello", OperationMode::Normal, name)
-        .await
+    p.invoke_typed("sayHello", OperationMode::Normal, name).await
 }
 
 async fn twoway(rt: Arc<dyn Runtime>) {
@@ -96,10 +91,7 @@ async fn oneway(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     let oneway = s.hello.ice_oneway();
     for _ in 0..50 {
-        oneway
-            .invoke_typed::<_, ()>("tick", OperationMode::Normal, &())
-            .await
-            .unwrap();
+        oneway.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
     }
     wait_for_count(&rt, &s.hello, 50).await;
     // Operations that return something need a twoway proxy.
@@ -113,17 +105,11 @@ async fn batch(rt: Arc<dyn Runtime>) {
     s.hello.ice_ping().await.unwrap();
     let batch = s.hello.ice_batch_oneway();
     for _ in 0..20 {
-        batch
-            .invoke_typed::<_, ()>("tick", OperationMode::Normal, &())
-            .await
-            .unwrap();
+        batch.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
     }
     // Nothing was sent yet: a twoway call on the same connection overtakes the batch.
     assert_eq!(
-        s.hello
-            .invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &())
-            .await
-            .unwrap(),
+        s.hello.invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &()).await.unwrap(),
         0
     );
     batch.ice_flush_batch_requests().await.unwrap();
@@ -140,13 +126,8 @@ async fn user_exception(rt: Arc<dyn Runtime>) {
         .invoke_typed::<_, ()>("fail", OperationMode::Normal, &(42i32, "bad luck"))
         .await
         .unwrap_err();
-    let Error::UserException(e) = err else {
-        panic!("expected a user exception, got {err:?}")
-    };
-    assert_eq!(
-        decode_boom(&e),
-        (BOOM_ID.to_owned(), 42, "bad luck".to_owned())
-    );
+    let Error::UserException(e) = err else { panic!("expected a user exception, got {err:?}") };
+    assert_eq!(decode_boom(&e), (BOOM_ID.to_owned(), 42, "bad luck".to_owned()));
     s.teardown().await;
 }
 
@@ -154,11 +135,7 @@ async fn request_failures(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     let ghost = s.hello.ice_identity(Identity::new("ghost"));
     match ghost.ice_ping().await {
-        Err(Error::ObjectNotExist {
-            identity,
-            facet,
-            operation,
-        }) => {
+        Err(Error::ObjectNotExist { identity, facet, operation }) => {
             assert_eq!(identity, Identity::new("ghost"));
             assert_eq!(facet, "");
             assert_eq!(operation, "ice_ping");
@@ -169,19 +146,13 @@ async fn request_failures(rt: Arc<dyn Runtime>) {
         Err(Error::FacetNotExist { facet, .. }) => assert_eq!(facet, "nope"),
         other => panic!("expected FacetNotExist, got {other:?}"),
     }
-    match s
-        .hello
-        .invoke_typed::<_, ()>("frobnicate", OperationMode::Normal, &())
-        .await
-    {
+    match s.hello.invoke_typed::<_, ()>("frobnicate", OperationMode::Normal, &()).await {
         Err(Error::OperationNotExist { operation, .. }) => assert_eq!(operation, "frobnicate"),
         other => panic!("expected OperationNotExist, got {other:?}"),
     }
     // Parameters that do not decode: the servant's decode error becomes UnknownLocal.
     assert!(matches!(
-        s.hello
-            .invoke_typed::<_, String>("sayHello", OperationMode::Normal, &7i32)
-            .await,
+        s.hello.invoke_typed::<_, String>("sayHello", OperationMode::Normal, &7i32).await,
         Err(Error::UnknownLocal(_))
     ));
     // A default servant answers for every identity of its category.
@@ -191,9 +162,7 @@ async fn request_failures(rt: Arc<dyn Runtime>) {
     s.adapter.add_default_servant("cats", cat).unwrap();
     let tom = s.hello.ice_identity(Identity::with_category("cats", "tom"));
     assert_eq!(
-        tom.invoke_typed::<_, String>("name", OperationMode::Normal, &())
-            .await
-            .unwrap(),
+        tom.invoke_typed::<_, String>("name", OperationMode::Normal, &()).await.unwrap(),
         "tom"
     );
     assert_eq!(tom.ice_id().await.unwrap(), "::DriverTest::Cat");
@@ -201,17 +170,9 @@ async fn request_failures(rt: Arc<dyn Runtime>) {
     assert!(s.adapter.find(&Identity::new("hello")).is_some());
     s.adapter.remove(&Identity::new("hello")).unwrap();
     assert!(s.adapter.find(&Identity::new("hello")).is_none());
-    assert!(matches!(
-        s.hello.ice_ping().await,
-        Err(Error::FacetNotExist { .. })
-    ));
-    s.adapter
-        .remove_facet(&Identity::new("hello"), "admin")
-        .unwrap();
-    assert!(matches!(
-        s.hello.ice_ping().await,
-        Err(Error::ObjectNotExist { .. })
-    ));
+    assert!(matches!(s.hello.ice_ping().await, Err(Error::FacetNotExist { .. })));
+    s.adapter.remove_facet(&Identity::new("hello"), "admin").unwrap();
+    assert!(matches!(s.hello.ice_ping().await, Err(Error::ObjectNotExist { .. })));
     s.teardown().await;
 }
 
@@ -219,10 +180,8 @@ async fn contexts(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     let fr = s.hello.ice_context(context(&[("lang", "fr"), ("x", "y")]));
     assert_eq!(say_hello(&fr, "Zoé").await.unwrap(), "Bonjour, Zoé!");
-    let seen: std::collections::BTreeMap<String, String> = fr
-        .invoke_typed("getContext", OperationMode::Normal, &())
-        .await
-        .unwrap();
+    let seen: std::collections::BTreeMap<String, String> =
+        fr.invoke_typed("getContext", OperationMode::Normal, &()).await.unwrap();
     assert_eq!(seen, context(&[("lang", "fr"), ("x", "y")]));
     // The original proxy is unchanged.
     assert_eq!(say_hello(&s.hello, "Zoé").await.unwrap(), "Hello, Zoé!");
@@ -231,15 +190,9 @@ async fn contexts(rt: Arc<dyn Runtime>) {
 
 async fn compression_and_large_messages(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
-    let compressible: Bytes = (0..200_000u32)
-        .map(|i| (i / 1000) as u8)
-        .collect::<Vec<_>>()
-        .into();
+    let compressible: Bytes = (0..200_000u32).map(|i| (i / 1000) as u8).collect::<Vec<_>>().into();
     let z = s.hello.ice_compress(true);
-    let back: Bytes = z
-        .invoke_typed("echo", OperationMode::Normal, &compressible)
-        .await
-        .unwrap();
+    let back: Bytes = z.invoke_typed("echo", OperationMode::Normal, &compressible).await.unwrap();
     assert_eq!(back, compressible);
     // Several multi-megabyte messages in both directions at once: reads never wait for
     // writes, so neither side can deadlock on full socket buffers.
@@ -252,9 +205,8 @@ async fn compression_and_large_messages(rt: Arc<dyn Runtime>) {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let (hello, big) = (s.hello.clone(), big.clone());
         rt.spawn(Box::pin(async move {
-            let r: Result<Bytes, Error> = hello
-                .invoke_typed("echo", OperationMode::Normal, &big)
-                .await;
+            let r: Result<Bytes, Error> =
+                hello.invoke_typed("echo", OperationMode::Normal, &big).await;
             let _ = tx.send(r);
         }));
         waiting.push(rx);
@@ -270,38 +222,23 @@ async fn slow_servant_does_not_block_others(rt: Arc<dyn Runtime>) {
     let (tx, mut blocked) = tokio::sync::oneshot::channel();
     let hello = s.hello.clone();
     rt.spawn(Box::pin(async move {
-        let r = hello
-            .invoke_typed::<_, ()>("block", OperationMode::Normal, &())
-            .await;
+        let r = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
         let _ = tx.send(r);
     }));
     // While block() is dispatched and waiting, other requests on the same connection are
     // answered.
     for i in 0..10 {
-        assert_eq!(
-            say_hello(&s.hello, &i.to_string()).await.unwrap(),
-            format!("Hello, {i}!")
-        );
+        assert_eq!(say_hello(&s.hello, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
     }
-    assert!(
-        blocked.try_recv().is_err(),
-        "block() cannot finish before unblock()"
-    );
-    s.hello
-        .invoke_typed::<_, ()>("unblock", OperationMode::Normal, &())
-        .await
-        .unwrap();
+    assert!(blocked.try_recv().is_err(), "block() cannot finish before unblock()");
+    s.hello.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
     blocked.await.unwrap().unwrap();
     s.teardown().await;
 }
 
 async fn panicking_servant(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
-    match s
-        .hello
-        .invoke_typed::<_, ()>("crash", OperationMode::Normal, &())
-        .await
-    {
+    match s.hello.invoke_typed::<_, ()>("crash", OperationMode::Normal, &()).await {
         Err(Error::Unknown(msg)) => assert!(msg.contains("crash() called"), "{msg}"),
         other => panic!("expected UnknownException, got {other:?}"),
     }
@@ -313,18 +250,10 @@ async fn panicking_servant(rt: Arc<dyn Runtime>) {
 async fn callback_over_client_connection(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     // A client adapter with no endpoints: reachable only over connections it is attached to.
-    let client_adapter = s
-        .client
-        .create_object_adapter_with_endpoints("", "")
-        .unwrap();
+    let client_adapter = s.client.create_object_adapter_with_endpoints("", "").unwrap();
     assert!(client_adapter.endpoints().is_empty());
-    let receiver = Arc::new(ReceiverI {
-        prefix: "rx".into(),
-        connections: Default::default(),
-    });
-    client_adapter
-        .add(Identity::new("receiver"), receiver.clone())
-        .unwrap();
+    let receiver = Arc::new(ReceiverI { prefix: "rx".into(), connections: Default::default() });
+    client_adapter.add(Identity::new("receiver"), receiver.clone()).unwrap();
     client_adapter.activate().unwrap();
     let connection = s.hello.ice_get_connection().await.unwrap();
     // Without an adapter on the connection the callback finds no object.
@@ -333,17 +262,11 @@ async fn callback_over_client_connection(rt: Arc<dyn Runtime>) {
         .invoke_typed::<_, String>("callback", OperationMode::Normal, "receiver")
         .await
         .unwrap_err();
-    assert!(
-        matches!(&err, Error::UnknownLocal(m) if m.contains("does not exist")),
-        "{err:?}"
-    );
+    assert!(matches!(&err, Error::UnknownLocal(m) if m.contains("does not exist")), "{err:?}");
     connection.set_adapter(Some(client_adapter.clone()));
     for _ in 0..3 {
-        let answer: String = s
-            .hello
-            .invoke_typed("callback", OperationMode::Normal, "receiver")
-            .await
-            .unwrap();
+        let answer: String =
+            s.hello.invoke_typed("callback", OperationMode::Normal, "receiver").await.unwrap();
         assert_eq!(answer, "rx:ping");
     }
     // Every callback came over the connection the client opened.
@@ -354,26 +277,20 @@ async fn callback_over_client_connection(rt: Arc<dyn Runtime>) {
     let incoming = s.adapter.connections();
     assert_eq!(incoming.len(), 1);
     let back = incoming[0].create_proxy(Identity::new("receiver")).unwrap();
-    let answer: String = back
-        .invoke_typed("notify", OperationMode::Normal, "direct")
-        .await
-        .unwrap();
+    let answer: String =
+        back.invoke_typed("notify", OperationMode::Normal, "direct").await.unwrap();
     assert_eq!(answer, "rx:direct");
     incoming[0].close(CloseMode::Gracefully);
     incoming[0].closed().await;
-    let err = back
-        .invoke_typed::<_, String>("notify", OperationMode::Normal, "late")
-        .await
-        .unwrap_err();
+    let err =
+        back.invoke_typed::<_, String>("notify", OperationMode::Normal, "late").await.unwrap_err();
     assert!(matches!(err, Error::FixedConnectionClosed(_)), "{err:?}");
     s.teardown().await;
 }
 
 /// Reads until EOF; `true` if the server closed the socket within 20 s.
 fn closed_by_server(mut socket: std::net::TcpStream) -> bool {
-    socket
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut buf = [0u8; 256];
     loop {
         match socket.read(&mut buf) {
@@ -388,12 +305,11 @@ fn closed_by_server(mut socket: std::net::TcpStream) -> bool {
 async fn hostile_peers(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     let endpoint = &s.adapter.endpoints()[0];
-    let addr = format!("127.0.0.1:{}", endpoint.port);
+    let addr = format!("127.0.0.1:{}", port_of(endpoint));
     s.hello.ice_ping().await.unwrap();
     // Hundreds of idle connections.
-    let idle: Vec<std::net::TcpStream> = (0..200)
-        .map(|_| std::net::TcpStream::connect(&addr).unwrap())
-        .collect();
+    let idle: Vec<std::net::TcpStream> =
+        (0..200).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
     // One that stops in the middle of a message (a header announcing 1000 bytes, then 20).
     let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
     let mut partial = vec![b'I', b'c', b'e', b'P', 1, 0, 1, 0, 0, 0];
@@ -402,19 +318,11 @@ async fn hostile_peers(rt: Arc<dyn Runtime>) {
     stalled.write_all(&partial).unwrap();
     // One that sends garbage.
     let mut garbage = std::net::TcpStream::connect(&addr).unwrap();
-    garbage
-        .write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
-        .unwrap();
-    assert!(
-        closed_by_server(garbage),
-        "garbage must close that connection"
-    );
+    garbage.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n").unwrap();
+    assert!(closed_by_server(garbage), "garbage must close that connection");
     // Everyone else keeps working, from this client and from a new one.
     for i in 0..5 {
-        assert_eq!(
-            say_hello(&s.hello, &i.to_string()).await.unwrap(),
-            format!("Hello, {i}!")
-        );
+        assert_eq!(say_hello(&s.hello, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
     }
     let other = Communicator::new(rt.clone());
     let p = other.string_to_proxy(&s.hello.to_string()).unwrap();
@@ -432,13 +340,9 @@ async fn hostile_peers(rt: Arc<dyn Runtime>) {
 async fn destroy_and_timeouts(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     // An invocation timeout gives up on a call that does not return.
-    let impatient = s
-        .hello
-        .ice_invocation_timeout(Some(Duration::from_millis(200)));
+    let impatient = s.hello.ice_invocation_timeout(Some(Duration::from_millis(200)));
     assert_eq!(
-        impatient
-            .invoke_typed::<_, ()>("block", OperationMode::Normal, &())
-            .await,
+        impatient.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await,
         Err(Error::InvocationTimeout)
     );
     // The connection is still usable afterwards.
@@ -447,9 +351,7 @@ async fn destroy_and_timeouts(rt: Arc<dyn Runtime>) {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let hello = s.hello.clone();
     rt.spawn(Box::pin(async move {
-        let r = hello
-            .invoke_typed::<_, ()>("block", OperationMode::Normal, &())
-            .await;
+        let r = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
         let _ = tx.send(r);
     }));
     // Destroy only once the server is inside both block() dispatches.
@@ -459,25 +361,18 @@ async fn destroy_and_timeouts(rt: Arc<dyn Runtime>) {
         }
         sleep(&rt, Duration::from_millis(10)).await;
     }
-    assert_eq!(
-        s.servant.blocked.load(std::sync::atomic::Ordering::SeqCst),
-        2
-    );
+    assert_eq!(s.servant.blocked.load(std::sync::atomic::Ordering::SeqCst), 2);
     s.client.destroy().await;
     let r = rx.await.unwrap();
     assert_eq!(r, Err(Error::CommunicatorDestroyed));
     assert_eq!(s.hello.ice_ping().await, Err(Error::CommunicatorDestroyed));
     assert!(s.client.is_destroyed());
     // Let the two blocked dispatches end so that the server closes promptly.
-    s.servant
-        .count
-        .store(0, std::sync::atomic::Ordering::SeqCst);
+    s.servant.count.store(0, std::sync::atomic::Ordering::SeqCst);
     let other = Communicator::new(rt.clone());
     let p = other.string_to_proxy(&s.hello.to_string()).unwrap();
     for _ in 0..2 {
-        p.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &())
-            .await
-            .unwrap();
+        p.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
     }
     other.destroy().await;
     s.server.destroy().await;
@@ -506,20 +401,12 @@ async fn reconnect_and_endpoints(rt: Arc<dyn Runtime>) {
     ));
     let both = both.unwrap();
     for i in 0..6 {
-        assert_eq!(
-            say_hello(&both, &i.to_string()).await.unwrap(),
-            format!("Hello, {i}!")
-        );
+        assert_eq!(say_hello(&both, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
     }
     // Only dead endpoints: ConnectFailed, after the configured retries.
-    let dead_only = s
-        .client
-        .string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {dead_port}"))
-        .unwrap();
-    assert!(matches!(
-        dead_only.ice_ping().await,
-        Err(Error::ConnectFailed { .. })
-    ));
+    let dead_only =
+        s.client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {dead_port}")).unwrap();
+    assert!(matches!(dead_only.ice_ping().await, Err(Error::ConnectFailed { .. })));
     s.teardown().await;
 }
 
@@ -532,17 +419,13 @@ async fn at_most_once(rt: Arc<dyn Runtime>) {
     // The connection breaks after the request was sent: a Normal operation may have run, so
     // it is not sent again.
     assert_eq!(
-        hello
-            .invoke_typed::<_, ()>("drop", OperationMode::Normal, &())
-            .await,
+        hello.invoke_typed::<_, ()>("drop", OperationMode::Normal, &()).await,
         Err(Error::ConnectionLost)
     );
     assert_eq!(drops(), 1);
     // An idempotent one is retried once per Ice.RetryIntervals entry, on new connections.
     assert_eq!(
-        hello
-            .invoke_typed::<_, ()>("drop", OperationMode::Idempotent, &())
-            .await,
+        hello.invoke_typed::<_, ()>("drop", OperationMode::Idempotent, &()).await,
         Err(Error::ConnectionLost)
     );
     assert_eq!(drops(), 4);

@@ -17,9 +17,7 @@ pub(super) fn spawn_dispatch(
     connection: &Connection,
     incoming: IncomingRequest,
 ) {
-    let IncomingRequest {
-        dispatch, request, ..
-    } = incoming;
+    let IncomingRequest { dispatch, request, .. } = incoming;
     let adapter = connection.adapter();
     let current = Current {
         adapter: adapter.clone(),

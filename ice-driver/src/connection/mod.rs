@@ -19,10 +19,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::adapter::ObjectAdapter;
 use crate::communicator::Instance;
-use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
 use crate::runtime::{Runtime, TcpStream};
+use ice_proto::proxy::Endpoint;
 
 pub(crate) use task::spawn_connection;
 
@@ -43,10 +43,7 @@ pub(crate) enum Command {
     /// Send the queued batch; `done` gets `Sent` (or `Sent` at once if it was empty).
     FlushBatch { done: oneshot::Sender<Outcome> },
     /// Answer a dispatched request.
-    Reply {
-        dispatch: DispatchId,
-        status: ReplyStatus,
-    },
+    Reply { dispatch: DispatchId, status: ReplyStatus },
     /// Close the connection.
     Close { mode: CloseMode },
 }
@@ -151,21 +148,13 @@ impl Connection {
     /// A proxy for `identity` whose invocations always go over this connection (a fixed
     /// proxy), e.g. to call back a client. Fails once the communicator is destroyed.
     pub fn create_proxy(&self, identity: Identity) -> Result<Proxy> {
-        let instance = self
-            .shared
-            .instance
-            .upgrade()
-            .ok_or(Error::CommunicatorDestroyed)?;
+        let instance = self.shared.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
         Ok(Proxy::fixed(instance, identity, self.clone()))
     }
 
     /// Why the connection closed, once it has.
     pub fn close_reason(&self) -> Option<Error> {
-        self.shared
-            .closed
-            .borrow()
-            .as_ref()
-            .map(Error::from_connection)
+        self.shared.closed.borrow().as_ref().map(Error::from_connection)
     }
 
     /// Whether the connection is closed.
@@ -208,28 +197,14 @@ impl Connection {
     ) -> Outcome {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let (done, rx) = oneshot::channel();
-        let command = Command::Invoke {
-            key,
-            request,
-            twoway,
-            compress,
-            done,
-        };
+        let command = Command::Invoke { key, request, twoway, compress, done };
         if self.shared.commands.send(command).is_err() {
-            return Outcome::Failed {
-                error: self.closed_error(),
-                sent: false,
-            };
+            return Outcome::Failed { error: self.closed_error(), sent: false };
         }
-        let mut guard = CancelOnDrop {
-            connection: self,
-            key,
-            armed: true,
-        };
-        let outcome = rx.await.unwrap_or_else(|_| Outcome::Failed {
-            error: self.closed_error(),
-            sent: false,
-        });
+        let mut guard = CancelOnDrop { connection: self, key, armed: true };
+        let outcome = rx
+            .await
+            .unwrap_or_else(|_| Outcome::Failed { error: self.closed_error(), sent: false });
         guard.armed = false;
         outcome
     }
@@ -245,10 +220,7 @@ impl Connection {
     /// Sends the queued batch requests and waits until they are written.
     pub async fn flush_batch_requests(&self) -> Result<()> {
         let (done, rx) = oneshot::channel();
-        self.shared
-            .commands
-            .send(Command::FlushBatch { done })
-            .map_err(|_| self.closed_error())?;
+        self.shared.commands.send(Command::FlushBatch { done }).map_err(|_| self.closed_error())?;
         match rx.await {
             Ok(Outcome::Failed { error, .. }) => Err(error),
             Ok(_) => Ok(()),
@@ -267,11 +239,7 @@ struct CancelOnDrop<'a> {
 impl Drop for CancelOnDrop<'_> {
     fn drop(&mut self) {
         if self.armed {
-            let _ = self
-                .connection
-                .shared
-                .commands
-                .send(Command::Cancel { key: self.key });
+            let _ = self.connection.shared.commands.send(Command::Cancel { key: self.key });
         }
     }
 }

@@ -116,10 +116,7 @@ impl Future for Driver {
             progress |= this.poll_timer(cx);
             progress |= this.handle_events();
             if this.proto.state() >= ConnectionState::Closing {
-                this.connection
-                    .shared
-                    .usable
-                    .store(false, Ordering::Release);
+                this.connection.shared.usable.store(false, Ordering::Release);
             }
             if this.proto.is_closed() {
                 this.finish(cx);
@@ -151,13 +148,7 @@ impl Driver {
 
     fn command(&mut self, command: Command) {
         match command {
-            Command::Invoke {
-                key,
-                request,
-                twoway,
-                compress,
-                done,
-            } => {
+            Command::Invoke { key, request, twoway, compress, done } => {
                 tracing::trace!(operation = %request.operation, twoway, "sending request");
                 match self.proto.invoke(request, twoway, compress) {
                     Ok(id) => {
@@ -165,10 +156,7 @@ impl Driver {
                         self.pending.insert(id, Pending { key, done });
                     }
                     Err(e) => {
-                        let _ = done.send(Outcome::Failed {
-                            error: invoke_error(&e),
-                            sent: false,
-                        });
+                        let _ = done.send(Outcome::Failed { error: invoke_error(&e), sent: false });
                     }
                 }
             }
@@ -190,10 +178,7 @@ impl Driver {
                     let _ = done.send(Outcome::Sent);
                 }
                 Err(e) => {
-                    let _ = done.send(Outcome::Failed {
-                        error: invoke_error(&e),
-                        sent: false,
-                    });
+                    let _ = done.send(Outcome::Failed { error: invoke_error(&e), sent: false });
                 }
             },
             Command::Reply { dispatch, status } => self.proto.reply(dispatch, status),
@@ -250,8 +235,7 @@ impl Driver {
                 let Some(t) = self.proto.poll_transmit() else {
                     return progress;
                 };
-                self.writing
-                    .extend(t.chunks.into_iter().filter(|c| !c.is_empty()));
+                self.writing.extend(t.chunks.into_iter().filter(|c| !c.is_empty()));
                 if self.writing.is_empty() {
                     self.proto.handle_written(self.runtime.now());
                     continue;
@@ -260,12 +244,8 @@ impl Driver {
             let Some(stream) = self.stream.as_mut() else {
                 return progress;
             };
-            let slices: SmallVec<[IoSlice<'_>; MAX_IOV]> = self
-                .writing
-                .iter()
-                .take(MAX_IOV)
-                .map(|c| IoSlice::new(c))
-                .collect();
+            let slices: SmallVec<[IoSlice<'_>; MAX_IOV]> =
+                self.writing.iter().take(MAX_IOV).map(|c| IoSlice::new(c)).collect();
             let result = stream.poll_write_vectored(cx, &slices);
             drop(slices);
             match result {
@@ -343,9 +323,7 @@ impl Driver {
                 Event::Request(incoming) => {
                     dispatch::spawn_dispatch(&self.runtime, &self.connection, incoming);
                 }
-                Event::Reply {
-                    invocation, status, ..
-                } => {
+                Event::Reply { invocation, status, .. } => {
                     if let Some(p) = self.pending.remove(&invocation) {
                         self.keys.remove(&p.key);
                         let _ = p.done.send(Outcome::Reply(status));
@@ -362,11 +340,7 @@ impl Driver {
                         }
                     }
                 }
-                Event::InvocationFailed {
-                    invocation,
-                    error,
-                    sent,
-                } => {
+                Event::InvocationFailed { invocation, error, sent } => {
                     let error = Error::from_connection(&error);
                     if let Some(done) = self.flushes.remove(&invocation) {
                         let _ = done.send(Outcome::Failed { error, sent });
@@ -390,10 +364,7 @@ impl Driver {
                 tracing::info!(remote = ?self.connection.shared.remote, %error, "connection closed");
             }
         }
-        self.connection
-            .shared
-            .usable
-            .store(false, Ordering::Release);
+        self.connection.shared.usable.store(false, Ordering::Release);
         self.connection.shared.closed.send_replace(Some(error));
     }
 
@@ -408,25 +379,16 @@ impl Driver {
         while let Ok(command) = self.commands.try_recv() {
             match command {
                 Command::Invoke { done, .. } | Command::FlushBatch { done } => {
-                    let _ = done.send(Outcome::Failed {
-                        error: error.clone(),
-                        sent: false,
-                    });
+                    let _ = done.send(Outcome::Failed { error: error.clone(), sent: false });
                 }
                 _ => {}
             }
         }
         for (_, p) in self.pending.drain() {
-            let _ = p.done.send(Outcome::Failed {
-                error: error.clone(),
-                sent: true,
-            });
+            let _ = p.done.send(Outcome::Failed { error: error.clone(), sent: true });
         }
         for (_, done) in self.flushes.drain() {
-            let _ = done.send(Outcome::Failed {
-                error: error.clone(),
-                sent: true,
-            });
+            let _ = done.send(Outcome::Failed { error: error.clone(), sent: true });
         }
     }
 }

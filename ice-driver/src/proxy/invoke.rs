@@ -5,7 +5,7 @@ use ice_proto::frame::{ReplyStatus, Request, RequestFailed};
 use ice_proto::retry::{FailedAttempt, ProxyTraits, RetryDecision};
 use ice_proto::{Encapsulation, OperationMode};
 
-use super::{InvocationMode, Proxy};
+use super::Proxy;
 use crate::connection::Outcome;
 use crate::error::{Error, Result};
 use crate::util::with_deadline;
@@ -26,17 +26,15 @@ impl Proxy {
     ) -> Result<Encapsulation> {
         let request = Request {
             request_id: 0,
-            identity: self.identity.clone(),
-            facet: self.facet.clone(),
+            identity: self.data.identity.clone(),
+            facet: self.data.facet.clone(),
             operation: operation.to_owned(),
             mode,
             context: self.context.clone(),
             params,
         };
         let rt = &self.instance.runtime;
-        let deadline = self
-            .invocation_timeout
-            .map(|t| rt.sleep_until(rt.now() + t));
+        let deadline = self.invocation_timeout.map(|t| rt.sleep_until(rt.now() + t));
         match with_deadline(self.invoke_with_retries(request), deadline).await {
             Some(result) => result,
             None => {
@@ -61,18 +59,14 @@ impl Proxy {
                 sent,
                 mode: request.mode,
                 proxy: ProxyTraits {
-                    batch: self.mode == InvocationMode::BatchOneway,
+                    batch: self.data.mode.is_batch(),
                     fixed: self.fixed.is_some(),
                     ..ProxyTraits::default()
                 },
                 retries,
             });
             match decision {
-                RetryDecision::Retry {
-                    after,
-                    retries: next,
-                    ..
-                } => {
+                RetryDecision::Retry { after, retries: next, .. } => {
                     tracing::debug!(
                         operation = %request.operation,
                         %error,
@@ -95,19 +89,14 @@ impl Proxy {
     async fn attempt(&self, request: &Request) -> Result<Result<Encapsulation>, (Error, bool)> {
         let connection = self.connection().await.map_err(|e| (e, false))?;
         let compress = self.compress_requests(&connection);
-        if self.mode == InvocationMode::BatchOneway {
-            connection
-                .queue_batch(request.clone(), compress)
-                .map_err(|e| (e, false))?;
-            return Ok(Ok(Encapsulation::empty(self.encoding)));
+        if self.data.mode.is_batch() {
+            connection.queue_batch(request.clone(), compress).map_err(|e| (e, false))?;
+            return Ok(Ok(Encapsulation::empty(self.data.encoding)));
         }
-        let twoway = self.mode == InvocationMode::Twoway;
-        match connection
-            .send_request(request.clone(), twoway, compress)
-            .await
-        {
+        let twoway = self.data.mode.is_twoway();
+        match connection.send_request(request.clone(), twoway, compress).await {
             Outcome::Reply(status) => Ok(reply_result(status)),
-            Outcome::Sent => Ok(Ok(Encapsulation::empty(self.encoding))),
+            Outcome::Sent => Ok(Ok(Encapsulation::empty(self.data.encoding))),
             Outcome::Failed { error, sent } => {
                 self.instance.forget(&connection);
                 let error = match (&self.fixed, sent) {
@@ -134,27 +123,15 @@ fn reply_result(status: ReplyStatus) -> Result<Encapsulation> {
         ReplyStatus::UserException(e) => Err(Error::UserException(e)),
         ReplyStatus::ObjectNotExist(f) => {
             let (identity, facet, operation) = failed(f);
-            Err(Error::ObjectNotExist {
-                identity,
-                facet,
-                operation,
-            })
+            Err(Error::ObjectNotExist { identity, facet, operation })
         }
         ReplyStatus::FacetNotExist(f) => {
             let (identity, facet, operation) = failed(f);
-            Err(Error::FacetNotExist {
-                identity,
-                facet,
-                operation,
-            })
+            Err(Error::FacetNotExist { identity, facet, operation })
         }
         ReplyStatus::OperationNotExist(f) => {
             let (identity, facet, operation) = failed(f);
-            Err(Error::OperationNotExist {
-                identity,
-                facet,
-                operation,
-            })
+            Err(Error::OperationNotExist { identity, facet, operation })
         }
         ReplyStatus::UnknownLocalException(s) => Err(Error::UnknownLocal(s)),
         ReplyStatus::UnknownUserException(s) => Err(Error::UnknownUser(s)),

@@ -1,20 +1,12 @@
-//! Proxies as parameters (spec §5): what a proxy looks like inside an encapsulation, so that
-//! a client can pass its callback object to a server. Minimal (TCP endpoints only) until
-//! `ice_proto::proxy` provides the full format.
+//! Proxies as parameters (spec §5): a client passes its callback object to a server. The
+//! format is [`ProxyData`]'s; a driver proxy adds the communicator to it.
 
-use ice_proto::identity::{read_facet, write_facet};
-use ice_proto::{
-    Decode, Encapsulation, Encode, EncodingVersion, Identity, InputStream, OutputStream,
-};
+use ice_proto::proxy::ProxyData;
+use ice_proto::{Decode, DecodeError, Encapsulation, Encode, InputStream, OutputStream};
 
-use super::{InvocationMode, Proxy};
+use super::Proxy;
 use crate::communicator::Communicator;
-use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use ice_proto::DecodeError;
-
-/// Endpoint type of TCP.
-const TCP: i16 = 1;
 
 impl Proxy {
     /// Writes the proxy as an `Ice::ObjectPrx` parameter. A fixed proxy cannot be sent
@@ -25,122 +17,22 @@ impl Proxy {
                 "a fixed proxy cannot be marshaled".into(),
             )));
         }
-        let encoding = out.encoding();
-        self.identity.encode(out);
-        write_facet(out, &self.facet);
-        out.write_u8(match self.mode {
-            InvocationMode::Twoway => 0,
-            InvocationMode::Oneway => 1,
-            InvocationMode::BatchOneway => 2,
-        });
-        out.write_bool(false);
-        if encoding != EncodingVersion::V1_0 {
-            out.write_u8(1);
-            out.write_u8(0);
-            out.write_u8(self.encoding.major);
-            out.write_u8(self.encoding.minor);
-        }
-        out.write_size(self.endpoints.len());
-        for e in self.endpoints.iter() {
-            out.write_i16(TCP);
-            let data = Encapsulation::build(encoding, |o| {
-                o.write_string(&e.host);
-                o.write_i32(i32::from(e.port));
-                o.write_i32(e.timeout);
-                o.write_bool(e.compress);
-            });
-            data.encode(out);
-        }
-        if self.endpoints.is_empty() {
-            // No endpoints and an empty adapter id: a well-known proxy, as Ice sends the
-            // proxies of an object adapter without endpoints (bidirectional callbacks).
-            out.write_string("");
-        }
+        self.data.encode(out);
         Ok(())
     }
 
     /// The proxy as a parameter encapsulation in the proxy's encoding.
     pub fn to_encapsulation(&self) -> Result<Encapsulation> {
         let mut result = Ok(());
-        let e = Encapsulation::build(self.encoding, |out| result = self.write(out));
+        let e = Encapsulation::build(self.data.encoding, |out| result = self.write(out));
         result.map(|()| e)
     }
 }
 
 impl Communicator {
-    /// Reads an `Ice::ObjectPrx` parameter; `None` for a null proxy. Endpoints of transports
-    /// this crate does not support are dropped.
+    /// Reads an `Ice::ObjectPrx` parameter; `None` for a null proxy.
     pub fn read_proxy(&self, input: &mut InputStream) -> Result<Option<Proxy>> {
-        let identity = Identity::decode(input)?;
-        if identity.is_null() {
-            return Ok(None);
-        }
-        let facet = read_facet(input)?;
-        let mode = match input.read_u8()? {
-            0 => InvocationMode::Twoway,
-            1 => InvocationMode::Oneway,
-            2 => InvocationMode::BatchOneway,
-            m @ (3 | 4) => {
-                return Err(Error::Marshal(DecodeError::Proxy(format!(
-                    "datagram proxy mode {m} is not supported yet"
-                ))))
-            }
-            m => {
-                return Err(Error::Marshal(DecodeError::Proxy(format!(
-                    "bad proxy mode {m}"
-                ))))
-            }
-        };
-        input.read_bool()?;
-        let mut encoding = EncodingVersion::V1_0;
-        if input.encoding() != EncodingVersion::V1_0 {
-            input.read_u8()?;
-            input.read_u8()?;
-            encoding = EncodingVersion {
-                major: input.read_u8()?,
-                minor: input.read_u8()?,
-            };
-        }
-        // An endpoint takes at least a type and an encapsulation header.
-        let count = input.read_count(8)?;
-        let mut endpoints = Vec::with_capacity(count);
-        for _ in 0..count {
-            let kind = input.read_i16()?;
-            let data = input.read_encapsulation()?;
-            if kind != TCP {
-                tracing::debug!(kind, "dropping an endpoint of an unsupported transport");
-                continue;
-            }
-            let mut r = data.reader()?;
-            let host = r.read_string()?;
-            let port = r.read_i32()?;
-            let timeout = r.read_i32()?;
-            let compress = r.read_bool()?;
-            let port = u16::try_from(port).map_err(|_| {
-                Error::Marshal(DecodeError::Proxy(format!("port {port} out of range")))
-            })?;
-            endpoints.push(Endpoint {
-                host,
-                port,
-                timeout,
-                compress,
-            });
-        }
-        if count == 0 {
-            let adapter_id = input.read_string()?;
-            if !adapter_id.is_empty() {
-                tracing::debug!(%adapter_id, "indirect proxies are not supported yet");
-            }
-        }
-        let proxy = self
-            .create_proxy(identity, endpoints)
-            .ice_facet(facet)
-            .ice_encoding_version(encoding);
-        Ok(Some(match mode {
-            InvocationMode::Twoway => proxy,
-            InvocationMode::Oneway => proxy.ice_oneway(),
-            InvocationMode::BatchOneway => proxy.ice_batch_oneway(),
-        }))
+        Ok(Option::<ProxyData>::decode(input)?.map(|data| self.proxy_from_data(data)))
     }
 
     /// Reads a proxy that is the whole content of `params`.
@@ -161,6 +53,7 @@ mod tests {
 
     use super::*;
     use crate::runtime::{BoxFuture, Runtime, TcpListener, TcpStream};
+    use ice_proto::EncodingVersion;
 
     /// Marshaling needs a communicator but never its runtime.
     #[derive(Debug)]
@@ -197,13 +90,10 @@ mod tests {
     #[test]
     fn writes_and_reads_ice_bytes() {
         let c = Communicator::new(Arc::new(NoRuntime));
-        let p = c
-            .string_to_proxy("test:tcp -h 127.0.0.1 -p 12010 -t 10000")
-            .unwrap();
-        for (encoding, bytes) in [
-            (EncodingVersion::V1_1, TEST_1_1),
-            (EncodingVersion::V1_0, TEST_1_0),
-        ] {
+        let p = c.string_to_proxy("test:tcp -h 127.0.0.1 -p 12010 -t 10000").unwrap();
+        for (encoding, bytes) in
+            [(EncodingVersion::V1_1, TEST_1_1), (EncodingVersion::V1_0, TEST_1_0)]
+        {
             let mut out = OutputStream::new(encoding);
             p.write(&mut out).unwrap();
             assert_eq!(out.as_slice(), bytes, "{encoding:?}");

@@ -2,62 +2,42 @@
 
 mod invoke;
 mod marshal;
-mod parse;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData, ProxyMode};
 use ice_proto::{Context, Decode, Encapsulation, Encode, EncodingVersion, Identity, OperationMode};
 
 use crate::communicator::{Communicator, Instance};
 use crate::connection::Connection;
-use crate::endpoint::Endpoint;
+use crate::endpoint::tcp;
 use crate::error::{Error, Result};
 use crate::util::shuffle;
-
-pub(crate) use parse::parse_identity;
-
-/// How a proxy sends requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InvocationMode {
-    /// Wait for a reply.
-    Twoway,
-    /// Send and forget; complete once written.
-    Oneway,
-    /// Queue locally until [`Proxy::ice_flush_batch_requests`].
-    BatchOneway,
-}
 
 /// A proxy for an Ice object: its identity and facet, where to reach it, and how to call it.
 /// The `ice_*` builders return modified copies; proxies are cheap to clone.
 #[derive(Clone)]
 pub struct Proxy {
     instance: Arc<Instance>,
-    identity: Identity,
-    facet: String,
-    mode: InvocationMode,
-    endpoints: Arc<[Endpoint]>,
+    /// Identity, facet, mode, encoding and endpoints: what is marshaled and printed.
+    data: ProxyData,
     fixed: Option<Connection>,
     context: Context,
     compress: Option<bool>,
     invocation_timeout: Option<Duration>,
-    encoding: EncodingVersion,
 }
 
 impl Proxy {
-    fn new(instance: Arc<Instance>, identity: Identity, endpoints: Vec<Endpoint>) -> Proxy {
+    pub(crate) fn from_data(instance: Arc<Instance>, data: ProxyData) -> Proxy {
         Proxy {
             instance,
-            identity,
-            facet: String::new(),
-            mode: InvocationMode::Twoway,
-            endpoints: endpoints.into(),
+            data,
             fixed: None,
             context: Context::new(),
             compress: None,
             invocation_timeout: None,
-            encoding: EncodingVersion::V1_1,
         }
     }
 
@@ -66,7 +46,9 @@ impl Proxy {
         identity: Identity,
         endpoints: Vec<Endpoint>,
     ) -> Proxy {
-        Proxy::new(instance, identity, endpoints)
+        let mut data = ProxyData::new(identity);
+        data.endpoints = endpoints;
+        Proxy::from_data(instance, data)
     }
 
     pub(crate) fn fixed(
@@ -74,18 +56,24 @@ impl Proxy {
         identity: Identity,
         connection: Connection,
     ) -> Proxy {
-        let mut p = Proxy::new(instance, identity, Vec::new());
+        let mut p = Proxy::from_data(instance, ProxyData::new(identity));
         p.fixed = Some(connection);
         p
     }
 
     pub(crate) fn parse(instance: Arc<Instance>, s: &str) -> Result<Proxy> {
-        let parsed = parse::parse_proxy(s)?;
-        let mut p = Proxy::new(instance, parsed.identity, parsed.endpoints);
-        p.facet = parsed.facet;
-        p.mode = parsed.mode;
-        p.encoding = parsed.encoding;
-        Ok(p)
+        let parsed =
+            parse_proxy(s, &ParseDefaults::default()).map_err(|e| Error::Parse(e.to_string()))?;
+        for skipped in &parsed.skipped_endpoints {
+            tracing::debug!(endpoint = %skipped, "skipping an endpoint of an unknown transport");
+        }
+        let data = parsed.proxy.ok_or_else(|| Error::Parse(format!("`{s}' is the null proxy")))?;
+        Ok(Proxy::from_data(instance, data))
+    }
+
+    /// The proxy's data: identity, facet, mode, encoding, endpoints.
+    pub fn data(&self) -> &ProxyData {
+        &self.data
     }
 
     /// The communicator that made this proxy.
@@ -95,73 +83,69 @@ impl Proxy {
 
     /// The target identity.
     pub fn ice_get_identity(&self) -> &Identity {
-        &self.identity
+        &self.data.identity
     }
 
     /// A copy for another identity.
     pub fn ice_identity(&self, identity: Identity) -> Proxy {
-        Proxy {
-            identity,
-            ..self.clone()
-        }
+        let mut p = self.clone();
+        p.data.identity = identity;
+        p
     }
 
     /// The target facet (empty: the default facet).
     pub fn ice_get_facet(&self) -> &str {
-        &self.facet
+        &self.data.facet
     }
 
     /// A copy for another facet.
     pub fn ice_facet(&self, facet: impl Into<String>) -> Proxy {
-        Proxy {
-            facet: facet.into(),
-            ..self.clone()
-        }
+        let mut p = self.clone();
+        p.data.facet = facet.into();
+        p
     }
 
     /// The endpoints.
     pub fn ice_get_endpoints(&self) -> &[Endpoint] {
-        &self.endpoints
+        &self.data.endpoints
     }
 
     /// A copy with other endpoints.
     pub fn ice_endpoints(&self, endpoints: Vec<Endpoint>) -> Proxy {
-        Proxy {
-            endpoints: endpoints.into(),
-            ..self.clone()
-        }
+        let mut p = self.clone();
+        p.data.endpoints = endpoints;
+        p
     }
 
     /// How requests are sent.
-    pub fn ice_get_invocation_mode(&self) -> InvocationMode {
-        self.mode
+    pub fn ice_get_mode(&self) -> ProxyMode {
+        self.data.mode
     }
 
     /// A twoway copy.
     pub fn ice_twoway(&self) -> Proxy {
-        self.with_mode(InvocationMode::Twoway)
+        self.with_mode(ProxyMode::Twoway)
     }
 
     /// A oneway copy: invocations complete once the request is written.
     pub fn ice_oneway(&self) -> Proxy {
-        self.with_mode(InvocationMode::Oneway)
+        self.with_mode(ProxyMode::Oneway)
     }
 
     /// A batch oneway copy: requests are queued until [`Proxy::ice_flush_batch_requests`].
     pub fn ice_batch_oneway(&self) -> Proxy {
-        self.with_mode(InvocationMode::BatchOneway)
+        self.with_mode(ProxyMode::BatchOneway)
     }
 
-    fn with_mode(&self, mode: InvocationMode) -> Proxy {
-        Proxy {
-            mode,
-            ..self.clone()
-        }
+    fn with_mode(&self, mode: ProxyMode) -> Proxy {
+        let mut p = self.clone();
+        p.data.mode = mode;
+        p
     }
 
     /// Whether invocations wait for a reply.
     pub fn ice_is_twoway(&self) -> bool {
-        self.mode == InvocationMode::Twoway
+        self.data.mode.is_twoway()
     }
 
     /// The request context sent with every invocation.
@@ -171,49 +155,36 @@ impl Proxy {
 
     /// A copy that sends `context` with every invocation.
     pub fn ice_context(&self, context: Context) -> Proxy {
-        Proxy {
-            context,
-            ..self.clone()
-        }
+        Proxy { context, ..self.clone() }
     }
 
     /// A copy that bzip2-compresses requests (of 100 bytes or more) or not, whatever the
     /// endpoints say.
     pub fn ice_compress(&self, compress: bool) -> Proxy {
-        Proxy {
-            compress: Some(compress),
-            ..self.clone()
-        }
+        Proxy { compress: Some(compress), ..self.clone() }
     }
 
     /// A copy whose invocations fail with [`Error::InvocationTimeout`] after `timeout`
     /// (`None`: wait forever, the default).
     pub fn ice_invocation_timeout(&self, timeout: Option<Duration>) -> Proxy {
-        Proxy {
-            invocation_timeout: timeout,
-            ..self.clone()
-        }
+        Proxy { invocation_timeout: timeout, ..self.clone() }
     }
 
     /// A copy that encodes parameters with `encoding` (1.1 by default).
     pub fn ice_encoding_version(&self, encoding: EncodingVersion) -> Proxy {
-        Proxy {
-            encoding,
-            ..self.clone()
-        }
+        let mut p = self.clone();
+        p.data.encoding = encoding;
+        p
     }
 
     /// The encoding of parameters.
     pub fn ice_get_encoding_version(&self) -> EncodingVersion {
-        self.encoding
+        self.data.encoding
     }
 
     /// A copy whose invocations all go over `connection` (a fixed proxy).
     pub fn ice_fixed(&self, connection: Connection) -> Proxy {
-        Proxy {
-            fixed: Some(connection),
-            ..self.clone()
-        }
+        Proxy { fixed: Some(connection), ..self.clone() }
     }
 
     /// Whether the proxy is bound to one connection.
@@ -236,7 +207,13 @@ impl Proxy {
                 None => Ok(c.clone()),
             };
         }
-        let mut endpoints: Vec<&Endpoint> = self.endpoints.iter().collect();
+        if self.data.mode.is_datagram() {
+            return Err(Error::NoEndpoint(format!(
+                "datagram proxies are not supported yet: {self}"
+            )));
+        }
+        let mut endpoints: Vec<&Endpoint> =
+            self.data.endpoints.iter().filter(|e| tcp(e).is_some()).collect();
         if endpoints.is_empty() {
             return Err(Error::NoEndpoint(self.to_string()));
         }
@@ -253,8 +230,7 @@ impl Proxy {
 
     /// Whether requests are compressed: the proxy's setting, else the endpoints'.
     fn compress_requests(&self, connection: &Connection) -> bool {
-        self.compress
-            .unwrap_or_else(|| connection.endpoint().is_some_and(|e| e.compress))
+        self.compress.unwrap_or_else(|| connection.endpoint().is_some_and(Endpoint::compress))
     }
 
     /// Checks that the object exists (`ice_ping`).
@@ -285,10 +261,8 @@ impl Proxy {
         if !self.ice_is_twoway() && operation != "ice_ping" {
             return Err(Error::TwowayOnly(operation.to_owned()));
         }
-        let params = Encapsulation::from_value(self.encoding, input);
-        let result = self
-            .invoke(operation, OperationMode::Nonmutating, params)
-            .await?;
+        let params = Encapsulation::from_value(self.data.encoding, input);
+        let result = self.invoke(operation, OperationMode::Nonmutating, params).await?;
         Ok(result.decode::<Out>()?)
     }
 
@@ -301,7 +275,7 @@ impl Proxy {
         mode: OperationMode,
         input: &In,
     ) -> Result<Out> {
-        let params = Encapsulation::from_value(self.encoding, input);
+        let params = Encapsulation::from_value(self.data.encoding, input);
         let result = self.invoke(operation, mode, params).await?;
         Ok(result.decode::<Out>()?)
     }
@@ -309,38 +283,18 @@ impl Proxy {
 
 impl PartialEq for Proxy {
     fn eq(&self, other: &Self) -> bool {
-        self.identity == other.identity
-            && self.facet == other.facet
-            && self.mode == other.mode
-            && self.endpoints == other.endpoints
+        self.data == other.data
             && self.fixed == other.fixed
             && self.context == other.context
             && self.compress == other.compress
             && self.invocation_timeout == other.invocation_timeout
-            && self.encoding == other.encoding
     }
 }
 
 impl fmt::Display for Proxy {
     /// The stringified proxy, as `Communicator::string_to_proxy` reads it back.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if !self.identity.category.is_empty() {
-            write!(f, "{}/", parse::escape(&self.identity.category))?;
-        }
-        f.write_str(&parse::escape(&self.identity.name))?;
-        if !self.facet.is_empty() {
-            write!(f, " -f \"{}\"", self.facet.replace('"', "\\\""))?;
-        }
-        f.write_str(match self.mode {
-            InvocationMode::Twoway => " -t",
-            InvocationMode::Oneway => " -o",
-            InvocationMode::BatchOneway => " -O",
-        })?;
-        write!(f, " -e {}.{}", self.encoding.major, self.encoding.minor)?;
-        for e in self.endpoints.iter() {
-            write!(f, ":{e}")?;
-        }
-        Ok(())
+        self.data.fmt(f)
     }
 }
 

@@ -129,11 +129,7 @@ impl ConnectionConfig {
     pub fn datagram(side: Side) -> Self {
         ConnectionConfig {
             datagram: true,
-            acm: Acm {
-                timeout: None,
-                heartbeat: AcmHeartbeat::Off,
-                close: AcmClose::Off,
-            },
+            acm: Acm { timeout: None, heartbeat: AcmHeartbeat::Off, close: AcmClose::Off },
             ..Self::new(side)
         }
     }

@@ -233,10 +233,8 @@ impl Connection {
         }
         self.timers.read(now);
         if let Ok(frame) = decode_datagram(datagram, self.config.max_message_size) {
-            if matches!(
-                frame.header.message_type,
-                MessageType::Request | MessageType::BatchRequest
-            ) {
+            if matches!(frame.header.message_type, MessageType::Request | MessageType::BatchRequest)
+            {
                 self.handle_frame(now, frame);
             }
         }
@@ -246,10 +244,9 @@ impl Connection {
     pub fn handle_eof(&mut self, _now: Instant) {
         let error = match self.state {
             // We sent CloseConnection and the peer closed: the close we asked for is done.
-            ConnectionState::ClosingPending => self
-                .error
-                .clone()
-                .unwrap_or(ConnectionError::ManuallyClosed { graceful: true }),
+            ConnectionState::ClosingPending => {
+                self.error.clone().unwrap_or(ConnectionError::ManuallyClosed { graceful: true })
+            }
             _ => ConnectionError::ConnectionLost,
         };
         self.fail(error);
@@ -261,8 +258,7 @@ impl Connection {
         if written.is_empty() {
             return;
         }
-        self.timers
-            .wrote(now, written.iter().any(|(_, k)| is_application(*k)));
+        self.timers.wrote(now, written.iter().any(|(_, k)| is_application(*k)));
         for (inv, kind) in written {
             if kind == MessageType::ValidateConnection {
                 self.timers.heartbeat_sent(now);
@@ -308,9 +304,7 @@ impl Connection {
         }
         let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
         if !writing
-            && self
-                .timers
-                .heartbeat_due(now, acm.heartbeat, timeout, !self.dispatches.is_empty())
+            && self.timers.heartbeat_due(now, acm.heartbeat, timeout, !self.dispatches.is_empty())
         {
             self.queue_message(&Message::ValidateConnection, false, None);
             self.timers.heartbeat_queued(now);
@@ -319,10 +313,7 @@ impl Connection {
             return;
         }
         let awaiting_replies = self.invocations.values().any(|i| i.twoway && i.sent);
-        match self
-            .timers
-            .acm_check(now, acm.close, timeout, awaiting_replies)
-        {
+        match self.timers.acm_check(now, acm.close, timeout, awaiting_replies) {
             timers::AcmAction::None => {}
             timers::AcmAction::Abort => self.fail(ConnectionError::Timeout),
             timers::AcmAction::CloseIfIdle => {
@@ -351,24 +342,14 @@ impl Connection {
         if twoway && self.config.datagram {
             return Err(InvokeError::TwowayOverDatagram);
         }
-        request.request_id = if twoway {
-            self.allocate_request_id()
-        } else {
-            0
-        };
+        request.request_id = if twoway { self.allocate_request_id() } else { 0 };
         let id = InvocationId(self.next_invocation);
         self.next_invocation += 1;
         if twoway {
             self.by_request_id.insert(request.request_id, id);
         }
-        self.invocations.insert(
-            id,
-            Invocation {
-                request_id: request.request_id,
-                twoway,
-                sent: false,
-            },
-        );
+        self.invocations
+            .insert(id, Invocation { request_id: request.request_id, twoway, sent: false });
         let compress = compress && self.config.compression;
         self.queue_message(&Message::Request(request), compress, Some(id));
         Ok(id)
@@ -384,10 +365,7 @@ impl Connection {
         if inv.twoway {
             self.by_request_id.remove(&inv.request_id);
         }
-        let queued = self
-            .send_queue
-            .iter()
-            .position(|o| o.invocation == Some(id));
+        let queued = self.send_queue.iter().position(|o| o.invocation == Some(id));
         match queued {
             Some(pos) => {
                 self.send_queue.remove(pos);
@@ -404,10 +382,7 @@ impl Connection {
             return;
         };
         if d.request_id != 0 && self.state < ConnectionState::ClosingPending {
-            let reply = Message::Reply(Reply {
-                request_id: d.request_id,
-                status,
-            });
+            let reply = Message::Reply(Reply { request_id: d.request_id, status });
             self.queue_message(&reply, d.compress && self.config.compression, None);
         }
         if self.state == ConnectionState::Closing && self.dispatches.is_empty() {
@@ -439,19 +414,8 @@ impl Connection {
         let compress = std::mem::take(&mut self.batch_compress) && self.config.compression;
         let id = InvocationId(self.next_invocation);
         self.next_invocation += 1;
-        self.invocations.insert(
-            id,
-            Invocation {
-                request_id: 0,
-                twoway: false,
-                sent: false,
-            },
-        );
-        self.queue_message(
-            &Message::BatchRequest(BatchRequest { requests }),
-            compress,
-            Some(id),
-        );
+        self.invocations.insert(id, Invocation { request_id: 0, twoway: false, sent: false });
+        self.queue_message(&Message::BatchRequest(BatchRequest { requests }), compress, Some(id));
         Ok(Some(id))
     }
 
@@ -517,8 +481,7 @@ impl Connection {
         } else {
             self.config.acm.timeout.map(|t| (self.config.acm, t))
         };
-        self.timers
-            .next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty())
+        self.timers.next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty())
     }
 
     /// The next event for the driver.
@@ -531,9 +494,7 @@ impl Connection {
     fn check_can_invoke(&self) -> Result<(), InvokeError> {
         match self.state {
             ConnectionState::Closed => Err(InvokeError::Closed(
-                self.error
-                    .clone()
-                    .unwrap_or(ConnectionError::ConnectionLost),
+                self.error.clone().unwrap_or(ConnectionError::ConnectionLost),
             )),
             ConnectionState::Closing | ConnectionState::ClosingPending => Err(InvokeError::Closing),
             _ if self.wait_for_invocations => Err(InvokeError::Closing),
@@ -699,8 +660,5 @@ impl Connection {
 }
 
 fn is_application(kind: MessageType) -> bool {
-    matches!(
-        kind,
-        MessageType::Request | MessageType::BatchRequest | MessageType::Reply
-    )
+    matches!(kind, MessageType::Request | MessageType::BatchRequest | MessageType::Reply)
 }

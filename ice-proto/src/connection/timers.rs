@@ -99,8 +99,7 @@ impl Timers {
         timeout: Duration,
         dispatching: bool,
     ) -> bool {
-        self.heartbeat_deadline(mode, timeout, dispatching)
-            .is_some_and(|d| now >= d)
+        self.heartbeat_deadline(mode, timeout, dispatching).is_some_and(|d| now >= d)
     }
 
     fn acm_deadline(&self, close: AcmClose, timeout: Duration) -> Option<Instant> {

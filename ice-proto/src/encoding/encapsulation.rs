@@ -27,10 +27,7 @@ impl Encapsulation {
 
     /// An empty encapsulation (no parameters, or a void result).
     pub fn empty(encoding: EncodingVersion) -> Self {
-        Encapsulation {
-            encoding,
-            data: Bytes::new(),
-        }
+        Encapsulation { encoding, data: Bytes::new() }
     }
 
     /// Encodes `value` into a new encapsulation in `encoding`.
@@ -42,10 +39,7 @@ impl Encapsulation {
     pub fn build(encoding: EncodingVersion, write: impl FnOnce(&mut OutputStream)) -> Self {
         let mut out = OutputStream::new(encoding);
         write(&mut out);
-        Encapsulation {
-            encoding,
-            data: out.into_bytes(),
-        }
+        Encapsulation { encoding, data: out.into_bytes() }
     }
 
     /// Total encoded size, header included.
@@ -73,9 +67,7 @@ impl Encapsulation {
     pub fn finish(&self, reader: &mut InputStream) -> Result<(), DecodeError> {
         if self.encoding == EncodingVersion::V1_0 {
             if reader.remaining() > 1 {
-                return Err(DecodeError::Encapsulation(
-                    "unexpected bytes after the last value",
-                ));
+                return Err(DecodeError::Encapsulation("unexpected bytes after the last value"));
             }
             return Ok(());
         }

@@ -18,11 +18,7 @@ pub struct InputStream {
 impl InputStream {
     /// A stream over `buf`, whose contents are in `encoding`.
     pub fn new(buf: impl Into<Bytes>, encoding: EncodingVersion) -> Self {
-        InputStream {
-            buf: buf.into(),
-            pos: 0,
-            encoding,
-        }
+        InputStream { buf: buf.into(), pos: 0, encoding }
     }
 
     /// The encoding being read.
@@ -54,18 +50,13 @@ impl InputStream {
     pub fn expect_end(&self) -> Result<(), DecodeError> {
         match self.remaining() {
             0 => Ok(()),
-            _ => Err(DecodeError::Encapsulation(
-                "unexpected bytes after the last value",
-            )),
+            _ => Err(DecodeError::Encapsulation("unexpected bytes after the last value")),
         }
     }
 
     fn need(&self, n: usize) -> Result<(), DecodeError> {
         if n > self.remaining() {
-            Err(DecodeError::OutOfBounds {
-                needed: n,
-                left: self.remaining(),
-            })
+            Err(DecodeError::OutOfBounds { needed: n, left: self.remaining() })
         } else {
             Ok(())
         }
@@ -177,9 +168,7 @@ impl InputStream {
     /// Reads a string, checking that it is UTF-8.
     pub fn read_string(&mut self) -> Result<String, DecodeError> {
         let bytes = self.read_byte_slice()?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| DecodeError::InvalidUtf8)
+        std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| DecodeError::InvalidUtf8)
     }
 
     /// Reads a sequence of `T`.
@@ -215,16 +204,11 @@ impl InputStream {
     pub fn read_encapsulation(&mut self) -> Result<Encapsulation, DecodeError> {
         let size = self.read_i32()?;
         if size < 6 {
-            return Err(DecodeError::Encapsulation(
-                "size smaller than its 6-byte header",
-            ));
+            return Err(DecodeError::Encapsulation("size smaller than its 6-byte header"));
         }
         let content = size as usize - 4;
         if content > self.remaining() {
-            return Err(DecodeError::OutOfBounds {
-                needed: content,
-                left: self.remaining(),
-            });
+            return Err(DecodeError::OutOfBounds { needed: content, left: self.remaining() });
         }
         let major = self.read_u8()?;
         let minor = self.read_u8()?;

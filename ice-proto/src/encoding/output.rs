@@ -23,18 +23,12 @@ pub struct SizeMark {
 impl OutputStream {
     /// A stream writing `encoding` (the encoding of the enclosing encapsulation).
     pub fn new(encoding: EncodingVersion) -> Self {
-        OutputStream {
-            buf: BytesMut::new(),
-            encoding,
-        }
+        OutputStream { buf: BytesMut::new(), encoding }
     }
 
     /// Like [`OutputStream::new`], with room for `capacity` bytes.
     pub fn with_capacity(encoding: EncodingVersion, capacity: usize) -> Self {
-        OutputStream {
-            buf: BytesMut::with_capacity(capacity),
-            encoding,
-        }
+        OutputStream { buf: BytesMut::with_capacity(capacity), encoding }
     }
 
     /// A stream that appends to `buf`.
@@ -174,10 +168,7 @@ impl OutputStream {
     pub fn start_size(&mut self) -> SizeMark {
         let pos = self.buf.len();
         self.buf.put_i32_le(0);
-        SizeMark {
-            pos,
-            outer_encoding: self.encoding,
-        }
+        SizeMark { pos, outer_encoding: self.encoding }
     }
 
     /// Fills in `mark` with the number of bytes written after it (`FSize` optionals).

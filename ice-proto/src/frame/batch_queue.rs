@@ -43,12 +43,7 @@ impl BatchRequestQueue {
 
     /// An empty queue compressing at bzip2 block size `level` (`Ice.Compression.Level`).
     pub fn with_compression_level(level: u32) -> Self {
-        BatchRequestQueue {
-            body: FrameWriter::default(),
-            count: 0,
-            compress: false,
-            level,
-        }
+        BatchRequestQueue { body: FrameWriter::default(), count: 0, compress: false, level }
     }
 
     /// Queues a request from a proxy without compression. Its request id is not sent.

@@ -86,11 +86,7 @@ impl From<Bytes> for Frame {
 
 impl PartialEq for Frame {
     fn eq(&self, other: &Frame) -> bool {
-        self.len == other.len
-            && self
-                .iter_slices()
-                .flatten()
-                .eq(other.iter_slices().flatten())
+        self.len == other.len && self.iter_slices().flatten().eq(other.iter_slices().flatten())
     }
 }
 
@@ -152,10 +148,7 @@ impl FrameWriter {
     /// Ends writing.
     pub(crate) fn finish(mut self) -> Frame {
         self.flush();
-        Frame {
-            chunks: self.chunks,
-            len: self.len,
-        }
+        Frame { chunks: self.chunks, len: self.len }
     }
 }
 

@@ -47,9 +47,7 @@ pub(crate) fn compress_frame(
         while consumed < body.len() {
             out.reserve(COMPRESS_STEP);
             let before = codec.total_in();
-            codec
-                .compress_vec(body.get(consumed..)?, &mut out, Action::Run)
-                .ok()?;
+            codec.compress_vec(body.get(consumed..)?, &mut out, Action::Run).ok()?;
             consumed += usize::try_from(codec.total_in() - before).ok()?;
         }
     }
@@ -59,11 +57,7 @@ pub(crate) fn compress_frame(
             break;
         }
     }
-    let header = Header {
-        message_type,
-        compression: 2,
-        size: out.len(),
-    };
+    let header = Header { message_type, compression: 2, size: out.len() };
     i32::try_from(out.len()).ok()?;
     out[..HEADER_SIZE].copy_from_slice(&header.encode());
     Some(Frame::from_bytes(Bytes::from(out)))
@@ -78,11 +72,7 @@ pub(crate) fn decompress_body(
     max_message_size: usize,
 ) -> Result<Bytes, ProtocolError> {
     let Some((size, stream)) = body.split_first_chunk::<4>() else {
-        return Err(crate::DecodeError::OutOfBounds {
-            needed: 4,
-            left: body.len(),
-        }
-        .into());
+        return Err(crate::DecodeError::OutOfBounds { needed: 4, left: body.len() }.into());
     };
     let size = i32::from_le_bytes(*size);
     let total = match usize::try_from(size) {
@@ -90,10 +80,7 @@ pub(crate) fn decompress_body(
         _ => return Err(ProtocolError::IllegalMessageSize(size.into())),
     };
     if total > max_message_size {
-        return Err(ProtocolError::MemoryLimit {
-            size: total,
-            max: max_message_size,
-        });
+        return Err(ProtocolError::MemoryLimit { size: total, max: max_message_size });
     }
     let expected = total - HEADER_SIZE;
     // Start from what the input plausibly expands to and double from there, so a small
@@ -118,10 +105,7 @@ pub(crate) fn decompress_body(
             return Err(ProtocolError::Compression(if out.len() >= expected {
                 format!("bzip2 stream decompresses to more than the announced {expected} bytes")
             } else {
-                format!(
-                    "bzip2 stream ends early, after {} of {expected} bytes",
-                    out.len()
-                )
+                format!("bzip2 stream ends early, after {} of {expected} bytes", out.len())
             }));
         }
     }
@@ -132,9 +116,7 @@ pub(crate) fn decompress_body(
         )));
     }
     if consumed != stream.len() {
-        return Err(ProtocolError::Compression(
-            "bytes after the end of the bzip2 stream".into(),
-        ));
+        return Err(ProtocolError::Compression("bytes after the end of the bzip2 stream".into()));
     }
     Ok(Bytes::from(out))
 }

@@ -38,10 +38,7 @@ impl FrameDecoder {
     /// A decoder that rejects messages larger than `max_message_size` bytes (see
     /// [`DEFAULT_MESSAGE_SIZE_MAX`](super::DEFAULT_MESSAGE_SIZE_MAX)).
     pub fn new(max_message_size: usize) -> Self {
-        FrameDecoder {
-            max_message_size,
-            error: None,
-        }
+        FrameDecoder { max_message_size, error: None }
     }
 
     /// The size limit.
@@ -95,19 +92,12 @@ pub fn decode_datagram(
     };
     let header = Header::decode(header_bytes, max_message_size)?;
     if header.size != datagram.len() {
-        return Err(ProtocolError::DatagramSize {
-            size: header.size,
-            received: datagram.len(),
-        });
+        return Err(ProtocolError::DatagramSize { size: header.size, received: datagram.len() });
     }
     finish(header, datagram.slice(HEADER_SIZE..), max_message_size)
 }
 
 fn finish(header: Header, body: Bytes, max: usize) -> Result<RawFrame, ProtocolError> {
-    let body = if header.is_compressed() {
-        decompress_body(&body, max)?
-    } else {
-        body
-    };
+    let body = if header.is_compressed() { decompress_body(&body, max)? } else { body };
     Ok(RawFrame { header, body })
 }

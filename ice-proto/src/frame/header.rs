@@ -66,16 +66,10 @@ impl Header {
             return Err(ProtocolError::BadMagic(magic));
         }
         if pmaj != 1 || pmin != 0 {
-            return Err(ProtocolError::UnsupportedProtocol {
-                major: pmaj,
-                minor: pmin,
-            });
+            return Err(ProtocolError::UnsupportedProtocol { major: pmaj, minor: pmin });
         }
         if emaj != 1 || emin != 0 {
-            return Err(ProtocolError::UnsupportedEncoding {
-                major: emaj,
-                minor: emin,
-            });
+            return Err(ProtocolError::UnsupportedEncoding { major: emaj, minor: emin });
         }
         let size = i32::from_le_bytes([s0, s1, s2, s3]);
         let size = match usize::try_from(size) {
@@ -83,20 +77,13 @@ impl Header {
             _ => return Err(ProtocolError::IllegalMessageSize(size.into())),
         };
         if size > max_message_size {
-            return Err(ProtocolError::MemoryLimit {
-                size,
-                max: max_message_size,
-            });
+            return Err(ProtocolError::MemoryLimit { size, max: max_message_size });
         }
         if compression > 2 {
             return Err(ProtocolError::BadCompressionStatus(compression));
         }
         let message_type = MessageType::try_from(ty)?;
-        Ok(Header {
-            message_type,
-            compression,
-            size,
-        })
+        Ok(Header { message_type, compression, size })
     }
 
     /// The 14 header bytes.
@@ -131,30 +118,19 @@ mod tests {
         let h = Header::decode(&bytes, DEFAULT_MESSAGE_SIZE_MAX).unwrap();
         assert_eq!(
             h,
-            Header {
-                message_type: MessageType::ValidateConnection,
-                compression: 0,
-                size: 14
-            }
+            Header { message_type: MessageType::ValidateConnection, compression: 0, size: 14 }
         );
         assert_eq!(h.encode(), bytes);
     }
 
     #[test]
     fn size_limit_is_inclusive() {
-        let mut h = Header {
-            message_type: MessageType::Request,
-            compression: 0,
-            size: 100,
-        };
+        let mut h = Header { message_type: MessageType::Request, compression: 0, size: 100 };
         assert!(Header::decode(&h.encode(), 100).is_ok());
         h.size = 101;
         assert_eq!(
             Header::decode(&h.encode(), 100),
-            Err(ProtocolError::MemoryLimit {
-                size: 101,
-                max: 100
-            })
+            Err(ProtocolError::MemoryLimit { size: 101, max: 100 })
         );
     }
 }

@@ -57,11 +57,7 @@ impl Message {
         let size = HEADER_SIZE + body_len;
         let compression = compression_byte(message_type, compress, size);
         let mut w = FrameWriter::new(size, shared);
-        let header = Header {
-            message_type,
-            compression: compression.min(1),
-            size,
-        };
+        let header = Header { message_type, compression: compression.min(1), size };
         w.out().write_raw(&header.encode());
         match self {
             Message::Request(r) => {

@@ -19,11 +19,7 @@ pub struct RequestFailed {
 
 impl RequestFailed {
     fn encoded_len(&self) -> usize {
-        let facet = if self.facet.is_empty() {
-            1
-        } else {
-            1 + string_len(&self.facet)
-        };
+        let facet = if self.facet.is_empty() { 1 } else { 1 + string_len(&self.facet) };
         string_len(&self.identity.name)
             + string_len(&self.identity.category)
             + facet
@@ -34,11 +30,7 @@ impl RequestFailed {
         let identity = Identity::decode(input)?;
         let facet = read_facet(input)?;
         let operation = input.read_string()?;
-        Ok(RequestFailed {
-            identity,
-            facet,
-            operation,
-        })
+        Ok(RequestFailed { identity, facet, operation })
     }
 }
 
@@ -156,10 +148,7 @@ impl Reply {
             5 => ReplyStatus::UnknownLocalException(input.read_string()?),
             6 => ReplyStatus::UnknownUserException(input.read_string()?),
             7 => ReplyStatus::UnknownException(input.read_string()?),
-            status => ReplyStatus::Other {
-                status,
-                message: input.read_string()?,
-            },
+            status => ReplyStatus::Other { status, message: input.read_string()? },
         };
         if !input.is_empty() {
             return Err(ProtocolError::TrailingBytes);

@@ -54,17 +54,9 @@ impl Request {
 
     /// Encoded length of everything after the request id.
     pub(crate) fn fields_len(&self) -> usize {
-        let facet = if self.facet.is_empty() {
-            1
-        } else {
-            1 + string_len(&self.facet)
-        };
+        let facet = if self.facet.is_empty() { 1 } else { 1 + string_len(&self.facet) };
         let context: usize = size_len(self.context.len())
-            + self
-                .context
-                .iter()
-                .map(|(k, v)| string_len(k) + string_len(v))
-                .sum::<usize>();
+            + self.context.iter().map(|(k, v)| string_len(k) + string_len(v)).sum::<usize>();
         string_len(&self.identity.name)
             + string_len(&self.identity.category)
             + facet
@@ -102,15 +94,7 @@ impl Request {
         let mode = OperationMode::decode(input)?;
         let context = Context::decode(input)?;
         let params = input.read_encapsulation()?;
-        Ok(Request {
-            request_id,
-            identity,
-            facet,
-            operation,
-            mode,
-            context,
-            params,
-        })
+        Ok(Request { request_id, identity, facet, operation, mode, context, params })
     }
 
     /// Decodes the body of a Request message (everything after the header).

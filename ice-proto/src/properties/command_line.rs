@@ -45,10 +45,8 @@ impl ConfigFiles for FileSystem {
     }
 
     fn read(&mut self, path: &str) -> Result<String, PropertiesError> {
-        std::fs::read_to_string(path).map_err(|source| PropertiesError::Unreadable {
-            path: path.into(),
-            source,
-        })
+        std::fs::read_to_string(path)
+            .map_err(|source| PropertiesError::Unreadable { path: path.into(), source })
     }
 }
 

@@ -73,10 +73,9 @@ impl fmt::Display for PropertyWarning {
                 f,
                 "numeric property {key} set to non-numeric value, defaulting to {default}"
             ),
-            PropertyWarning::MismatchedQuotes { key } => write!(
-                f,
-                "mismatched quotes in property {key}'s value, returning default value"
-            ),
+            PropertyWarning::MismatchedQuotes { key } => {
+                write!(f, "mismatched quotes in property {key}'s value, returning default value")
+            }
         }
     }
 }

@@ -57,8 +57,5 @@ pub(crate) fn escape_value(key: &str, value: &str) -> Result<String, PropertiesE
 }
 
 fn unrepresentable(key: &str, reason: &'static str) -> PropertiesError {
-    PropertiesError::Unrepresentable {
-        key: key.to_owned(),
-        reason,
-    }
+    PropertiesError::Unrepresentable { key: key.to_owned(), reason }
 }

@@ -45,10 +45,7 @@ pub struct Properties {
 
 impl Clone for Properties {
     fn clone(&self) -> Self {
-        Properties {
-            map: self.map.clone(),
-            warnings: Mutex::new(self.lock_warnings().clone()),
-        }
+        Properties { map: self.map.clone(), warnings: Mutex::new(self.lock_warnings().clone()) }
     }
 }
 
@@ -80,11 +77,8 @@ impl Properties {
     /// Reads the configuration file at `path` and applies it like [`Properties::load_str`].
     pub fn load_file(&mut self, path: impl AsRef<Path>) -> Result<(), PropertiesError> {
         let path = path.as_ref();
-        let contents =
-            std::fs::read_to_string(path).map_err(|source| PropertiesError::Unreadable {
-                path: path.to_owned(),
-                source,
-            })?;
+        let contents = std::fs::read_to_string(path)
+            .map_err(|source| PropertiesError::Unreadable { path: path.to_owned(), source })?;
         self.load_str(&contents);
         Ok(())
     }
@@ -141,11 +135,7 @@ impl Properties {
             Ok(v) => v.unwrap_or(default),
             Err(_) => {
                 let value = self.get(key).unwrap_or_default().to_owned();
-                self.warn(PropertyWarning::NotAnInteger {
-                    key: key.to_owned(),
-                    value,
-                    default,
-                });
+                self.warn(PropertyWarning::NotAnInteger { key: key.to_owned(), value, default });
                 default
             }
         }
@@ -155,14 +145,9 @@ impl Properties {
     pub fn try_get_int(&self, key: &str) -> Result<Option<i32>, PropertiesError> {
         match self.get(key) {
             None => Ok(None),
-            Some(value) => {
-                parse_int(value)
-                    .map(Some)
-                    .ok_or_else(|| PropertiesError::NotAnInteger {
-                        key: key.to_owned(),
-                        value: value.to_owned(),
-                    })
-            }
+            Some(value) => parse_int(value).map(Some).ok_or_else(|| {
+                PropertiesError::NotAnInteger { key: key.to_owned(), value: value.to_owned() }
+            }),
         }
     }
 
@@ -179,9 +164,7 @@ impl Properties {
             return default.iter().map(|s| (*s).to_owned()).collect();
         };
         let items = split_list(value).unwrap_or_else(|items| {
-            self.warn(PropertyWarning::MismatchedQuotes {
-                key: key.to_owned(),
-            });
+            self.warn(PropertyWarning::MismatchedQuotes { key: key.to_owned() });
             items
         });
         if items.is_empty() {
@@ -247,8 +230,6 @@ impl Properties {
 
     fn lock_warnings(&self) -> MutexGuard<'_, Vec<PropertyWarning>> {
         // A panic while holding the lock cannot leave a Vec push half done; keep going.
-        self.warnings
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.warnings.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

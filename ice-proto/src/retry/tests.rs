@@ -1,13 +1,7 @@
 use super::*;
 
 fn attempt(failure: Failure, sent: bool, mode: OperationMode, retries: u32) -> FailedAttempt {
-    FailedAttempt {
-        failure,
-        sent,
-        mode,
-        proxy: ProxyTraits::default(),
-        retries,
-    }
+    FailedAttempt { failure, sent, mode, proxy: ProxyTraits::default(), retries }
 }
 
 /// Runs an invocation whose every attempt fails with `failure`, returning the number of
@@ -35,15 +29,8 @@ fn attempts_until_fail(
 #[test]
 fn normal_request_that_may_have_been_dispatched_is_never_resent() {
     let p = RetryPolicy::parse("0 10 20 40");
-    for f in [
-        Failure::ConnectionLost,
-        Failure::Timeout,
-        Failure::UnknownLocal,
-    ] {
-        assert_eq!(
-            p.decide(&attempt(f, true, OperationMode::Normal, 0)),
-            RetryDecision::Fail
-        );
+    for f in [Failure::ConnectionLost, Failure::Timeout, Failure::UnknownLocal] {
+        assert_eq!(p.decide(&attempt(f, true, OperationMode::Normal, 0)), RetryDecision::Fail);
     }
 }
 
@@ -51,36 +38,21 @@ fn normal_request_that_may_have_been_dispatched_is_never_resent() {
 fn captured_consequences_with_default_intervals() {
     let p = RetryPolicy::default();
     // Spec §9.2, captured with Ice 3.7 JS: CloseConnection gives up to 3 attempts.
-    assert_eq!(
-        attempts_until_fail(&p, Failure::CloseConnection, true, OperationMode::Normal),
-        3
-    );
-    assert_eq!(
-        attempts_until_fail(&p, Failure::ConnectionLost, true, OperationMode::Normal),
-        1
-    );
+    assert_eq!(attempts_until_fail(&p, Failure::CloseConnection, true, OperationMode::Normal), 3);
+    assert_eq!(attempts_until_fail(&p, Failure::ConnectionLost, true, OperationMode::Normal), 1);
     assert_eq!(
         attempts_until_fail(&p, Failure::ConnectionLost, true, OperationMode::Idempotent),
         2
     );
-    assert_eq!(
-        attempts_until_fail(&p, Failure::UnknownLocal, true, OperationMode::Nonmutating),
-        2
-    );
-    assert_eq!(
-        attempts_until_fail(&p, Failure::ConnectFailed, false, OperationMode::Normal),
-        2
-    );
+    assert_eq!(attempts_until_fail(&p, Failure::UnknownLocal, true, OperationMode::Nonmutating), 2);
+    assert_eq!(attempts_until_fail(&p, Failure::ConnectFailed, false, OperationMode::Normal), 2);
 }
 
 #[test]
 fn disabled_retries_still_allow_the_close_connection_bonus() {
     let p = RetryPolicy::parse("-1");
     assert!(p.intervals().is_empty());
-    assert_eq!(
-        attempts_until_fail(&p, Failure::CloseConnection, true, OperationMode::Normal),
-        2
-    );
+    assert_eq!(attempts_until_fail(&p, Failure::CloseConnection, true, OperationMode::Normal), 2);
     assert_eq!(
         attempts_until_fail(&p, Failure::ConnectFailed, false, OperationMode::Idempotent),
         1
@@ -92,24 +64,9 @@ fn intervals_are_used_in_order() {
     let p = RetryPolicy::parse("0, 100 ,x -5 250");
     let ms = |n| Duration::from_millis(n);
     assert_eq!(p.intervals(), &[ms(0), ms(100), ms(0), ms(0), ms(250)]);
-    let d = p.decide(&attempt(
-        Failure::ConnectFailed,
-        false,
-        OperationMode::Normal,
-        1,
-    ));
-    assert_eq!(
-        d,
-        RetryDecision::Retry {
-            after: ms(100),
-            retries: 2,
-            clear_cache: false
-        }
-    );
-    assert_eq!(
-        attempts_until_fail(&p, Failure::ConnectFailed, false, OperationMode::Normal),
-        6
-    );
+    let d = p.decide(&attempt(Failure::ConnectFailed, false, OperationMode::Normal, 1));
+    assert_eq!(d, RetryDecision::Retry { after: ms(100), retries: 2, clear_cache: false });
+    assert_eq!(attempts_until_fail(&p, Failure::ConnectFailed, false, OperationMode::Normal), 6);
 }
 
 #[test]
@@ -118,63 +75,36 @@ fn gate_b_rows() {
     let mut a = attempt(Failure::ConnectFailed, false, OperationMode::Idempotent, 0);
     a.proxy.batch = true;
     assert_eq!(p.decide(&a), RetryDecision::Fail);
-    a.proxy = ProxyTraits {
-        fixed: true,
-        ..Default::default()
-    };
+    a.proxy = ProxyTraits { fixed: true, ..Default::default() };
     assert_eq!(p.decide(&a), RetryDecision::Fail);
 
-    for f in [
-        Failure::RequestFailed,
-        Failure::Marshal,
-        Failure::Shutdown,
-        Failure::InvocationTimeout,
-    ] {
+    for f in
+        [Failure::RequestFailed, Failure::Marshal, Failure::Shutdown, Failure::InvocationTimeout]
+    {
         let a = attempt(f, false, OperationMode::Idempotent, 0);
         assert_eq!(p.decide(&a), RetryDecision::Fail, "{f:?}");
     }
     assert_eq!(
-        p.decide(&attempt(
-            Failure::Application,
-            false,
-            OperationMode::Idempotent,
-            0
-        )),
+        p.decide(&attempt(Failure::Application, false, OperationMode::Idempotent, 0)),
         RetryDecision::Fail
     );
 
     // ObjectNotExist: direct proxy fails, indirect proxy retries with a cache flush, routed
     // ice_add_proxy retries without counting.
-    let one = Failure::ObjectNotExist {
-        router_add_proxy: false,
-    };
+    let one = Failure::ObjectNotExist { router_add_proxy: false };
     let mut a = attempt(one, true, OperationMode::Normal, 0);
     assert_eq!(p.decide(&a), RetryDecision::Fail);
     a.proxy.indirect = true;
     assert_eq!(
         p.decide(&a),
-        RetryDecision::Retry {
-            after: Duration::ZERO,
-            retries: 1,
-            clear_cache: true
-        }
+        RetryDecision::Retry { after: Duration::ZERO, retries: 1, clear_cache: true }
     );
-    let mut a = attempt(
-        Failure::ObjectNotExist {
-            router_add_proxy: true,
-        },
-        true,
-        OperationMode::Normal,
-        5,
-    );
+    let mut a =
+        attempt(Failure::ObjectNotExist { router_add_proxy: true }, true, OperationMode::Normal, 5);
     a.proxy.routed = true;
     assert_eq!(
         p.decide(&a),
-        RetryDecision::Retry {
-            after: Duration::ZERO,
-            retries: 5,
-            clear_cache: true
-        }
+        RetryDecision::Retry { after: Duration::ZERO, retries: 5, clear_cache: true }
     );
 }
 

@@ -56,10 +56,7 @@ impl Pair {
     }
 
     pub fn default_pair() -> Pair {
-        Pair::new(
-            ConnectionConfig::new(Side::Client),
-            ConnectionConfig::new(Side::Server),
-        )
+        Pair::new(ConnectionConfig::new(Side::Client), ConnectionConfig::new(Side::Server))
     }
 
     /// A pair that has completed validation.
@@ -87,20 +84,12 @@ impl Pair {
 
     /// Everything the client has written so far.
     pub fn client_sent(&self) -> Vec<u8> {
-        self.to_server
-            .log
-            .iter()
-            .flat_map(|b| b.iter().copied())
-            .collect()
+        self.to_server.log.iter().flat_map(|b| b.iter().copied()).collect()
     }
 
     /// Everything the server has written so far.
     pub fn server_sent(&self) -> Vec<u8> {
-        self.to_client
-            .log
-            .iter()
-            .flat_map(|b| b.iter().copied())
-            .collect()
+        self.to_client.log.iter().flat_map(|b| b.iter().copied()).collect()
     }
 
     /// Cuts the link: both sides see EOF once the current step is done.
@@ -167,9 +156,7 @@ impl Pair {
             for c in &t.chunks {
                 self.to_server.log.push(c.clone());
                 if self.link_up {
-                    self.to_server
-                        .in_transit
-                        .push_back((now + self.latency, c.clone()));
+                    self.to_server.in_transit.push_back((now + self.latency, c.clone()));
                 }
             }
             self.client.handle_written(now);
@@ -179,9 +166,7 @@ impl Pair {
             for c in &t.chunks {
                 self.to_client.log.push(c.clone());
                 if self.link_up {
-                    self.to_client
-                        .in_transit
-                        .push_back((now + self.latency, c.clone()));
+                    self.to_client.in_transit.push_back((now + self.latency, c.clone()));
                 }
             }
             self.server.handle_written(now);
@@ -205,22 +190,12 @@ impl Pair {
         if let Some(t) = due {
             self.now = self.now.max(t);
             let now = self.now;
-            while self
-                .to_server
-                .in_transit
-                .front()
-                .is_some_and(|(t, _)| *t <= now)
-            {
+            while self.to_server.in_transit.front().is_some_and(|(t, _)| *t <= now) {
                 if let Some((_, b)) = self.to_server.in_transit.pop_front() {
                     self.to_server.inbuf.extend_from_slice(&b);
                 }
             }
-            while self
-                .to_client
-                .in_transit
-                .front()
-                .is_some_and(|(t, _)| *t <= now)
-            {
+            while self.to_client.in_transit.front().is_some_and(|(t, _)| *t <= now) {
                 if let Some((_, b)) = self.to_client.in_transit.pop_front() {
                     self.to_client.inbuf.extend_from_slice(&b);
                 }
@@ -263,11 +238,7 @@ impl Pair {
             }
             .min(rest.len());
             buf.extend_from_slice(&rest.split_to(n));
-            let conn = if to_server {
-                &mut self.server
-            } else {
-                &mut self.client
-            };
+            let conn = if to_server { &mut self.server } else { &mut self.client };
             conn.handle_input(now, &mut buf);
         }
         // Keep any partial message for the next delivery.

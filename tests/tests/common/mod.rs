@@ -67,11 +67,7 @@ impl Servant for HelloI {
                 }
                 "fail" => {
                     let (code, reason): (i32, String) = params.decode()?;
-                    Err(DispatchError::UserException(encode_boom(
-                        current.encoding,
-                        code,
-                        &reason,
-                    )))
+                    Err(DispatchError::UserException(encode_boom(current.encoding, code, &reason)))
                 }
                 "tick" => {
                     params.expect_empty()?;
@@ -261,10 +257,7 @@ pub async fn wait_for_count(runtime: &Arc<dyn Runtime>, hello: &ice_driver::Prox
 
 /// A context from pairs.
 pub fn context(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 // ----- ZeroC peers (tests/interop/driver/*.py) -----
@@ -281,10 +274,7 @@ pub fn python() -> Option<PathBuf> {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("/usr/bin/python3"));
     let ok = Command::new(&path)
-        .args([
-            "-c",
-            "import Ice; assert Ice.stringVersion().startswith('3.7.')",
-        ])
+        .args(["-c", "import Ice; assert Ice.stringVersion().startswith('3.7.')"])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .status()
@@ -292,10 +282,8 @@ pub fn python() -> Option<PathBuf> {
     if ok {
         return Some(path);
     }
-    let reason = format!(
-        "no ZeroC Ice 3.7 Python peer at {} (run scripts/install-peers)",
-        path.display()
-    );
+    let reason =
+        format!("no ZeroC Ice 3.7 Python peer at {} (run scripts/install-peers)", path.display());
     let required = std::env::var("ICE_INTEROP_REQUIRED").is_ok_and(|v| v == "1");
     let allow_skip = std::env::var("ICE_INTEROP_ALLOW_SKIP").is_ok_and(|v| v == "1");
     if required || !allow_skip {
@@ -364,11 +352,7 @@ pub async fn run_peer(python: PathBuf, script: &str, arg: String) -> Output {
     let (tx, rx) = tokio::sync::oneshot::channel();
     let script = interop_dir().join(script);
     std::thread::spawn(move || {
-        let out = Command::new(python)
-            .arg(script)
-            .arg(arg)
-            .stdin(Stdio::null())
-            .output();
+        let out = Command::new(python).arg(script).arg(arg).stdin(Stdio::null()).output();
         let _ = tx.send(out);
     });
     rx.await.expect("client thread").expect("run ZeroC client")
