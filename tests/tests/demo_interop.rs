@@ -1,6 +1,6 @@
 //! ZeroC's "minimal" and "bidir" demos across implementations: the examples of both runtime
 //! crates against ZeroC Ice 3.7's Python demo clients and servers
-//! (`tests/interop/driver/{minimal,bidir}_*.py`).
+//! (`tests/interop/demo_{hello,bidir}_*.py`).
 
 mod common;
 
@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use ice_driver::{Communicator, Runtime};
+use ice_tests::peers::{Python, PythonPeer};
 
 #[allow(dead_code)]
 #[path = "../../ice-driver-tokio/examples/hello_server.rs"]
@@ -44,25 +45,23 @@ mod async_std_bidir_client;
 
 async fn zeroc_client(
     rt: Arc<dyn Runtime>,
-    python: std::path::PathBuf,
+    python: Python,
     start: fn(&Communicator, &str) -> Result<ice_driver::ObjectAdapter, ice_driver::Error>,
 ) {
     let communicator = Communicator::new(rt);
     let adapter = start(&communicator, "tcp -h 127.0.0.1 -p 0").unwrap();
     let proxy = format!("hello:{}", adapter.endpoints()[0]);
-    let out = run_peer(python, "minimal_client.py", proxy).await;
+    let out = run_peer(&python, "demo_hello_client.py", &["--proxy", &proxy]).await;
     assert!(
-        out.status.success() && out.stdout == b"OK\n",
-        "ZeroC minimal client failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        out.status.success() && out.stdout == ["OK sayHello x1"],
+        "ZeroC minimal client failed (stderr above): {:?}",
+        out.stdout
     );
     communicator.destroy().await;
 }
 
-fn expect_hello_world(peer: &Peer) {
-    let line =
-        peer.lines.recv_timeout(Duration::from_secs(30)).expect("the ZeroC server printed nothing");
+fn expect_hello_world(peer: &mut PythonPeer) {
+    let line = peer.next_line(Duration::from_secs(30)).expect("the ZeroC server printed nothing");
     assert_eq!(line, "Hello World!");
 }
 
@@ -81,42 +80,43 @@ fn zeroc_minimal_client_calls_async_std_example_server() {
 #[test]
 fn tokio_example_client_calls_zeroc_minimal_server() {
     let Some(python) = python() else { return };
-    let peer = start_peer(&python, "minimal_server.py");
-    let proxy = format!("hello:tcp -h 127.0.0.1 -p {}", peer.port);
+    let mut peer =
+        start_peer(&python, "demo_hello_server.py", &["--endpoints", "tcp -h 127.0.0.1 -p 0"]);
+    let proxy = format!("hello:tcp -h 127.0.0.1 -p {}", peer.port());
     on_tokio(|rt| async move {
         let communicator = Communicator::new(rt);
         tokio_client::run(&communicator, &proxy).await.unwrap();
         communicator.destroy().await;
     });
-    expect_hello_world(&peer);
+    expect_hello_world(&mut peer);
 }
 
 #[test]
 fn async_std_example_client_calls_zeroc_minimal_server() {
     let Some(python) = python() else { return };
-    let peer = start_peer(&python, "minimal_server.py");
-    let proxy = format!("hello:tcp -h 127.0.0.1 -p {}", peer.port);
+    let mut peer =
+        start_peer(&python, "demo_hello_server.py", &["--endpoints", "tcp -h 127.0.0.1 -p 0"]);
+    let proxy = format!("hello:tcp -h 127.0.0.1 -p {}", peer.port());
     on_async_std(|rt| async move {
         let communicator = Communicator::new(rt);
         async_std_client::run(&communicator, &proxy).await.unwrap();
         communicator.destroy().await;
     });
-    expect_hello_world(&peer);
+    expect_hello_world(&mut peer);
 }
 
 type BidirStart =
     fn(&Communicator, &str, Duration) -> Result<ice_driver::ObjectAdapter, ice_driver::Error>;
 
-async fn zeroc_bidir_client(rt: Arc<dyn Runtime>, python: std::path::PathBuf, start: BidirStart) {
+async fn zeroc_bidir_client(rt: Arc<dyn Runtime>, python: Python, start: BidirStart) {
     let communicator = Communicator::new(rt);
     let adapter = start(&communicator, "tcp -h 127.0.0.1 -p 0", Duration::from_millis(50)).unwrap();
     let proxy = format!("sender:{}", adapter.endpoints()[0]);
-    let out = run_peer(python, "bidir_client.py", proxy).await;
+    let out = run_peer(&python, "demo_bidir_client.py", &["--proxy", &proxy, "--count", "3"]).await;
     assert!(
-        out.status.success() && out.stdout == b"OK\n",
-        "ZeroC bidir client failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+        out.status.success() && out.stdout.last().is_some_and(|l| l == "OK 3 callbacks"),
+        "ZeroC bidir client failed (stderr above): {:?}",
+        out.stdout
     );
     communicator.destroy().await;
 }
@@ -143,8 +143,12 @@ fn zeroc_bidir_client_calls_async_std_example_server() {
 #[test]
 fn tokio_bidir_example_client_gets_zeroc_callbacks() {
     let Some(python) = python() else { return };
-    let peer = start_peer_with(&python, "bidir_server.py", &["0.05"]);
-    let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port);
+    let peer = start_peer(
+        &python,
+        "demo_bidir_server.py",
+        &["--endpoints", "tcp -h 127.0.0.1 -p 0", "--interval", "0.05"],
+    );
+    let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port());
     let (tx, rx) = std::sync::mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
     on_tokio(|rt| async move {
@@ -167,8 +171,12 @@ fn tokio_bidir_example_client_gets_zeroc_callbacks() {
 #[test]
 fn async_std_bidir_example_client_gets_zeroc_callbacks() {
     let Some(python) = python() else { return };
-    let peer = start_peer_with(&python, "bidir_server.py", &["0.05"]);
-    let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port);
+    let peer = start_peer(
+        &python,
+        "demo_bidir_server.py",
+        &["--endpoints", "tcp -h 127.0.0.1 -p 0", "--interval", "0.05"],
+    );
+    let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port());
     let (tx, rx) = std::sync::mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
     on_async_std(|rt| async move {

@@ -2,17 +2,16 @@
 //! a ZeroC server and a ZeroC client calls a Rust server, on both runtimes. The peers are
 //! `tests/interop/driver/{server,client}.py` with `DriverTest.ice`.
 //!
-//! A missing ZeroC peer fails these tests; set `ICE_INTEROP_ALLOW_SKIP=1` (and not
-//! `ICE_INTEROP_REQUIRED=1`) to skip them locally with a notice.
+//! A missing ZeroC peer fails these tests (see `ice_tests::peers::require_peer`).
 
 mod common;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use common::*;
 use ice_driver::{Communicator, Error, Identity, OperationMode, Proxy, Runtime};
+use ice_tests::peers::Python;
 
 async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     let client =
@@ -85,7 +84,7 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
 }
 
 /// Starts the Rust `DriverTest::Hello` server and runs the ZeroC client against it.
-async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
+async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: Python) {
     let server =
         Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
     let adapter =
@@ -93,12 +92,9 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
     adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
     adapter.activate().unwrap();
     let proxy = format!("hello:{}", adapter.endpoints()[0]);
-    // Run the blocking client on a thread of its own and wait for it without blocking the
-    // runtime that serves it.
-    let out = run_peer(python, "client.py", proxy).await;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "ZeroC client failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    let out = run_peer(&python, "driver/client.py", &["--proxy", &proxy]).await;
+    let stdout = out.stdout.join("\n") + "\n";
+    assert!(out.status.success(), "ZeroC client failed (stderr above)\nstdout:\n{stdout}");
     for check in [
         "checkedCast",
         "twoway+context",
@@ -118,15 +114,15 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: PathBuf) {
 #[test]
 fn tokio_client_calls_zeroc_server() {
     let Some(python) = python() else { return };
-    let peer = start_peer(&python, "server.py");
-    on_tokio(|rt| rust_client_calls_zeroc_server(rt, peer.port));
+    let peer = start_peer(&python, "driver/server.py", &[]);
+    on_tokio(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
 }
 
 #[test]
 fn async_std_client_calls_zeroc_server() {
     let Some(python) = python() else { return };
-    let peer = start_peer(&python, "server.py");
-    on_async_std(|rt| rust_client_calls_zeroc_server(rt, peer.port));
+    let peer = start_peer(&python, "driver/server.py", &[]);
+    on_async_std(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
 }
 
 #[test]

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """ZeroC Ice client of DriverTest::Hello (DriverTest.ice), run by tests/tests/driver_interop.rs
-against the Rust server. Usage: client.py <proxy>. Prints `OK <check>` per check, exits 1 on
-the first failure."""
+against the Rust server. Usage: client.py [--watch-stdin] --proxy <proxy>. Prints `OK <check>`
+per check, exits 1 on the first failure."""
 
+import argparse
 import os
 import sys
 import time
@@ -38,10 +39,14 @@ def wait_count(hello, expected):
 
 
 def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--watch-stdin", action="store_true")
+    parser.add_argument("--proxy", required=True)
+    args = parser.parse_args()
     props = ["--Ice.MessageSizeMax=16384"]
     communicator = Ice.initialize(sys.argv[:1] + props)
     try:
-        base = communicator.stringToProxy(sys.argv[1]).ice_invocationTimeout(30000)
+        base = communicator.stringToProxy(args.proxy).ice_invocationTimeout(30000)
         hello = DriverTest.HelloPrx.checkedCast(base)
         assert hello is not None, "checkedCast returned None"
         print("OK checkedCast", flush=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """ZeroC Ice server of DriverTest::Hello (DriverTest.ice), the peer of the Rust clients in
-tests/tests/driver_interop.rs. Prints `READY <port>`, exits when stdin closes."""
+tests/tests/driver_interop.rs. Prints `READY <port>`, exits when stdin closes (it always
+watches stdin; `--watch-stdin` is accepted for the harness)."""
 
 import os
 import re
@@ -61,7 +62,8 @@ class HelloI(DriverTest.Hello):
 def main():
     props = ["--Ice.MessageSizeMax=16384", "--Ice.Warn.Dispatch=0",
              "--Ice.ThreadPool.Server.Size=4", "--Ice.ThreadPool.Server.SizeMax=4"]
-    communicator = Ice.initialize(sys.argv[:1] + props + sys.argv[1:])
+    extra = [a for a in sys.argv[1:] if a != "--watch-stdin"]
+    communicator = Ice.initialize(sys.argv[:1] + props + extra)
     try:
         adapter = communicator.createObjectAdapterWithEndpoints("Test", "tcp -h 127.0.0.1 -p 0")
         adapter.add(HelloI(), Ice.stringToIdentity("hello"))

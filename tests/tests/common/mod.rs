@@ -4,11 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::mpsc;
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
@@ -19,6 +15,7 @@ use ice_driver::{
     OperationMode, Runtime, Servant,
 };
 use ice_proto::{InputStream, OutputStream};
+use ice_tests::peers::{require_peer, IceVersion, PeerOutput, Python, PythonPeer};
 use tokio::sync::Semaphore;
 
 pub const HELLO_ID: &str = "::DriverTest::Hello";
@@ -260,102 +257,30 @@ pub fn context(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-// ----- ZeroC peers (tests/interop/driver/*.py) -----
+// ----- ZeroC peers (tests/interop/, run through ice_tests::peers) -----
 
-pub fn interop_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("interop/driver")
+/// ZeroC Ice 3.7's Python, or `None` when the missing-peer policy of
+/// [`ice_tests::peers::require_peer`] allows skipping.
+pub fn python() -> Option<Python> {
+    require_peer(IceVersion::V37)
 }
 
-/// The Python interpreter with ZeroC Ice 3.7 (`ICE_PYTHON37`, else `/usr/bin/python3`).
-/// Without one the test fails, unless `ICE_INTEROP_ALLOW_SKIP=1` is set and
-/// `ICE_INTEROP_REQUIRED=1` is not: then it prints a notice and returns `None`.
-pub fn python() -> Option<PathBuf> {
-    let path = std::env::var_os("ICE_PYTHON37")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/python3"));
-    let ok = Command::new(&path)
-        .args(["-c", "import Ice; assert Ice.stringVersion().startswith('3.7.')"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if ok {
-        return Some(path);
-    }
-    let reason =
-        format!("no ZeroC Ice 3.7 Python peer at {} (run scripts/install-peers)", path.display());
-    let required = std::env::var("ICE_INTEROP_REQUIRED").is_ok_and(|v| v == "1");
-    let allow_skip = std::env::var("ICE_INTEROP_ALLOW_SKIP").is_ok_and(|v| v == "1");
-    if required || !allow_skip {
-        panic!("{reason}");
-    }
-    eprintln!("SKIPPING interop test: {reason}");
-    None
+/// Starts the server `script` (path relative to `tests/interop/`) and waits for its port.
+pub fn start_peer(python: &Python, script: &str, args: &[&str]) -> PythonPeer {
+    python.spawn(script, args).unwrap_or_else(|e| panic!("cannot start {script}: {e}"))
 }
 
-/// A running ZeroC server, killed when dropped.
-pub struct Peer {
-    child: Child,
-    pub port: u16,
-    /// The lines it printed after `READY <port>`.
-    pub lines: mpsc::Receiver<String>,
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `script` and waits for its `READY <port>` line. Its stdin is a pipe we hold, so it
-/// also exits if the test process dies.
-pub fn start_peer(python: &PathBuf, script: &str) -> Peer {
-    start_peer_with(python, script, &[])
-}
-
-/// Like [`start_peer`], with arguments.
-pub fn start_peer_with(python: &PathBuf, script: &str, args: &[&str]) -> Peer {
-    let mut child = Command::new(python)
-        .arg(interop_dir().join(script))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn ZeroC peer");
-    let stdout = child.stdout.take().expect("stdout");
-    let (ready_tx, ready_rx) = mpsc::channel();
-    let (lines_tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            match line.strip_prefix("READY ") {
-                Some(port) => {
-                    let _ = ready_tx.send(port.trim().parse::<u16>().ok());
-                }
-                None => {
-                    let _ = lines_tx.send(line);
-                }
-            }
-        }
-    });
-    let port = ready_rx
-        .recv_timeout(Duration::from_secs(60))
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| panic!("{script} did not print READY <port>"));
-    Peer { child, port, lines }
-}
-
-/// Runs the client `script` with `arg` to completion on a thread of its own, so that the
-/// runtime serving it is not blocked.
-pub async fn run_peer(python: PathBuf, script: &str, arg: String) -> Output {
+/// Runs the client `script` to completion on a thread of its own, so that the runtime
+/// serving it is not blocked; returns its exit status and stdout lines.
+pub async fn run_peer(python: &Python, script: &str, args: &[&str]) -> PeerOutput {
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let script = interop_dir().join(script);
+    let (python, script) = (python.clone(), script.to_owned());
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     std::thread::spawn(move || {
-        let out = Command::new(python).arg(script).arg(arg).stdin(Stdio::null()).output();
-        let _ = tx.send(out);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let _ = tx.send(python.run(&script, &args, Duration::from_secs(120)));
     });
-    rx.await.expect("client thread").expect("run ZeroC client")
+    rx.await.expect("client thread").unwrap_or_else(|e| panic!("running the client: {e}"))
 }
 
 /// Properties from pairs.
