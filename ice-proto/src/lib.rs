@@ -8,12 +8,14 @@
 //!   [`Encode`] / [`Decode`] traits, sizes, strings, sequences, dictionaries, enums, optionals
 //!   and encapsulations.
 //! - [`identity`]: identities, facets, operation modes and contexts.
-//! - [`frame`]: protocol messages (requests, batch requests, replies, validate and close),
-//!   their framing on streams and datagrams, and bzip2 compression.
 //! - [`properties`]: Ice properties with the exact syntax of Ice configuration files and
 //!   `--Prefix.Name=value` command-line options.
 //! - [`proxy`]: proxies and endpoints as data — marshaled in encodings 1.0 and 1.1, and
 //!   stringified and parsed as ZeroC Ice 3.7 does.
+//! - [`frame`]: protocol messages (requests, batch requests, replies, validate and close),
+//!   their framing on streams and datagrams, and bzip2 compression.
+//! - [`value`]: class instances and user exceptions (compact and sliced formats, preserved
+//!   slices, encoding 1.0).
 //!
 //! Peer input is hostile: every decoder returns a typed [`DecodeError`] instead of panicking,
 //! and sizes read from the wire are checked against the bytes left before anything is allocated.
@@ -27,6 +29,7 @@ pub mod identity;
 pub mod properties;
 pub mod proxy;
 pub mod retry;
+pub mod value;
 
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
@@ -37,4 +40,8 @@ pub use identity::{Context, Identity, OperationMode};
 pub use properties::{Properties, PropertiesError};
 pub use proxy::{
     Endpoint, EndpointParseError, ProxyData, ProxyMode, ProxyParseError, ToStringMode,
+};
+pub use value::{
+    DecodedException, SliceInfo, SlicedFormat, UserException, Value, ValueGraph, ValueReader,
+    ValueRef, ValueWriter,
 };

@@ -1,3 +1,5 @@
+use std::fmt;
+
 use bytes::{Bytes, BytesMut};
 use smallvec::SmallVec;
 
@@ -12,7 +14,7 @@ const INLINE_MAX: usize = 512;
 /// Large encapsulations (request parameters, reply results) are kept as their own chunk,
 /// sharing the caller's [`Bytes`] instead of being copied, so a driver should write the chunks
 /// with a vectored write. Equality compares the bytes, not how they are split.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Frame {
     chunks: SmallVec<[Bytes; 3]>,
     len: usize,
@@ -84,6 +86,14 @@ impl From<Bytes> for Frame {
     }
 }
 
+impl fmt::Debug for Frame {
+    /// Sizes only: a frame can hold megabytes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sizes: SmallVec<[usize; 3]> = self.chunks.iter().map(Bytes::len).collect();
+        f.debug_struct("Frame").field("len", &self.len).field("chunks", &sizes.as_slice()).finish()
+    }
+}
+
 impl PartialEq for Frame {
     fn eq(&self, other: &Frame) -> bool {
         self.len == other.len && self.iter_slices().flatten().eq(other.iter_slices().flatten())
@@ -147,6 +157,11 @@ impl FrameWriter {
 
     /// Ends writing.
     pub(crate) fn finish(mut self) -> Frame {
+        if self.chunks.is_empty() {
+            // Freezing the whole buffer (sized exactly in advance) costs no allocation,
+            // unlike splitting it.
+            return Frame::from_bytes(self.out.into_bytes());
+        }
         self.flush();
         Frame { chunks: self.chunks, len: self.len }
     }

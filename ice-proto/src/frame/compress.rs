@@ -84,39 +84,45 @@ pub(crate) fn decompress_body(
     }
     let expected = total - HEADER_SIZE;
     // Start from what the input plausibly expands to and double from there, so a small
-    // message that merely claims a large size does not get that much memory up front.
-    let mut out: Vec<u8> =
-        Vec::with_capacity(expected.min(stream.len().saturating_mul(8).max(64 * 1024)));
-    let mut codec = Decompress::new(false);
+    // message that merely claims a large size does not get that much memory up front. The
+    // codec only ever sees `out[filled..]`, and `out` never grows past `expected`.
+    let mut out = vec![0u8; expected.min(stream.len().saturating_mul(8).max(64 * 1024))];
+    let mut filled = 0usize;
     let mut consumed = 0usize;
+    let mut codec = Decompress::new(false);
     loop {
-        if out.len() == out.capacity() && out.len() < expected {
-            out.reserve_exact(out.len().max(4096).min(expected - out.len()));
+        if filled == out.len() && out.len() < expected {
+            out.resize(out.len().saturating_mul(2).min(expected), 0);
         }
-        let (in_before, out_before) = (codec.total_in(), out.len());
+        let (in_before, out_before) = (codec.total_in(), codec.total_out());
+        let input = stream.get(consumed..).unwrap_or_default();
+        let output = out.get_mut(filled..).unwrap_or_default();
         let status = codec
-            .decompress_vec(stream.get(consumed..).unwrap_or_default(), &mut out)
+            .decompress(input, output)
             .map_err(|e| ProtocolError::Compression(format!("bzip2: {e}")))?;
-        consumed += usize::try_from(codec.total_in() - in_before).unwrap_or(usize::MAX);
+        let read = usize::try_from(codec.total_in() - in_before).unwrap_or(usize::MAX);
+        let written = usize::try_from(codec.total_out() - out_before).unwrap_or(usize::MAX);
+        consumed = consumed.saturating_add(read);
+        filled = filled.saturating_add(written);
         if status == Status::StreamEnd {
             break;
         }
-        if codec.total_in() == in_before && out.len() == out_before {
-            return Err(ProtocolError::Compression(if out.len() >= expected {
+        if read == 0 && written == 0 {
+            return Err(ProtocolError::Compression(if filled >= expected {
                 format!("bzip2 stream decompresses to more than the announced {expected} bytes")
             } else {
-                format!("bzip2 stream ends early, after {} of {expected} bytes", out.len())
+                format!("bzip2 stream ends early, after {filled} of {expected} bytes")
             }));
         }
     }
-    if out.len() != expected {
+    if filled != expected {
         return Err(ProtocolError::Compression(format!(
-            "bzip2 stream decompresses to {} bytes, announced {expected}",
-            out.len()
+            "bzip2 stream decompresses to {filled} bytes, announced {expected}"
         )));
     }
     if consumed != stream.len() {
         return Err(ProtocolError::Compression("bytes after the end of the bzip2 stream".into()));
     }
+    out.truncate(filled);
     Ok(Bytes::from(out))
 }

@@ -19,6 +19,11 @@ impl RawFrame {
     pub fn decode(&self) -> Result<Message, ProtocolError> {
         Message::decode(&self.header, self.body.clone())
     }
+
+    /// Decodes the message, giving the body to it.
+    pub fn into_message(self) -> Result<Message, ProtocolError> {
+        Message::decode(&self.header, self.body)
+    }
 }
 
 /// Splits a stream transport's bytes (TCP, TLS, WebSocket payloads) into messages.

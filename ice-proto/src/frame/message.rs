@@ -40,6 +40,9 @@ impl Message {
     /// 100 bytes or more is bzip2-compressed (compression byte 2) and a smaller one is sent
     /// with byte 1; with it off the byte is 0. ValidateConnection and CloseConnection always
     /// carry 0. Large encapsulations of uncompressed messages are shared, not copied.
+    ///
+    /// # Panics
+    /// If the message is larger than `i32::MAX` bytes, which Ice cannot frame.
     pub fn encode(&self, compress: bool) -> Frame {
         self.encode_with_level(compress, DEFAULT_COMPRESSION_LEVEL)
     }

@@ -84,6 +84,7 @@ impl Request {
     }
 
     /// Reads everything after the request id.
+    #[inline]
     pub(crate) fn read_fields(
         input: &mut InputStream,
         request_id: i32,
@@ -98,6 +99,7 @@ impl Request {
     }
 
     /// Decodes the body of a Request message (everything after the header).
+    #[inline]
     pub fn decode_body(body: Bytes) -> Result<Request, ProtocolError> {
         let mut input = InputStream::new(body, EncodingVersion::V1_0);
         let request_id = input.read_i32()?;
