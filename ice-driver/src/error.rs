@@ -3,6 +3,7 @@
 use ice_proto::connection::ConnectionError;
 use ice_proto::frame::ProtocolError;
 use ice_proto::retry::Failure;
+use ice_proto::value::{decode_user_exception, DecodedException, ExceptionFactory};
 use ice_proto::{DecodeError, Encapsulation, Identity};
 
 /// Why an invocation or another operation failed.
@@ -134,6 +135,18 @@ pub enum Error {
 }
 
 impl Error {
+    /// Decodes the exception of an [`Error::UserException`] with the exception types of
+    /// `exceptions`; `None` for any other error.
+    pub fn decode_user_exception(
+        &self,
+        exceptions: &dyn ExceptionFactory,
+    ) -> Option<Result<DecodedException, DecodeError>> {
+        match self {
+            Error::UserException(e) => Some(decode_user_exception(e, exceptions)),
+            _ => None,
+        }
+    }
+
     /// The error an invocation gets when its connection closed with `error`.
     pub fn from_connection(error: &ConnectionError) -> Error {
         match error {

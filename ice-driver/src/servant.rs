@@ -5,6 +5,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use ice_proto::frame::{ReplyStatus, RequestFailed};
+use ice_proto::value::{encode_user_exception, SlicedFormat, UserException};
 use ice_proto::{
     Context, DecodeError, Encapsulation, Encode, EncodingVersion, Identity, OperationMode,
 };
@@ -108,6 +109,16 @@ impl From<DecodeError> for DispatchError {
 }
 
 impl DispatchError {
+    /// A user exception reply carrying `exception`, in the request's encoding and the compact
+    /// format (Ice 3.7's default).
+    pub fn user(exception: &dyn UserException, current: &Current) -> Self {
+        DispatchError::UserException(encode_user_exception(
+            exception,
+            current.encoding,
+            SlicedFormat::Compact,
+        ))
+    }
+
     /// The reply status for this error in answer to the request described by `current`.
     pub fn into_reply(self, current: &Current) -> ReplyStatus {
         match self {

@@ -31,12 +31,11 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     assert_eq!(greet(&hello).await, "Hello, Rust!");
     assert_eq!(greet(&hello.ice_context(context(&[("lang", "fr")]))).await, "Bonjour, Rust!");
     // ZeroC's user exception, decoded from the encapsulation it sent.
-    match hello.invoke_typed::<_, ()>("fail", OperationMode::Normal, &(5i32, "from python")).await {
-        Err(Error::UserException(e)) => {
-            assert_eq!(decode_boom(&e), (BOOM_ID.to_owned(), 5, "from python".to_owned()))
-        }
-        other => panic!("expected Boom, got {other:?}"),
-    }
+    let err = hello
+        .invoke_typed::<_, ()>("fail", OperationMode::Normal, &(5i32, "from python"))
+        .await
+        .unwrap_err();
+    assert_eq!(expect_boom(&err), (5, "from python".to_owned()));
     let base =
         hello.invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &()).await.unwrap();
     for _ in 0..10 {

@@ -11,10 +11,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ice_driver::{
-    BoxFuture, Current, DispatchError, DispatchResult, Encapsulation, EncodingVersion, Identity,
-    OperationMode, Runtime, Servant,
+    BoxFuture, Current, DispatchError, DispatchResult, Encapsulation, Identity, OperationMode,
+    Runtime, Servant,
 };
-use ice_proto::{InputStream, OutputStream};
+use ice_proto::value::{ExceptionRegistry, SliceType, UserException, ValueReader, ValueWriter};
+use ice_proto::DecodeError;
 use ice_tests::peers::{require_peer, IceVersion, PeerOutput, Python, PythonPeer};
 use tokio::sync::Semaphore;
 
@@ -64,7 +65,7 @@ impl Servant for HelloI {
                 }
                 "fail" => {
                     let (code, reason): (i32, String) = params.decode()?;
-                    Err(DispatchError::UserException(encode_boom(current.encoding, code, &reason)))
+                    Err(DispatchError::user(&Boom { code, reason }, current))
                 }
                 "tick" => {
                     params.expect_empty()?;
@@ -154,37 +155,40 @@ impl Servant for ReceiverI {
     }
 }
 
-/// `DriverTest::Boom` in the 1.1 compact format (one slice, type id as a string) or the 1.0
-/// format.
-pub fn encode_boom(encoding: EncodingVersion, code: i32, reason: &str) -> Encapsulation {
-    Encapsulation::build(encoding, |out: &mut OutputStream| {
-        if encoding == EncodingVersion::V1_0 {
-            out.write_bool(false); // no classes
-            out.write_string(BOOM_ID);
-            let mark = out.start_size();
-            out.write_i32(code);
-            out.write_string(reason);
-            out.end_size_inclusive(mark);
-        } else {
-            out.write_u8(0x20); // last slice
-            out.write_string(BOOM_ID);
-            out.write_i32(code);
-            out.write_string(reason);
-        }
-    })
+/// `exception DriverTest::Boom { int code; string reason; }`
+#[derive(Debug, Default, PartialEq)]
+pub struct Boom {
+    pub code: i32,
+    pub reason: String,
 }
 
-/// Decodes a 1.1 `DriverTest::Boom` (compact or sliced format).
-pub fn decode_boom(e: &Encapsulation) -> (String, i32, String) {
-    let mut r: InputStream = e.reader().expect("encoding");
-    let flags = r.read_u8().expect("flags");
-    let type_id = r.read_string().expect("type id");
-    if flags & 0x10 != 0 {
-        r.read_i32().expect("slice size");
+impl UserException for Boom {
+    fn slices(&self) -> &'static [SliceType] {
+        const SLICES: &[SliceType] = &[SliceType::new(BOOM_ID)];
+        SLICES
     }
-    let code = r.read_i32().expect("code");
-    let reason = r.read_string().expect("reason");
-    (type_id, code, reason)
+
+    fn write_members(&self, _slice: usize, w: &mut ValueWriter<'_>) {
+        w.write_i32(self.code);
+        w.write_string(&self.reason);
+    }
+
+    fn read_members(&mut self, _slice: usize, r: &mut ValueReader<'_>) -> Result<(), DecodeError> {
+        self.code = r.read_i32()?;
+        self.reason = r.read_string()?;
+        Ok(())
+    }
+}
+
+/// The `Boom` an invocation failed with; panics on any other error.
+pub fn expect_boom(error: &ice_driver::Error) -> (i32, String) {
+    let decoded = error
+        .decode_user_exception(&ExceptionRegistry::new().with::<Boom>())
+        .unwrap_or_else(|| panic!("expected a user exception, got {error:?}"))
+        .expect("decodable Boom");
+    assert_eq!(decoded.type_id(), BOOM_ID);
+    let boom = decoded.downcast_ref::<Boom>().expect("a Boom");
+    (boom.code, boom.reason.clone())
 }
 
 /// Runs a scenario on a fresh multi-threaded tokio runtime.
