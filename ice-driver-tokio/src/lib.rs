@@ -1,1 +1,128 @@
-//! Tokio runtime for `ice-driver`. Not written yet: nothing here works.
+//! [`ice_driver`] on tokio: a [`Runtime`] implementation and everything a tokio program needs
+//! to use Ice, re-exported.
+//!
+//! ```no_run
+//! #[tokio::main]
+//! async fn main() -> Result<(), ice_driver_tokio::Error> {
+//!     let communicator = ice_driver_tokio::communicator();
+//!     let hello = communicator.string_to_proxy("hello:tcp -h localhost -p 10000")?;
+//!     hello.ice_ping().await?;
+//!     communicator.destroy().await;
+//!     Ok(())
+//! }
+//! ```
+
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{self, Poll};
+use std::time::Instant;
+
+use ice_driver::runtime::{TcpListener, TcpStream};
+pub use ice_driver::*;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The tokio [`Runtime`]: spawns on the current tokio runtime, uses tokio's timers and sockets.
+/// Must be used from within a tokio runtime.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioRuntime;
+
+impl TokioRuntime {
+    /// The runtime as the shared trait object a [`Communicator`] takes.
+    pub fn shared() -> Arc<dyn Runtime> {
+        Arc::new(TokioRuntime)
+    }
+}
+
+/// A communicator with default properties on tokio.
+pub fn communicator() -> Communicator {
+    Communicator::new(TokioRuntime::shared())
+}
+
+/// A communicator configured by `properties` on tokio.
+pub fn communicator_with_properties(properties: Properties) -> Communicator {
+    Communicator::with_properties(TokioRuntime::shared(), properties)
+}
+
+impl Runtime for TokioRuntime {
+    fn spawn(&self, future: BoxFuture<'static, ()>) {
+        tokio::spawn(future);
+    }
+
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep_until(deadline.into()))
+    }
+
+    fn connect(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Box<dyn TcpStream>>> {
+        Box::pin(async move {
+            let stream = tokio::net::TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            Ok(Box::new(Stream(stream)) as Box<dyn TcpStream>)
+        })
+    }
+
+    fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>> {
+        let std_listener = std::net::TcpListener::bind(addr)?;
+        std_listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(std_listener)?;
+        Ok(Box::new(Listener(listener)))
+    }
+}
+
+struct Stream(tokio::net::TcpStream);
+
+impl TcpStream for Stream {
+    fn poll_read(&mut self, cx: &mut task::Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        match Pin::new(&mut self.0).poll_read(cx, &mut buf) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut task::Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_shutdown(&mut self, cx: &mut task::Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.0.peer_addr()
+    }
+}
+
+struct Listener(tokio::net::TcpListener);
+
+impl TcpListener for Listener {
+    fn poll_accept(
+        &mut self,
+        cx: &mut task::Context<'_>,
+    ) -> Poll<io::Result<(Box<dyn TcpStream>, SocketAddr)>> {
+        self.0.poll_accept(cx).map(|r| {
+            r.and_then(|(stream, peer)| {
+                stream.set_nodelay(true)?;
+                Ok((Box::new(Stream(stream)) as Box<dyn TcpStream>, peer))
+            })
+        })
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+}

@@ -1,4 +1,44 @@
-//! Runtime-agnostic async driver for [`ice_proto`].
+//! Runtime-agnostic async driver for [`ice_proto`]: the Ice user API — [`Communicator`],
+//! [`ObjectAdapter`], [`Proxy`], [`Servant`], [`Connection`] — over TCP, on any async runtime
+//! that implements [`Runtime`] (see `ice-driver-tokio` and `ice-driver-async-std`).
 //!
-//! This crate will hold the `Runtime` trait, the per-connection driver task and the user API
-//! (`Communicator`, `ObjectAdapter`, `Proxy`). It is not written yet: nothing here works.
+//! Each connection is served by one task that owns the [`ice_proto::connection`] state
+//! machine; each incoming request is dispatched in a task of its own, so a slow servant does
+//! not hold up other requests.
+//!
+//! ```no_run
+//! # async fn demo(runtime: std::sync::Arc<dyn ice_driver::Runtime>) -> Result<(), ice_driver::Error> {
+//! let communicator = ice_driver::Communicator::new(runtime);
+//! let hello = communicator.string_to_proxy("hello:tcp -h localhost -p 10000")?;
+//! hello.invoke_typed::<_, ()>("sayHello", ice_driver::OperationMode::Normal, &()).await?;
+//! communicator.destroy().await;
+//! # Ok(()) }
+//! ```
+
+mod adapter;
+mod communicator;
+mod connection;
+mod endpoint;
+mod error;
+mod proxy;
+pub mod runtime;
+mod servant;
+mod util;
+
+pub use adapter::ObjectAdapter;
+pub use communicator::Communicator;
+pub use connection::Connection;
+pub use error::{Error, Result};
+pub use proxy::Proxy;
+pub use runtime::{BoxFuture, Runtime};
+pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
+
+pub use ice_proto;
+pub use ice_proto::connection::CloseMode;
+pub use ice_proto::proxy::{Endpoint, IpEndpoint, ProxyData, ProxyMode};
+pub use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode, Properties};
+
+/// Parses an identity in Ice's string form (`category/name`, backslash escapes).
+pub fn string_to_identity(s: &str) -> Result<Identity> {
+    ice_proto::proxy::string_to_identity(s).map_err(|e| Error::Parse(e.to_string()))
+}

@@ -1,0 +1,324 @@
+//! The communicator: configuration, outgoing connections and object adapters
+//! (`Ice::Communicator`).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
+use ice_proto::proxy::{Endpoint, ProxyData};
+use ice_proto::retry::RetryPolicy;
+use ice_proto::{Identity, Properties};
+
+use crate::adapter::ObjectAdapter;
+use crate::connection::{spawn_connection, Connection, ConnectionSetup};
+use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints, tcp};
+use crate::error::{Error, Result};
+use crate::proxy::Proxy;
+use crate::runtime::Runtime;
+use crate::util::with_deadline;
+
+/// How long [`Communicator::destroy`] waits for connections to close gracefully.
+const DESTROY_WAIT: Duration = Duration::from_secs(10);
+
+/// One outgoing connection per endpoint, established by one caller at a time.
+type ConnectionSlot = Arc<tokio::sync::Mutex<Option<Connection>>>;
+
+pub(crate) struct Instance {
+    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) properties: Properties,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) client_config: ConnectionConfig,
+    pub(crate) server_config: ConnectionConfig,
+    destroyed: AtomicBool,
+    outgoing: Mutex<HashMap<(String, u16), ConnectionSlot>>,
+    adapters: Mutex<Vec<ObjectAdapter>>,
+    weak: Weak<Instance>,
+}
+
+impl Instance {
+    pub(crate) fn is_destroyed(&self) -> bool {
+        self.destroyed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn check_alive(&self) -> Result<()> {
+        if self.is_destroyed() {
+            Err(Error::CommunicatorDestroyed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The usable connection to `endpoint`, opened now if there is none.
+    pub(crate) async fn connection_to(&self, endpoint: &Endpoint) -> Result<Connection> {
+        self.check_alive()?;
+        let ip = tcp(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
+        let slot = self
+            .outgoing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(connection_key(ip))
+            .or_default()
+            .clone();
+        let mut guard = slot.lock().await;
+        if let Some(c) = guard.as_ref().filter(|c| c.is_usable()) {
+            return Ok(c.clone());
+        }
+        let connection = self.connect(endpoint).await?;
+        self.check_alive()?;
+        *guard = Some(connection.clone());
+        Ok(connection)
+    }
+
+    async fn connect(&self, endpoint: &Endpoint) -> Result<Connection> {
+        let mut last =
+            Error::ConnectFailed { endpoint: endpoint.to_string(), reason: "no address".into() };
+        let ip = tcp(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
+        for addr in connect_addrs(ip)? {
+            let rt = &self.runtime;
+            let deadline = u64::try_from(ip.timeout)
+                .ok()
+                .filter(|t| *t > 0)
+                .map(|t| rt.sleep_until(rt.now() + Duration::from_millis(t)));
+            tracing::debug!(%endpoint, %addr, "connecting");
+            let reason = match with_deadline(rt.connect(addr), deadline).await {
+                Some(Ok(stream)) => {
+                    return Ok(spawn_connection(ConnectionSetup {
+                        runtime: rt.clone(),
+                        instance: self.weak.clone(),
+                        config: self.client_config.clone(),
+                        stream,
+                        adapter: None,
+                        endpoint: Some(endpoint.clone()),
+                    }));
+                }
+                Some(Err(e)) => e.to_string(),
+                None => "connect timed out".to_owned(),
+            };
+            tracing::debug!(%endpoint, %addr, %reason, "connect failed");
+            last = Error::ConnectFailed { endpoint: endpoint.to_string(), reason };
+        }
+        Err(last)
+    }
+
+    /// Forgets `connection` so that the next invocation opens a new one.
+    pub(crate) fn forget(&self, connection: &Connection) {
+        if let Some(ip) = connection.endpoint().and_then(tcp) {
+            let slot = self
+                .outgoing
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&connection_key(ip))
+                .cloned();
+            if let Some(slot) = slot {
+                if let Ok(mut guard) = slot.try_lock() {
+                    if guard.as_ref() == Some(connection) {
+                        *guard = None;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The entry point of an Ice program: it holds the configuration, creates proxies and object
+/// adapters, and owns the outgoing connections (`Ice::Communicator`). Cloning gives another
+/// handle to the same communicator.
+#[derive(Clone)]
+pub struct Communicator {
+    instance: Arc<Instance>,
+}
+
+impl fmt::Debug for Communicator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Communicator")
+            .field("destroyed", &self.instance.is_destroyed())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Communicator {
+    /// A communicator with default settings running on `runtime`.
+    pub fn new(runtime: Arc<dyn Runtime>) -> Communicator {
+        Communicator::with_properties(runtime, Properties::new())
+    }
+
+    /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
+    /// `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
+    pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
+        let retry =
+            properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
+        let client_config = connection_config(&properties, Side::Client);
+        let server_config = connection_config(&properties, Side::Server);
+        let instance = Arc::new_cyclic(|weak| Instance {
+            runtime,
+            properties,
+            retry,
+            client_config,
+            server_config,
+            destroyed: AtomicBool::new(false),
+            outgoing: Mutex::new(HashMap::new()),
+            adapters: Mutex::new(Vec::new()),
+            weak: weak.clone(),
+        });
+        Communicator { instance }
+    }
+
+    pub(crate) fn from_instance(instance: Arc<Instance>) -> Communicator {
+        Communicator { instance }
+    }
+
+    /// The runtime the communicator runs on.
+    pub fn runtime(&self) -> &Arc<dyn Runtime> {
+        &self.instance.runtime
+    }
+
+    /// The configuration.
+    pub fn properties(&self) -> &Properties {
+        &self.instance.properties
+    }
+
+    /// Parses a proxy string such as `hello:tcp -h localhost -p 10000`.
+    pub fn string_to_proxy(&self, s: &str) -> Result<Proxy> {
+        Proxy::parse(self.instance.clone(), s)
+    }
+
+    /// A twoway proxy for `identity` at `endpoints`.
+    pub fn create_proxy(&self, identity: Identity, endpoints: Vec<Endpoint>) -> Proxy {
+        Proxy::direct(self.instance.clone(), identity, endpoints)
+    }
+
+    /// A proxy with the given data (identity, facet, mode, encoding, endpoints).
+    pub fn proxy_from_data(&self, data: ProxyData) -> Proxy {
+        Proxy::from_data(self.instance.clone(), data)
+    }
+
+    /// Creates an object adapter listening on `<name>.Endpoints` (none if unset: such an
+    /// adapter serves only bidirectional connections).
+    pub fn create_object_adapter(&self, name: &str) -> Result<ObjectAdapter> {
+        let endpoints = if name.is_empty() {
+            String::new()
+        } else {
+            self.instance.properties.get(&format!("{name}.Endpoints")).unwrap_or("").to_owned()
+        };
+        self.create_object_adapter_with_endpoints(name, &endpoints)
+    }
+
+    /// Creates an object adapter listening on `endpoints`, e.g. `tcp -h 127.0.0.1 -p 0`.
+    pub fn create_object_adapter_with_endpoints(
+        &self,
+        name: &str,
+        endpoints: &str,
+    ) -> Result<ObjectAdapter> {
+        self.instance.check_alive()?;
+        let mut adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner());
+        if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
+            return Err(Error::AlreadyRegistered(format!("object adapter `{name}'")));
+        }
+        let adapter =
+            ObjectAdapter::new(&self.instance, name, parse_adapter_endpoints(endpoints)?)?;
+        adapters.push(adapter.clone());
+        Ok(adapter)
+    }
+
+    /// Whether [`Communicator::destroy`] was called.
+    pub fn is_destroyed(&self) -> bool {
+        self.instance.is_destroyed()
+    }
+
+    /// Deactivates every object adapter and closes every connection gracefully; invocations
+    /// still waiting fail with [`Error::CommunicatorDestroyed`]. Returns once the connections
+    /// are closed (or after 10 s).
+    pub async fn destroy(&self) {
+        if self.instance.destroyed.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        tracing::debug!("destroying communicator");
+        let adapters =
+            std::mem::take(&mut *self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()));
+        let slots: Vec<ConnectionSlot> = self
+            .instance
+            .outgoing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain()
+            .map(|(_, s)| s)
+            .collect();
+        let mut connections = Vec::new();
+        for slot in slots {
+            if let Some(c) = slot.lock().await.take() {
+                c.close(CloseMode::Gracefully);
+                connections.push(c);
+            }
+        }
+        for a in &adapters {
+            a.deactivate().await;
+        }
+        let rt = &self.instance.runtime;
+        let deadline = rt.sleep_until(rt.now() + DESTROY_WAIT);
+        let all_closed = async {
+            for c in &connections {
+                c.closed().await;
+            }
+        };
+        if with_deadline(all_closed, Some(deadline)).await.is_none() {
+            for c in &connections {
+                c.close(CloseMode::Forcefully);
+            }
+        }
+    }
+}
+
+/// Connection settings from `Ice.MessageSizeMax` and `Ice.ACM[.Client|.Server].*`.
+fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
+    let mut config = ConnectionConfig::new(side);
+    let kb = props.get_int_or("Ice.MessageSizeMax", 1024);
+    config.max_message_size = match usize::try_from(kb) {
+        Ok(kb) if kb > 0 => kb.saturating_mul(1024),
+        _ => usize::MAX,
+    };
+    let scope = match side {
+        Side::Client => "Ice.ACM.Client",
+        Side::Server => "Ice.ACM.Server",
+    };
+    let acm_int = |name: &str, default: i32| {
+        let general = props.get_int_or(&format!("Ice.ACM.{name}"), default);
+        props.get_int_or(&format!("{scope}.{name}"), general)
+    };
+    let default = config.acm;
+    let timeout = acm_int(
+        "Timeout",
+        default.timeout.map_or(0, |t| i32::try_from(t.as_secs()).unwrap_or(i32::MAX)),
+    );
+    let heartbeat = Acm::heartbeat_from_int(acm_int("Heartbeat", heartbeat_int(default.heartbeat)))
+        .unwrap_or(default.heartbeat);
+    let close =
+        Acm::close_from_int(acm_int("Close", close_int(default.close))).unwrap_or(default.close);
+    config.acm = Acm {
+        timeout: (timeout > 0).then(|| Duration::from_secs(timeout as u64)),
+        heartbeat,
+        close,
+    };
+    config
+}
+
+fn heartbeat_int(h: AcmHeartbeat) -> i32 {
+    match h {
+        AcmHeartbeat::Off => 0,
+        AcmHeartbeat::OnDispatch => 1,
+        AcmHeartbeat::OnIdle => 2,
+        AcmHeartbeat::Always => 3,
+    }
+}
+
+fn close_int(c: AcmClose) -> i32 {
+    match c {
+        AcmClose::Off => 0,
+        AcmClose::OnIdle => 1,
+        AcmClose::OnInvocation => 2,
+        AcmClose::OnInvocationAndIdle => 3,
+        AcmClose::OnIdleForceful => 4,
+    }
+}

@@ -1,0 +1,69 @@
+//! Dispatching one incoming request: find the servant, run it as its own task (so a slow
+//! servant never blocks other requests), turn a panic into UnknownException, and send the
+//! reply back to the connection task.
+
+use std::sync::Arc;
+
+use ice_proto::connection::IncomingRequest;
+use ice_proto::frame::ReplyStatus;
+
+use super::{Command, Connection};
+use crate::runtime::Runtime;
+use crate::servant::{dispatch_builtin, Current, DispatchError};
+use crate::util::CatchUnwind;
+
+pub(super) fn spawn_dispatch(
+    runtime: &Arc<dyn Runtime>,
+    connection: &Connection,
+    incoming: IncomingRequest,
+) {
+    let IncomingRequest { dispatch, request, .. } = incoming;
+    let adapter = connection.adapter();
+    let current = Current {
+        adapter: adapter.clone(),
+        connection: connection.clone(),
+        identity: request.identity,
+        facet: request.facet,
+        operation: request.operation,
+        mode: request.mode,
+        context: request.context,
+        request_id: request.request_id,
+        encoding: request.params.encoding,
+    };
+    let params = request.params;
+    let commands = connection.shared.commands.clone();
+    tracing::trace!(
+        identity = %current.identity,
+        facet = %current.facet,
+        operation = %current.operation,
+        "dispatching request"
+    );
+    runtime.spawn(Box::pin(async move {
+        let servant = match &adapter {
+            Some(a) => a.find_for_dispatch(&current.identity, &current.facet),
+            None => Err(DispatchError::ObjectNotExist),
+        };
+        let result = match servant {
+            Err(e) => Err(e),
+            Ok(servant) => match dispatch_builtin(servant.as_ref(), &current, &params) {
+                Some(r) => r,
+                None => match CatchUnwind::new(servant.dispatch(&current, params)).await {
+                    Ok(r) => r,
+                    Err(panic) => {
+                        tracing::warn!(
+                            operation = %current.operation,
+                            %panic,
+                            "servant panicked"
+                        );
+                        Err(DispatchError::Unknown(format!("servant panicked: {panic}")))
+                    }
+                },
+            },
+        };
+        let status = match result {
+            Ok(e) => ReplyStatus::Ok(e),
+            Err(e) => e.into_reply(&current),
+        };
+        let _ = commands.send(Command::Reply { dispatch, status });
+    }));
+}

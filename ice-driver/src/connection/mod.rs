@@ -1,0 +1,245 @@
+//! Connections: the user-facing [`Connection`] handle and the task that drives each one.
+//!
+//! Every connection is served by one task (see `task.rs`) that owns the
+//! [`ice_proto::connection::Connection`] state machine and the socket. Everyone else talks to
+//! it through commands on a channel, and it answers invocations through oneshot channels.
+
+mod dispatch;
+mod task;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+
+use ice_proto::connection::{CloseMode, ConnectionConfig, ConnectionError, DispatchId};
+use ice_proto::frame::{ReplyStatus, Request};
+use ice_proto::Identity;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use crate::adapter::ObjectAdapter;
+use crate::communicator::Instance;
+use crate::error::{Error, Result};
+use crate::proxy::Proxy;
+use crate::runtime::{Runtime, TcpStream};
+use ice_proto::proxy::Endpoint;
+
+pub(crate) use task::spawn_connection;
+
+/// What the connection task is asked to do.
+pub(crate) enum Command {
+    /// Send a request; the outcome goes to `done`.
+    Invoke {
+        key: u64,
+        request: Request,
+        twoway: bool,
+        compress: bool,
+        done: oneshot::Sender<Outcome>,
+    },
+    /// Forget the invocation `key` (its caller gave up).
+    Cancel { key: u64 },
+    /// Queue a oneway request for the next batch.
+    QueueBatch { request: Request, compress: bool },
+    /// Send the queued batch; `done` gets `Sent` (or `Sent` at once if it was empty).
+    FlushBatch { done: oneshot::Sender<Outcome> },
+    /// Answer a dispatched request.
+    Reply { dispatch: DispatchId, status: ReplyStatus },
+    /// Close the connection.
+    Close { mode: CloseMode },
+}
+
+/// How an invocation on a connection ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The reply of a twoway invocation.
+    Reply(ReplyStatus),
+    /// A oneway invocation or batch was written.
+    Sent,
+    /// The connection failed or refused the request. `sent` says whether the request may have
+    /// reached the peer.
+    Failed { error: Error, sent: bool },
+}
+
+pub(crate) struct Shared {
+    commands: mpsc::UnboundedSender<Command>,
+    adapter: Mutex<Option<ObjectAdapter>>,
+    /// The close reason, once the connection is closed.
+    closed: watch::Sender<Option<ConnectionError>>,
+    /// Cleared once the connection is closing: no new invocations should be sent on it.
+    usable: AtomicBool,
+    next_key: AtomicU64,
+    local: Option<SocketAddr>,
+    remote: Option<SocketAddr>,
+    endpoint: Option<Endpoint>,
+    incoming: bool,
+    instance: Weak<Instance>,
+}
+
+/// A connection to a peer, incoming or outgoing (`Ice::Connection`). Cloning gives another
+/// handle to the same connection.
+#[derive(Clone)]
+pub struct Connection {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl fmt::Debug for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("local", &self.shared.local)
+            .field("remote", &self.shared.remote)
+            .field("incoming", &self.shared.incoming)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Connection {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
+    }
+}
+
+impl Eq for Connection {}
+
+/// Everything needed to start a connection task.
+pub(crate) struct ConnectionSetup {
+    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) instance: Weak<Instance>,
+    pub(crate) config: ConnectionConfig,
+    pub(crate) stream: Box<dyn TcpStream>,
+    pub(crate) adapter: Option<ObjectAdapter>,
+    pub(crate) endpoint: Option<Endpoint>,
+}
+
+impl Connection {
+    /// The local address of the socket.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.shared.local
+    }
+
+    /// The peer's address.
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.shared.remote
+    }
+
+    /// The endpoint this outgoing connection was made to; `None` for incoming connections.
+    pub fn endpoint(&self) -> Option<&Endpoint> {
+        self.shared.endpoint.as_ref()
+    }
+
+    /// Whether the peer connected to us.
+    pub fn is_incoming(&self) -> bool {
+        self.shared.incoming
+    }
+
+    /// Dispatches requests that arrive on this connection to `adapter` (bidirectional
+    /// connections: the server calls back over the connection the client opened). `None`
+    /// stops dispatching: requests then get ObjectNotExist.
+    pub fn set_adapter(&self, adapter: Option<ObjectAdapter>) {
+        if let Ok(mut a) = self.shared.adapter.lock() {
+            *a = adapter;
+        }
+    }
+
+    /// The object adapter that dispatches requests from this connection.
+    pub fn adapter(&self) -> Option<ObjectAdapter> {
+        self.shared.adapter.lock().ok().and_then(|a| a.clone())
+    }
+
+    /// A proxy for `identity` whose invocations always go over this connection (a fixed
+    /// proxy), e.g. to call back a client. Fails once the communicator is destroyed.
+    pub fn create_proxy(&self, identity: Identity) -> Result<Proxy> {
+        let instance = self.shared.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
+        Ok(Proxy::fixed(instance, identity, self.clone()))
+    }
+
+    /// Why the connection closed, once it has.
+    pub fn close_reason(&self) -> Option<Error> {
+        self.shared.closed.borrow().as_ref().map(Error::from_connection)
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.borrow().is_some()
+    }
+
+    /// Starts closing the connection (`Ice::Connection::close`). Pending invocations fail once
+    /// it is closed; see [`CloseMode`].
+    pub fn close(&self, mode: CloseMode) {
+        self.shared.usable.store(false, Ordering::Release);
+        let _ = self.shared.commands.send(Command::Close { mode });
+    }
+
+    /// Waits until the connection is closed and returns why.
+    pub async fn closed(&self) -> Error {
+        let mut rx = self.shared.closed.subscribe();
+        let reason = match rx.wait_for(Option::is_some).await {
+            Ok(r) => r.clone(),
+            Err(_) => None,
+        };
+        reason.map_or(Error::ConnectionLost, |r| Error::from_connection(&r))
+    }
+
+    /// Whether new invocations may be sent on this connection.
+    pub(crate) fn is_usable(&self) -> bool {
+        self.shared.usable.load(Ordering::Acquire) && !self.is_closed()
+    }
+
+    fn closed_error(&self) -> Error {
+        self.close_reason().unwrap_or(Error::ConnectionLost)
+    }
+
+    /// Sends `request` and waits for its outcome. Dropping the future cancels the invocation.
+    pub(crate) async fn send_request(
+        &self,
+        request: Request,
+        twoway: bool,
+        compress: bool,
+    ) -> Outcome {
+        let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
+        let (done, rx) = oneshot::channel();
+        let command = Command::Invoke { key, request, twoway, compress, done };
+        if self.shared.commands.send(command).is_err() {
+            return Outcome::Failed { error: self.closed_error(), sent: false };
+        }
+        let mut guard = CancelOnDrop { connection: self, key, armed: true };
+        let outcome = rx
+            .await
+            .unwrap_or_else(|_| Outcome::Failed { error: self.closed_error(), sent: false });
+        guard.armed = false;
+        outcome
+    }
+
+    /// Queues a oneway request for this connection's next batch.
+    pub(crate) fn queue_batch(&self, request: Request, compress: bool) -> Result<()> {
+        self.shared
+            .commands
+            .send(Command::QueueBatch { request, compress })
+            .map_err(|_| self.closed_error())
+    }
+
+    /// Sends the queued batch requests and waits until they are written.
+    pub async fn flush_batch_requests(&self) -> Result<()> {
+        let (done, rx) = oneshot::channel();
+        self.shared.commands.send(Command::FlushBatch { done }).map_err(|_| self.closed_error())?;
+        match rx.await {
+            Ok(Outcome::Failed { error, .. }) => Err(error),
+            Ok(_) => Ok(()),
+            Err(_) => Err(self.closed_error()),
+        }
+    }
+}
+
+/// Cancels an invocation whose caller stopped waiting (invocation timeout, dropped future).
+struct CancelOnDrop<'a> {
+    connection: &'a Connection,
+    key: u64,
+    armed: bool,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            let _ = self.connection.shared.commands.send(Command::Cancel { key: self.key });
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! The task that drives one connection: socket reads and writes, the timer, commands from
+//! handles, and events from the [`ice_proto`] state machine.
+//!
+//! Reading never waits for writing: both are polled on every wake-up, so two peers sending
+//! large messages to each other at once cannot deadlock.
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+use ice_proto::connection::{
+    Connection as Proto, ConnectionError, ConnectionState, Event, InvocationId, InvokeError,
+};
+use smallvec::SmallVec;
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::{dispatch, Command, Connection, ConnectionSetup, Outcome, Shared};
+use crate::error::Error;
+use crate::runtime::{BoxFuture, Runtime, TcpStream};
+
+/// How many bytes to make room for before each read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Rounds of work in one poll before yielding to other tasks.
+const MAX_ROUNDS: usize = 64;
+/// Slices handed to one vectored write.
+const MAX_IOV: usize = 64;
+/// If the state machine asks to be woken at a time already past (a heartbeat that waits for a
+/// stalled write), wake again after this delay instead of spinning.
+const TIMER_RETRY: Duration = Duration::from_millis(200);
+
+/// Starts the task for a new connection and returns its handle.
+pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let (closed, _) = watch::channel(None);
+    let incoming = setup.endpoint.is_none();
+    let shared = Arc::new(Shared {
+        commands: tx,
+        adapter: Mutex::new(setup.adapter),
+        closed,
+        usable: AtomicBool::new(true),
+        next_key: AtomicU64::new(0),
+        local: setup.stream.local_addr().ok(),
+        remote: setup.stream.peer_addr().ok(),
+        endpoint: setup.endpoint,
+        incoming,
+        instance: setup.instance,
+    });
+    let connection = Connection { shared };
+    let now = setup.runtime.now();
+    tracing::debug!(
+        local = ?connection.shared.local,
+        remote = ?connection.shared.remote,
+        incoming,
+        "connection established"
+    );
+    let driver = Driver {
+        proto: Proto::new(setup.config, now),
+        stream: Some(setup.stream),
+        commands: rx,
+        connection: connection.clone(),
+        runtime: setup.runtime.clone(),
+        read_buf: BytesMut::new(),
+        writing: VecDeque::new(),
+        timer: None,
+        timer_floor: None,
+        pending: HashMap::new(),
+        keys: HashMap::new(),
+        flushes: HashMap::new(),
+    };
+    setup.runtime.spawn(Box::pin(driver));
+    connection
+}
+
+struct Pending {
+    key: u64,
+    done: oneshot::Sender<Outcome>,
+}
+
+struct Driver {
+    proto: Proto,
+    /// The socket; dropped (closed) once the connection is closed.
+    stream: Option<Box<dyn TcpStream>>,
+    commands: mpsc::UnboundedReceiver<Command>,
+    connection: Connection,
+    runtime: Arc<dyn Runtime>,
+    read_buf: BytesMut,
+    /// What is left to write of the last transmit.
+    writing: VecDeque<Bytes>,
+    timer: Option<(Instant, BoxFuture<'static, ()>)>,
+    timer_floor: Option<Instant>,
+    pending: HashMap<InvocationId, Pending>,
+    keys: HashMap<u64, InvocationId>,
+    flushes: HashMap<InvocationId, oneshot::Sender<Outcome>>,
+}
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        for _ in 0..MAX_ROUNDS {
+            let mut progress = this.poll_commands(cx);
+            if !this.proto.is_closed() {
+                progress |= this.poll_read(cx);
+            }
+            progress |= this.handle_events();
+            if !this.proto.is_closed() {
+                progress |= this.poll_write(cx);
+            }
+            progress |= this.poll_timer(cx);
+            progress |= this.handle_events();
+            if this.proto.state() >= ConnectionState::Closing {
+                this.connection.shared.usable.store(false, Ordering::Release);
+            }
+            if this.proto.is_closed() {
+                this.finish(cx);
+                return Poll::Ready(());
+            }
+            if !progress {
+                return Poll::Pending;
+            }
+        }
+        // Plenty of work: let other tasks run, and come back.
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl Driver {
+    fn now(&self) -> Instant {
+        self.runtime.now()
+    }
+
+    fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        while let Poll::Ready(Some(command)) = self.commands.poll_recv(cx) {
+            progress = true;
+            self.command(command);
+        }
+        progress
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Invoke { key, request, twoway, compress, done } => {
+                tracing::trace!(operation = %request.operation, twoway, "sending request");
+                match self.proto.invoke(request, twoway, compress) {
+                    Ok(id) => {
+                        self.keys.insert(key, id);
+                        self.pending.insert(id, Pending { key, done });
+                    }
+                    Err(e) => {
+                        let _ = done.send(Outcome::Failed { error: invoke_error(&e), sent: false });
+                    }
+                }
+            }
+            Command::Cancel { key } => {
+                if let Some(id) = self.keys.remove(&key) {
+                    self.pending.remove(&id);
+                    self.proto.cancel(id);
+                }
+            }
+            Command::QueueBatch { request, compress } => {
+                // A failure here shows up at the next flush, which finds the connection closed.
+                let _ = self.proto.queue_batch_request(request, compress);
+            }
+            Command::FlushBatch { done } => match self.proto.flush_batch() {
+                Ok(Some(id)) => {
+                    self.flushes.insert(id, done);
+                }
+                Ok(None) => {
+                    let _ = done.send(Outcome::Sent);
+                }
+                Err(e) => {
+                    let _ = done.send(Outcome::Failed { error: invoke_error(&e), sent: false });
+                }
+            },
+            Command::Reply { dispatch, status } => self.proto.reply(dispatch, status),
+            Command::Close { mode } => {
+                tracing::debug!(?mode, remote = ?self.connection.shared.remote, "closing connection");
+                self.proto.close(mode);
+            }
+        }
+    }
+
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(stream) = self.stream.as_mut() else {
+            return false;
+        };
+        let mut progress = false;
+        // A few reads per round, so that one busy peer cannot starve the writes.
+        for _ in 0..4 {
+            let start = self.read_buf.len();
+            self.read_buf.resize(start + READ_CHUNK, 0);
+            let result = stream.poll_read(cx, &mut self.read_buf[start..]);
+            let n = match result {
+                Poll::Ready(Ok(n)) => n,
+                Poll::Ready(Err(e)) => {
+                    self.read_buf.truncate(start);
+                    tracing::debug!(error = %e, "read failed");
+                    self.proto.handle_eof(self.runtime.now());
+                    return true;
+                }
+                Poll::Pending => {
+                    self.read_buf.truncate(start);
+                    return progress;
+                }
+            };
+            self.read_buf.truncate(start + n);
+            progress = true;
+            let now = self.runtime.now();
+            if n == 0 {
+                tracing::debug!(remote = ?self.connection.shared.remote, "peer closed the socket");
+                self.proto.handle_eof(now);
+                return true;
+            }
+            self.proto.handle_input(now, &mut self.read_buf);
+            if self.proto.is_closed() {
+                return true;
+            }
+        }
+        progress
+    }
+
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
+        let mut progress = false;
+        loop {
+            if self.writing.is_empty() {
+                let Some(t) = self.proto.poll_transmit() else {
+                    return progress;
+                };
+                self.writing.extend(t.chunks.into_iter().filter(|c| !c.is_empty()));
+                if self.writing.is_empty() {
+                    self.proto.handle_written(self.runtime.now());
+                    continue;
+                }
+            }
+            let Some(stream) = self.stream.as_mut() else {
+                return progress;
+            };
+            let slices: SmallVec<[IoSlice<'_>; MAX_IOV]> =
+                self.writing.iter().take(MAX_IOV).map(|c| IoSlice::new(c)).collect();
+            let result = stream.poll_write_vectored(cx, &slices);
+            drop(slices);
+            match result {
+                Poll::Pending => return progress,
+                Poll::Ready(Ok(n)) if n > 0 => {
+                    progress = true;
+                    self.advance(n);
+                    if self.writing.is_empty() {
+                        self.proto.handle_written(self.runtime.now());
+                    }
+                }
+                Poll::Ready(result) => {
+                    if let Err(e) = result {
+                        tracing::debug!(error = %e, "write failed");
+                    }
+                    self.writing.clear();
+                    self.proto.handle_eof(self.runtime.now());
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn advance(&mut self, mut n: usize) {
+        while n > 0 {
+            let Some(front) = self.writing.front_mut() else {
+                return;
+            };
+            if n >= front.len() {
+                n -= front.len();
+                self.writing.pop_front();
+            } else {
+                front.advance(n);
+                n = 0;
+            }
+        }
+    }
+
+    fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(mut deadline) = self.proto.poll_timeout() else {
+            self.timer = None;
+            return false;
+        };
+        if let Some(floor) = self.timer_floor {
+            deadline = deadline.max(floor);
+        }
+        if self.timer.as_ref().map(|(d, _)| *d) != Some(deadline) {
+            self.timer = Some((deadline, self.runtime.sleep_until(deadline)));
+        }
+        let Some((_, sleep)) = self.timer.as_mut() else {
+            return false;
+        };
+        if sleep.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        self.timer = None;
+        let now = self.now();
+        self.proto.handle_timeout(now);
+        // A deadline that stays in the past would make us spin: wait a little instead.
+        self.timer_floor = match self.proto.poll_timeout() {
+            Some(next) if next <= now => Some(now + TIMER_RETRY),
+            _ => None,
+        };
+        true
+    }
+
+    fn handle_events(&mut self) -> bool {
+        let mut progress = false;
+        while let Some(event) = self.proto.poll_event() {
+            progress = true;
+            match event {
+                Event::Connected => {
+                    tracing::debug!(remote = ?self.connection.shared.remote, "connection validated");
+                }
+                Event::Request(incoming) => {
+                    dispatch::spawn_dispatch(&self.runtime, &self.connection, incoming);
+                }
+                Event::Reply { invocation, status, .. } => {
+                    if let Some(p) = self.pending.remove(&invocation) {
+                        self.keys.remove(&p.key);
+                        let _ = p.done.send(Outcome::Reply(status));
+                    }
+                }
+                Event::Sent { invocation } => {
+                    if let Some(done) = self.flushes.remove(&invocation) {
+                        let _ = done.send(Outcome::Sent);
+                    } else if self.proto.is_sent(invocation).is_none() {
+                        // A oneway invocation is complete once written.
+                        if let Some(p) = self.pending.remove(&invocation) {
+                            self.keys.remove(&p.key);
+                            let _ = p.done.send(Outcome::Sent);
+                        }
+                    }
+                }
+                Event::InvocationFailed { invocation, error, sent } => {
+                    let error = Error::from_connection(&error);
+                    if let Some(done) = self.flushes.remove(&invocation) {
+                        let _ = done.send(Outcome::Failed { error, sent });
+                    } else if let Some(p) = self.pending.remove(&invocation) {
+                        self.keys.remove(&p.key);
+                        let _ = p.done.send(Outcome::Failed { error, sent });
+                    }
+                }
+                Event::Closed { error } => self.closed(error),
+            }
+        }
+        progress
+    }
+
+    fn closed(&mut self, error: ConnectionError) {
+        match &error {
+            ConnectionError::ManuallyClosed { .. } | ConnectionError::CloseConnection => {
+                tracing::debug!(remote = ?self.connection.shared.remote, %error, "connection closed");
+            }
+            _ => {
+                tracing::info!(remote = ?self.connection.shared.remote, %error, "connection closed");
+            }
+        }
+        self.connection.shared.usable.store(false, Ordering::Release);
+        self.connection.shared.closed.send_replace(Some(error));
+    }
+
+    /// Closes the socket and fails whatever is still waiting.
+    fn finish(&mut self, cx: &mut Context<'_>) {
+        if let Some(mut stream) = self.stream.take() {
+            // Best effort: the socket is closed when dropped anyway.
+            let _ = stream.poll_shutdown(cx);
+        }
+        let error = self.connection.closed_error();
+        self.commands.close();
+        while let Ok(command) = self.commands.try_recv() {
+            match command {
+                Command::Invoke { done, .. } | Command::FlushBatch { done } => {
+                    let _ = done.send(Outcome::Failed { error: error.clone(), sent: false });
+                }
+                _ => {}
+            }
+        }
+        for (_, p) in self.pending.drain() {
+            let _ = p.done.send(Outcome::Failed { error: error.clone(), sent: true });
+        }
+        for (_, done) in self.flushes.drain() {
+            let _ = done.send(Outcome::Failed { error: error.clone(), sent: true });
+        }
+    }
+}
+
+fn invoke_error(e: &InvokeError) -> Error {
+    match e {
+        InvokeError::Closed(c) => Error::from_connection(c),
+        // A closing connection did not take the request: retrying elsewhere is safe.
+        InvokeError::Closing => Error::CloseConnection,
+        _ => Error::TwowayOnly(String::new()),
+    }
+}

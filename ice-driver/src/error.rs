@@ -1,0 +1,189 @@
+//! The error of every fallible operation of this crate, named after Ice's exceptions.
+
+use ice_proto::connection::ConnectionError;
+use ice_proto::frame::ProtocolError;
+use ice_proto::retry::Failure;
+use ice_proto::value::{decode_user_exception, DecodedException, ExceptionFactory};
+use ice_proto::{DecodeError, Encapsulation, Identity};
+
+/// Why an invocation or another operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The servant raised a user exception; decode it from the encapsulation.
+    #[error("user exception")]
+    UserException(Encapsulation),
+    /// No servant for the identity (`Ice::ObjectNotExistException`).
+    #[error(
+        "object does not exist: identity `{identity}', facet `{facet}', operation `{operation}'"
+    )]
+    ObjectNotExist {
+        /// The target identity.
+        identity: Identity,
+        /// The target facet.
+        facet: String,
+        /// The operation.
+        operation: String,
+    },
+    /// The object has no such facet (`Ice::FacetNotExistException`).
+    #[error(
+        "facet does not exist: identity `{identity}', facet `{facet}', operation `{operation}'"
+    )]
+    FacetNotExist {
+        /// The target identity.
+        identity: Identity,
+        /// The target facet.
+        facet: String,
+        /// The operation.
+        operation: String,
+    },
+    /// The servant does not implement the operation (`Ice::OperationNotExistException`).
+    #[error(
+        "operation does not exist: identity `{identity}', facet `{facet}', operation `{operation}'"
+    )]
+    OperationNotExist {
+        /// The target identity.
+        identity: Identity,
+        /// The target facet.
+        facet: String,
+        /// The operation.
+        operation: String,
+    },
+    /// The dispatch failed with an Ice local exception (`Ice::UnknownLocalException`).
+    #[error("unknown local exception: {0}")]
+    UnknownLocal(String),
+    /// The dispatch raised an undeclared user exception (`Ice::UnknownUserException`).
+    #[error("unknown user exception: {0}")]
+    UnknownUser(String),
+    /// The dispatch failed otherwise, e.g. the servant panicked (`Ice::UnknownException`).
+    #[error("unknown exception: {0}")]
+    Unknown(String),
+    /// A reply status this implementation does not know (Ice 3.8 dispatch exceptions).
+    #[error("dispatch failed with status {status}: {message}")]
+    Dispatch {
+        /// The reply status byte.
+        status: u8,
+        /// The message.
+        message: String,
+    },
+    /// The connection was lost without a CloseConnection (`Ice::ConnectionLostException`).
+    #[error("connection lost")]
+    ConnectionLost,
+    /// The peer closed the connection gracefully (`Ice::CloseConnectionException`).
+    #[error("connection closed by the peer")]
+    CloseConnection,
+    /// The application closed the connection (`Ice::ConnectionManuallyClosedException`).
+    #[error("connection closed by the application (graceful: {graceful})")]
+    ConnectionManuallyClosed {
+        /// Whether it was closed gracefully.
+        graceful: bool,
+    },
+    /// The peer broke the protocol and the connection was aborted (`Ice::ProtocolException`).
+    #[error("protocol error: {0}")]
+    Protocol(ProtocolError),
+    /// The server's first message was not ValidateConnection
+    /// (`Ice::ConnectionNotValidatedException`).
+    #[error("connection not validated by the server")]
+    ConnectionNotValidated,
+    /// Active connection management found the connection inactive
+    /// (`Ice::ConnectionTimeoutException`).
+    #[error("connection timed out")]
+    ConnectionTimeout,
+    /// No connection could be established (`Ice::ConnectFailedException`).
+    #[error("connect to {endpoint} failed: {reason}")]
+    ConnectFailed {
+        /// The endpoint tried last.
+        endpoint: String,
+        /// Why.
+        reason: String,
+    },
+    /// A connection or close timeout expired (`Ice::TimeoutException`).
+    #[error("timeout")]
+    Timeout,
+    /// The proxy's invocation timeout expired (`Ice::InvocationTimeoutException`).
+    #[error("invocation timed out")]
+    InvocationTimeout,
+    /// The communicator was destroyed (`Ice::CommunicatorDestroyedException`).
+    #[error("communicator destroyed")]
+    CommunicatorDestroyed,
+    /// The object adapter was deactivated (`Ice::ObjectAdapterDeactivatedException`).
+    #[error("object adapter `{0}' deactivated")]
+    ObjectAdapterDeactivated(String),
+    /// Bytes could not be (un)marshaled (`Ice::MarshalException`).
+    #[error("marshal error: {0}")]
+    Marshal(#[from] DecodeError),
+    /// A proxy or endpoint string could not be parsed (`Ice::ProxyParseException`,
+    /// `Ice::EndpointParseException`).
+    #[error("parse error: {0}")]
+    Parse(String),
+    /// A servant or default servant is already registered for this identity and facet, or an
+    /// object adapter with this name exists (`Ice::AlreadyRegisteredException`).
+    #[error("already registered: {0}")]
+    AlreadyRegistered(String),
+    /// A socket could not be set up (bind, listen).
+    #[error("socket error: {0}")]
+    Socket(String),
+    /// The proxy has no endpoints and no fixed connection (`Ice::NoEndpointException`).
+    #[error("proxy has no endpoints: {0}")]
+    NoEndpoint(String),
+    /// The operation needs a twoway proxy (`Ice::TwowayOnlyException`).
+    #[error("operation `{0}' needs a twoway proxy")]
+    TwowayOnly(String),
+    /// The fixed connection of the proxy is closed (`Ice::FixedProxyException` after close).
+    #[error("fixed connection closed: {0}")]
+    FixedConnectionClosed(Box<Error>),
+}
+
+impl Error {
+    /// Decodes the exception of an [`Error::UserException`] with the exception types of
+    /// `exceptions`; `None` for any other error.
+    pub fn decode_user_exception(
+        &self,
+        exceptions: &dyn ExceptionFactory,
+    ) -> Option<Result<DecodedException, DecodeError>> {
+        match self {
+            Error::UserException(e) => Some(decode_user_exception(e, exceptions)),
+            _ => None,
+        }
+    }
+
+    /// The error an invocation gets when its connection closed with `error`.
+    pub fn from_connection(error: &ConnectionError) -> Error {
+        match error {
+            ConnectionError::Protocol(p) => Error::Protocol(p.clone()),
+            ConnectionError::NotValidated => Error::ConnectionNotValidated,
+            ConnectionError::ConnectionLost => Error::ConnectionLost,
+            ConnectionError::CloseConnection => Error::CloseConnection,
+            ConnectionError::ManuallyClosed { graceful } => {
+                Error::ConnectionManuallyClosed { graceful: *graceful }
+            }
+            ConnectionError::Timeout | ConnectionError::Idle => Error::ConnectionTimeout,
+            ConnectionError::CloseTimeout => Error::Timeout,
+            _ => Error::ConnectionLost,
+        }
+    }
+
+    /// The retry category of this error (see [`ice_proto::retry`]).
+    pub fn failure(&self) -> Failure {
+        match self {
+            Error::ObjectNotExist { .. } => Failure::ObjectNotExist { router_add_proxy: false },
+            Error::FacetNotExist { .. } | Error::OperationNotExist { .. } => Failure::RequestFailed,
+            Error::UnknownLocal(_) => Failure::UnknownLocal,
+            Error::ConnectionLost => Failure::ConnectionLost,
+            Error::Protocol(ProtocolError::MemoryLimit { .. }) => Failure::Marshal,
+            Error::Protocol(_) => Failure::ConnectionLost,
+            Error::CloseConnection => Failure::CloseConnection,
+            Error::ConnectionNotValidated | Error::ConnectFailed { .. } => Failure::ConnectFailed,
+            Error::ConnectionTimeout | Error::Timeout => Failure::Timeout,
+            Error::ConnectionManuallyClosed { .. }
+            | Error::CommunicatorDestroyed
+            | Error::ObjectAdapterDeactivated(_) => Failure::Shutdown,
+            Error::InvocationTimeout => Failure::InvocationTimeout,
+            Error::Marshal(_) => Failure::Marshal,
+            _ => Failure::Application,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

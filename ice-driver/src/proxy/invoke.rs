@@ -1,0 +1,141 @@
+//! Sending a request through a proxy: choosing a connection, waiting for the outcome, and
+//! retrying as `ice_proto::retry` decides (at-most-once).
+
+use ice_proto::frame::{ReplyStatus, Request, RequestFailed};
+use ice_proto::retry::{FailedAttempt, ProxyTraits, RetryDecision};
+use ice_proto::{Encapsulation, OperationMode};
+
+use super::Proxy;
+use crate::connection::Outcome;
+use crate::error::{Error, Result};
+use crate::util::with_deadline;
+
+impl Proxy {
+    /// Invokes `operation` with the encoded in-parameters `params` and returns the encoded
+    /// result. Oneway and batch oneway proxies return an empty encapsulation once the request
+    /// is written (or queued).
+    ///
+    /// A failed attempt is retried per `Ice.RetryIntervals` when that cannot run the
+    /// operation twice: a `Normal` operation whose request may have reached the server is
+    /// never sent again.
+    pub async fn invoke(
+        &self,
+        operation: &str,
+        mode: OperationMode,
+        params: Encapsulation,
+    ) -> Result<Encapsulation> {
+        let request = Request {
+            request_id: 0,
+            identity: self.data.identity.clone(),
+            facet: self.data.facet.clone(),
+            operation: operation.to_owned(),
+            mode,
+            context: self.context.clone(),
+            params,
+        };
+        let rt = &self.instance.runtime;
+        let deadline = self.invocation_timeout.map(|t| rt.sleep_until(rt.now() + t));
+        match with_deadline(self.invoke_with_retries(request), deadline).await {
+            Some(result) => result,
+            None => {
+                tracing::debug!(operation, "invocation timed out");
+                Err(Error::InvocationTimeout)
+            }
+        }
+    }
+
+    async fn invoke_with_retries(&self, request: Request) -> Result<Encapsulation> {
+        let mut retries = 0;
+        loop {
+            let (error, sent) = match self.attempt(&request).await {
+                Ok(result) => return result,
+                Err(failed) => failed,
+            };
+            if self.instance.is_destroyed() {
+                return Err(Error::CommunicatorDestroyed);
+            }
+            let decision = self.instance.retry.decide(&FailedAttempt {
+                failure: error.failure(),
+                sent,
+                mode: request.mode,
+                proxy: ProxyTraits {
+                    batch: self.data.mode.is_batch(),
+                    fixed: self.fixed.is_some(),
+                    ..ProxyTraits::default()
+                },
+                retries,
+            });
+            match decision {
+                RetryDecision::Retry { after, retries: next, .. } => {
+                    tracing::debug!(
+                        operation = %request.operation,
+                        %error,
+                        retry = next,
+                        "retrying invocation"
+                    );
+                    retries = next;
+                    if !after.is_zero() {
+                        let rt = &self.instance.runtime;
+                        rt.sleep_until(rt.now() + after).await;
+                    }
+                }
+                _ => return Err(error),
+            }
+        }
+    }
+
+    /// One attempt. `Ok` holds the final result; `Err` a failure that may be retried, with
+    /// whether the request may have been sent.
+    async fn attempt(&self, request: &Request) -> Result<Result<Encapsulation>, (Error, bool)> {
+        let connection = self.connection().await.map_err(|e| (e, false))?;
+        let compress = self.compress_requests(&connection);
+        if self.data.mode.is_batch() {
+            connection.queue_batch(request.clone(), compress).map_err(|e| (e, false))?;
+            return Ok(Ok(Encapsulation::empty(self.data.encoding)));
+        }
+        let twoway = self.data.mode.is_twoway();
+        match connection.send_request(request.clone(), twoway, compress).await {
+            Outcome::Reply(status) => Ok(reply_result(status)),
+            Outcome::Sent => Ok(Ok(Encapsulation::empty(self.data.encoding))),
+            Outcome::Failed { error, sent } => {
+                self.instance.forget(&connection);
+                let error = match (&self.fixed, sent) {
+                    (Some(_), false) => Error::FixedConnectionClosed(Box::new(error)),
+                    _ => error,
+                };
+                Err((error, sent))
+            }
+        }
+    }
+
+    /// Sends the requests queued by batch oneway invocations on this proxy's connection, and
+    /// waits until they are written.
+    pub async fn ice_flush_batch_requests(&self) -> Result<()> {
+        let connection = self.connection().await?;
+        connection.flush_batch_requests().await
+    }
+}
+
+fn reply_result(status: ReplyStatus) -> Result<Encapsulation> {
+    let failed = |f: RequestFailed| (f.identity, f.facet, f.operation);
+    match status {
+        ReplyStatus::Ok(e) => Ok(e),
+        ReplyStatus::UserException(e) => Err(Error::UserException(e)),
+        ReplyStatus::ObjectNotExist(f) => {
+            let (identity, facet, operation) = failed(f);
+            Err(Error::ObjectNotExist { identity, facet, operation })
+        }
+        ReplyStatus::FacetNotExist(f) => {
+            let (identity, facet, operation) = failed(f);
+            Err(Error::FacetNotExist { identity, facet, operation })
+        }
+        ReplyStatus::OperationNotExist(f) => {
+            let (identity, facet, operation) = failed(f);
+            Err(Error::OperationNotExist { identity, facet, operation })
+        }
+        ReplyStatus::UnknownLocalException(s) => Err(Error::UnknownLocal(s)),
+        ReplyStatus::UnknownUserException(s) => Err(Error::UnknownUser(s)),
+        ReplyStatus::UnknownException(s) => Err(Error::Unknown(s)),
+        ReplyStatus::Other { status, message } => Err(Error::Dispatch { status, message }),
+    }
+}

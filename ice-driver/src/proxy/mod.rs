@@ -1,0 +1,305 @@
+//! Proxies: local handles to remote Ice objects (`Ice::ObjectPrx`).
+
+mod invoke;
+mod marshal;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData, ProxyMode};
+use ice_proto::{Context, Decode, Encapsulation, Encode, EncodingVersion, Identity, OperationMode};
+
+use crate::communicator::{Communicator, Instance};
+use crate::connection::Connection;
+use crate::endpoint::tcp;
+use crate::error::{Error, Result};
+use crate::util::shuffle;
+
+/// A proxy for an Ice object: its identity and facet, where to reach it, and how to call it.
+/// The `ice_*` builders return modified copies; proxies are cheap to clone.
+#[derive(Clone)]
+pub struct Proxy {
+    instance: Arc<Instance>,
+    /// Identity, facet, mode, encoding and endpoints: what is marshaled and printed.
+    data: ProxyData,
+    fixed: Option<Connection>,
+    context: Context,
+    compress: Option<bool>,
+    invocation_timeout: Option<Duration>,
+}
+
+impl Proxy {
+    pub(crate) fn from_data(instance: Arc<Instance>, data: ProxyData) -> Proxy {
+        Proxy {
+            instance,
+            data,
+            fixed: None,
+            context: Context::new(),
+            compress: None,
+            invocation_timeout: None,
+        }
+    }
+
+    pub(crate) fn direct(
+        instance: Arc<Instance>,
+        identity: Identity,
+        endpoints: Vec<Endpoint>,
+    ) -> Proxy {
+        let mut data = ProxyData::new(identity);
+        data.endpoints = endpoints;
+        Proxy::from_data(instance, data)
+    }
+
+    pub(crate) fn fixed(
+        instance: Arc<Instance>,
+        identity: Identity,
+        connection: Connection,
+    ) -> Proxy {
+        let mut p = Proxy::from_data(instance, ProxyData::new(identity));
+        p.fixed = Some(connection);
+        p
+    }
+
+    pub(crate) fn parse(instance: Arc<Instance>, s: &str) -> Result<Proxy> {
+        let parsed =
+            parse_proxy(s, &ParseDefaults::default()).map_err(|e| Error::Parse(e.to_string()))?;
+        for skipped in &parsed.skipped_endpoints {
+            tracing::debug!(endpoint = %skipped, "skipping an endpoint of an unknown transport");
+        }
+        let data = parsed.proxy.ok_or_else(|| Error::Parse(format!("`{s}' is the null proxy")))?;
+        Ok(Proxy::from_data(instance, data))
+    }
+
+    /// The proxy's data: identity, facet, mode, encoding, endpoints.
+    pub fn data(&self) -> &ProxyData {
+        &self.data
+    }
+
+    /// The communicator that made this proxy.
+    pub fn communicator(&self) -> Communicator {
+        Communicator::from_instance(self.instance.clone())
+    }
+
+    /// The target identity.
+    pub fn ice_get_identity(&self) -> &Identity {
+        &self.data.identity
+    }
+
+    /// A copy for another identity.
+    pub fn ice_identity(&self, identity: Identity) -> Proxy {
+        let mut p = self.clone();
+        p.data.identity = identity;
+        p
+    }
+
+    /// The target facet (empty: the default facet).
+    pub fn ice_get_facet(&self) -> &str {
+        &self.data.facet
+    }
+
+    /// A copy for another facet.
+    pub fn ice_facet(&self, facet: impl Into<String>) -> Proxy {
+        let mut p = self.clone();
+        p.data.facet = facet.into();
+        p
+    }
+
+    /// The endpoints.
+    pub fn ice_get_endpoints(&self) -> &[Endpoint] {
+        &self.data.endpoints
+    }
+
+    /// A copy with other endpoints.
+    pub fn ice_endpoints(&self, endpoints: Vec<Endpoint>) -> Proxy {
+        let mut p = self.clone();
+        p.data.endpoints = endpoints;
+        p
+    }
+
+    /// How requests are sent.
+    pub fn ice_get_mode(&self) -> ProxyMode {
+        self.data.mode
+    }
+
+    /// A twoway copy.
+    pub fn ice_twoway(&self) -> Proxy {
+        self.with_mode(ProxyMode::Twoway)
+    }
+
+    /// A oneway copy: invocations complete once the request is written.
+    pub fn ice_oneway(&self) -> Proxy {
+        self.with_mode(ProxyMode::Oneway)
+    }
+
+    /// A batch oneway copy: requests are queued until [`Proxy::ice_flush_batch_requests`].
+    pub fn ice_batch_oneway(&self) -> Proxy {
+        self.with_mode(ProxyMode::BatchOneway)
+    }
+
+    fn with_mode(&self, mode: ProxyMode) -> Proxy {
+        let mut p = self.clone();
+        p.data.mode = mode;
+        p
+    }
+
+    /// Whether invocations wait for a reply.
+    pub fn ice_is_twoway(&self) -> bool {
+        self.data.mode.is_twoway()
+    }
+
+    /// The request context sent with every invocation.
+    pub fn ice_get_context(&self) -> &Context {
+        &self.context
+    }
+
+    /// A copy that sends `context` with every invocation.
+    pub fn ice_context(&self, context: Context) -> Proxy {
+        Proxy { context, ..self.clone() }
+    }
+
+    /// A copy that bzip2-compresses requests (of 100 bytes or more) or not, whatever the
+    /// endpoints say.
+    pub fn ice_compress(&self, compress: bool) -> Proxy {
+        Proxy { compress: Some(compress), ..self.clone() }
+    }
+
+    /// A copy whose invocations fail with [`Error::InvocationTimeout`] after `timeout`
+    /// (`None`: wait forever, the default).
+    pub fn ice_invocation_timeout(&self, timeout: Option<Duration>) -> Proxy {
+        Proxy { invocation_timeout: timeout, ..self.clone() }
+    }
+
+    /// A copy that encodes parameters with `encoding` (1.1 by default).
+    pub fn ice_encoding_version(&self, encoding: EncodingVersion) -> Proxy {
+        let mut p = self.clone();
+        p.data.encoding = encoding;
+        p
+    }
+
+    /// The encoding of parameters.
+    pub fn ice_get_encoding_version(&self) -> EncodingVersion {
+        self.data.encoding
+    }
+
+    /// A copy whose invocations all go over `connection` (a fixed proxy).
+    pub fn ice_fixed(&self, connection: Connection) -> Proxy {
+        Proxy { fixed: Some(connection), ..self.clone() }
+    }
+
+    /// Whether the proxy is bound to one connection.
+    pub fn ice_is_fixed(&self) -> bool {
+        self.fixed.is_some()
+    }
+
+    /// The connection invocations use, establishing it if needed.
+    pub async fn ice_get_connection(&self) -> Result<Connection> {
+        self.connection().await
+    }
+
+    /// The connection for the next attempt: the fixed one, or a usable connection to one of
+    /// the endpoints, tried in random order.
+    async fn connection(&self) -> Result<Connection> {
+        self.instance.check_alive()?;
+        if let Some(c) = &self.fixed {
+            return match c.close_reason() {
+                Some(e) => Err(Error::FixedConnectionClosed(Box::new(e))),
+                None => Ok(c.clone()),
+            };
+        }
+        if self.data.mode.is_datagram() {
+            return Err(Error::NoEndpoint(format!(
+                "datagram proxies are not supported yet: {self}"
+            )));
+        }
+        let mut endpoints: Vec<&Endpoint> =
+            self.data.endpoints.iter().filter(|e| tcp(e).is_some()).collect();
+        if endpoints.is_empty() {
+            return Err(Error::NoEndpoint(self.to_string()));
+        }
+        shuffle(&mut endpoints);
+        let mut last = None;
+        for e in endpoints {
+            match self.instance.connection_to(e).await {
+                Ok(c) => return Ok(c),
+                Err(err) => last = Some(err),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::NoEndpoint(self.to_string())))
+    }
+
+    /// Whether requests are compressed: the proxy's setting, else the endpoints'.
+    fn compress_requests(&self, connection: &Connection) -> bool {
+        self.compress.unwrap_or_else(|| connection.endpoint().is_some_and(Endpoint::compress))
+    }
+
+    /// Checks that the object exists (`ice_ping`).
+    pub async fn ice_ping(&self) -> Result<()> {
+        self.invoke_builtin("ice_ping", &()).await
+    }
+
+    /// Whether the object implements the Slice type `type_id` (`ice_isA`).
+    pub async fn ice_is_a(&self, type_id: &str) -> Result<bool> {
+        self.invoke_builtin("ice_isA", type_id).await
+    }
+
+    /// The object's most derived type id (`ice_id`).
+    pub async fn ice_id(&self) -> Result<String> {
+        self.invoke_builtin("ice_id", &()).await
+    }
+
+    /// Every type id the object implements (`ice_ids`).
+    pub async fn ice_ids(&self) -> Result<Vec<String>> {
+        self.invoke_builtin("ice_ids", &()).await
+    }
+
+    async fn invoke_builtin<In: Encode + ?Sized, Out: Decode>(
+        &self,
+        operation: &str,
+        input: &In,
+    ) -> Result<Out> {
+        if !self.ice_is_twoway() && operation != "ice_ping" {
+            return Err(Error::TwowayOnly(operation.to_owned()));
+        }
+        let params = Encapsulation::from_value(self.data.encoding, input);
+        let result = self.invoke(operation, OperationMode::Nonmutating, params).await?;
+        Ok(result.decode::<Out>()?)
+    }
+
+    /// Invokes `operation` with `params` encoded in `T`'s form and decodes the result as
+    /// `Out` (use `()` for none, a tuple for several values). Oneway proxies return the
+    /// decoding of an empty result, so only `Out = ()` makes sense for them.
+    pub async fn invoke_typed<In: Encode + ?Sized, Out: Decode>(
+        &self,
+        operation: &str,
+        mode: OperationMode,
+        input: &In,
+    ) -> Result<Out> {
+        let params = Encapsulation::from_value(self.data.encoding, input);
+        let result = self.invoke(operation, mode, params).await?;
+        Ok(result.decode::<Out>()?)
+    }
+}
+
+impl PartialEq for Proxy {
+    fn eq(&self, other: &Self) -> bool {
+        self.data == other.data
+            && self.fixed == other.fixed
+            && self.context == other.context
+            && self.compress == other.compress
+            && self.invocation_timeout == other.invocation_timeout
+    }
+}
+
+impl fmt::Display for Proxy {
+    /// The stringified proxy, as `Communicator::string_to_proxy` reads it back.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.data.fmt(f)
+    }
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Proxy({self})")
+    }
+}

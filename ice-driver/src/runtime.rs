@@ -1,0 +1,68 @@
+//! The small interface an async runtime must provide: spawning, time, and TCP sockets as
+//! poll-based streams. Everything else in this crate is written once on top of it.
+//!
+//! Implementations live in `ice-driver-tokio` and `ice-driver-async-std`.
+
+use std::fmt;
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An async runtime, shared as `Arc<dyn Runtime>`.
+pub trait Runtime: Send + Sync + fmt::Debug + 'static {
+    /// Runs `future` to completion in the background.
+    fn spawn(&self, future: BoxFuture<'static, ()>);
+
+    /// The current time of the runtime's clock.
+    fn now(&self) -> Instant;
+
+    /// A future that completes at `deadline`.
+    fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()>;
+
+    /// Opens a TCP connection to `addr`.
+    fn connect(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Box<dyn TcpStream>>>;
+
+    /// Listens for TCP connections on `addr` (port 0 picks a free port). Called from within
+    /// the runtime's context.
+    fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>>;
+}
+
+/// A connected TCP stream.
+pub trait TcpStream: Send + 'static {
+    /// Reads into `buf`; `Ok(0)` means end of stream.
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+
+    /// Writes from `bufs` in order, returning how many bytes were written.
+    fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>;
+
+    /// Shuts down the writing half.
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// The local address.
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+
+    /// The peer's address.
+    fn peer_addr(&self) -> io::Result<SocketAddr>;
+}
+
+/// A listening TCP socket.
+pub trait TcpListener: Send + 'static {
+    /// Accepts the next incoming connection.
+    fn poll_accept(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(Box<dyn TcpStream>, SocketAddr)>>;
+
+    /// The address it listens on (with the real port when bound to port 0).
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+}

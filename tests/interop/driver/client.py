@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""ZeroC Ice client of DriverTest::Hello (DriverTest.ice), run by tests/tests/driver_interop.rs
+against the Rust server. Usage: client.py [--watch-stdin] --proxy <proxy>. Prints `OK <check>`
+per check, exits 1 on the first failure."""
+
+import argparse
+import os
+import sys
+import time
+import traceback
+
+import Ice
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+Ice.loadSlice("'" + os.path.join(HERE, "DriverTest.ice") + "'")
+import DriverTest  # noqa: E402
+
+
+class ReceiverI(DriverTest.Receiver):
+    def notify(self, msg, current):
+        return "py:" + msg
+
+
+def expect_raises(kind, call):
+    try:
+        call()
+    except kind as e:
+        return e
+    raise AssertionError("expected " + kind.__name__)
+
+
+def wait_count(hello, expected):
+    for _ in range(500):
+        n = hello.getCount()
+        if n == expected:
+            return
+        time.sleep(0.01)
+    raise AssertionError("count is {0}, expected {1}".format(n, expected))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--watch-stdin", action="store_true")
+    parser.add_argument("--proxy", required=True)
+    args = parser.parse_args()
+    props = ["--Ice.MessageSizeMax=16384"]
+    communicator = Ice.initialize(sys.argv[:1] + props)
+    try:
+        base = communicator.stringToProxy(args.proxy).ice_invocationTimeout(30000)
+        hello = DriverTest.HelloPrx.checkedCast(base)
+        assert hello is not None, "checkedCast returned None"
+        print("OK checkedCast", flush=True)
+        assert hello.sayHello("Py") == "Hello, Py!"
+        assert hello.sayHello("Py", {"lang": "fr"}) == "Bonjour, Py!"
+        assert hello.getContext({"a": "b"}) == {"a": "b"}
+        print("OK twoway+context", flush=True)
+        assert hello.ice_id() == "::DriverTest::Hello"
+        assert hello.ice_ids() == ["::DriverTest::Hello", "::Ice::Object"]
+        hello.ice_ping()
+        print("OK builtins", flush=True)
+        e = expect_raises(DriverTest.Boom, lambda: hello.fail(7, "nope"))
+        assert (e.code, e.reason) == (7, "nope"), (e.code, e.reason)
+        print("OK user exception", flush=True)
+        oneway = hello.ice_oneway()
+        for _ in range(10):
+            oneway.tick()
+        wait_count(hello, 10)
+        print("OK oneway", flush=True)
+        batch = hello.ice_batchOneway()
+        for _ in range(5):
+            batch.tick()
+        batch.ice_flushBatchRequests()
+        wait_count(hello, 15)
+        print("OK batch", flush=True)
+        data = bytes(i // 100 % 256 for i in range(300000))
+        assert hello.ice_compress(True).echo(data) == data
+        big = bytes(i * 7 % 251 for i in range(3000000))
+        assert hello.echo(big) == big
+        print("OK compression+large", flush=True)
+        expect_raises(Ice.UnknownException, hello.crash)
+        ghost = hello.ice_identity(Ice.stringToIdentity("ghost"))
+        expect_raises(Ice.ObjectNotExistException, ghost.ice_ping)
+        expect_raises(Ice.FacetNotExistException, hello.ice_facet("nope").ice_ping)
+        print("OK dispatch errors", flush=True)
+        adapter = communicator.createObjectAdapter("")
+        adapter.add(ReceiverI(), Ice.stringToIdentity("receiver"))
+        adapter.activate()
+        hello.ice_getConnection().setAdapter(adapter)
+        assert hello.callback("receiver") == "py:ping"
+        print("OK callback", flush=True)
+        return 0
+    except Exception:
+        traceback.print_exc()
+        return 1
+    finally:
+        communicator.destroy()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

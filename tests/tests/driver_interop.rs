@@ -1,0 +1,137 @@
+//! Interop between the Rust driver and real ZeroC Ice 3.7 (Python mapping): Rust clients call
+//! a ZeroC server and a ZeroC client calls a Rust server, on both runtimes. The peers are
+//! `tests/interop/driver/{server,client}.py` with `DriverTest.ice`.
+//!
+//! A missing ZeroC peer fails these tests (see `ice_tests::peers::require_peer`).
+
+mod common;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use common::*;
+use ice_driver::{Communicator, Error, Identity, OperationMode, Proxy, Runtime};
+use ice_tests::peers::Python;
+
+async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
+    let client =
+        Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
+    let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
+    assert!(hello.ice_is_a(HELLO_ID).await.unwrap());
+    assert_eq!(
+        hello.ice_ids().await.unwrap(),
+        vec![HELLO_ID.to_owned(), "::Ice::Object".to_owned()]
+    );
+    let greet = |p: &Proxy| {
+        let p = p.clone();
+        async move {
+            p.invoke_typed::<_, String>("sayHello", OperationMode::Normal, "Rust").await.unwrap()
+        }
+    };
+    assert_eq!(greet(&hello).await, "Hello, Rust!");
+    assert_eq!(greet(&hello.ice_context(context(&[("lang", "fr")]))).await, "Bonjour, Rust!");
+    // ZeroC's user exception, decoded from the encapsulation it sent.
+    let err = hello
+        .invoke_typed::<_, ()>("fail", OperationMode::Normal, &(5i32, "from python"))
+        .await
+        .unwrap_err();
+    assert_eq!(expect_boom(&err), (5, "from python".to_owned()));
+    let base =
+        hello.invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &()).await.unwrap();
+    for _ in 0..10 {
+        hello.ice_oneway().invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    let batch = hello.ice_batch_oneway();
+    for _ in 0..5 {
+        batch.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    batch.ice_flush_batch_requests().await.unwrap();
+    wait_for_count(&rt, &hello, base + 15).await;
+    let data: Bytes = (0..300_000u32).map(|i| (i / 100) as u8).collect::<Vec<_>>().into();
+    let back: Bytes =
+        hello.ice_compress(true).invoke_typed("echo", OperationMode::Normal, &data).await.unwrap();
+    assert_eq!(back, data);
+    let big: Bytes = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>().into();
+    let back: Bytes = hello.invoke_typed("echo", OperationMode::Normal, &big).await.unwrap();
+    assert_eq!(back, big);
+    assert!(matches!(
+        hello.invoke_typed::<_, ()>("crash", OperationMode::Normal, &()).await,
+        Err(Error::Unknown(_))
+    ));
+    assert!(matches!(
+        hello.ice_identity(Identity::new("ghost")).ice_ping().await,
+        Err(Error::ObjectNotExist { .. })
+    ));
+    assert!(matches!(
+        hello.invoke_typed::<_, ()>("frobnicate", OperationMode::Normal, &()).await,
+        Err(Error::OperationNotExist { .. })
+    ));
+    // The ZeroC server calls back over the connection we opened (bidirectional).
+    let adapter = client.create_object_adapter_with_endpoints("", "").unwrap();
+    adapter
+        .add(
+            Identity::new("receiver"),
+            Arc::new(ReceiverI { prefix: "rx".into(), connections: Default::default() }),
+        )
+        .unwrap();
+    adapter.activate().unwrap();
+    hello.ice_get_connection().await.unwrap().set_adapter(Some(adapter));
+    let answer: String =
+        hello.invoke_typed("callback", OperationMode::Normal, "receiver").await.unwrap();
+    assert_eq!(answer, "rx:ping");
+    client.destroy().await;
+}
+
+/// Starts the Rust `DriverTest::Hello` server and runs the ZeroC client against it.
+async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: Python) {
+    let server =
+        Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
+    let adapter =
+        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+    adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
+    adapter.activate().unwrap();
+    let proxy = format!("hello:{}", adapter.endpoints()[0]);
+    let out = run_peer(&python, "driver/client.py", &["--proxy", &proxy]).await;
+    let stdout = out.stdout.join("\n") + "\n";
+    assert!(out.status.success(), "ZeroC client failed (stderr above)\nstdout:\n{stdout}");
+    for check in [
+        "checkedCast",
+        "twoway+context",
+        "builtins",
+        "user exception",
+        "oneway",
+        "batch",
+        "compression+large",
+        "dispatch errors",
+        "callback",
+    ] {
+        assert!(stdout.contains(&format!("OK {check}\n")), "missing check {check}:\n{stdout}");
+    }
+    server.destroy().await;
+}
+
+#[test]
+fn tokio_client_calls_zeroc_server() {
+    let Some(python) = python() else { return };
+    let peer = start_peer(&python, "driver/server.py", &[]);
+    on_tokio(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
+}
+
+#[test]
+fn async_std_client_calls_zeroc_server() {
+    let Some(python) = python() else { return };
+    let peer = start_peer(&python, "driver/server.py", &[]);
+    on_async_std(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
+}
+
+#[test]
+fn zeroc_client_calls_tokio_server() {
+    let Some(python) = python() else { return };
+    on_tokio(|rt| zeroc_client_calls_rust_server(rt, python));
+}
+
+#[test]
+fn zeroc_client_calls_async_std_server() {
+    let Some(python) = python() else { return };
+    on_async_std(|rt| zeroc_client_calls_rust_server(rt, python));
+}

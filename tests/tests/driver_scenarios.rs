@@ -1,0 +1,492 @@
+//! The driver scenario suite, written once as functions of a runtime and run on tokio and on
+//! async-std (see the `scenarios!` list at the end).
+
+mod common;
+
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::*;
+use ice_driver::{
+    CloseMode, Communicator, Endpoint, Error, FnServant, Identity, ObjectAdapter, OperationMode,
+    Properties, Proxy, Runtime,
+};
+
+struct Setup {
+    server: Communicator,
+    client: Communicator,
+    adapter: ObjectAdapter,
+    servant: Arc<HelloI>,
+    hello: Proxy,
+}
+
+fn test_properties() -> Properties {
+    properties(&[("Ice.MessageSizeMax", "16384")])
+}
+
+async fn setup(rt: &Arc<dyn Runtime>) -> Setup {
+    let server = Communicator::with_properties(rt.clone(), test_properties());
+    let adapter = server
+        .create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0")
+        .expect("adapter");
+    let servant = HelloI::new();
+    adapter.add(Identity::new("hello"), servant.clone()).expect("add");
+    adapter.add_facet(Identity::new("hello"), "admin", HelloI::new()).expect("add facet");
+    adapter.activate().expect("activate");
+    assert_ne!(port_of(&adapter.endpoints()[0]), 0, "real port published");
+    let client = Communicator::with_properties(rt.clone(), test_properties());
+    let hello =
+        client.string_to_proxy(&format!("hello:{}", adapter.endpoints()[0])).expect("proxy");
+    Setup { server, client, adapter, servant, hello }
+}
+
+impl Setup {
+    async fn teardown(self) {
+        self.client.destroy().await;
+        self.server.destroy().await;
+    }
+}
+
+fn port_of(endpoint: &Endpoint) -> u16 {
+    match endpoint {
+        Endpoint::Tcp(ip) => ip.port,
+        other => panic!("not a TCP endpoint: {other}"),
+    }
+}
+
+async fn say_hello(p: &Proxy, name: &str) -> Result<String, Error> {
+    p.invoke_typed("sayHello", OperationMode::Normal, name).await
+}
+
+async fn twoway(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    assert_eq!(say_hello(&s.hello, "Alice").await.unwrap(), "Hello, Alice!");
+    s.hello.ice_ping().await.unwrap();
+    assert!(s.hello.ice_is_a(HELLO_ID).await.unwrap());
+    assert!(s.hello.ice_is_a("::Ice::Object").await.unwrap());
+    assert!(!s.hello.ice_is_a("::Demo::Other").await.unwrap());
+    assert_eq!(s.hello.ice_id().await.unwrap(), HELLO_ID);
+    assert_eq!(
+        s.hello.ice_ids().await.unwrap(),
+        vec!["::DriverTest::Hello".to_owned(), "::Ice::Object".to_owned()]
+    );
+    // The facet is another servant behind the same identity.
+    let admin = s.hello.ice_facet("admin");
+    assert_eq!(say_hello(&admin, "Bob").await.unwrap(), "Hello, Bob!");
+    // Proxies to the same endpoint share one connection.
+    let a = s.hello.ice_get_connection().await.unwrap();
+    let b = admin.ice_get_connection().await.unwrap();
+    assert_eq!(a, b);
+    assert!(!a.is_incoming());
+    assert_eq!(s.adapter.connections().len(), 1);
+    // The stringified proxy parses back to an equal proxy.
+    let again = s.client.string_to_proxy(&s.hello.to_string()).unwrap();
+    assert_eq!(again, s.hello);
+    s.teardown().await;
+}
+
+async fn oneway(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let oneway = s.hello.ice_oneway();
+    for _ in 0..50 {
+        oneway.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    wait_for_count(&rt, &s.hello, 50).await;
+    // Operations that return something need a twoway proxy.
+    assert!(matches!(oneway.ice_id().await, Err(Error::TwowayOnly(_))));
+    s.teardown().await;
+}
+
+async fn batch(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    // Validate the connection first, so that the batch is the only thing left to send.
+    s.hello.ice_ping().await.unwrap();
+    let batch = s.hello.ice_batch_oneway();
+    for _ in 0..20 {
+        batch.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    // Nothing was sent yet: a twoway call on the same connection overtakes the batch.
+    assert_eq!(
+        s.hello.invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &()).await.unwrap(),
+        0
+    );
+    batch.ice_flush_batch_requests().await.unwrap();
+    wait_for_count(&rt, &s.hello, 20).await;
+    // Flushing an empty batch is fine.
+    batch.ice_flush_batch_requests().await.unwrap();
+    s.teardown().await;
+}
+
+async fn user_exception(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let err = s
+        .hello
+        .invoke_typed::<_, ()>("fail", OperationMode::Normal, &(42i32, "bad luck"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UserException(_)));
+    assert_eq!(expect_boom(&err), (42, "bad luck".to_owned()));
+    s.teardown().await;
+}
+
+async fn request_failures(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let ghost = s.hello.ice_identity(Identity::new("ghost"));
+    match ghost.ice_ping().await {
+        Err(Error::ObjectNotExist { identity, facet, operation }) => {
+            assert_eq!(identity, Identity::new("ghost"));
+            assert_eq!(facet, "");
+            assert_eq!(operation, "ice_ping");
+        }
+        other => panic!("expected ObjectNotExist, got {other:?}"),
+    }
+    match s.hello.ice_facet("nope").ice_ping().await {
+        Err(Error::FacetNotExist { facet, .. }) => assert_eq!(facet, "nope"),
+        other => panic!("expected FacetNotExist, got {other:?}"),
+    }
+    match s.hello.invoke_typed::<_, ()>("frobnicate", OperationMode::Normal, &()).await {
+        Err(Error::OperationNotExist { operation, .. }) => assert_eq!(operation, "frobnicate"),
+        other => panic!("expected OperationNotExist, got {other:?}"),
+    }
+    // Parameters that do not decode: the servant's decode error becomes UnknownLocal.
+    assert!(matches!(
+        s.hello.invoke_typed::<_, String>("sayHello", OperationMode::Normal, &7i32).await,
+        Err(Error::UnknownLocal(_))
+    ));
+    // A default servant answers for every identity of its category.
+    let cat = FnServant::new("::DriverTest::Cat", |current, _params| async move {
+        current.ok(&current.identity.name)
+    });
+    s.adapter.add_default_servant("cats", cat).unwrap();
+    let tom = s.hello.ice_identity(Identity::with_category("cats", "tom"));
+    assert_eq!(
+        tom.invoke_typed::<_, String>("name", OperationMode::Normal, &()).await.unwrap(),
+        "tom"
+    );
+    assert_eq!(tom.ice_id().await.unwrap(), "::DriverTest::Cat");
+    // Removing a servant makes its object disappear.
+    assert!(s.adapter.find(&Identity::new("hello")).is_some());
+    s.adapter.remove(&Identity::new("hello")).unwrap();
+    assert!(s.adapter.find(&Identity::new("hello")).is_none());
+    assert!(matches!(s.hello.ice_ping().await, Err(Error::FacetNotExist { .. })));
+    s.adapter.remove_facet(&Identity::new("hello"), "admin").unwrap();
+    assert!(matches!(s.hello.ice_ping().await, Err(Error::ObjectNotExist { .. })));
+    s.teardown().await;
+}
+
+async fn contexts(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let fr = s.hello.ice_context(context(&[("lang", "fr"), ("x", "y")]));
+    assert_eq!(say_hello(&fr, "Zoé").await.unwrap(), "Bonjour, Zoé!");
+    let seen: std::collections::BTreeMap<String, String> =
+        fr.invoke_typed("getContext", OperationMode::Normal, &()).await.unwrap();
+    assert_eq!(seen, context(&[("lang", "fr"), ("x", "y")]));
+    // The original proxy is unchanged.
+    assert_eq!(say_hello(&s.hello, "Zoé").await.unwrap(), "Hello, Zoé!");
+    s.teardown().await;
+}
+
+async fn compression_and_large_messages(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let compressible: Bytes = (0..200_000u32).map(|i| (i / 1000) as u8).collect::<Vec<_>>().into();
+    let z = s.hello.ice_compress(true);
+    let back: Bytes = z.invoke_typed("echo", OperationMode::Normal, &compressible).await.unwrap();
+    assert_eq!(back, compressible);
+    // Several multi-megabyte messages in both directions at once: reads never wait for
+    // writes, so neither side can deadlock on full socket buffers.
+    let big: Bytes = (0..4_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect::<Vec<_>>()
+        .into();
+    let mut waiting = Vec::new();
+    for _ in 0..4 {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (hello, big) = (s.hello.clone(), big.clone());
+        rt.spawn(Box::pin(async move {
+            let r: Result<Bytes, Error> =
+                hello.invoke_typed("echo", OperationMode::Normal, &big).await;
+            let _ = tx.send(r);
+        }));
+        waiting.push(rx);
+    }
+    for rx in waiting {
+        assert_eq!(rx.await.unwrap().unwrap(), big);
+    }
+    s.teardown().await;
+}
+
+async fn slow_servant_does_not_block_others(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let (tx, mut blocked) = tokio::sync::oneshot::channel();
+    let hello = s.hello.clone();
+    rt.spawn(Box::pin(async move {
+        let r = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
+        let _ = tx.send(r);
+    }));
+    // While block() is dispatched and waiting, other requests on the same connection are
+    // answered.
+    for i in 0..10 {
+        assert_eq!(say_hello(&s.hello, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
+    }
+    assert!(blocked.try_recv().is_err(), "block() cannot finish before unblock()");
+    s.hello.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
+    blocked.await.unwrap().unwrap();
+    s.teardown().await;
+}
+
+async fn panicking_servant(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    match s.hello.invoke_typed::<_, ()>("crash", OperationMode::Normal, &()).await {
+        Err(Error::Unknown(msg)) => assert!(msg.contains("crash() called"), "{msg}"),
+        other => panic!("expected UnknownException, got {other:?}"),
+    }
+    // The connection and the server are fine.
+    assert_eq!(say_hello(&s.hello, "again").await.unwrap(), "Hello, again!");
+    s.teardown().await;
+}
+
+async fn callback_over_client_connection(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    // A client adapter with no endpoints: reachable only over connections it is attached to.
+    let client_adapter = s.client.create_object_adapter_with_endpoints("", "").unwrap();
+    assert!(client_adapter.endpoints().is_empty());
+    let receiver = Arc::new(ReceiverI { prefix: "rx".into(), connections: Default::default() });
+    client_adapter.add(Identity::new("receiver"), receiver.clone()).unwrap();
+    client_adapter.activate().unwrap();
+    let connection = s.hello.ice_get_connection().await.unwrap();
+    // Without an adapter on the connection the callback finds no object.
+    let err = s
+        .hello
+        .invoke_typed::<_, String>("callback", OperationMode::Normal, "receiver")
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::UnknownLocal(m) if m.contains("does not exist")), "{err:?}");
+    connection.set_adapter(Some(client_adapter.clone()));
+    for _ in 0..3 {
+        let answer: String =
+            s.hello.invoke_typed("callback", OperationMode::Normal, "receiver").await.unwrap();
+        assert_eq!(answer, "rx:ping");
+    }
+    // Every callback came over the connection the client opened.
+    let seen = receiver.connections.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|c| *c == connection));
+    // A fixed proxy on a closed connection fails clearly.
+    let incoming = s.adapter.connections();
+    assert_eq!(incoming.len(), 1);
+    let back = incoming[0].create_proxy(Identity::new("receiver")).unwrap();
+    let answer: String =
+        back.invoke_typed("notify", OperationMode::Normal, "direct").await.unwrap();
+    assert_eq!(answer, "rx:direct");
+    incoming[0].close(CloseMode::Gracefully);
+    incoming[0].closed().await;
+    let err =
+        back.invoke_typed::<_, String>("notify", OperationMode::Normal, "late").await.unwrap_err();
+    assert!(matches!(err, Error::FixedConnectionClosed(_)), "{err:?}");
+    s.teardown().await;
+}
+
+/// Reads until EOF; `true` if the server closed the socket within 20 s.
+fn closed_by_server(mut socket: std::net::TcpStream) -> bool {
+    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        match socket.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
+/// Reads what the server sent (its 14-byte ValidateConnection) until nothing more is there,
+/// and fails on an end of stream, which would mean the server closed the connection.
+fn assert_open(socket: &mut std::net::TcpStream) {
+    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut validate = [0u8; 14];
+    socket.read_exact(&mut validate).expect("ValidateConnection");
+    assert_eq!(&validate[..4], b"IceP");
+    assert_eq!(validate[8], 3, "message type ValidateConnection");
+    socket.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 64];
+    match socket.read(&mut buf) {
+        Ok(0) => panic!("the server closed a connection it should keep"),
+        Ok(n) => panic!("unexpected {n} more bytes"),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+        Err(e) => panic!("connection failed: {e}"),
+    }
+}
+
+async fn hostile_peers(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let endpoint = &s.adapter.endpoints()[0];
+    let addr = format!("127.0.0.1:{}", port_of(endpoint));
+    s.hello.ice_ping().await.unwrap();
+    // Hundreds of idle connections.
+    let mut idle: Vec<std::net::TcpStream> =
+        (0..200).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
+    // One that stops in the middle of a message (a header announcing 1000 bytes, then 20).
+    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
+    let mut partial = vec![b'I', b'c', b'e', b'P', 1, 0, 1, 0, 0, 0];
+    partial.extend_from_slice(&1000i32.to_le_bytes());
+    partial.extend_from_slice(&[0u8; 20]);
+    stalled.write_all(&partial).unwrap();
+    // One that sends garbage.
+    let mut garbage = std::net::TcpStream::connect(&addr).unwrap();
+    garbage.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n").unwrap();
+    assert!(closed_by_server(garbage), "garbage must close that connection");
+    // Everyone else keeps working, from this client and from a new one.
+    for i in 0..5 {
+        assert_eq!(say_hello(&s.hello, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
+    }
+    let other = Communicator::new(rt.clone());
+    let p = other.string_to_proxy(&s.hello.to_string()).unwrap();
+    assert_eq!(say_hello(&p, "new").await.unwrap(), "Hello, new!");
+    other.destroy().await;
+    // The stalled and idle sockets are still open: the server did not give up on them.
+    assert_open(&mut stalled);
+    for socket in &mut idle {
+        assert_open(socket);
+    }
+    // Closing them lets the server shut down without waiting for its close timeout.
+    drop((stalled, idle));
+    s.teardown().await;
+}
+
+async fn destroy_and_timeouts(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    // An invocation timeout gives up on a call that does not return.
+    let impatient = s.hello.ice_invocation_timeout(Some(Duration::from_millis(200)));
+    assert_eq!(
+        impatient.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await,
+        Err(Error::InvocationTimeout)
+    );
+    // The connection is still usable afterwards.
+    assert_eq!(say_hello(&s.hello, "x").await.unwrap(), "Hello, x!");
+    // Destroying the client fails the invocation still waiting for its reply.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let hello = s.hello.clone();
+    rt.spawn(Box::pin(async move {
+        let r = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
+        let _ = tx.send(r);
+    }));
+    // Destroy only once the server is inside both block() dispatches.
+    for _ in 0..1000 {
+        if s.servant.blocked.load(std::sync::atomic::Ordering::SeqCst) == 2 {
+            break;
+        }
+        sleep(&rt, Duration::from_millis(10)).await;
+    }
+    assert_eq!(s.servant.blocked.load(std::sync::atomic::Ordering::SeqCst), 2);
+    s.client.destroy().await;
+    let r = rx.await.unwrap();
+    assert_eq!(r, Err(Error::CommunicatorDestroyed));
+    assert_eq!(s.hello.ice_ping().await, Err(Error::CommunicatorDestroyed));
+    assert!(s.client.is_destroyed());
+    // Let the two blocked dispatches end so that the server closes promptly.
+    s.servant.count.store(0, std::sync::atomic::Ordering::SeqCst);
+    let other = Communicator::new(rt.clone());
+    let p = other.string_to_proxy(&s.hello.to_string()).unwrap();
+    for _ in 0..2 {
+        p.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
+    }
+    other.destroy().await;
+    s.server.destroy().await;
+}
+
+async fn reconnect_and_endpoints(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    s.hello.ice_ping().await.unwrap();
+    let first = s.hello.ice_get_connection().await.unwrap();
+    // The server closes the connection gracefully: the next call opens a new one.
+    for c in s.adapter.connections() {
+        c.close(CloseMode::Gracefully);
+    }
+    first.closed().await;
+    assert_eq!(say_hello(&s.hello, "again").await.unwrap(), "Hello, again!");
+    let second = s.hello.ice_get_connection().await.unwrap();
+    assert_ne!(first, second);
+    // A proxy with a dead endpoint besides the good one: whichever is tried first, the call
+    // succeeds (the dead one is refused and the other is tried).
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_port = dead.local_addr().unwrap().port();
+    drop(dead);
+    let both = s.client.string_to_proxy(&format!(
+        "hello:tcp -h 127.0.0.1 -p {dead_port}:{}",
+        s.adapter.endpoints()[0]
+    ));
+    let both = both.unwrap();
+    for i in 0..6 {
+        assert_eq!(say_hello(&both, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
+    }
+    // Only dead endpoints: ConnectFailed, after the configured retries.
+    let dead_only =
+        s.client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {dead_port}")).unwrap();
+    assert!(matches!(dead_only.ice_ping().await, Err(Error::ConnectFailed { .. })));
+    s.teardown().await;
+}
+
+async fn at_most_once(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let client =
+        Communicator::with_properties(rt.clone(), properties(&[("Ice.RetryIntervals", "0 10")]));
+    let hello = client.string_to_proxy(&s.hello.to_string()).unwrap();
+    let drops = || s.servant.drops.load(std::sync::atomic::Ordering::SeqCst);
+    // The connection breaks after the request was sent: a Normal operation may have run, so
+    // it is not sent again.
+    assert_eq!(
+        hello.invoke_typed::<_, ()>("drop", OperationMode::Normal, &()).await,
+        Err(Error::ConnectionLost)
+    );
+    assert_eq!(drops(), 1);
+    // An idempotent one is retried once per Ice.RetryIntervals entry, on new connections.
+    assert_eq!(
+        hello.invoke_typed::<_, ()>("drop", OperationMode::Idempotent, &()).await,
+        Err(Error::ConnectionLost)
+    );
+    assert_eq!(drops(), 4);
+    assert_eq!(say_hello(&hello, "still").await.unwrap(), "Hello, still!");
+    client.destroy().await;
+    s.teardown().await;
+}
+
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        mod tokio_runtime {
+            $(
+                #[test]
+                fn $name() {
+                    super::on_tokio(super::$name);
+                }
+            )*
+        }
+        mod async_std_runtime {
+            $(
+                #[test]
+                fn $name() {
+                    super::on_async_std(super::$name);
+                }
+            )*
+        }
+    };
+}
+
+scenarios!(
+    twoway,
+    oneway,
+    batch,
+    user_exception,
+    request_failures,
+    contexts,
+    compression_and_large_messages,
+    slow_servant_does_not_block_others,
+    panicking_servant,
+    callback_over_client_connection,
+    hostile_peers,
+    destroy_and_timeouts,
+    reconnect_and_endpoints,
+    at_most_once,
+);
