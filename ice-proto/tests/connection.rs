@@ -370,3 +370,20 @@ fn graceful_close_with_wait_lets_invocations_finish() {
     assert!(p.client.is_closed() && p.server.is_closed());
     assert_eq!(p.server.error(), Some(&ConnectionError::CloseConnection));
 }
+
+#[test]
+fn a_stalled_write_does_not_make_the_heartbeat_timer_spin() {
+    let start = std::time::Instant::now();
+    let mut config = ConnectionConfig::new(Side::Server);
+    config.acm = acm(2, AcmHeartbeat::OnIdle, AcmClose::Off);
+    let mut server = Connection::new(config, start);
+    // The validation message is handed out but its write never completes.
+    assert!(server.poll_transmit().is_some());
+    let later = start + Duration::from_secs(5);
+    server.handle_timeout(later);
+    assert!(server.poll_timeout().is_none_or(|t| t > later), "deadline in the past while writing");
+    // Once the write completes, heartbeats are scheduled again from that moment.
+    server.handle_written(later);
+    let next = server.poll_timeout().expect("heartbeat deadline");
+    assert_eq!(next, later + Duration::from_secs(1));
+}

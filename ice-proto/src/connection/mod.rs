@@ -481,7 +481,10 @@ impl Connection {
         } else {
             self.config.acm.timeout.map(|t| (self.config.acm, t))
         };
-        self.timers.next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty())
+        // A heartbeat waits for the write in progress (which is activity anyway), so while
+        // writing its deadline must not be reported, or the driver would wake up in a loop.
+        let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
+        self.timers.next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty(), writing)
     }
 
     /// The next event for the driver.

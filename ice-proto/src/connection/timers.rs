@@ -145,6 +145,7 @@ impl Timers {
         acm: Option<(Acm, Duration)>,
         idle_check: Option<Duration>,
         dispatching: bool,
+        writing: bool,
     ) -> Option<Instant> {
         let mut next = self.close_deadline;
         let mut consider = |d: Option<Instant>| {
@@ -155,7 +156,9 @@ impl Timers {
         if self.close_deadline.is_none() {
             consider(idle_check.map(|i| self.last_read + i));
             if let Some((acm, timeout)) = acm {
-                consider(self.heartbeat_deadline(acm.heartbeat, timeout, dispatching));
+                if !writing {
+                    consider(self.heartbeat_deadline(acm.heartbeat, timeout, dispatching));
+                }
                 consider(self.acm_deadline(acm.close, timeout));
             }
         }
