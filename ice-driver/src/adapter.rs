@@ -18,6 +18,7 @@ use crate::connection::{spawn_connection, Connection, ConnectionSetup};
 use crate::endpoint::bind_addrs;
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
+use crate::router::RouterInfo;
 use crate::runtime::{Runtime, TcpListener};
 use crate::servant::{DispatchError, Servant};
 use crate::util::with_deadline;
@@ -45,6 +46,10 @@ struct Inner {
     activated: AtomicBool,
     deactivated: AtomicBool,
     stop: watch::Sender<bool>,
+    /// The router of a routed adapter: it receives requests over the router connection.
+    router: Option<Arc<RouterInfo>>,
+    /// The category of the identities `add_with_uuid` makes (the router's client category).
+    category: String,
 }
 
 /// A collection of servants and the endpoints where clients reach them
@@ -76,7 +81,7 @@ impl ObjectAdapter {
         name: &str,
         endpoints: Vec<IpEndpoint>,
     ) -> Result<ObjectAdapter> {
-        let runtime = instance.runtime.clone();
+        let runtime = &instance.runtime;
         let mut listeners = Vec::new();
         let mut published = Vec::new();
         for endpoint in endpoints {
@@ -99,22 +104,59 @@ impl ObjectAdapter {
                 listeners.push(listener);
             }
         }
+        Ok(ObjectAdapter::from_parts(instance, name, published, listeners, None, String::new()))
+    }
+
+    /// A routed adapter: no listener, it publishes the router's server endpoints and gets its
+    /// requests over the connection to the router.
+    pub(crate) fn routed(
+        instance: &Arc<Instance>,
+        name: &str,
+        router: Arc<RouterInfo>,
+        endpoints: Vec<Endpoint>,
+        category: String,
+    ) -> ObjectAdapter {
+        ObjectAdapter::from_parts(instance, name, endpoints, Vec::new(), Some(router), category)
+    }
+
+    fn from_parts(
+        instance: &Arc<Instance>,
+        name: &str,
+        endpoints: Vec<Endpoint>,
+        listeners: Vec<Box<dyn TcpListener>>,
+        router: Option<Arc<RouterInfo>>,
+        category: String,
+    ) -> ObjectAdapter {
         let (stop, _) = watch::channel(false);
-        Ok(ObjectAdapter {
+        ObjectAdapter {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
                 instance: Arc::downgrade(instance),
-                runtime,
+                runtime: instance.runtime.clone(),
                 config: instance.server_config.clone(),
-                endpoints: published,
+                endpoints,
                 servants: Mutex::new(Servants::default()),
                 listeners: Mutex::new(listeners),
                 connections: Mutex::new(Vec::new()),
                 activated: AtomicBool::new(false),
                 deactivated: AtomicBool::new(false),
                 stop,
+                router,
+                category,
             }),
-        })
+        }
+    }
+
+    /// The router proxy of a routed adapter.
+    pub fn router(&self) -> Option<Proxy> {
+        self.inner.router.as_ref().and_then(|r| r.router_proxy().ok())
+    }
+
+    /// The category of the identities [`ObjectAdapter::add_with_uuid`] makes: for an adapter
+    /// routed through Glacier2, the client's category (`getCategoryForClient`), which the
+    /// router needs to route callbacks; else empty.
+    pub fn category(&self) -> &str {
+        &self.inner.category
     }
 
     /// The adapter's name.
@@ -149,9 +191,11 @@ impl ObjectAdapter {
         self.add_facet(identity, "", servant)
     }
 
-    /// Adds `servant` under a new UUID identity and returns a proxy for it.
+    /// Adds `servant` under a new UUID identity (in the adapter's [`ObjectAdapter::category`])
+    /// and returns a proxy for it.
     pub fn add_with_uuid(&self, servant: Arc<dyn Servant>) -> Result<Proxy> {
-        let identity = Identity::new(crate::util::uuid());
+        let identity =
+            Identity { name: crate::util::uuid(), category: self.inner.category.clone() };
         self.add(identity.clone(), servant)?;
         self.create_proxy(identity)
     }
@@ -270,6 +314,11 @@ impl ObjectAdapter {
             return;
         }
         tracing::debug!(adapter = %self.inner.name, "deactivating");
+        if let Some(router) = &self.inner.router {
+            if router.adapter().as_ref() == Some(self) {
+                router.set_adapter(None);
+            }
+        }
         self.inner.stop.send_replace(true);
         self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
         let connections =

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
-use ice_proto::proxy::{Endpoint, ProxyData};
+use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData};
 use ice_proto::retry::RetryPolicy;
 use ice_proto::{Identity, Properties};
 
@@ -16,7 +16,9 @@ use crate::adapter::ObjectAdapter;
 use crate::connection::{spawn_connection, Connection, ConnectionSetup};
 use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints, tcp};
 use crate::error::{Error, Result};
+use crate::glacier2::SessionRouter;
 use crate::proxy::Proxy;
+use crate::router::RouterInfo;
 use crate::runtime::Runtime;
 use crate::util::with_deadline;
 
@@ -35,6 +37,9 @@ pub(crate) struct Instance {
     destroyed: AtomicBool,
     outgoing: Mutex<HashMap<(String, u16), ConnectionSlot>>,
     adapters: Mutex<Vec<ObjectAdapter>>,
+    /// One per router proxy, keyed by its stringified form.
+    routers: Mutex<HashMap<String, Arc<RouterInfo>>>,
+    default_router: OnceLock<Option<Arc<RouterInfo>>>,
     weak: Weak<Instance>,
 }
 
@@ -103,6 +108,32 @@ impl Instance {
         Err(last)
     }
 
+    /// The router information shared by every proxy routed through `router`.
+    pub(crate) fn router_info(&self, router: &ProxyData) -> Arc<RouterInfo> {
+        self.routers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(router.to_string())
+            .or_insert_with(|| Arc::new(RouterInfo::new(router.clone(), self.weak.clone())))
+            .clone()
+    }
+
+    /// The router of `Ice.Default.Router`, if set (and parsable).
+    pub(crate) fn default_router(&self) -> Option<Arc<RouterInfo>> {
+        self.default_router
+            .get_or_init(|| {
+                let s = self.properties.get("Ice.Default.Router").filter(|s| !s.is_empty())?;
+                match parse_proxy(s, &ParseDefaults::default()) {
+                    Ok(parsed) => parsed.proxy.map(|data| self.router_info(&data)),
+                    Err(e) => {
+                        tracing::warn!(router = s, error = %e, "ignoring Ice.Default.Router");
+                        None
+                    }
+                }
+            })
+            .clone()
+    }
+
     /// Forgets `connection` so that the next invocation opens a new one.
     pub(crate) fn forget(&self, connection: &Connection) {
         if let Some(ip) = connection.endpoint().and_then(tcp) {
@@ -161,6 +192,8 @@ impl Communicator {
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
             adapters: Mutex::new(Vec::new()),
+            routers: Mutex::new(HashMap::new()),
+            default_router: OnceLock::new(),
             weak: weak.clone(),
         });
         Communicator { instance }
@@ -196,14 +229,78 @@ impl Communicator {
     }
 
     /// Creates an object adapter listening on `<name>.Endpoints` (none if unset: such an
-    /// adapter serves only bidirectional connections).
+    /// adapter serves only bidirectional connections). An adapter with `<name>.Router` needs
+    /// calls to the router: use [`Communicator::create_routed_object_adapter`].
     pub fn create_object_adapter(&self, name: &str) -> Result<ObjectAdapter> {
+        if !name.is_empty() && self.instance.properties.get(&format!("{name}.Router")).is_some() {
+            return Err(Error::Parse(format!(
+                "{name}.Router is set: create the adapter with create_routed_object_adapter"
+            )));
+        }
         let endpoints = if name.is_empty() {
             String::new()
         } else {
             self.instance.properties.get(&format!("{name}.Endpoints")).unwrap_or("").to_owned()
         };
         self.create_object_adapter_with_endpoints(name, &endpoints)
+    }
+
+    /// Creates an object adapter routed through `router` (an `Ice::Router`, e.g. a Glacier2
+    /// router with a session): it has no listener, publishes the endpoints of the router's
+    /// server proxy (`getServerProxy`), and receives requests over this communicator's
+    /// connection to the router (bidirectional). With a Glacier2 router,
+    /// [`ObjectAdapter::add_with_uuid`] uses the client's category (`getCategoryForClient`)
+    /// so that the router forwards callbacks to it; create the session first.
+    pub async fn create_object_adapter_with_router(
+        &self,
+        name: &str,
+        router: &Proxy,
+    ) -> Result<ObjectAdapter> {
+        self.instance.check_alive()?;
+        let info = self.instance.router_info(router.data());
+        let session = SessionRouter::new(&info.router_proxy()?);
+        let server = session
+            .get_server_proxy()
+            .await?
+            .ok_or_else(|| Error::NoEndpoint(format!("router {router} has no server endpoints")))?;
+        let category = match session.get_category_for_client().await {
+            Ok(category) => category,
+            // A plain Ice::Router has no categories.
+            Err(Error::OperationNotExist { .. }) => String::new(),
+            Err(e) => return Err(e),
+        };
+        let adapter = {
+            let mut adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner());
+            if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
+                return Err(Error::AlreadyRegistered(format!("object adapter `{name}'")));
+            }
+            let adapter = ObjectAdapter::routed(
+                &self.instance,
+                name,
+                info.clone(),
+                server.ice_get_endpoints().to_vec(),
+                category,
+            );
+            adapters.push(adapter.clone());
+            adapter
+        };
+        info.set_adapter(Some(adapter.clone()));
+        info.connection().await?;
+        Ok(adapter)
+    }
+
+    /// Creates the object adapter `name` routed through the router of `<name>.Router`; see
+    /// [`Communicator::create_object_adapter_with_router`].
+    pub async fn create_routed_object_adapter(&self, name: &str) -> Result<ObjectAdapter> {
+        let key = format!("{name}.Router");
+        let router = self
+            .instance
+            .properties
+            .get(&key)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::Parse(format!("{key} is not set")))?;
+        let router = self.string_to_proxy(router)?.ice_router(None);
+        self.create_object_adapter_with_router(name, &router).await
     }
 
     /// Creates an object adapter listening on `endpoints`, e.g. `tcp -h 127.0.0.1 -p 0`.

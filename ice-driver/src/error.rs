@@ -166,7 +166,9 @@ impl Error {
     /// The retry category of this error (see [`ice_proto::retry`]).
     pub fn failure(&self) -> Failure {
         match self {
-            Error::ObjectNotExist { .. } => Failure::ObjectNotExist { router_add_proxy: false },
+            Error::ObjectNotExist { operation, .. } => {
+                Failure::ObjectNotExist { router_add_proxy: operation == "ice_add_proxy" }
+            }
             Error::FacetNotExist { .. } | Error::OperationNotExist { .. } => Failure::RequestFailed,
             Error::UnknownLocal(_) => Failure::UnknownLocal,
             Error::ConnectionLost => Failure::ConnectionLost,

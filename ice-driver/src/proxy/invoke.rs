@@ -61,12 +61,16 @@ impl Proxy {
                 proxy: ProxyTraits {
                     batch: self.data.mode.is_batch(),
                     fixed: self.fixed.is_some(),
+                    routed: self.router.is_some(),
                     ..ProxyTraits::default()
                 },
                 retries,
             });
             match decision {
-                RetryDecision::Retry { after, retries: next, .. } => {
+                RetryDecision::Retry { after, retries: next, clear_cache } => {
+                    if let (true, Some(router)) = (clear_cache, &self.router) {
+                        router.forget(&self.data.identity);
+                    }
                     tracing::debug!(
                         operation = %request.operation,
                         %error,
@@ -88,6 +92,9 @@ impl Proxy {
     /// whether the request may have been sent.
     async fn attempt(&self, request: &Request) -> Result<Result<Encapsulation>, (Error, bool)> {
         let connection = self.connection().await.map_err(|e| (e, false))?;
+        if let Some(router) = &self.router {
+            router.add_proxy(self).await.map_err(|e| (e, false))?;
+        }
         let compress = self.compress_requests(&connection);
         if self.data.mode.is_batch() {
             connection.queue_batch(request.clone(), compress).map_err(|e| (e, false))?;

@@ -14,6 +14,7 @@ use crate::communicator::{Communicator, Instance};
 use crate::connection::Connection;
 use crate::endpoint::tcp;
 use crate::error::{Error, Result};
+use crate::router::RouterInfo;
 use crate::util::shuffle;
 
 /// A proxy for an Ice object: its identity and facet, where to reach it, and how to call it.
@@ -27,10 +28,20 @@ pub struct Proxy {
     context: Context,
     compress: Option<bool>,
     invocation_timeout: Option<Duration>,
+    /// The router requests go through, if any.
+    router: Option<Arc<RouterInfo>>,
 }
 
 impl Proxy {
+    /// A proxy routed through the default router (`Ice.Default.Router`), if any.
     pub(crate) fn from_data(instance: Arc<Instance>, data: ProxyData) -> Proxy {
+        // The router proxy itself is never routed.
+        let router = instance.default_router().filter(|r| r.router_data() != &data);
+        Proxy { router, ..Proxy::unrouted(instance, data) }
+    }
+
+    /// A proxy that is not routed, whatever `Ice.Default.Router` says.
+    pub(crate) fn unrouted(instance: Arc<Instance>, data: ProxyData) -> Proxy {
         Proxy {
             instance,
             data,
@@ -38,6 +49,7 @@ impl Proxy {
             context: Context::new(),
             compress: None,
             invocation_timeout: None,
+            router: None,
         }
     }
 
@@ -192,6 +204,19 @@ impl Proxy {
         self.fixed.is_some()
     }
 
+    /// A copy whose requests go through `router` (an `Ice::Router` such as a Glacier2
+    /// router): they are sent over the connection to the router's client endpoints, after the
+    /// router was told about this proxy (`addProxies`). `None` for direct invocations.
+    pub fn ice_router(&self, router: Option<&Proxy>) -> Proxy {
+        let router = router.map(|r| self.instance.router_info(&r.data));
+        Proxy { router, ..self.clone() }
+    }
+
+    /// The router of this proxy, if it is routed.
+    pub fn ice_get_router(&self) -> Option<Proxy> {
+        self.router.as_ref().and_then(|r| r.router_proxy().ok())
+    }
+
     /// The connection invocations use, establishing it if needed.
     pub async fn ice_get_connection(&self) -> Result<Connection> {
         self.connection().await
@@ -212,20 +237,10 @@ impl Proxy {
                 "datagram proxies are not supported yet: {self}"
             )));
         }
-        let mut endpoints: Vec<&Endpoint> =
-            self.data.endpoints.iter().filter(|e| tcp(e).is_some()).collect();
-        if endpoints.is_empty() {
-            return Err(Error::NoEndpoint(self.to_string()));
+        if let Some(router) = &self.router {
+            return router.connection().await;
         }
-        shuffle(&mut endpoints);
-        let mut last = None;
-        for e in endpoints {
-            match self.instance.connection_to(e).await {
-                Ok(c) => return Ok(c),
-                Err(err) => last = Some(err),
-            }
-        }
-        Err(last.unwrap_or_else(|| Error::NoEndpoint(self.to_string())))
+        connect_any(&self.instance, &self.data.endpoints, &self.to_string()).await
     }
 
     /// Whether requests are compressed: the proxy's setting, else the endpoints'.
@@ -281,6 +296,28 @@ impl Proxy {
     }
 }
 
+/// A usable connection to one of `endpoints`, tried in random order; `what` names the target
+/// in errors.
+pub(crate) async fn connect_any(
+    instance: &Instance,
+    endpoints: &[Endpoint],
+    what: &str,
+) -> Result<Connection> {
+    let mut endpoints: Vec<&Endpoint> = endpoints.iter().filter(|e| tcp(e).is_some()).collect();
+    if endpoints.is_empty() {
+        return Err(Error::NoEndpoint(what.to_owned()));
+    }
+    shuffle(&mut endpoints);
+    let mut last = None;
+    for e in endpoints {
+        match instance.connection_to(e).await {
+            Ok(c) => return Ok(c),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::NoEndpoint(what.to_owned())))
+}
+
 impl PartialEq for Proxy {
     fn eq(&self, other: &Self) -> bool {
         self.data == other.data
@@ -288,6 +325,11 @@ impl PartialEq for Proxy {
             && self.context == other.context
             && self.compress == other.compress
             && self.invocation_timeout == other.invocation_timeout
+            && match (&self.router, &other.router) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
     }
 }
 
