@@ -1,3 +1,4 @@
 //! Shared helpers for the workspace integration tests (see `tests/`).
 
+pub mod glacier2router;
 pub mod peers;

@@ -137,10 +137,14 @@ pub fn require_peer(version: IceVersion) -> Option<Python> {
         Ok(python) => return Some(python),
         Err(reason) => reason,
     };
-    let notice = format!(
+    missing_peer(format!(
         "{version} peer unavailable: {reason}\n    to install it: {}",
         version.install_hint()
-    );
+    ))
+}
+
+/// Applies the missing-peer policy of [`require_peer`] to a peer described by `notice`.
+pub fn missing_peer<T>(notice: String) -> Option<T> {
     if env_flag(REQUIRED_VAR) {
         panic!("{notice}\n    ({REQUIRED_VAR}=1: a missing interop peer is a failure)");
     }

@@ -10,6 +10,10 @@ use crate::connection::Outcome;
 use crate::error::{Error, Result};
 use crate::util::with_deadline;
 
+/// How many times one invocation re-adds its proxy to a router that answered ObjectNotExist
+/// on `ice_add_proxy` before giving up.
+const MAX_ROUTER_READDS: u32 = 16;
+
 impl Proxy {
     /// Invokes `operation` with the encoded in-parameters `params` and returns the encoded
     /// result. Oneway and batch oneway proxies return an empty encapsulation once the request
@@ -45,7 +49,7 @@ impl Proxy {
     }
 
     async fn invoke_with_retries(&self, request: Request) -> Result<Encapsulation> {
-        let mut retries = 0;
+        let (mut retries, mut readds) = (0, 0);
         loop {
             let (error, sent) = match self.attempt(&request).await {
                 Ok(result) => return result,
@@ -69,6 +73,12 @@ impl Proxy {
             match decision {
                 RetryDecision::Retry { after, retries: next, clear_cache } => {
                     if let (true, Some(router)) = (clear_cache, &self.router) {
+                        // Such retries are not counted: bound them so that a router that
+                        // keeps refusing the proxy cannot keep us looping.
+                        readds += 1;
+                        if readds > MAX_ROUTER_READDS {
+                            return Err(error);
+                        }
                         router.forget(&self.data.identity);
                     }
                     tracing::debug!(
@@ -102,7 +112,15 @@ impl Proxy {
         }
         let twoway = self.data.mode.is_twoway();
         match connection.send_request(request.clone(), twoway, compress).await {
-            Outcome::Reply(status) => Ok(reply_result(status)),
+            Outcome::Reply(status) => match reply_result(status) {
+                // The router evicted (or never had) this proxy: retry, which adds it again.
+                Err(e @ Error::ObjectNotExist { .. })
+                    if self.router.is_some() && is_add_proxy(&e) =>
+                {
+                    Err((e, true))
+                }
+                result => Ok(result),
+            },
             Outcome::Sent => Ok(Ok(Encapsulation::empty(self.data.encoding))),
             Outcome::Failed { error, sent } => {
                 self.instance.forget(&connection);
@@ -145,4 +163,9 @@ fn reply_result(status: ReplyStatus) -> Result<Encapsulation> {
         ReplyStatus::UnknownException(s) => Err(Error::Unknown(s)),
         ReplyStatus::Other { status, message } => Err(Error::Dispatch { status, message }),
     }
+}
+
+/// Whether `error` is the router's ObjectNotExist for a proxy missing from its routing table.
+fn is_add_proxy(error: &Error) -> bool {
+    matches!(error, Error::ObjectNotExist { operation, .. } if operation == "ice_add_proxy")
 }

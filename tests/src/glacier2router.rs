@@ -1,0 +1,108 @@
+//! Running ZeroC's `glacier2router` (Debian package `zeroc-glacier2`) as a test peer on
+//! loopback, with the missing-peer policy of [`crate::peers::require_peer`].
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::{env, fs, io, thread};
+
+use crate::peers::{missing_peer, READY_TIMEOUT};
+
+/// Names another `glacier2router` binary than the one on `PATH`.
+pub const ROUTER_VAR: &str = "GLACIER2ROUTER";
+
+/// The `glacier2router` binary, or the missing-peer policy applied (`None`: skip).
+pub fn require_glacier2router() -> Option<PathBuf> {
+    let path =
+        env::var_os(ROUTER_VAR).map(PathBuf::from).unwrap_or_else(|| "glacier2router".into());
+    match Command::new(&path).arg("--version").stdin(Stdio::null()).output() {
+        Ok(out) if out.status.success() => Some(path),
+        Ok(out) => missing_peer(format!(
+            "{} --version failed ({}); install zeroc-glacier2 (scripts/install-peers)",
+            path.display(),
+            out.status
+        )),
+        Err(e) => missing_peer(format!(
+            "cannot run {}: {e}; install zeroc-glacier2 (scripts/install-peers)",
+            path.display()
+        )),
+    }
+}
+
+/// A free loopback TCP port (bound, then released: the router binds it right after).
+pub fn free_port() -> io::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A running `glacier2router`; killed when dropped.
+pub struct Glacier2Router {
+    child: Child,
+    /// The port of `Glacier2.Client.Endpoints` on 127.0.0.1.
+    pub client_port: u16,
+    config: PathBuf,
+}
+
+impl Glacier2Router {
+    /// Starts `binary` with the null permissions verifier, client endpoints on a free loopback
+    /// port, server endpoints on loopback (any port) and `extra` properties; returns once both
+    /// adapters are ready.
+    pub fn start(binary: &PathBuf, extra: &[(&str, &str)]) -> io::Result<Glacier2Router> {
+        let client_port = free_port()?;
+        let mut config = format!(
+            "Glacier2.InstanceName=Glacier2\n\
+             Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {client_port}\n\
+             Glacier2.Server.Endpoints=tcp -h 127.0.0.1\n\
+             Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
+             Ice.PrintAdapterReady=1\n"
+        );
+        for (k, v) in extra {
+            config.push_str(&format!("{k}={v}\n"));
+        }
+        let path = env::temp_dir()
+            .join(format!("ice-rs-glacier2-{}-{client_port}.cfg", std::process::id()));
+        fs::write(&path, config)?;
+        let mut child = Command::new(binary)
+            .arg(format!("--Ice.Config={}", path.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or_else(|| io::Error::other("no stdout pipe"))?;
+        let router = Glacier2Router { child, client_port, config: path };
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut ready = 0;
+        while ready < 2 {
+            match rx.recv_timeout(READY_TIMEOUT) {
+                Ok(line) if line.ends_with(" ready") => ready += 1,
+                Ok(_) => {}
+                Err(_) => {
+                    return Err(io::Error::other("glacier2router exited or never became ready"))
+                }
+            }
+        }
+        Ok(router)
+    }
+
+    /// The router proxy string (`Glacier2/router:tcp -h 127.0.0.1 -p <client port>`).
+    pub fn router_proxy(&self) -> String {
+        format!("Glacier2/router:tcp -h 127.0.0.1 -p {} -t 10000", self.client_port)
+    }
+}
+
+impl Drop for Glacier2Router {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = fs::remove_file(&self.config);
+    }
+}

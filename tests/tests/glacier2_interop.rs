@@ -1,0 +1,154 @@
+//! The Rust client through ZeroC's Glacier2 router (`glacier2router`, Ice 3.7), on both
+//! runtimes: session creation, routed calls to a ZeroC back-end (`tests/interop/lab_server.py`)
+//! and callbacks from the back-end to a routed object adapter over the client's connection to
+//! the router.
+//!
+//! A missing `glacier2router` or ZeroC Python fails these tests unless
+//! `ICE_INTEROP_ALLOW_SKIP=1` (see `ice_tests::peers::require_peer`).
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use ice_driver::glacier2::{self, CannotCreateSessionException, SessionRouter};
+use ice_driver::ice_proto::value::DecodedException;
+use ice_driver::{
+    BoxFuture, Communicator, Current, DispatchError, DispatchResult, Encapsulation, OperationMode,
+    Runtime, Servant,
+};
+use ice_tests::glacier2router::{require_glacier2router, Glacier2Router};
+
+/// `Lab::Callback`: records every `notify(msg)`.
+#[derive(Default)]
+struct CallbackI {
+    messages: Mutex<Vec<String>>,
+}
+
+impl Servant for CallbackI {
+    fn ice_id(&self) -> &str {
+        "::Lab::Callback"
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            match current.operation.as_str() {
+                "notify" => {
+                    let msg: String = params.decode()?;
+                    self.messages.lock().unwrap().push(msg);
+                    current.void()
+                }
+                _ => Err(DispatchError::OperationNotExist),
+            }
+        })
+    }
+}
+
+async fn client_through_router(rt: Arc<dyn Runtime>, router_proxy: String, backend: u16) {
+    let client = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Default.Router", &router_proxy)]),
+    );
+    let router = client.string_to_proxy(&router_proxy).unwrap();
+    assert!(router.ice_get_router().is_none(), "the router proxy itself is never routed");
+    let session = SessionRouter::new(&router);
+    assert!(session.create_session("rust", "any").await.unwrap().is_none());
+    // One session per connection: the second attempt is a Glacier2 user exception.
+    let err = session.create_session("rust", "any").await.unwrap_err();
+    match err.decode_user_exception(&glacier2::exceptions) {
+        Some(Ok(DecodedException::Known(k))) => {
+            assert!(k.exception.downcast_ref::<CannotCreateSessionException>().is_some())
+        }
+        other => panic!("expected CannotCreateSessionException, got {other:?}"),
+    }
+    assert!(glacier2::denied_reason(&err).is_some());
+
+    let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {backend}")).unwrap();
+    assert!(hello.ice_get_router().is_some(), "Ice.Default.Router applies");
+    let greeting: String =
+        hello.invoke_typed("sayHello", OperationMode::Normal, "Rust").await.unwrap();
+    assert_eq!(greeting, "Hello, Rust!");
+    let faceted: String = hello
+        .ice_facet("admin-facet")
+        .invoke_typed("sayHello", OperationMode::Normal, "Rust")
+        .await
+        .unwrap();
+    assert_eq!(faceted, "Hello, Rust! [admin-facet]");
+    // The routing table holds one proxy (see `run`): each identity evicts the other, and the
+    // evicted identities `addProxies` returns make the client add them again.
+    for _ in 0..3 {
+        let ghost = hello.ice_identity(ice_driver::Identity::new("ghost"));
+        assert!(matches!(
+            ghost.ice_ping().await,
+            Err(ice_driver::Error::ObjectNotExist { operation, .. }) if operation == "ice_ping"
+        ));
+        hello.ice_ping().await.unwrap();
+    }
+    // Routed requests share the router connection, which carries the session.
+    let connection = hello.ice_get_connection().await.unwrap();
+    assert_eq!(connection, router.ice_get_connection().await.unwrap());
+    let router_port = router.ice_get_endpoints()[0].to_string();
+    assert!(
+        router_port.contains(&connection.remote_addr().unwrap().port().to_string()),
+        "{router_port} vs {connection:?}"
+    );
+    // The same object without the router is reached directly, over another connection.
+    let direct = hello.ice_router(None);
+    assert_ne!(direct.ice_get_connection().await.unwrap(), connection);
+
+    // Callbacks: the back-end calls the routed adapter's object through the router, which
+    // forwards it over our connection.
+    let adapter = client.create_object_adapter_with_router("Callbacks", &router).await.unwrap();
+    let category = session.get_category_for_client().await.unwrap();
+    assert!(!category.is_empty());
+    assert_eq!(adapter.category(), category);
+    adapter.activate().unwrap();
+    let servant = Arc::new(CallbackI::default());
+    let cb = adapter.add_with_uuid(servant.clone()).unwrap();
+    assert_eq!(cb.ice_get_identity().category, category);
+    let server = session.get_server_proxy().await.unwrap().unwrap();
+    assert_eq!(cb.ice_get_endpoints(), server.ice_get_endpoints());
+    for n in 1..=2 {
+        hello
+            .invoke("subscribe", OperationMode::Normal, cb.to_encapsulation().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            servant.messages.lock().unwrap().last().cloned(),
+            Some(format!("callback #{n}"))
+        );
+    }
+    assert_eq!(servant.messages.lock().unwrap().len(), 2);
+    assert!(session.get_session_timeout().await.is_ok());
+
+    session.destroy_session().await.unwrap();
+    client.destroy().await;
+}
+
+/// A scenario for one runtime, as `on_tokio` / `on_async_std` run it.
+type Scenario = Box<dyn FnOnce(Arc<dyn Runtime>) -> BoxFuture<'static, ()>>;
+
+fn run(on: fn(Scenario)) {
+    let Some(python) = python() else { return };
+    let Some(binary) = require_glacier2router() else { return };
+    let router = Glacier2Router::start(&binary, &[("Glacier2.RoutingTable.MaxSize", "1")])
+        .expect("start glacier2router");
+    let backend = start_peer(&python, "lab_server.py", &[]);
+    let (proxy, port) = (router.router_proxy(), backend.port());
+    on(Box::new(move |rt| Box::pin(client_through_router(rt, proxy, port))));
+    drop(backend);
+}
+
+#[test]
+fn tokio_client_through_glacier2router() {
+    run(on_tokio::<Scenario, _>);
+}
+
+#[test]
+fn async_std_client_through_glacier2router() {
+    run(on_async_std::<Scenario, _>);
+}
