@@ -146,7 +146,7 @@ impl Communicator {
     }
 
     /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
-    /// `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
+    /// `Ice.Connection.*.IdleTimeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
         let retry =
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
@@ -301,7 +301,34 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
         heartbeat,
         close,
     };
+    idle_timeout_config(props, side, &mut config);
     config
+}
+
+/// Ice 3.8's `Ice.Connection[.Client|.Server].IdleTimeout` and `.EnableIdleCheck`, for
+/// configurations written for 3.8 peers. An idle timeout replaces the ACM timeout, so a
+/// heartbeat goes out after half of it without writes (what a 3.8 peer's idle check needs).
+/// It is not an inactivity timeout: the connection is only aborted when invocations wait and
+/// nothing was read for that long (ACM close `OnInvocation`), never closed merely for being
+/// idle. The idle check proper (abort when nothing was read for the idle timeout) is only
+/// enabled when `EnableIdleCheck` is set to 1, because 3.7 peers do not heartbeat by default.
+fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionConfig) {
+    let scope = match side {
+        Side::Client => "Ice.Connection.Client",
+        Side::Server => "Ice.Connection.Server",
+    };
+    let int = |name: &str| {
+        let general = props.get(&format!("Ice.Connection.{name}"));
+        props.get(&format!("{scope}.{name}")).or(general).and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    if let Some(seconds) = int("IdleTimeout") {
+        config.acm.timeout =
+            u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
+        config.acm.close = AcmClose::OnInvocation;
+    }
+    if int("EnableIdleCheck") == Some(1) {
+        config.idle_check = config.acm.timeout;
+    }
 }
 
 fn heartbeat_int(h: AcmHeartbeat) -> i32 {
