@@ -349,3 +349,49 @@ fn close_int(c: AcmClose) -> i32 {
         AcmClose::OnIdleForceful => 4,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> Properties {
+        let mut p = Properties::new();
+        for (k, v) in pairs {
+            p.set(k, v).expect("property");
+        }
+        p
+    }
+
+    #[test]
+    fn idle_timeout_sets_the_heartbeat_period_without_closing_idle_connections() {
+        let p = props(&[("Ice.Connection.Client.IdleTimeout", "2")]);
+        let client = connection_config(&p, Side::Client);
+        assert_eq!(client.acm.timeout, Some(Duration::from_secs(2)));
+        assert_eq!(client.acm.heartbeat, AcmHeartbeat::OnIdle);
+        assert_eq!(client.acm.close, AcmClose::OnInvocation);
+        assert_eq!(client.idle_check, None);
+        // Scoped to the client side only.
+        assert_eq!(connection_config(&p, Side::Server).acm, Acm::SERVER);
+    }
+
+    #[test]
+    fn idle_check_follows_enable_idle_check_and_the_general_idle_timeout() {
+        let p = props(&[
+            ("Ice.Connection.IdleTimeout", "4"),
+            ("Ice.Connection.Server.EnableIdleCheck", "1"),
+        ]);
+        let server = connection_config(&p, Side::Server);
+        assert_eq!(server.acm.timeout, Some(Duration::from_secs(4)));
+        assert_eq!(server.idle_check, Some(Duration::from_secs(4)));
+        assert_eq!(connection_config(&p, Side::Client).idle_check, None);
+    }
+
+    #[test]
+    fn without_idle_timeout_acm_properties_apply() {
+        let p = props(&[("Ice.ACM.Timeout", "7"), ("Ice.ACM.Close", "1")]);
+        let client = connection_config(&p, Side::Client);
+        assert_eq!(client.acm.timeout, Some(Duration::from_secs(7)));
+        assert_eq!(client.acm.close, AcmClose::OnIdle);
+        assert_eq!(client.idle_check, None);
+    }
+}
