@@ -1,6 +1,7 @@
 //! The communicator: configuration, outgoing connections and object adapters
 //! (`Ice::Communicator`).
 
+use crate::trace::{traced, TraceLevels};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -32,6 +33,7 @@ pub(crate) struct Instance {
     pub(crate) retry: RetryPolicy,
     pub(crate) client_config: ConnectionConfig,
     pub(crate) server_config: ConnectionConfig,
+    pub(crate) trace: TraceLevels,
     destroyed: AtomicBool,
     outgoing: Mutex<HashMap<(String, u16), ConnectionSlot>>,
     adapters: Mutex<Vec<ObjectAdapter>>,
@@ -82,7 +84,7 @@ impl Instance {
                 .ok()
                 .filter(|t| *t > 0)
                 .map(|t| rt.sleep_until(rt.now() + Duration::from_millis(t)));
-            tracing::debug!(%endpoint, %addr, "connecting");
+            traced!(self.trace.network, debug, %endpoint, %addr, "connecting");
             let reason = match with_deadline(rt.connect(addr), deadline).await {
                 Some(Ok(stream)) => {
                     return Ok(spawn_connection(ConnectionSetup {
@@ -97,7 +99,7 @@ impl Instance {
                 Some(Err(e)) => e.to_string(),
                 None => "connect timed out".to_owned(),
             };
-            tracing::debug!(%endpoint, %addr, %reason, "connect failed");
+            traced!(self.trace.network, debug, %endpoint, %addr, %reason, "connect failed");
             last = Error::ConnectFailed { endpoint: endpoint.to_string(), reason };
         }
         Err(last)
@@ -147,17 +149,21 @@ impl Communicator {
 
     /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
     /// `Ice.Connection.*.IdleTimeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
+    /// `Ice.Trace.Network` and `Ice.Trace.Protocol` (>= 1) raise the connection and request
+    /// `tracing` events to INFO.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
         let retry =
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
         let client_config = connection_config(&properties, Side::Client);
         let server_config = connection_config(&properties, Side::Server);
+        let trace = TraceLevels::from_properties(&properties);
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
             properties,
             retry,
             client_config,
             server_config,
+            trace,
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
             adapters: Mutex::new(Vec::new()),

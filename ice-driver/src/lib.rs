@@ -23,6 +23,7 @@ mod error;
 mod proxy;
 pub mod runtime;
 mod servant;
+mod trace;
 mod util;
 
 pub use adapter::ObjectAdapter;
