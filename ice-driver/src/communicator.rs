@@ -1,6 +1,7 @@
 //! The communicator: configuration, outgoing connections and object adapters
 //! (`Ice::Communicator`).
 
+use crate::trace::{traced, TraceLevels};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,6 +35,7 @@ pub(crate) struct Instance {
     pub(crate) retry: RetryPolicy,
     pub(crate) client_config: ConnectionConfig,
     pub(crate) server_config: ConnectionConfig,
+    pub(crate) trace: TraceLevels,
     destroyed: AtomicBool,
     outgoing: Mutex<HashMap<(String, u16), ConnectionSlot>>,
     adapters: Mutex<Vec<ObjectAdapter>>,
@@ -87,7 +89,7 @@ impl Instance {
                 .ok()
                 .filter(|t| *t > 0)
                 .map(|t| rt.sleep_until(rt.now() + Duration::from_millis(t)));
-            tracing::debug!(%endpoint, %addr, "connecting");
+            traced!(self.trace.network, debug, %endpoint, %addr, "connecting");
             let reason = match with_deadline(rt.connect(addr), deadline).await {
                 Some(Ok(stream)) => {
                     return Ok(spawn_connection(ConnectionSetup {
@@ -102,7 +104,7 @@ impl Instance {
                 Some(Err(e)) => e.to_string(),
                 None => "connect timed out".to_owned(),
             };
-            tracing::debug!(%endpoint, %addr, %reason, "connect failed");
+            traced!(self.trace.network, debug, %endpoint, %addr, %reason, "connect failed");
             last = Error::ConnectFailed { endpoint: endpoint.to_string(), reason };
         }
         Err(last)
@@ -177,18 +179,22 @@ impl Communicator {
     }
 
     /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
-    /// `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
+    /// `Ice.Connection.*.IdleTimeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
+    /// `Ice.Trace.Network` and `Ice.Trace.Protocol` (>= 1) raise the connection and request
+    /// `tracing` events to INFO.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
         let retry =
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
         let client_config = connection_config(&properties, Side::Client);
         let server_config = connection_config(&properties, Side::Server);
+        let trace = TraceLevels::from_properties(&properties);
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
             properties,
             retry,
             client_config,
             server_config,
+            trace,
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
             adapters: Mutex::new(Vec::new()),
@@ -398,7 +404,34 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
         heartbeat,
         close,
     };
+    idle_timeout_config(props, side, &mut config);
     config
+}
+
+/// Ice 3.8's `Ice.Connection[.Client|.Server].IdleTimeout` and `.EnableIdleCheck`, for
+/// configurations written for 3.8 peers. An idle timeout replaces the ACM timeout, so a
+/// heartbeat goes out after half of it without writes (what a 3.8 peer's idle check needs).
+/// It is not an inactivity timeout: the connection is only aborted when invocations wait and
+/// nothing was read for that long (ACM close `OnInvocation`), never closed merely for being
+/// idle. The idle check proper (abort when nothing was read for the idle timeout) is only
+/// enabled when `EnableIdleCheck` is set to 1, because 3.7 peers do not heartbeat by default.
+fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionConfig) {
+    let scope = match side {
+        Side::Client => "Ice.Connection.Client",
+        Side::Server => "Ice.Connection.Server",
+    };
+    let int = |name: &str| {
+        let general = props.get(&format!("Ice.Connection.{name}"));
+        props.get(&format!("{scope}.{name}")).or(general).and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    if let Some(seconds) = int("IdleTimeout") {
+        config.acm.timeout =
+            u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
+        config.acm.close = AcmClose::OnInvocation;
+    }
+    if int("EnableIdleCheck") == Some(1) {
+        config.idle_check = config.acm.timeout;
+    }
 }
 
 fn heartbeat_int(h: AcmHeartbeat) -> i32 {
@@ -417,5 +450,51 @@ fn close_int(c: AcmClose) -> i32 {
         AcmClose::OnInvocation => 2,
         AcmClose::OnInvocationAndIdle => 3,
         AcmClose::OnIdleForceful => 4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> Properties {
+        let mut p = Properties::new();
+        for (k, v) in pairs {
+            p.set(k, v).expect("property");
+        }
+        p
+    }
+
+    #[test]
+    fn idle_timeout_sets_the_heartbeat_period_without_closing_idle_connections() {
+        let p = props(&[("Ice.Connection.Client.IdleTimeout", "2")]);
+        let client = connection_config(&p, Side::Client);
+        assert_eq!(client.acm.timeout, Some(Duration::from_secs(2)));
+        assert_eq!(client.acm.heartbeat, AcmHeartbeat::OnIdle);
+        assert_eq!(client.acm.close, AcmClose::OnInvocation);
+        assert_eq!(client.idle_check, None);
+        // Scoped to the client side only.
+        assert_eq!(connection_config(&p, Side::Server).acm, Acm::SERVER);
+    }
+
+    #[test]
+    fn idle_check_follows_enable_idle_check_and_the_general_idle_timeout() {
+        let p = props(&[
+            ("Ice.Connection.IdleTimeout", "4"),
+            ("Ice.Connection.Server.EnableIdleCheck", "1"),
+        ]);
+        let server = connection_config(&p, Side::Server);
+        assert_eq!(server.acm.timeout, Some(Duration::from_secs(4)));
+        assert_eq!(server.idle_check, Some(Duration::from_secs(4)));
+        assert_eq!(connection_config(&p, Side::Client).idle_check, None);
+    }
+
+    #[test]
+    fn without_idle_timeout_acm_properties_apply() {
+        let p = props(&[("Ice.ACM.Timeout", "7"), ("Ice.ACM.Close", "1")]);
+        let client = connection_config(&p, Side::Client);
+        assert_eq!(client.acm.timeout, Some(Duration::from_secs(7)));
+        assert_eq!(client.acm.close, AcmClose::OnIdle);
+        assert_eq!(client.idle_check, None);
     }
 }

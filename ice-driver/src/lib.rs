@@ -25,6 +25,7 @@ mod proxy;
 mod router;
 pub mod runtime;
 mod servant;
+mod trace;
 mod util;
 
 pub use adapter::ObjectAdapter;

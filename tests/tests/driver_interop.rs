@@ -1,17 +1,20 @@
-//! Interop between the Rust driver and real ZeroC Ice 3.7 (Python mapping): Rust clients call
-//! a ZeroC server and a ZeroC client calls a Rust server, on both runtimes. The peers are
-//! `tests/interop/driver/{server,client}.py` with `DriverTest.ice`.
+//! Interop between the Rust driver and real ZeroC Ice 3.7 and 3.8 (Python mapping): Rust
+//! clients call a ZeroC server and a ZeroC client calls a Rust server, on both runtimes, written
+//! once and instantiated per release line (`ice37::…`, `ice38::…`), plus Ice 3.8's idle check
+//! against our heartbeats. The peers are `tests/interop/driver/{server,client}.py` with
+//! `DriverTest.ice`.
 //!
 //! A missing ZeroC peer fails these tests (see `ice_tests::peers::require_peer`).
 
 mod common;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use common::*;
 use ice_driver::{Communicator, Error, Identity, OperationMode, Proxy, Runtime};
-use ice_tests::peers::Python;
+use ice_tests::peers::{IceVersion, Python};
 
 async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     let client =
@@ -110,28 +113,95 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: Python) {
     server.destroy().await;
 }
 
+/// A Rust client keeps an idle connection to a ZeroC server whose idle check aborts silent
+/// peers after 2 s: our heartbeats (every second, from `Ice.Connection.Client.IdleTimeout=2`)
+/// keep it open for 5 s, and the next call goes over the very same connection.
+async fn rust_client_survives_zeroc_idle_check(rt: Arc<dyn Runtime>, port: u16) {
+    let client = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Connection.Client.IdleTimeout", "2")]),
+    );
+    let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
+    let greet = || hello.invoke_typed::<_, String>("sayHello", OperationMode::Normal, "idle");
+    assert_eq!(greet().await.unwrap(), "Hello, idle!");
+    let connection = hello.ice_get_connection().await.unwrap();
+    sleep(&rt, Duration::from_secs(5)).await;
+    assert!(!connection.is_closed(), "closed while idle: {:?}", connection.close_reason());
+    assert_eq!(greet().await.unwrap(), "Hello, idle!");
+    assert!(hello.ice_get_connection().await.unwrap() == connection, "a new connection was made");
+    client.destroy().await;
+}
+
+/// A ZeroC client with a 2 s idle check stays idle for 5 s on a connection to the Rust server
+/// (which heartbeats every second), then calls again over the same connection.
+async fn zeroc_client_survives_rust_server_idle(rt: Arc<dyn Runtime>, python: Python) {
+    let server = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Connection.Server.IdleTimeout", "2")]),
+    );
+    let adapter =
+        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+    adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
+    adapter.activate().unwrap();
+    let proxy = format!("hello:{}", adapter.endpoints()[0]);
+    let args = ["--proxy", &proxy, "--idle", "5", "--Ice.Connection.Client.IdleTimeout=2"];
+    let out = run_peer(&python, "driver/client.py", &args).await;
+    let stdout = out.stdout.join("\n") + "\n";
+    assert!(out.status.success(), "ZeroC client failed (stderr above)\nstdout:\n{stdout}");
+    assert!(stdout.contains("OK idle 5\n"), "missing idle check:\n{stdout}");
+    server.destroy().await;
+}
+
+/// The scenarios above against one ZeroC release line, on both runtimes.
+macro_rules! interop_tests {
+    ($module:ident, $version:expr) => {
+        mod $module {
+            use super::*;
+
+            #[test]
+            fn tokio_client_calls_zeroc_server() {
+                let Some(python) = python_for($version) else { return };
+                let peer = start_peer(&python, "driver/server.py", &[]);
+                on_tokio(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
+            }
+
+            #[test]
+            fn async_std_client_calls_zeroc_server() {
+                let Some(python) = python_for($version) else { return };
+                let peer = start_peer(&python, "driver/server.py", &[]);
+                on_async_std(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
+            }
+
+            #[test]
+            fn zeroc_client_calls_tokio_server() {
+                let Some(python) = python_for($version) else { return };
+                on_tokio(|rt| zeroc_client_calls_rust_server(rt, python));
+            }
+
+            #[test]
+            fn zeroc_client_calls_async_std_server() {
+                let Some(python) = python_for($version) else { return };
+                on_async_std(|rt| zeroc_client_calls_rust_server(rt, python));
+            }
+        }
+    };
+}
+
+interop_tests!(ice37, IceVersion::V37);
+interop_tests!(ice38, IceVersion::V38);
+
+// Only Ice 3.8 has an idle check (3.7's ACM never aborts a silent peer by default).
+
 #[test]
-fn tokio_client_calls_zeroc_server() {
-    let Some(python) = python() else { return };
-    let peer = start_peer(&python, "driver/server.py", &[]);
-    on_tokio(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
+fn ice38_idle_check_tokio_client() {
+    let Some(python) = python_for(IceVersion::V38) else { return };
+    let args = ["--Ice.Connection.Server.IdleTimeout=2"];
+    let peer = start_peer(&python, "driver/server.py", &args);
+    on_tokio(|rt| rust_client_survives_zeroc_idle_check(rt, peer.port()));
 }
 
 #[test]
-fn async_std_client_calls_zeroc_server() {
-    let Some(python) = python() else { return };
-    let peer = start_peer(&python, "driver/server.py", &[]);
-    on_async_std(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
-}
-
-#[test]
-fn zeroc_client_calls_tokio_server() {
-    let Some(python) = python() else { return };
-    on_tokio(|rt| zeroc_client_calls_rust_server(rt, python));
-}
-
-#[test]
-fn zeroc_client_calls_async_std_server() {
-    let Some(python) = python() else { return };
-    on_async_std(|rt| zeroc_client_calls_rust_server(rt, python));
+fn ice38_idle_check_async_std_server() {
+    let Some(python) = python_for(IceVersion::V38) else { return };
+    on_async_std(|rt| zeroc_client_survives_rust_server_idle(rt, python));
 }

@@ -93,25 +93,21 @@ fn ice37_demo_bidir() {
 }
 
 #[test]
-#[ignore = "needs Ice 3.8: run scripts/install-ice38, then cargo test -p ice-tests -- --ignored"]
 fn ice38_lab_client_against_lab_server() {
     lab_client_against_lab_server(IceVersion::V38);
 }
 
 #[test]
-#[ignore = "needs Ice 3.8: run scripts/install-ice38, then cargo test -p ice-tests -- --ignored"]
 fn ice38_demo_hello() {
     demo_hello(IceVersion::V38);
 }
 
 #[test]
-#[ignore = "needs Ice 3.8: run scripts/install-ice38, then cargo test -p ice-tests -- --ignored"]
 fn ice38_demo_bidir() {
     demo_bidir(IceVersion::V38);
 }
 
 #[test]
-#[ignore = "needs Ice 3.8: run scripts/install-ice38, then cargo test -p ice-tests -- --ignored"]
 fn cross_version_lab_clients_and_servers() {
     let (Some(v37), Some(v38)) = (require_peer(IceVersion::V37), require_peer(IceVersion::V38))
     else {

@@ -2,6 +2,7 @@
 //! servant never blocks other requests), turn a panic into UnknownException, and send the
 //! reply back to the connection task.
 
+use crate::trace::traced;
 use std::sync::Arc;
 
 use ice_proto::connection::IncomingRequest;
@@ -32,7 +33,9 @@ pub(super) fn spawn_dispatch(
     };
     let params = request.params;
     let commands = connection.shared.commands.clone();
-    tracing::trace!(
+    traced!(
+        connection.shared.trace.protocol,
+        trace,
         identity = %current.identity,
         facet = %current.facet,
         operation = %current.operation,

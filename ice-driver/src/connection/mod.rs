@@ -7,6 +7,7 @@
 mod dispatch;
 mod task;
 
+use crate::trace::TraceLevels;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -73,6 +74,7 @@ pub(crate) struct Shared {
     endpoint: Option<Endpoint>,
     incoming: bool,
     instance: Weak<Instance>,
+    trace: TraceLevels,
 }
 
 /// A connection to a peer, incoming or outgoing (`Ice::Connection`). Cloning gives another

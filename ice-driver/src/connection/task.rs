@@ -4,6 +4,7 @@
 //! Reading never waits for writing: both are polled on every wake-up, so two peers sending
 //! large messages to each other at once cannot deadlock.
 
+use crate::trace::traced;
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::io::IoSlice;
@@ -39,6 +40,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let (tx, rx) = mpsc::unbounded_channel();
     let (closed, _) = watch::channel(None);
     let incoming = setup.endpoint.is_none();
+    let trace = setup.instance.upgrade().map(|i| i.trace).unwrap_or_default();
     let shared = Arc::new(Shared {
         commands: tx,
         adapter: Mutex::new(setup.adapter),
@@ -50,10 +52,13 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         endpoint: setup.endpoint,
         incoming,
         instance: setup.instance,
+        trace,
     });
     let connection = Connection { shared };
     let now = setup.runtime.now();
-    tracing::debug!(
+    traced!(
+        trace.network,
+        debug,
         local = ?connection.shared.local,
         remote = ?connection.shared.remote,
         incoming,
@@ -149,7 +154,13 @@ impl Driver {
     fn command(&mut self, command: Command) {
         match command {
             Command::Invoke { key, request, twoway, compress, done } => {
-                tracing::trace!(operation = %request.operation, twoway, "sending request");
+                traced!(
+                    self.connection.shared.trace.protocol,
+                    trace,
+                    operation = %request.operation,
+                    twoway,
+                    "sending request"
+                );
                 match self.proto.invoke(request, twoway, compress) {
                     Ok(id) => {
                         self.keys.insert(key, id);
@@ -318,7 +329,13 @@ impl Driver {
             progress = true;
             match event {
                 Event::Connected => {
-                    tracing::debug!(remote = ?self.connection.shared.remote, "connection validated");
+                    let remote = self.connection.shared.remote;
+                    traced!(
+                        self.connection.shared.trace.network,
+                        debug,
+                        ?remote,
+                        "connection validated"
+                    );
                 }
                 Event::Request(incoming) => {
                     dispatch::spawn_dispatch(&self.runtime, &self.connection, incoming);
@@ -358,7 +375,8 @@ impl Driver {
     fn closed(&mut self, error: ConnectionError) {
         match &error {
             ConnectionError::ManuallyClosed { .. } | ConnectionError::CloseConnection => {
-                tracing::debug!(remote = ?self.connection.shared.remote, %error, "connection closed");
+                let remote = self.connection.shared.remote;
+                traced!(self.connection.shared.trace.network, debug, ?remote, %error, "connection closed");
             }
             _ => {
                 tracing::info!(remote = ?self.connection.shared.remote, %error, "connection closed");

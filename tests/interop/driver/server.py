@@ -11,7 +11,11 @@ import threading
 import Ice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-Ice.loadSlice("'" + os.path.join(HERE, "DriverTest.ice") + "'")
+if Ice.intVersion() >= 30800:
+    Ice.loadSlice([os.path.join(HERE, "DriverTest.ice")])
+else:
+    # 3.7 takes one command-line string and splits it like a shell would.
+    Ice.loadSlice("'" + os.path.join(HERE, "DriverTest.ice") + "'")
 import DriverTest  # noqa: E402
 
 
@@ -53,7 +57,10 @@ class HelloI(DriverTest.Hello):
         return receiver.notify("ping")
 
     def drop(self, current):
-        current.con.close(Ice.ConnectionClose.Forcefully)
+        if hasattr(current.con, "abort"):
+            current.con.abort()  # 3.8 replaced close(Forcefully) with abort()
+        else:
+            current.con.close(Ice.ConnectionClose.Forcefully)
 
     def getContext(self, current):
         return current.ctx

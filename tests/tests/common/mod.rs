@@ -269,6 +269,11 @@ pub fn python() -> Option<Python> {
     require_peer(IceVersion::V37)
 }
 
+/// ZeroC Ice `version`'s Python, under the same missing-peer policy as [`python`].
+pub fn python_for(version: IceVersion) -> Option<Python> {
+    require_peer(version)
+}
+
 /// Starts the server `script` (path relative to `tests/interop/`) and waits for its port.
 pub fn start_peer(python: &Python, script: &str, args: &[&str]) -> PythonPeer {
     python.spawn(script, args).unwrap_or_else(|e| panic!("cannot start {script}: {e}"))
