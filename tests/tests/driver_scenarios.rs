@@ -449,6 +449,12 @@ async fn at_most_once(rt: Arc<dyn Runtime>) {
     );
     assert_eq!(drops(), 4);
     assert_eq!(say_hello(&hello, "still").await.unwrap(), "Hello, still!");
+    // An UnknownLocalException reply is retried for an idempotent operation only (spec 9.2).
+    let failure = |mode| hello.invoke_typed::<_, ()>("localFailure", mode, &());
+    assert!(matches!(failure(OperationMode::Normal).await, Err(Error::UnknownLocal(_))));
+    assert_eq!(drops(), 5);
+    assert!(matches!(failure(OperationMode::Idempotent).await, Err(Error::UnknownLocal(_))));
+    assert_eq!(drops(), 8);
     client.destroy().await;
     s.teardown().await;
 }

@@ -112,15 +112,9 @@ impl Proxy {
         }
         let twoway = self.data.mode.is_twoway();
         match connection.send_request(request.clone(), twoway, compress).await {
-            Outcome::Reply(status) => match reply_result(status) {
-                // The router evicted (or never had) this proxy: retry, which adds it again.
-                Err(e @ Error::ObjectNotExist { .. })
-                    if self.router.is_some() && is_add_proxy(&e) =>
-                {
-                    Err((e, true))
-                }
-                result => Ok(result),
-            },
+            // Error replies go through the retry table too: it retries an idempotent operation
+            // answered UnknownLocalException, and re-adds a proxy a router had evicted.
+            Outcome::Reply(status) => reply_result(status).map(Ok).map_err(|e| (e, true)),
             Outcome::Sent => Ok(Ok(Encapsulation::empty(self.data.encoding))),
             Outcome::Failed { error, sent } => {
                 self.instance.forget(&connection);
@@ -163,9 +157,4 @@ fn reply_result(status: ReplyStatus) -> Result<Encapsulation> {
         ReplyStatus::UnknownException(s) => Err(Error::Unknown(s)),
         ReplyStatus::Other { status, message } => Err(Error::Dispatch { status, message }),
     }
-}
-
-/// Whether `error` is the router's ObjectNotExist for a proxy missing from its routing table.
-fn is_add_proxy(error: &Error) -> bool {
-    matches!(error, Error::ObjectNotExist { operation, .. } if operation == "ice_add_proxy")
 }

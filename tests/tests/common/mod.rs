@@ -113,6 +113,11 @@ impl Servant for HelloI {
                     current.connection.close(ice_driver::CloseMode::Forcefully);
                     current.void()
                 }
+                "localFailure" => {
+                    params.expect_empty()?;
+                    self.drops.fetch_add(1, Ordering::SeqCst);
+                    Err(DispatchError::UnknownLocal("induced failure".into()))
+                }
                 "getContext" => {
                     params.expect_empty()?;
                     current.ok(&current.context)
