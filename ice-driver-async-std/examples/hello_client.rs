@@ -1,30 +1,11 @@
 //! The client of ZeroC's "minimal" demo (`Demo::Hello`), on async-std.
 //!
-//! Like the C++ demo it checks that `hello:default -h localhost -p 10000` is a `Demo::Hello`
-//! (`ice_isA`, as `checkedCast` does) and calls `sayHello` once. An optional argument replaces
-//! the proxy string.
+//! The demo itself is in `ice-driver/demos/hello_client.rs`, shared with the other runtime's example.
 
-use ice_driver_async_std::{Communicator, OperationMode};
-
-/// Checks that `proxy` is a `Demo::Hello` and calls `sayHello` on it.
-pub async fn run(
-    communicator: &Communicator,
-    proxy: &str,
-) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let hello = communicator.string_to_proxy(proxy)?;
-    if !hello.ice_is_a("::Demo::Hello").await? {
-        return Err("invalid proxy: not a ::Demo::Hello".into());
-    }
-    hello.invoke_typed::<_, ()>("sayHello", OperationMode::Normal, &()).await?;
-    Ok(())
-}
+#[path = "../../ice-driver/demos/hello_client.rs"]
+mod demo;
 
 #[async_std::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let proxy =
-        std::env::args().nth(1).unwrap_or_else(|| "hello:default -h localhost -p 10000".to_owned());
-    let communicator = ice_driver_async_std::communicator();
-    let result = run(&communicator, &proxy).await;
-    communicator.destroy().await;
-    result
+    demo::main(ice_driver_async_std::communicator()).await
 }

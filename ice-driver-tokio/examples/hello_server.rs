@@ -1,65 +1,11 @@
 //! The server of ZeroC's "minimal" demo (`Demo::Hello`), on tokio.
 //!
-//! Serves the object `hello` in the adapter `Hello` on `default -h localhost -p 10000`, like
-//! the C++ and Python demos, so their clients can call it. Run `cargo run -p ice-driver-tokio
-//! --example hello_server`, then a ZeroC client or `--example hello_client`. An optional
-//! argument replaces the endpoints, e.g. `"tcp -h 127.0.0.1 -p 0"`.
-//!
-//! ```slice
-//! module Demo { interface Hello { void sayHello(); } }
-//! ```
+//! The demo itself is in `ice-driver/demos/hello_server.rs`, shared with the other runtime's example.
 
-use std::sync::Arc;
-
-use ice_driver_tokio::{
-    string_to_identity, BoxFuture, Communicator, Current, DispatchError, DispatchResult,
-    Encapsulation, Error, ObjectAdapter, Servant,
-};
-
-/// The `Demo::Hello` servant.
-struct HelloI;
-
-impl Servant for HelloI {
-    fn ice_id(&self) -> &str {
-        "::Demo::Hello"
-    }
-
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            match current.operation.as_str() {
-                "sayHello" => {
-                    params.expect_empty()?;
-                    println!("Hello World!");
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
-            }
-        })
-    }
-}
-
-/// Creates the adapter `Hello` on `endpoints`, adds the servant `hello`, and activates it.
-pub fn start(communicator: &Communicator, endpoints: &str) -> Result<ObjectAdapter, Error> {
-    let adapter = communicator.create_object_adapter_with_endpoints("Hello", endpoints)?;
-    adapter.add(string_to_identity("hello")?, Arc::new(HelloI))?;
-    adapter.activate()?;
-    Ok(adapter)
-}
+#[path = "../../ice-driver/demos/hello_server.rs"]
+mod demo;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let endpoints =
-        std::env::args().nth(1).unwrap_or_else(|| "default -h localhost -p 10000".to_owned());
-    let communicator = ice_driver_tokio::communicator();
-    let adapter = start(&communicator, &endpoints)?;
-    for e in adapter.endpoints() {
-        println!("listening on {e}");
-    }
-    // Serve until the process is stopped (Ctrl-C).
-    std::future::pending::<()>().await;
-    Ok(())
+    demo::main(ice_driver_tokio::communicator()).await
 }

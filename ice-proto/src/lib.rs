@@ -29,6 +29,7 @@ pub mod identity;
 pub mod properties;
 pub mod proxy;
 pub mod retry;
+mod split;
 pub mod value;
 
 pub use encoding::{

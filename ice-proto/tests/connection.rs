@@ -45,6 +45,14 @@ fn reply_ok_to_all(conn: &mut Connection, events: &mut Vec<Event>) {
     }
 }
 
+fn got_reply(events: &[Event], id: InvocationId) -> bool {
+    events.iter().any(|e| matches!(e, Event::Reply { invocation, .. } if *invocation == id))
+}
+
+fn was_sent(events: &[Event], id: InvocationId) -> bool {
+    events.iter().any(|e| matches!(e, Event::Sent { invocation } if *invocation == id))
+}
+
 fn failed(events: &[Event]) -> Vec<(InvocationId, ConnectionError, bool)> {
     events
         .iter()
@@ -93,10 +101,7 @@ fn oneway_completes_when_sent_and_gets_no_reply() {
     let mut p = Pair::connected();
     let id = p.client.invoke(request("tick", OperationMode::Normal), false, false).unwrap();
     p.drive();
-    assert!(p
-        .client_events
-        .iter()
-        .any(|e| matches!(e, Event::Sent { invocation } if *invocation == id)));
+    assert!(was_sent(&p.client_events, id));
     let reqs = requests(&p.server_events);
     assert_eq!(reqs.len(), 1);
     assert_eq!(reqs[0].0.request_id, 0);
@@ -124,10 +129,7 @@ fn batch_is_one_message_dispatched_in_order() {
     let sent = &p.client_sent()[before..];
     assert_eq!(sent[8], 1, "one BatchRequest message");
     assert_eq!(i32::from_le_bytes(sent[14..18].try_into().unwrap()), 5);
-    assert!(p
-        .client_events
-        .iter()
-        .any(|e| matches!(e, Event::Sent { invocation } if *invocation == id)));
+    assert!(was_sent(&p.client_events, id));
     let ops: Vec<_> = requests(&p.server_events).iter().map(|(r, _)| r.operation.clone()).collect();
     assert_eq!(ops, ["tick0", "tick1", "tick2", "tick3", "tick4"]);
     assert_eq!(p.client.flush_batch().unwrap(), None);
@@ -149,17 +151,11 @@ fn callback_from_server_over_the_clients_connection() {
     let mut ev = std::mem::take(&mut p.client_events);
     reply_ok_to_all(&mut p.client, &mut ev);
     p.drive();
-    assert!(p
-        .server_events
-        .iter()
-        .any(|e| matches!(e, Event::Reply { invocation, .. } if *invocation == cb)));
+    assert!(got_reply(&p.server_events, cb));
     let mut ev = std::mem::take(&mut p.server_events);
     reply_ok_to_all(&mut p.server, &mut ev);
     p.drive();
-    assert!(p
-        .client_events
-        .iter()
-        .any(|e| matches!(e, Event::Reply { invocation, .. } if *invocation == call)));
+    assert!(got_reply(&p.client_events, call));
 }
 
 #[test]
@@ -181,10 +177,7 @@ fn graceful_close_waits_for_dispatch_and_fails_the_rest_as_retryable() {
     reply_ok_to_all(&mut p.server, &mut dispatched);
     p.drive();
     // "slow" got its reply; "late" failed with CloseConnection although it was sent.
-    assert!(p
-        .client_events
-        .iter()
-        .any(|e| matches!(e, Event::Reply { invocation, .. } if *invocation == a)));
+    assert!(got_reply(&p.client_events, a));
     let f = failed(&p.client_events);
     assert_eq!(f, vec![(b, ConnectionError::CloseConnection, true)]);
     // CloseConnection proves "late" was not dispatched: even a Normal request is retried.
@@ -260,10 +253,7 @@ fn heartbeats_keep_an_idle_connection_alive() {
     assert!((25..=35).contains(&heartbeats), "{heartbeats} heartbeats");
     reply_ok_to_all(&mut p.server, &mut dispatched);
     p.drive();
-    assert!(p
-        .client_events
-        .iter()
-        .any(|e| matches!(e, Event::Reply { invocation, .. } if *invocation == id)));
+    assert!(got_reply(&p.client_events, id));
 }
 
 #[test]
@@ -363,10 +353,7 @@ fn graceful_close_with_wait_lets_invocations_finish() {
     let mut ev = std::mem::take(&mut p.server_events);
     reply_ok_to_all(&mut p.server, &mut ev);
     p.drive();
-    assert!(p
-        .client_events
-        .iter()
-        .any(|e| matches!(e, Event::Reply { invocation, .. } if *invocation == id)));
+    assert!(got_reply(&p.client_events, id));
     assert!(p.client.is_closed() && p.server.is_closed());
     assert_eq!(p.server.error(), Some(&ConnectionError::CloseConnection));
 }

@@ -12,44 +12,25 @@ use ice_driver::{Communicator, Runtime};
 use ice_tests::peers::{Python, PythonPeer};
 
 #[allow(dead_code)]
-#[path = "../../ice-driver-tokio/examples/hello_server.rs"]
-mod tokio_server;
+#[path = "../../ice-driver/demos/hello_server.rs"]
+mod hello_server;
 
 #[allow(dead_code)]
-#[path = "../../ice-driver-tokio/examples/hello_client.rs"]
-mod tokio_client;
+#[path = "../../ice-driver/demos/hello_client.rs"]
+mod hello_client;
 
 #[allow(dead_code)]
-#[path = "../../ice-driver-async-std/examples/hello_server.rs"]
-mod async_std_server;
+#[path = "../../ice-driver/demos/bidir_server.rs"]
+mod bidir_server;
 
 #[allow(dead_code)]
-#[path = "../../ice-driver-async-std/examples/hello_client.rs"]
-mod async_std_client;
+#[path = "../../ice-driver/demos/bidir_client.rs"]
+mod bidir_client;
 
-#[allow(dead_code)]
-#[path = "../../ice-driver-tokio/examples/bidir_server.rs"]
-mod tokio_bidir_server;
-
-#[allow(dead_code)]
-#[path = "../../ice-driver-tokio/examples/bidir_client.rs"]
-mod tokio_bidir_client;
-
-#[allow(dead_code)]
-#[path = "../../ice-driver-async-std/examples/bidir_server.rs"]
-mod async_std_bidir_server;
-
-#[allow(dead_code)]
-#[path = "../../ice-driver-async-std/examples/bidir_client.rs"]
-mod async_std_bidir_client;
-
-async fn zeroc_client(
-    rt: Arc<dyn Runtime>,
-    python: Python,
-    start: fn(&Communicator, &str) -> Result<ice_driver::ObjectAdapter, ice_driver::Error>,
-) {
+/// ZeroC's minimal client against the example server.
+async fn zeroc_minimal_client_calls_example_server(rt: Arc<dyn Runtime>, python: Python) {
     let communicator = Communicator::new(rt);
-    let adapter = start(&communicator, "tcp -h 127.0.0.1 -p 0").unwrap();
+    let adapter = hello_server::start(&communicator, "tcp -h 127.0.0.1 -p 0").unwrap();
     let proxy = format!("hello:{}", adapter.endpoints()[0]);
     let out = run_peer(&python, "demo_hello_client.py", &["--proxy", &proxy]).await;
     assert!(
@@ -65,52 +46,23 @@ fn expect_hello_world(peer: &mut PythonPeer) {
     assert_eq!(line, "Hello World!");
 }
 
-#[test]
-fn zeroc_minimal_client_calls_tokio_example_server() {
-    let Some(python) = python() else { return };
-    on_tokio(|rt| zeroc_client(rt, python, tokio_server::start));
-}
-
-#[test]
-fn zeroc_minimal_client_calls_async_std_example_server() {
-    let Some(python) = python() else { return };
-    on_async_std(|rt| zeroc_client(rt, python, async_std_server::start));
-}
-
-#[test]
-fn tokio_example_client_calls_zeroc_minimal_server() {
-    let Some(python) = python() else { return };
+/// The example client against ZeroC's minimal server.
+async fn example_client_calls_zeroc_minimal_server(rt: Arc<dyn Runtime>, python: Python) {
     let mut peer =
         start_peer(&python, "demo_hello_server.py", &["--endpoints", "tcp -h 127.0.0.1 -p 0"]);
     let proxy = format!("hello:tcp -h 127.0.0.1 -p {}", peer.port());
-    on_tokio(|rt| async move {
-        let communicator = Communicator::new(rt);
-        tokio_client::run(&communicator, &proxy).await.unwrap();
-        communicator.destroy().await;
-    });
-    expect_hello_world(&mut peer);
-}
-
-#[test]
-fn async_std_example_client_calls_zeroc_minimal_server() {
-    let Some(python) = python() else { return };
-    let mut peer =
-        start_peer(&python, "demo_hello_server.py", &["--endpoints", "tcp -h 127.0.0.1 -p 0"]);
-    let proxy = format!("hello:tcp -h 127.0.0.1 -p {}", peer.port());
-    on_async_std(|rt| async move {
-        let communicator = Communicator::new(rt);
-        async_std_client::run(&communicator, &proxy).await.unwrap();
-        communicator.destroy().await;
-    });
-    expect_hello_world(&mut peer);
-}
-
-type BidirStart =
-    fn(&Communicator, &str, Duration) -> Result<ice_driver::ObjectAdapter, ice_driver::Error>;
-
-async fn zeroc_bidir_client(rt: Arc<dyn Runtime>, python: Python, start: BidirStart) {
     let communicator = Communicator::new(rt);
-    let adapter = start(&communicator, "tcp -h 127.0.0.1 -p 0", Duration::from_millis(50)).unwrap();
+    hello_client::run(&communicator, &proxy).await.unwrap();
+    communicator.destroy().await;
+    expect_hello_world(&mut peer);
+}
+
+/// ZeroC's bidir client against the example server, which calls it back.
+async fn zeroc_bidir_client_calls_example_server(rt: Arc<dyn Runtime>, python: Python) {
+    let communicator = Communicator::new(rt);
+    let adapter =
+        bidir_server::start(&communicator, "tcp -h 127.0.0.1 -p 0", Duration::from_millis(50))
+            .unwrap();
     let proxy = format!("sender:{}", adapter.endpoints()[0]);
     let out = run_peer(&python, "demo_bidir_client.py", &["--proxy", &proxy, "--count", "3"]).await;
     assert!(
@@ -128,21 +80,8 @@ fn expect_callbacks(nums: std::sync::mpsc::Receiver<i32>) {
     assert_eq!(got, vec![got[0], got[0] + 1, got[0] + 2], "{got:?}");
 }
 
-#[test]
-fn zeroc_bidir_client_calls_tokio_example_server() {
-    let Some(python) = python() else { return };
-    on_tokio(|rt| zeroc_bidir_client(rt, python, tokio_bidir_server::start));
-}
-
-#[test]
-fn zeroc_bidir_client_calls_async_std_example_server() {
-    let Some(python) = python() else { return };
-    on_async_std(|rt| zeroc_bidir_client(rt, python, async_std_bidir_server::start));
-}
-
-#[test]
-fn tokio_bidir_example_client_gets_zeroc_callbacks() {
-    let Some(python) = python() else { return };
+/// The example bidir client receives ZeroC's server callbacks over its own connection.
+async fn example_bidir_client_gets_zeroc_callbacks(rt: Arc<dyn Runtime>, python: Python) {
     let peer = start_peer(
         &python,
         "demo_bidir_server.py",
@@ -151,47 +90,48 @@ fn tokio_bidir_example_client_gets_zeroc_callbacks() {
     let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port());
     let (tx, rx) = std::sync::mpsc::channel();
     let tx = std::sync::Mutex::new(tx);
-    on_tokio(|rt| async move {
-        let communicator = Communicator::new(rt);
-        tokio_bidir_client::run(&communicator, &proxy, move |n| {
-            let _ = tx.lock().map(|t| t.send(n));
-        })
-        .await
-        .unwrap();
-        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            expect_callbacks(rx);
-            let _ = done_tx.send(());
-        });
-        done_rx.await.expect("callbacks checked");
-        communicator.destroy().await;
+    let communicator = Communicator::new(rt);
+    bidir_client::run(&communicator, &proxy, move |n| {
+        let _ = tx.lock().map(|t| t.send(n));
+    })
+    .await
+    .unwrap();
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        expect_callbacks(rx);
+        let _ = done_tx.send(());
     });
+    done_rx.await.expect("callbacks checked");
+    communicator.destroy().await;
 }
 
-#[test]
-fn async_std_bidir_example_client_gets_zeroc_callbacks() {
-    let Some(python) = python() else { return };
-    let peer = start_peer(
-        &python,
-        "demo_bidir_server.py",
-        &["--endpoints", "tcp -h 127.0.0.1 -p 0", "--interval", "0.05"],
-    );
-    let proxy = format!("sender:tcp -h 127.0.0.1 -p {}", peer.port());
-    let (tx, rx) = std::sync::mpsc::channel();
-    let tx = std::sync::Mutex::new(tx);
-    on_async_std(|rt| async move {
-        let communicator = Communicator::new(rt);
-        async_std_bidir_client::run(&communicator, &proxy, move |n| {
-            let _ = tx.lock().map(|t| t.send(n));
-        })
-        .await
-        .unwrap();
-        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
-        std::thread::spawn(move || {
-            expect_callbacks(rx);
-            let _ = done_tx.send(());
-        });
-        done_rx.await.expect("callbacks checked");
-        communicator.destroy().await;
-    });
+/// Each demo scenario, on both runtimes.
+macro_rules! on_both_runtimes {
+    ($($name:ident),* $(,)?) => {
+        mod tokio_runtime {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(python) = super::python() else { return };
+                    super::on_tokio(|rt| super::$name(rt, python));
+                }
+            )*
+        }
+        mod async_std_runtime {
+            $(
+                #[test]
+                fn $name() {
+                    let Some(python) = super::python() else { return };
+                    super::on_async_std(|rt| super::$name(rt, python));
+                }
+            )*
+        }
+    };
 }
+
+on_both_runtimes!(
+    zeroc_minimal_client_calls_example_server,
+    example_client_calls_zeroc_minimal_server,
+    zeroc_bidir_client_calls_example_server,
+    example_bidir_client_gets_zeroc_callbacks,
+);

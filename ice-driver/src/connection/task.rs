@@ -31,8 +31,9 @@ const READ_CHUNK: usize = 64 * 1024;
 const MAX_ROUNDS: usize = 64;
 /// Slices handed to one vectored write.
 const MAX_IOV: usize = 64;
-/// If the state machine asks to be woken at a time already past (a heartbeat that waits for a
-/// stalled write), wake again after this delay instead of spinning.
+/// Backstop: should the state machine ever report a deadline that is already past after
+/// handling it (it is not meant to; see `ice_proto::connection`), wake again after this delay
+/// instead of spinning.
 const TIMER_RETRY: Duration = Duration::from_millis(200);
 
 /// Starts the task for a new connection and returns its handle.

@@ -1,8 +1,8 @@
 //! Command-line options (`--Prefix.Name=value`) and the configuration files named by
 //! `Ice.Config`.
 
-use super::parse::split_quoted;
 use super::{Properties, PropertiesError};
+use crate::split::split_quoted;
 
 /// The property prefixes that Ice 3.7 reads from the command line on its own
 /// ([`Properties::parse_ice_command_line_options`]).

@@ -43,35 +43,7 @@ pub(crate) fn closing_quote(b: &[u8], open: usize) -> Option<usize> {
 /// character inside quotes, makes that quote literal. Empty tokens are dropped. Returns `None`
 /// for an unterminated quote.
 pub(crate) fn split_tokens(s: &str) -> Option<Vec<String>> {
-    let mut tokens = Vec::new();
-    let mut current = String::new();
-    let mut quote: Option<char> = None;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        match quote {
-            None if c == '"' || c == '\'' => quote = Some(c),
-            None if c == '\\' && matches!(chars.peek(), Some('"' | '\'')) => {
-                current.extend(chars.next());
-            }
-            None if c.is_ascii() && WHITESPACE.contains(&(c as u8)) => {
-                if !current.is_empty() {
-                    tokens.push(std::mem::take(&mut current));
-                }
-            }
-            Some(q) if c == '\\' && chars.peek() == Some(&q) => {
-                current.extend(chars.next());
-            }
-            Some(q) if c == q => quote = None,
-            _ => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        tokens.push(current);
-    }
-    match quote {
-        Some(_) => None,
-        None => Some(tokens),
-    }
+    crate::split::split_quoted(s, |c| c.is_ascii() && WHITESPACE.contains(&(c as u8))).ok()
 }
 
 /// Parses an integer the way a C++ `istream >> int` followed by an end-of-input check does:
