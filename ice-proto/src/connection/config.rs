@@ -106,7 +106,16 @@ pub struct ConnectionConfig {
     pub close_timeout: Duration,
     /// Whether we may bzip2-compress (and accept compressed messages).
     pub compression: bool,
+    /// The largest message a datagram connection sends (`Ice::DatagramLimitException`
+    /// beyond): 65507 bytes, the UDP payload limit over IPv4, or less with `Ice.UDP.SndSize`.
+    pub max_datagram_size: usize,
+    /// `Ice.BatchAutoFlushSize` in bytes: a batch is sent once it reaches this size
+    /// (0: only when flushed).
+    pub batch_auto_flush_size: usize,
 }
+
+/// The UDP payload limit over IPv4: 65535 minus the IP (20) and UDP (8) headers.
+pub const MAX_UDP_PAYLOAD: usize = 65_507;
 
 impl ConnectionConfig {
     /// Defaults for `side` over a stream transport.
@@ -122,6 +131,8 @@ impl ConnectionConfig {
             idle_check: None,
             close_timeout: Duration::from_secs(10),
             compression: true,
+            max_datagram_size: MAX_UDP_PAYLOAD,
+            batch_auto_flush_size: 1024 * 1024,
         }
     }
 

@@ -24,13 +24,13 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use smallvec::SmallVec;
 
-pub use config::{Acm, AcmClose, AcmHeartbeat, ConnectionConfig, Side};
+pub use config::{Acm, AcmClose, AcmHeartbeat, ConnectionConfig, Side, MAX_UDP_PAYLOAD};
 pub use error::ConnectionError;
 pub use event::{DispatchId, Event, IncomingRequest, InvocationId, Transmit};
 
 use crate::frame::{
-    decode_datagram, BatchRequest, FrameDecoder, Message, MessageType, RawFrame, Reply,
-    ReplyStatus, Request,
+    decode_datagram, BatchRequestQueue, Frame, FrameDecoder, Message, MessageType, RawFrame,
+    Reply, ReplyStatus, Request,
 };
 use timers::Timers;
 
@@ -76,6 +76,14 @@ pub enum InvokeError {
     /// Twoway requests cannot be sent over a datagram connection.
     #[error("twoway invocation over a datagram connection")]
     TwowayOverDatagram,
+    /// The message does not fit in one datagram (`Ice::DatagramLimitException`).
+    #[error("message of {size} bytes exceeds the datagram limit of {max} bytes")]
+    DatagramLimit {
+        /// The size of the encoded message.
+        size: usize,
+        /// [`ConnectionConfig::max_datagram_size`].
+        max: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -115,8 +123,7 @@ pub struct Connection {
     invocations: HashMap<InvocationId, Invocation>,
     by_request_id: HashMap<i32, InvocationId>,
     dispatches: HashMap<DispatchId, Dispatch>,
-    batch: Vec<Request>,
-    batch_compress: bool,
+    batch: BatchRequestQueue,
     wait_for_invocations: bool,
     timers: Timers,
 }
@@ -145,8 +152,7 @@ impl Connection {
             invocations: HashMap::new(),
             by_request_id: HashMap::new(),
             dispatches: HashMap::new(),
-            batch: Vec::new(),
-            batch_compress: false,
+            batch: BatchRequestQueue::new(),
             wait_for_invocations: false,
         };
         if c.config.side == Side::Server && !c.config.datagram {
@@ -342,16 +348,19 @@ impl Connection {
         if twoway && self.config.datagram {
             return Err(InvokeError::TwowayOverDatagram);
         }
-        request.request_id = if twoway { self.allocate_request_id() } else { 0 };
+        let request_id = if twoway { self.allocate_request_id() } else { 0 };
+        request.request_id = request_id;
+        let compress = compress && self.config.compression;
+        let frame = Message::Request(request).encode(compress);
+        // Only oneway requests can be refused here (datagram): no request id is lost.
+        self.check_datagram_size(frame.len())?;
         let id = InvocationId(self.next_invocation);
         self.next_invocation += 1;
         if twoway {
-            self.by_request_id.insert(request.request_id, id);
+            self.by_request_id.insert(request_id, id);
         }
-        self.invocations
-            .insert(id, Invocation { request_id: request.request_id, twoway, sent: false });
-        let compress = compress && self.config.compression;
-        self.queue_message(&Message::Request(request), compress, Some(id));
+        self.invocations.insert(id, Invocation { request_id, twoway, sent: false });
+        self.queue_frame(frame, MessageType::Request, Some(id));
         Ok(id)
     }
 
@@ -390,33 +399,63 @@ impl Connection {
         }
     }
 
-    /// Queues a oneway request for the next [`Connection::flush_batch`] (fixed batch proxies).
+    /// Queues a oneway request for the next [`Connection::flush_batch`] (batch proxies). When
+    /// the request would take the batch past [`ConnectionConfig::batch_auto_flush_size`] (or,
+    /// on a datagram connection, past the datagram limit), the batch queued so far is sent
+    /// first, as ZeroC's runtime does; the returned invocation, if any, is that automatic
+    /// flush. On a datagram connection a request that cannot fit in a datagram on its own is
+    /// refused with [`InvokeError::DatagramLimit`].
     pub fn queue_batch_request(
         &mut self,
         mut request: Request,
         compress: bool,
-    ) -> Result<(), InvokeError> {
+    ) -> Result<Option<InvocationId>, InvokeError> {
         self.check_can_invoke()?;
         request.request_id = 0;
-        self.batch.push(request);
-        self.batch_compress |= compress;
-        Ok(())
+        let mut limit = self.config.batch_auto_flush_size;
+        if self.config.datagram {
+            let max = self.config.max_datagram_size;
+            limit = if limit == 0 { max } else { limit.min(max) };
+            let alone = BatchRequestQueue::new().size_with(&request);
+            if alone > max {
+                return Err(InvokeError::DatagramLimit { size: alone, max });
+            }
+        }
+        let mut flushed = None;
+        if limit > 0 && !self.batch.is_empty() && self.batch.size_with(&request) > limit {
+            flushed = self.flush_batch()?;
+        }
+        self.batch.push_with(request, compress);
+        Ok(flushed)
     }
 
     /// Sends the queued batch as one BatchRequest message. Returns the invocation that
-    /// completes with [`Event::Sent`], or `None` if the batch was empty.
+    /// completes with [`Event::Sent`], or `None` if the batch was empty. On a datagram
+    /// connection a batch too large for one datagram is dropped with
+    /// [`InvokeError::DatagramLimit`].
     pub fn flush_batch(&mut self) -> Result<Option<InvocationId>, InvokeError> {
         if self.batch.is_empty() {
             return Ok(None);
         }
         self.check_can_invoke()?;
-        let requests = std::mem::take(&mut self.batch);
-        let compress = std::mem::take(&mut self.batch_compress) && self.config.compression;
+        let compress = self.config.compression && self.batch.wants_compression();
+        let Some(flushed) = self.batch.take_with(Some(compress)) else {
+            return Ok(None);
+        };
+        self.check_datagram_size(flushed.frame.len())?;
         let id = InvocationId(self.next_invocation);
         self.next_invocation += 1;
         self.invocations.insert(id, Invocation { request_id: 0, twoway: false, sent: false });
-        self.queue_message(&Message::BatchRequest(BatchRequest { requests }), compress, Some(id));
+        self.queue_frame(flushed.frame, MessageType::BatchRequest, Some(id));
         Ok(Some(id))
+    }
+
+    fn check_datagram_size(&self, size: usize) -> Result<(), InvokeError> {
+        let max = self.config.max_datagram_size;
+        if self.config.datagram && size > max {
+            return Err(InvokeError::DatagramLimit { size, max });
+        }
+        Ok(())
     }
 
     /// Starts closing the connection (see [`CloseMode`]).
@@ -516,11 +555,14 @@ impl Connection {
     }
 
     fn queue_message(&mut self, msg: &Message, compress: bool, invocation: Option<InvocationId>) {
-        let frame = msg.encode(compress);
+        self.queue_frame(msg.encode(compress), msg.message_type(), invocation);
+    }
+
+    fn queue_frame(&mut self, frame: Frame, kind: MessageType, invocation: Option<InvocationId>) {
         self.send_queue.push_back(Outgoing {
             chunks: frame.into_chunks().into_iter().collect(),
             invocation,
-            kind: msg.message_type(),
+            kind,
         });
     }
 
@@ -647,7 +689,7 @@ impl Connection {
         self.send_queue.clear();
         self.in_flight.clear();
         self.dispatches.clear();
-        self.batch.clear();
+        self.batch = BatchRequestQueue::new();
         self.by_request_id.clear();
         let mut failed: Vec<(InvocationId, Invocation)> = self.invocations.drain().collect();
         failed.sort_by_key(|(id, _)| *id);

@@ -74,6 +74,11 @@ impl BatchRequestQueue {
         HEADER_SIZE + 4 + self.body.len()
     }
 
+    /// What [`BatchRequestQueue::size`] would be once `request` is queued too.
+    pub fn size_with(&self, request: &Request) -> usize {
+        self.size() + request.fields_len()
+    }
+
     /// Whether a queued request's proxy asked for compression.
     pub fn wants_compression(&self) -> bool {
         self.compress
