@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use async_io::{Async, Timer};
 use futures_lite::io::{AsyncRead, AsyncWrite};
-use ice_driver::runtime::{TcpListener, TcpStream};
+use ice_driver::runtime::{TcpListener, TcpStream, UdpSocket};
 pub use ice_driver::*;
 
 type Spawner = dyn Fn(BoxFuture<'static, ()>) + Send + Sync;
@@ -96,6 +96,56 @@ impl Runtime for AsyncStdRuntime {
 
     fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>> {
         Ok(Box::new(Listener(Async::<std::net::TcpListener>::bind(addr)?)))
+    }
+
+    fn udp(&self, socket: std::net::UdpSocket) -> io::Result<Box<dyn UdpSocket>> {
+        Ok(Box::new(Udp(Async::new(socket)?)))
+    }
+}
+
+struct Udp(Async<std::net::UdpSocket>);
+
+impl UdpSocket for Udp {
+    fn poll_recv_from(
+        &mut self,
+        cx: &mut task::Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        // Try first: readiness is only waited for once the socket reports it would block.
+        loop {
+            match self.0.get_ref().recv_from(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result),
+            }
+            match self.0.poll_readable(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    fn poll_send_to(
+        &mut self,
+        cx: &mut task::Context<'_>,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            match self.0.get_ref().send_to(buf, target) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                result => return Poll::Ready(result),
+            }
+            match self.0.poll_writable(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.get_ref().local_addr()
     }
 }
 

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::task::{self, Poll};
 use std::time::Instant;
 
-use ice_driver::runtime::{TcpListener, TcpStream};
+use ice_driver::runtime::{TcpListener, TcpStream, UdpSocket};
 pub use ice_driver::*;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -71,6 +71,37 @@ impl Runtime for TokioRuntime {
         std_listener.set_nonblocking(true)?;
         let listener = tokio::net::TcpListener::from_std(std_listener)?;
         Ok(Box::new(Listener(listener)))
+    }
+
+    fn udp(&self, socket: std::net::UdpSocket) -> io::Result<Box<dyn UdpSocket>> {
+        socket.set_nonblocking(true)?;
+        Ok(Box::new(Udp(tokio::net::UdpSocket::from_std(socket)?)))
+    }
+}
+
+struct Udp(tokio::net::UdpSocket);
+
+impl UdpSocket for Udp {
+    fn poll_recv_from(
+        &mut self,
+        cx: &mut task::Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        let mut buf = ReadBuf::new(buf);
+        self.0.poll_recv_from(cx, &mut buf).map_ok(|from| (buf.filled().len(), from))
+    }
+
+    fn poll_send_to(
+        &mut self,
+        cx: &mut task::Context<'_>,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> Poll<io::Result<usize>> {
+        self.0.poll_send_to(cx, buf, target)
+    }
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.0.local_addr()
     }
 }
 

@@ -14,15 +14,16 @@ use ice_proto::Identity;
 use tokio::sync::watch;
 
 use crate::communicator::{Communicator, Instance};
-use crate::connection::{spawn_connection, Connection, ConnectionSetup};
+use crate::connection::{spawn_connection, Connection, ConnectionSetup, Io};
 use crate::endpoint::bind_addrs;
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
-use crate::runtime::{Runtime, TcpListener};
+use crate::runtime::{Runtime, TcpListener, UdpSocket};
 use crate::servant::{DispatchError, Servant};
+use crate::udp::{adapter_socket, published_host};
 use crate::util::with_deadline;
-use ice_proto::proxy::{Endpoint, IpEndpoint};
+use ice_proto::proxy::Endpoint;
 
 /// How long [`ObjectAdapter::deactivate`] waits for incoming connections to close.
 const DEACTIVATE_WAIT: Duration = Duration::from_secs(10);
@@ -39,9 +40,12 @@ struct Inner {
     instance: Weak<Instance>,
     runtime: Arc<dyn Runtime>,
     config: ConnectionConfig,
+    datagram_config: ConnectionConfig,
     endpoints: Vec<Endpoint>,
     servants: Mutex<Servants>,
     listeners: Mutex<Vec<Box<dyn TcpListener>>>,
+    /// Sockets of udp endpoints, served from activation on.
+    datagram_sockets: Mutex<Vec<Box<dyn UdpSocket>>>,
     connections: Mutex<Vec<Connection>>,
     activated: AtomicBool,
     deactivated: AtomicBool,
@@ -79,32 +83,53 @@ impl ObjectAdapter {
     pub(crate) fn new(
         instance: &Arc<Instance>,
         name: &str,
-        endpoints: Vec<IpEndpoint>,
+        endpoints: Vec<Endpoint>,
     ) -> Result<ObjectAdapter> {
         let runtime = &instance.runtime;
         let mut listeners = Vec::new();
+        let mut sockets = Vec::new();
         let mut published = Vec::new();
         for endpoint in endpoints {
-            for addr in bind_addrs(&endpoint)? {
-                let listener = runtime.bind(addr).map_err(|e| {
-                    Error::Socket(format!(
-                        "cannot listen on {}: {e}",
-                        Endpoint::Tcp(endpoint.clone())
-                    ))
-                })?;
-                let local = listener.local_addr().map_err(|e| Error::Socket(e.to_string()))?;
-                let mut e = endpoint.clone();
-                e.port = local.port();
-                if e.host.is_empty() || e.host == "*" || e.host == "0.0.0.0" {
-                    e.host = "127.0.0.1".into();
+            match endpoint {
+                Endpoint::Tcp(ip) => {
+                    for addr in bind_addrs(&ip.host, ip.port)? {
+                        let listener = runtime.bind(addr).map_err(|e| {
+                            Error::Socket(format!(
+                                "cannot listen on {}: {e}",
+                                Endpoint::Tcp(ip.clone())
+                            ))
+                        })?;
+                        let local =
+                            listener.local_addr().map_err(|e| Error::Socket(e.to_string()))?;
+                        let mut e = ip.clone();
+                        e.port = local.port();
+                        e.host = published_host(&e.host);
+                        published.push(Endpoint::Tcp(e));
+                        listeners.push(listener);
+                    }
                 }
-                let e = Endpoint::Tcp(e);
-                tracing::debug!(adapter = name, endpoint = %e, "listening");
-                published.push(e);
-                listeners.push(listener);
+                Endpoint::Udp(udp) => {
+                    let socket = adapter_socket(&udp)?;
+                    let local = socket.local_addr().map_err(|e| Error::Socket(e.to_string()))?;
+                    let socket = runtime
+                        .udp(socket)
+                        .map_err(|e| Error::Socket(format!("cannot set up udp socket: {e}")))?;
+                    let mut e = udp.clone();
+                    e.port = local.port();
+                    e.host = published_host(&e.host);
+                    published.push(Endpoint::Udp(e));
+                    sockets.push(socket);
+                }
+                _ => {}
             }
         }
-        Ok(ObjectAdapter::from_parts(instance, name, published, listeners, None, String::new()))
+        for e in &published {
+            tracing::debug!(adapter = name, endpoint = %e, "listening");
+        }
+        let adapter =
+            ObjectAdapter::from_parts(instance, name, published, listeners, None, String::new());
+        *adapter.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()) = sockets;
+        Ok(adapter)
     }
 
     /// A routed adapter: no listener, it publishes the router's server endpoints and gets its
@@ -134,9 +159,11 @@ impl ObjectAdapter {
                 instance: Arc::downgrade(instance),
                 runtime: instance.runtime.clone(),
                 config: instance.server_config.clone(),
+                datagram_config: instance.datagram_server_config.clone(),
                 endpoints,
                 servants: Mutex::new(Servants::default()),
                 listeners: Mutex::new(listeners),
+                datagram_sockets: Mutex::new(Vec::new()),
                 connections: Mutex::new(Vec::new()),
                 activated: AtomicBool::new(false),
                 deactivated: AtomicBool::new(false),
@@ -299,6 +326,20 @@ impl ObjectAdapter {
             let stop = self.inner.stop.subscribe();
             self.inner.runtime.spawn(Box::pin(accept_loop(adapter, listener, stop)));
         }
+        let sockets = std::mem::take(
+            &mut *self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()),
+        );
+        for socket in sockets {
+            let connection = spawn_connection(ConnectionSetup {
+                runtime: self.inner.runtime.clone(),
+                instance: self.inner.instance.clone(),
+                config: self.inner.datagram_config.clone(),
+                io: Io::Datagram { socket, peer: None, reply_to_sender: true },
+                adapter: Some(self.clone()),
+                endpoint: None,
+            });
+            self.accepted(connection);
+        }
         Ok(())
     }
 
@@ -321,6 +362,7 @@ impl ObjectAdapter {
         }
         self.inner.stop.send_replace(true);
         self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()).clear();
         let connections =
             std::mem::take(&mut *self.inner.connections.lock().unwrap_or_else(|e| e.into_inner()));
         for c in &connections {
@@ -382,7 +424,7 @@ async fn accept_loop(
                     runtime: rt.clone(),
                     instance: adapter.inner.instance.clone(),
                     config: adapter.inner.config.clone(),
-                    stream,
+                    io: Io::Stream(stream),
                     adapter: Some(adapter.clone()),
                     endpoint: None,
                 });

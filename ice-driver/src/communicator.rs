@@ -9,18 +9,20 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
-use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData};
+use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData, UdpEndpoint};
 use ice_proto::retry::RetryPolicy;
 use ice_proto::{Identity, Properties};
 
 use crate::adapter::ObjectAdapter;
+use crate::connection::Io;
 use crate::connection::{spawn_connection, Connection, ConnectionSetup};
-use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints, tcp};
+use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints};
 use crate::error::{Error, Result};
 use crate::glacier2::SessionRouter;
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
 use crate::runtime::Runtime;
+use crate::udp::client_socket;
 use crate::util::with_deadline;
 
 /// How long [`Communicator::destroy`] waits for connections to close gracefully.
@@ -35,9 +37,13 @@ pub(crate) struct Instance {
     pub(crate) retry: RetryPolicy,
     pub(crate) client_config: ConnectionConfig,
     pub(crate) server_config: ConnectionConfig,
+    /// Settings of outgoing and incoming UDP "connections".
+    pub(crate) datagram_client_config: ConnectionConfig,
+    pub(crate) datagram_server_config: ConnectionConfig,
     pub(crate) trace: TraceLevels,
     destroyed: AtomicBool,
-    outgoing: Mutex<HashMap<(String, u16), ConnectionSlot>>,
+    /// Keyed by transport, host and port.
+    outgoing: Mutex<HashMap<(i16, String, u16), ConnectionSlot>>,
     adapters: Mutex<Vec<ObjectAdapter>>,
     /// One per router proxy, keyed by its stringified form.
     routers: Mutex<HashMap<String, Arc<RouterInfo>>>,
@@ -61,14 +67,10 @@ impl Instance {
     /// The usable connection to `endpoint`, opened now if there is none.
     pub(crate) async fn connection_to(&self, endpoint: &Endpoint) -> Result<Connection> {
         self.check_alive()?;
-        let ip = tcp(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
-        let slot = self
-            .outgoing
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(connection_key(ip))
-            .or_default()
-            .clone();
+        let key =
+            connection_key(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
+        let slot =
+            self.outgoing.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
         let mut guard = slot.lock().await;
         if let Some(c) = guard.as_ref().filter(|c| c.is_usable()) {
             return Ok(c.clone());
@@ -80,10 +82,14 @@ impl Instance {
     }
 
     async fn connect(&self, endpoint: &Endpoint) -> Result<Connection> {
+        let ip = match endpoint {
+            Endpoint::Tcp(ip) => ip,
+            Endpoint::Udp(udp) => return self.connect_udp(endpoint, udp),
+            _ => return Err(Error::NoEndpoint(endpoint.to_string())),
+        };
         let mut last =
             Error::ConnectFailed { endpoint: endpoint.to_string(), reason: "no address".into() };
-        let ip = tcp(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
-        for addr in connect_addrs(ip)? {
+        for addr in connect_addrs(&ip.host, ip.port)? {
             let rt = &self.runtime;
             let deadline = u64::try_from(ip.timeout)
                 .ok()
@@ -96,7 +102,7 @@ impl Instance {
                         runtime: rt.clone(),
                         instance: self.weak.clone(),
                         config: self.client_config.clone(),
-                        stream,
+                        io: Io::Stream(stream),
                         adapter: None,
                         endpoint: Some(endpoint.clone()),
                     }));
@@ -108,6 +114,27 @@ impl Instance {
             last = Error::ConnectFailed { endpoint: endpoint.to_string(), reason };
         }
         Err(last)
+    }
+
+    /// A UDP "connection" to `udp`: a socket that sends to its first address. Nothing is
+    /// exchanged before the first datagram, so this cannot fail for an absent peer.
+    fn connect_udp(&self, endpoint: &Endpoint, udp: &UdpEndpoint) -> Result<Connection> {
+        let remote = connect_addrs(&udp.host, udp.port)?.into_iter().next().ok_or_else(|| {
+            Error::ConnectFailed { endpoint: endpoint.to_string(), reason: "no address".into() }
+        })?;
+        let socket = self
+            .runtime
+            .udp(client_socket(udp, remote)?)
+            .map_err(|e| Error::Socket(format!("cannot set up {endpoint}: {e}")))?;
+        traced!(self.trace.network, debug, %endpoint, %remote, "datagram connection ready");
+        Ok(spawn_connection(ConnectionSetup {
+            runtime: self.runtime.clone(),
+            instance: self.weak.clone(),
+            config: self.datagram_client_config.clone(),
+            io: Io::Datagram { socket, peer: Some(remote), reply_to_sender: false },
+            adapter: None,
+            endpoint: Some(endpoint.clone()),
+        }))
     }
 
     /// The router information shared by every proxy routed through `router`.
@@ -138,13 +165,8 @@ impl Instance {
 
     /// Forgets `connection` so that the next invocation opens a new one.
     pub(crate) fn forget(&self, connection: &Connection) {
-        if let Some(ip) = connection.endpoint().and_then(tcp) {
-            let slot = self
-                .outgoing
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&connection_key(ip))
-                .cloned();
+        if let Some(key) = connection.endpoint().and_then(connection_key) {
+            let slot = self.outgoing.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
             if let Some(slot) = slot {
                 if let Ok(mut guard) = slot.try_lock() {
                     if guard.as_ref() == Some(connection) {
@@ -187,6 +209,8 @@ impl Communicator {
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
         let client_config = connection_config(&properties, Side::Client);
         let server_config = connection_config(&properties, Side::Server);
+        let datagram_client_config = datagram_config(&properties, Side::Client);
+        let datagram_server_config = datagram_config(&properties, Side::Server);
         let trace = TraceLevels::from_properties(&properties);
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
@@ -194,6 +218,8 @@ impl Communicator {
             retry,
             client_config,
             server_config,
+            datagram_client_config,
+            datagram_server_config,
             trace,
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
@@ -374,14 +400,34 @@ impl Communicator {
     }
 }
 
-/// Connection settings from `Ice.MessageSizeMax` and `Ice.ACM[.Client|.Server].*`.
-fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
-    let mut config = ConnectionConfig::new(side);
-    let kb = props.get_int_or("Ice.MessageSizeMax", 1024);
-    config.max_message_size = match usize::try_from(kb) {
+/// Sizes in KiB (`Ice.MessageSizeMax`, `Ice.BatchAutoFlushSize`): 0 or less means no limit.
+fn kib(props: &Properties, name: &str, default: i32) -> usize {
+    match usize::try_from(props.get_int_or(name, default)) {
         Ok(kb) if kb > 0 => kb.saturating_mul(1024),
         _ => usize::MAX,
-    };
+    }
+}
+
+/// Settings of UDP "connections": `Ice.MessageSizeMax`, `Ice.BatchAutoFlushSize` and
+/// `Ice.UDP.SndSize` (the largest datagram sent, less the IP and UDP headers).
+fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
+    let mut config = ConnectionConfig::datagram(side);
+    config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
+    config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);
+    if let Ok(send_buffer) = usize::try_from(props.get_int_or("Ice.UDP.SndSize", 0)) {
+        if send_buffer > 28 {
+            config.max_datagram_size = config.max_datagram_size.min(send_buffer - 28);
+        }
+    }
+    config
+}
+
+/// Connection settings from `Ice.MessageSizeMax`, `Ice.BatchAutoFlushSize` and
+/// `Ice.ACM[.Client|.Server].*`.
+fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
+    let mut config = ConnectionConfig::new(side);
+    config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
+    config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);
     let scope = match side {
         Side::Client => "Ice.ACM.Client",
         Side::Server => "Ice.ACM.Server",

@@ -1,31 +1,33 @@
 //! Endpoints as the driver uses them: [`ice_proto::proxy::Endpoint`] for parsing, printing and
-//! marshaling, plus the socket addresses to connect to or listen on. Only TCP is supported
-//! for now; other transports are skipped.
+//! marshaling, plus the socket addresses to connect to or listen on. TCP and UDP are
+//! supported; other transports are skipped.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 
-use ice_proto::proxy::{Endpoint, EndpointRole, IpEndpoint, ParseDefaults};
+use ice_proto::proxy::{Endpoint, EndpointRole, ParseDefaults};
 
 use crate::error::{Error, Result};
 
-/// The TCP part of `endpoint`, if it is a TCP endpoint.
-pub(crate) fn tcp(endpoint: &Endpoint) -> Option<&IpEndpoint> {
+/// Whether this driver can reach `endpoint` for a proxy that sends datagrams (`datagram`,
+/// UDP endpoints only) or uses streams (TCP endpoints only), as ZeroC's runtime filters them.
+pub(crate) fn usable(endpoint: &Endpoint, datagram: bool) -> bool {
     match endpoint {
-        Endpoint::Tcp(ip) => Some(ip),
-        _ => None,
+        Endpoint::Tcp(_) => !datagram,
+        Endpoint::Udp(_) => datagram,
+        _ => false,
     }
 }
 
 /// Parses the endpoints of an object adapter (`<adapter>.Endpoints`), separated by `:`.
-/// Transports other than TCP are skipped with a warning.
-pub(crate) fn parse_adapter_endpoints(s: &str) -> Result<Vec<IpEndpoint>> {
+/// Transports other than TCP and UDP are skipped with a warning.
+pub(crate) fn parse_adapter_endpoints(s: &str) -> Result<Vec<Endpoint>> {
     let mut out = Vec::new();
     for part in split_unquoted(s, ':').iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         let endpoint =
             Endpoint::parse(part, &ParseDefaults::default(), EndpointRole::ObjectAdapter)
                 .map_err(|e| Error::Parse(e.to_string()))?;
         match endpoint {
-            Endpoint::Tcp(ip) => out.push(ip),
+            Endpoint::Tcp(_) | Endpoint::Udp(_) => out.push(endpoint),
             other => tracing::warn!(
                 endpoint = %other,
                 "skipping an endpoint of an unsupported transport"
@@ -51,24 +53,39 @@ fn split_unquoted(s: &str, sep: char) -> Vec<&str> {
     parts
 }
 
-/// The key under which outgoing connections to `ip` are shared.
-pub(crate) fn connection_key(ip: &IpEndpoint) -> (String, u16) {
-    (ip.host.clone(), ip.port)
+/// The host and port of a TCP or UDP endpoint.
+pub(crate) fn host_port(endpoint: &Endpoint) -> Option<(&str, u16)> {
+    match endpoint {
+        Endpoint::Tcp(ip) => Some((&ip.host, ip.port)),
+        Endpoint::Udp(udp) => Some((&udp.host, udp.port)),
+        _ => None,
+    }
+}
+
+/// The key under which outgoing connections to `endpoint` are shared: one per transport,
+/// host and port.
+pub(crate) fn connection_key(endpoint: &Endpoint) -> Option<(i16, String, u16)> {
+    host_port(endpoint).map(|(host, port)| (endpoint.endpoint_type(), host.to_owned(), port))
+}
+
+/// Whether `host` means "every interface" in an object adapter's endpoint.
+pub(crate) fn is_wildcard(host: &str) -> bool {
+    host.is_empty() || host == "*" || host == "0.0.0.0"
 }
 
 /// The addresses to connect to (blocking name resolution unless the host is an address).
-pub(crate) fn connect_addrs(ip: &IpEndpoint) -> Result<Vec<SocketAddr>> {
-    let host = if ip.host.is_empty() || ip.host == "*" { "localhost" } else { &ip.host };
-    resolve(host, ip.port)
+pub(crate) fn connect_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
+    let host = if host.is_empty() || host == "*" { "localhost" } else { host };
+    resolve(host, port)
 }
 
 /// The addresses to listen on: every interface for an empty host, else the first address
 /// of the host (IPv4 first, as for `localhost`).
-pub(crate) fn bind_addrs(ip: &IpEndpoint) -> Result<Vec<SocketAddr>> {
-    if ip.host.is_empty() || ip.host == "*" || ip.host == "0.0.0.0" {
-        return Ok(vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), ip.port)]);
+pub(crate) fn bind_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
+    if is_wildcard(host) {
+        return Ok(vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)]);
     }
-    let mut addrs = resolve(&ip.host, ip.port)?;
+    let mut addrs = resolve(host, port)?;
     addrs.sort_by_key(|a| !a.is_ipv4());
     addrs.truncate(1);
     Ok(addrs)
@@ -100,17 +117,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn adapter_endpoints_keep_tcp_only() {
-        let list =
-            parse_adapter_endpoints("tcp -h 127.0.0.1 -p 1 -z : udp -p 2 : tcp -h \"::1\" -p 3")
-                .unwrap();
-        assert_eq!(list.len(), 2);
-        assert!(list[0].compress);
-        assert_eq!(list[1].host, "::1");
-        assert_eq!(connect_addrs(&list[1]).unwrap()[0].to_string(), "[::1]:3");
+    fn adapter_endpoints_keep_tcp_and_udp() {
+        let list = parse_adapter_endpoints(
+            "tcp -h 127.0.0.1 -p 1 -z : udp -p 2 : ws -p 4 : tcp -h \"::1\" -p 3",
+        )
+        .unwrap();
+        assert_eq!(list.len(), 3);
+        assert!(list[0].compress());
+        assert!(list[1].is_datagram());
+        let (host, port) = host_port(&list[2]).unwrap();
+        assert_eq!(host, "::1");
+        assert_eq!(connect_addrs(host, port).unwrap()[0].to_string(), "[::1]:3");
         assert!(parse_adapter_endpoints("tcp -p notaport").is_err());
         assert!(parse_adapter_endpoints("carrier-pigeon -p 1").is_err());
         let any = parse_adapter_endpoints("default -p 5").unwrap();
-        assert_eq!(bind_addrs(&any[0]).unwrap()[0].to_string(), "0.0.0.0:5");
+        let (host, port) = host_port(&any[0]).unwrap();
+        assert_eq!(bind_addrs(host, port).unwrap()[0].to_string(), "0.0.0.0:5");
+        assert!(usable(&list[0], false) && !usable(&list[0], true));
+        assert!(usable(&list[1], true) && !usable(&list[1], false));
+        assert_ne!(connection_key(&list[0]), connection_key(&list[1]));
     }
 }

@@ -129,6 +129,14 @@ pub enum Error {
     /// The operation needs a twoway proxy (`Ice::TwowayOnlyException`).
     #[error("operation `{0}' needs a twoway proxy")]
     TwowayOnly(String),
+    /// The request does not fit in one UDP datagram (`Ice::DatagramLimitException`).
+    #[error("message of {size} bytes exceeds the datagram limit of {max} bytes")]
+    DatagramLimit {
+        /// The size of the encoded message.
+        size: usize,
+        /// The largest message one datagram carries.
+        max: usize,
+    },
     /// The fixed connection of the proxy is closed (`Ice::FixedProxyException` after close).
     #[error("fixed connection closed: {0}")]
     FixedConnectionClosed(Box<Error>),
@@ -181,7 +189,7 @@ impl Error {
             | Error::CommunicatorDestroyed
             | Error::ObjectAdapterDeactivated(_) => Failure::Shutdown,
             Error::InvocationTimeout => Failure::InvocationTimeout,
-            Error::Marshal(_) => Failure::Marshal,
+            Error::Marshal(_) | Error::DatagramLimit { .. } => Failure::Marshal,
             _ => Failure::Application,
         }
     }

@@ -1,5 +1,5 @@
 //! Runtime-agnostic async driver for [`ice_proto`]: the Ice user API — [`Communicator`],
-//! [`ObjectAdapter`], [`Proxy`], [`Servant`], [`Connection`] — over TCP, on any async runtime
+//! [`ObjectAdapter`], [`Proxy`], [`Servant`], [`Connection`] — over TCP and UDP, on any async runtime
 //! that implements [`Runtime`] (see `ice-driver-tokio` and `ice-driver-async-std`).
 //!
 //! Each connection is served by one task that owns the [`ice_proto::connection`] state
@@ -26,6 +26,7 @@ mod router;
 pub mod runtime;
 mod servant;
 mod trace;
+mod udp;
 mod util;
 
 pub use adapter::ObjectAdapter;
@@ -38,7 +39,7 @@ pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
 
 pub use ice_proto;
 pub use ice_proto::connection::CloseMode;
-pub use ice_proto::proxy::{Endpoint, IpEndpoint, ProxyData, ProxyMode};
+pub use ice_proto::proxy::{Endpoint, IpEndpoint, ProxyData, ProxyMode, UdpEndpoint};
 pub use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode, Properties};
 
 /// Parses an identity in Ice's string form (`category/name`, backslash escapes).

@@ -142,7 +142,7 @@ impl RouterInfo {
     pub(crate) async fn connection(&self) -> Result<Connection> {
         let instance = self.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
         let endpoints = self.client_endpoints().await?;
-        let connection = crate::proxy::connect_any(&instance, &endpoints, "router").await?;
+        let connection = crate::proxy::connect_any(&instance, &endpoints, false, "router").await?;
         self.attach(&connection);
         Ok(connection)
     }

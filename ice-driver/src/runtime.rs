@@ -1,5 +1,5 @@
-//! The small interface an async runtime must provide: spawning, time, and TCP sockets as
-//! poll-based streams. Everything else in this crate is written once on top of it.
+//! The small interface an async runtime must provide: spawning, time, TCP sockets as
+//! poll-based streams, and UDP sockets. Everything else in this crate is written once on top of it.
 //!
 //! Implementations live in `ice-driver-tokio` and `ice-driver-async-std`.
 
@@ -31,6 +31,32 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
     /// Listens for TCP connections on `addr` (port 0 picks a free port). Called from within
     /// the runtime's context.
     fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>>;
+
+    /// Registers a bound, non-blocking UDP socket with the runtime's reactor. The driver sets
+    /// the socket up (bind, multicast) with `std`, so only this hand-over is runtime specific.
+    /// Called from within the runtime's context.
+    fn udp(&self, socket: std::net::UdpSocket) -> io::Result<Box<dyn UdpSocket>>;
+}
+
+/// A bound UDP socket.
+pub trait UdpSocket: Send + 'static {
+    /// Receives one datagram into `buf` (truncated if larger) and returns its length and sender.
+    fn poll_recv_from(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>>;
+
+    /// Sends `buf` as one datagram to `target`.
+    fn poll_send_to(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> Poll<io::Result<usize>>;
+
+    /// The local address.
+    fn local_addr(&self) -> io::Result<SocketAddr>;
 }
 
 /// A connected TCP stream.

@@ -22,7 +22,7 @@ use crate::adapter::ObjectAdapter;
 use crate::communicator::Instance;
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
-use crate::runtime::{Runtime, TcpStream};
+use crate::runtime::{Runtime, TcpStream, UdpSocket};
 use ice_proto::proxy::Endpoint;
 
 pub(crate) use task::spawn_connection;
@@ -39,8 +39,8 @@ pub(crate) enum Command {
     },
     /// Forget the invocation `key` (its caller gave up).
     Cancel { key: u64 },
-    /// Queue a oneway request for the next batch.
-    QueueBatch { request: Request, compress: bool },
+    /// Queue a oneway request for the next batch; `done` says whether it was taken.
+    QueueBatch { request: Request, compress: bool, done: oneshot::Sender<Result<()>> },
     /// Send the queued batch; `done` gets `Sent` (or `Sent` at once if it was empty).
     FlushBatch { done: oneshot::Sender<Outcome> },
     /// Answer a dispatched request.
@@ -73,6 +73,7 @@ pub(crate) struct Shared {
     remote: Option<SocketAddr>,
     endpoint: Option<Endpoint>,
     incoming: bool,
+    datagram: bool,
     instance: Weak<Instance>,
     trace: TraceLevels,
 }
@@ -102,12 +103,38 @@ impl PartialEq for Connection {
 
 impl Eq for Connection {}
 
+/// The transport under a connection.
+pub(crate) enum Io {
+    /// A TCP stream.
+    Stream(Box<dyn TcpStream>),
+    /// A UDP socket. An outgoing connection sends to its endpoint's address (`reply_to_sender`
+    /// false); an object adapter's socket receives from anyone and, like ZeroC's, sends (rare
+    /// datagram callbacks) to whoever sent the last datagram.
+    Datagram { socket: Box<dyn UdpSocket>, peer: Option<SocketAddr>, reply_to_sender: bool },
+}
+
+impl Io {
+    fn local_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Io::Stream(s) => s.local_addr().ok(),
+            Io::Datagram { socket, .. } => socket.local_addr().ok(),
+        }
+    }
+
+    fn peer_addr(&self) -> Option<SocketAddr> {
+        match self {
+            Io::Stream(s) => s.peer_addr().ok(),
+            Io::Datagram { peer, .. } => *peer,
+        }
+    }
+}
+
 /// Everything needed to start a connection task.
 pub(crate) struct ConnectionSetup {
     pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) instance: Weak<Instance>,
     pub(crate) config: ConnectionConfig,
-    pub(crate) stream: Box<dyn TcpStream>,
+    pub(crate) io: Io,
     pub(crate) adapter: Option<ObjectAdapter>,
     pub(crate) endpoint: Option<Endpoint>,
 }
@@ -118,9 +145,14 @@ impl Connection {
         self.shared.local
     }
 
-    /// The peer's address.
+    /// The peer's address (for an object adapter's UDP socket, none: it hears from anyone).
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.shared.remote
+    }
+
+    /// Whether this is a UDP connection (oneway and batch datagram requests only).
+    pub fn is_datagram(&self) -> bool {
+        self.shared.datagram
     }
 
     /// The endpoint this outgoing connection was made to; `None` for incoming connections.
@@ -148,10 +180,12 @@ impl Connection {
     }
 
     /// A proxy for `identity` whose invocations always go over this connection (a fixed
-    /// proxy), e.g. to call back a client. Fails once the communicator is destroyed.
+    /// proxy), e.g. to call back a client; a datagram proxy on a UDP connection. Fails once
+    /// the communicator is destroyed.
     pub fn create_proxy(&self, identity: Identity) -> Result<Proxy> {
         let instance = self.shared.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
-        Ok(Proxy::fixed(instance, identity, self.clone()))
+        let proxy = Proxy::fixed(instance, identity, self.clone());
+        Ok(if self.is_datagram() { proxy.ice_datagram() } else { proxy })
     }
 
     /// Why the connection closed, once it has.
@@ -211,12 +245,15 @@ impl Connection {
         outcome
     }
 
-    /// Queues a oneway request for this connection's next batch.
-    pub(crate) fn queue_batch(&self, request: Request, compress: bool) -> Result<()> {
+    /// Queues a oneway request for this connection's next batch. Fails if the connection is
+    /// closed, or if the request cannot fit in a datagram on a UDP connection.
+    pub(crate) async fn queue_batch(&self, request: Request, compress: bool) -> Result<()> {
+        let (done, rx) = oneshot::channel();
         self.shared
             .commands
-            .send(Command::QueueBatch { request, compress })
-            .map_err(|_| self.closed_error())
+            .send(Command::QueueBatch { request, compress, done })
+            .map_err(|_| self.closed_error())?;
+        rx.await.unwrap_or_else(|_| Err(self.closed_error()))
     }
 
     /// Sends the queued batch requests and waits until they are written.

@@ -21,9 +21,9 @@ use ice_proto::connection::{
 use smallvec::SmallVec;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{dispatch, Command, Connection, ConnectionSetup, Outcome, Shared};
+use super::{dispatch, Command, Connection, ConnectionSetup, Io, Outcome, Shared};
 use crate::error::Error;
-use crate::runtime::{BoxFuture, Runtime, TcpStream};
+use crate::runtime::{BoxFuture, Runtime, UdpSocket};
 
 /// How many bytes to make room for before each read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -41,6 +41,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let (tx, rx) = mpsc::unbounded_channel();
     let (closed, _) = watch::channel(None);
     let incoming = setup.endpoint.is_none();
+    let datagram = matches!(setup.io, Io::Datagram { .. });
     let trace = setup.instance.upgrade().map(|i| i.trace).unwrap_or_default();
     let shared = Arc::new(Shared {
         commands: tx,
@@ -48,10 +49,11 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         closed,
         usable: AtomicBool::new(true),
         next_key: AtomicU64::new(0),
-        local: setup.stream.local_addr().ok(),
-        remote: setup.stream.peer_addr().ok(),
+        local: setup.io.local_addr(),
+        remote: setup.io.peer_addr(),
         endpoint: setup.endpoint,
         incoming,
+        datagram,
         instance: setup.instance,
         trace,
     });
@@ -67,7 +69,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     );
     let driver = Driver {
         proto: Proto::new(setup.config, now),
-        stream: Some(setup.stream),
+        io: Some(setup.io),
         commands: rx,
         connection: connection.clone(),
         runtime: setup.runtime.clone(),
@@ -78,6 +80,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         pending: HashMap::new(),
         keys: HashMap::new(),
         flushes: HashMap::new(),
+        close_error: None,
     };
     setup.runtime.spawn(Box::pin(driver));
     connection
@@ -91,7 +94,7 @@ struct Pending {
 struct Driver {
     proto: Proto,
     /// The socket; dropped (closed) once the connection is closed.
-    stream: Option<Box<dyn TcpStream>>,
+    io: Option<Io>,
     commands: mpsc::UnboundedReceiver<Command>,
     connection: Connection,
     runtime: Arc<dyn Runtime>,
@@ -103,6 +106,8 @@ struct Driver {
     pending: HashMap<InvocationId, Pending>,
     keys: HashMap<u64, InvocationId>,
     flushes: HashMap<InvocationId, oneshot::Sender<Outcome>>,
+    /// Why the connection closed, until `finish` announces it.
+    close_error: Option<ConnectionError>,
 }
 
 impl Future for Driver {
@@ -178,9 +183,10 @@ impl Driver {
                     self.proto.cancel(id);
                 }
             }
-            Command::QueueBatch { request, compress } => {
-                // A failure here shows up at the next flush, which finds the connection closed.
-                let _ = self.proto.queue_batch_request(request, compress);
+            Command::QueueBatch { request, compress, done } => {
+                // An automatic flush completes unobserved, as in ZeroC's runtime.
+                let result = self.proto.queue_batch_request(request, compress);
+                let _ = done.send(result.map(|_| ()).map_err(|e| invoke_error(&e)));
             }
             Command::FlushBatch { done } => match self.proto.flush_batch() {
                 Ok(Some(id)) => {
@@ -202,8 +208,14 @@ impl Driver {
     }
 
     fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(stream) = self.stream.as_mut() else {
-            return false;
+        let stream = match self.io.as_mut() {
+            Some(Io::Stream(stream)) => stream,
+            Some(Io::Datagram { socket, peer, reply_to_sender }) => {
+                let follow = *reply_to_sender;
+                let datagram = Datagram { socket: socket.as_mut(), peer, follow_sender: follow };
+                return datagram.poll_recv(cx, &mut self.proto, &*self.runtime, &mut self.read_buf);
+            }
+            None => return false,
         };
         let mut progress = false;
         // A few reads per round, so that one busy peer cannot starve the writes.
@@ -253,8 +265,27 @@ impl Driver {
                     continue;
                 }
             }
-            let Some(stream) = self.stream.as_mut() else {
-                return progress;
+            let stream = match self.io.as_mut() {
+                Some(Io::Stream(stream)) => stream,
+                Some(Io::Datagram { socket, peer, .. }) => {
+                    match poll_send(socket.as_mut(), cx, &self.writing, *peer) {
+                        Poll::Pending => return progress,
+                        Poll::Ready(result) => {
+                            progress = true;
+                            self.writing.clear();
+                            match result {
+                                Ok(()) => self.proto.handle_written(self.runtime.now()),
+                                Err(e) => {
+                                    tracing::debug!(error = %e, "datagram send failed");
+                                    self.proto.handle_eof(self.runtime.now());
+                                    return true;
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                }
+                None => return progress,
             };
             let slices: SmallVec<[IoSlice<'_>; MAX_IOV]> =
                 self.writing.iter().take(MAX_IOV).map(|c| IoSlice::new(c)).collect();
@@ -384,21 +415,29 @@ impl Driver {
             }
         }
         self.connection.shared.usable.store(false, Ordering::Release);
-        self.connection.shared.closed.send_replace(Some(error));
+        // Announced by `finish`, once the socket is released.
+        self.close_error = Some(error);
     }
 
-    /// Closes the socket and fails whatever is still waiting.
+    /// Closes the socket, then says the connection is closed (so that whoever waits for
+    /// that, like an object adapter's deactivation, finds the port released), and fails
+    /// whatever is still waiting.
     fn finish(&mut self, cx: &mut Context<'_>) {
-        if let Some(mut stream) = self.stream.take() {
+        if let Some(Io::Stream(mut stream)) = self.io.take() {
             // Best effort: the socket is closed when dropped anyway.
             let _ = stream.poll_shutdown(cx);
         }
+        let error = self.close_error.take().unwrap_or(ConnectionError::ConnectionLost);
+        self.connection.shared.closed.send_replace(Some(error));
         let error = self.connection.closed_error();
         self.commands.close();
         while let Ok(command) = self.commands.try_recv() {
             match command {
                 Command::Invoke { done, .. } | Command::FlushBatch { done } => {
                     let _ = done.send(Outcome::Failed { error: error.clone(), sent: false });
+                }
+                Command::QueueBatch { done, .. } => {
+                    let _ = done.send(Err(error.clone()));
                 }
                 _ => {}
             }
@@ -417,6 +456,67 @@ fn invoke_error(e: &InvokeError) -> Error {
         InvokeError::Closed(c) => Error::from_connection(c),
         // A closing connection did not take the request: retrying elsewhere is safe.
         InvokeError::Closing => Error::CloseConnection,
+        InvokeError::DatagramLimit { size, max } => Error::DatagramLimit { size: *size, max: *max },
         _ => Error::TwowayOnly(String::new()),
     }
+}
+
+/// Datagrams read per wake-up before letting other work run.
+const DATAGRAMS_PER_ROUND: usize = 16;
+/// Room for the largest UDP datagram.
+const MAX_DATAGRAM: usize = 65_536;
+
+/// The UDP socket of a datagram connection, borrowed for one read.
+struct Datagram<'a> {
+    socket: &'a mut dyn UdpSocket,
+    peer: &'a mut Option<std::net::SocketAddr>,
+    follow_sender: bool,
+}
+
+impl Datagram<'_> {
+    /// Reads datagrams into `proto`. A receive error (say, an ICMP port unreachable reported
+    /// for an earlier send) does not end a UDP "connection": it is logged and skipped.
+    fn poll_recv(
+        self,
+        cx: &mut Context<'_>,
+        proto: &mut Proto,
+        runtime: &dyn Runtime,
+        buf: &mut BytesMut,
+    ) -> bool {
+        buf.clear();
+        buf.resize(MAX_DATAGRAM, 0);
+        let mut progress = false;
+        for _ in 0..DATAGRAMS_PER_ROUND {
+            match self.socket.poll_recv_from(cx, buf) {
+                Poll::Pending => break,
+                Poll::Ready(Ok((n, from))) => {
+                    if self.follow_sender {
+                        *self.peer = Some(from);
+                    }
+                    proto.handle_datagram(runtime.now(), Bytes::copy_from_slice(&buf[..n]));
+                }
+                Poll::Ready(Err(e)) => tracing::debug!(error = %e, "datagram receive failed"),
+            }
+            progress = true;
+        }
+        buf.clear();
+        progress
+    }
+}
+
+/// Sends the joined `chunks` as one datagram to `peer` (dropped if there is nowhere to send).
+fn poll_send(
+    socket: &mut dyn UdpSocket,
+    cx: &mut Context<'_>,
+    chunks: &VecDeque<Bytes>,
+    peer: Option<std::net::SocketAddr>,
+) -> Poll<std::io::Result<()>> {
+    let Some(peer) = peer else {
+        return Poll::Ready(Ok(()));
+    };
+    let datagram: Bytes = match chunks.len() {
+        1 => chunks[0].clone(),
+        _ => chunks.iter().flat_map(|c| c.iter().copied()).collect::<Vec<u8>>().into(),
+    };
+    socket.poll_send_to(cx, &datagram, peer).map_ok(|_| ())
 }

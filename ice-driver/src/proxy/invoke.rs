@@ -107,7 +107,7 @@ impl Proxy {
         }
         let compress = self.compress_requests(&connection);
         if self.data.mode.is_batch() {
-            connection.queue_batch(request.clone(), compress).map_err(|e| (e, false))?;
+            connection.queue_batch(request.clone(), compress).await.map_err(|e| (e, false))?;
             return Ok(Ok(Encapsulation::empty(self.data.encoding)));
         }
         let twoway = self.data.mode.is_twoway();

@@ -52,7 +52,7 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::runtime::{BoxFuture, Runtime, TcpListener, TcpStream};
+    use crate::runtime::{BoxFuture, Runtime, TcpListener, TcpStream, UdpSocket};
     use ice_proto::EncodingVersion;
 
     /// Marshaling needs a communicator but never its runtime.
@@ -71,6 +71,9 @@ mod tests {
             Box::pin(async { Err(io::Error::other("no network in unit tests")) })
         }
         fn bind(&self, _: SocketAddr) -> io::Result<Box<dyn TcpListener>> {
+            Err(io::Error::other("no network in unit tests"))
+        }
+        fn udp(&self, _: std::net::UdpSocket) -> io::Result<Box<dyn UdpSocket>> {
             Err(io::Error::other("no network in unit tests"))
         }
     }

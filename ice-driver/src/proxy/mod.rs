@@ -12,7 +12,7 @@ use ice_proto::{Context, Decode, Encapsulation, Encode, EncodingVersion, Identit
 
 use crate::communicator::{Communicator, Instance};
 use crate::connection::Connection;
-use crate::endpoint::tcp;
+use crate::endpoint::usable;
 use crate::error::{Error, Result};
 use crate::router::RouterInfo;
 use crate::util::shuffle;
@@ -149,6 +149,23 @@ impl Proxy {
         self.with_mode(ProxyMode::BatchOneway)
     }
 
+    /// A datagram copy: oneway requests over the proxy's udp endpoints, each in one datagram.
+    /// Delivery is not guaranteed and nothing says whether the request arrived.
+    pub fn ice_datagram(&self) -> Proxy {
+        self.with_mode(ProxyMode::Datagram)
+    }
+
+    /// A batch datagram copy: requests are queued until [`Proxy::ice_flush_batch_requests`]
+    /// (or until the batch fills a datagram) and then sent in one datagram.
+    pub fn ice_batch_datagram(&self) -> Proxy {
+        self.with_mode(ProxyMode::BatchDatagram)
+    }
+
+    /// Whether requests go over UDP (datagram or batch datagram).
+    pub fn ice_is_datagram(&self) -> bool {
+        self.data.mode.is_datagram()
+    }
+
     fn with_mode(&self, mode: ProxyMode) -> Proxy {
         let mut p = self.clone();
         p.data.mode = mode;
@@ -223,7 +240,8 @@ impl Proxy {
     }
 
     /// The connection for the next attempt: the fixed one, or a usable connection to one of
-    /// the endpoints, tried in random order.
+    /// the endpoints (udp ones for datagram proxies, tcp ones otherwise), tried in random
+    /// order. Datagram proxies are never routed: Glacier2 does not forward datagrams.
     async fn connection(&self) -> Result<Connection> {
         self.instance.check_alive()?;
         if let Some(c) = &self.fixed {
@@ -232,15 +250,11 @@ impl Proxy {
                 None => Ok(c.clone()),
             };
         }
-        if self.data.mode.is_datagram() {
-            return Err(Error::NoEndpoint(format!(
-                "datagram proxies are not supported yet: {self}"
-            )));
-        }
-        if let Some(router) = &self.router {
+        let datagram = self.data.mode.is_datagram();
+        if let (Some(router), false) = (&self.router, datagram) {
             return router.connection().await;
         }
-        connect_any(&self.instance, &self.data.endpoints, &self.to_string()).await
+        connect_any(&self.instance, &self.data.endpoints, datagram, &self.to_string()).await
     }
 
     /// Whether requests are compressed: the proxy's setting, else the endpoints'.
@@ -296,14 +310,15 @@ impl Proxy {
     }
 }
 
-/// A usable connection to one of `endpoints`, tried in random order; `what` names the target
-/// in errors.
+/// A usable connection to one of `endpoints` (the udp ones if `datagram`, else the tcp
+/// ones), tried in random order; `what` names the target in errors.
 pub(crate) async fn connect_any(
     instance: &Instance,
     endpoints: &[Endpoint],
+    datagram: bool,
     what: &str,
 ) -> Result<Connection> {
-    let mut endpoints: Vec<&Endpoint> = endpoints.iter().filter(|e| tcp(e).is_some()).collect();
+    let mut endpoints: Vec<&Endpoint> = endpoints.iter().filter(|e| usable(e, datagram)).collect();
     if endpoints.is_empty() {
         return Err(Error::NoEndpoint(what.to_owned()));
     }

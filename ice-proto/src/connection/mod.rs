@@ -29,8 +29,8 @@ pub use error::ConnectionError;
 pub use event::{DispatchId, Event, IncomingRequest, InvocationId, Transmit};
 
 use crate::frame::{
-    decode_datagram, BatchRequestQueue, Frame, FrameDecoder, Message, MessageType, RawFrame,
-    Reply, ReplyStatus, Request,
+    decode_datagram, BatchRequestQueue, Frame, FrameDecoder, Message, MessageType, RawFrame, Reply,
+    ReplyStatus, Request,
 };
 use timers::Timers;
 
