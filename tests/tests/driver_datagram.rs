@@ -207,6 +207,22 @@ async fn garbage_datagrams(rt: Arc<dyn Runtime>) {
     server.communicator.destroy().await;
 }
 
+/// An adapter listening on a multicast group gets the datagrams sent to the group.
+async fn multicast(rt: Arc<dyn Runtime>) {
+    let server = rust_server(&rt, "tcp -h 127.0.0.1 -p 0:udp -h 239.255.41.7 -p 0").await;
+    let group = server.adapter.endpoints().iter().find(|e| e.is_datagram()).unwrap().to_string();
+    assert!(group.starts_with("udp -h 239.255.41.7 -p "), "published as the group: {group}");
+    let client = Communicator::new(rt.clone());
+    let sink = client.create_proxy(Identity::new("sink"), server.adapter.endpoints().to_vec());
+    let datagram = client.string_to_proxy(&format!("sink -d:{group} --ttl 1")).unwrap();
+    for _ in 0..3 {
+        datagram.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    wait_until(&rt, "count", || count(&sink), 3).await;
+    client.destroy().await;
+    server.communicator.destroy().await;
+}
+
 async fn rust_client_to_zeroc(rt: Arc<dyn Runtime>, python: Python) {
     let mut peer = start_peer(&python, "driver/udp_server.py", &[]);
     let tcp = peer.port();
@@ -250,7 +266,7 @@ macro_rules! on_both_runtimes {
     };
 }
 
-on_both_runtimes!(rust_to_rust, garbage_datagrams);
+on_both_runtimes!(rust_to_rust, garbage_datagrams, multicast);
 
 macro_rules! interop {
     ($($name:ident: $version:expr, $runner:ident, $scenario:ident;)*) => {
