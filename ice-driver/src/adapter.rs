@@ -50,6 +50,11 @@ struct Inner {
     activated: AtomicBool,
     deactivated: AtomicBool,
     stop: watch::Sender<bool>,
+    /// Whether incoming connections are held: not accepted, their requests not dispatched
+    /// (datagrams dropped). True until the first activation; cleared for good on deactivation.
+    holding: watch::Sender<bool>,
+    /// Dispatches in progress, for `wait_for_hold` and `wait_for_deactivate`.
+    dispatches: watch::Sender<usize>,
     /// The router of a routed adapter: it receives requests over the router connection.
     router: Option<Arc<RouterInfo>>,
     /// The category of the identities `add_with_uuid` makes (the router's client category).
@@ -153,6 +158,8 @@ impl ObjectAdapter {
         category: String,
     ) -> ObjectAdapter {
         let (stop, _) = watch::channel(false);
+        let (holding, _) = watch::channel(true);
+        let (dispatches, _) = watch::channel(0);
         ObjectAdapter {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -168,6 +175,8 @@ impl ObjectAdapter {
                 activated: AtomicBool::new(false),
                 deactivated: AtomicBool::new(false),
                 stop,
+                holding,
+                dispatches,
                 router,
                 category,
             }),
@@ -311,11 +320,15 @@ impl ObjectAdapter {
         }
     }
 
-    /// Starts accepting connections on the adapter's endpoints.
+    /// Starts accepting connections on the adapter's endpoints and dispatching their requests,
+    /// or resumes after [`ObjectAdapter::hold`]. Requests arriving over bidirectional
+    /// connections (see [`Connection::set_adapter`]) are dispatched whether or not the adapter
+    /// is active, as in ZeroC's runtime.
     pub fn activate(&self) -> Result<()> {
         if self.is_deactivated() {
             return Err(Error::ObjectAdapterDeactivated(self.inner.name.clone()));
         }
+        self.inner.holding.send_replace(false);
         if self.inner.activated.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
@@ -343,6 +356,51 @@ impl ObjectAdapter {
         Ok(())
     }
 
+    /// Holds incoming connections (`Ice::ObjectAdapter::hold`): no new connection is accepted,
+    /// requests on incoming connections wait until [`ObjectAdapter::activate`], and datagrams
+    /// are dropped. Dispatches in progress continue; see [`ObjectAdapter::wait_for_hold`].
+    pub fn hold(&self) -> Result<()> {
+        if self.is_deactivated() {
+            return Err(Error::ObjectAdapterDeactivated(self.inner.name.clone()));
+        }
+        self.inner.holding.send_replace(true);
+        Ok(())
+    }
+
+    /// Whether the adapter holds requests (never activated, or [`ObjectAdapter::hold`]).
+    pub fn is_holding(&self) -> bool {
+        *self.inner.holding.borrow()
+    }
+
+    /// Waits until the dispatches in progress have completed, so that a held adapter is
+    /// quiescent (`Ice::ObjectAdapter::waitForHold`).
+    pub async fn wait_for_hold(&self) {
+        let mut rx = self.inner.dispatches.subscribe();
+        let _ = rx.wait_for(|n| *n == 0).await;
+    }
+
+    /// Waits until the adapter is deactivated (by [`ObjectAdapter::deactivate`] from
+    /// anywhere, or by [`Communicator::shutdown`]) and its last dispatch has completed
+    /// (`Ice::ObjectAdapter::waitForDeactivate`).
+    pub async fn wait_for_deactivate(&self) {
+        let mut stop = self.inner.stop.subscribe();
+        let _ = stop.wait_for(|s| *s).await;
+        self.wait_for_hold().await;
+    }
+
+    /// Waits while the adapter holds; `false` once it is deactivated.
+    pub(crate) async fn until_active(&self) -> bool {
+        let mut rx = self.inner.holding.subscribe();
+        let _ = rx.wait_for(|h| !*h).await;
+        !self.is_deactivated()
+    }
+
+    /// Counts a dispatch until the guard is dropped.
+    pub(crate) fn dispatch_guard(&self) -> DispatchGuard {
+        self.inner.dispatches.send_modify(|n| *n += 1);
+        DispatchGuard { adapter: self.clone() }
+    }
+
     /// Whether [`ObjectAdapter::deactivate`] was called.
     pub fn is_deactivated(&self) -> bool {
         self.inner.deactivated.load(Ordering::Acquire)
@@ -361,6 +419,8 @@ impl ObjectAdapter {
             }
         }
         self.inner.stop.send_replace(true);
+        // Held requests wake up and find the adapter deactivated.
+        self.inner.holding.send_replace(false);
         self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()).clear();
         let connections =
@@ -404,18 +464,28 @@ async fn accept_loop(
     let mut stopped = Box::pin(async move {
         let _ = stop.wait_for(|s| *s).await;
     });
+    let mut holding = adapter.inner.holding.subscribe();
     loop {
+        if !adapter.until_active().await {
+            return;
+        }
+        // Stop accepting as soon as the adapter holds, not after one more connection.
+        let mut held = std::pin::pin!(holding.wait_for(|h| *h));
         let accepted = std::future::poll_fn(|cx| {
             if stopped.as_mut().poll(cx).is_ready() {
                 return Poll::Ready(None);
             }
-            listener.poll_accept(cx).map(Some)
+            if held.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Some(None));
+            }
+            listener.poll_accept(cx).map(|r| Some(Some(r)))
         })
         .await;
         let rt = &adapter.inner.runtime;
+        let Some(accepted) = accepted else { return };
+        let Some(accepted) = accepted else { continue };
         match accepted {
-            None => return,
-            Some(Ok((stream, peer))) => {
+            Ok((stream, peer)) => {
                 if adapter.is_deactivated() {
                     return;
                 }
@@ -430,11 +500,22 @@ async fn accept_loop(
                 });
                 adapter.accepted(connection);
             }
-            Some(Err(e)) => {
+            Err(e) => {
                 // Typically out of file descriptors: back off instead of spinning.
                 tracing::warn!(adapter = %adapter.inner.name, error = %e, "accept failed");
                 rt.sleep_until(rt.now() + Duration::from_millis(50)).await;
             }
         }
+    }
+}
+
+/// Counts one dispatch of an adapter (see [`ObjectAdapter::wait_for_hold`]).
+pub(crate) struct DispatchGuard {
+    adapter: ObjectAdapter,
+}
+
+impl Drop for DispatchGuard {
+    fn drop(&mut self) {
+        self.adapter.inner.dispatches.send_modify(|n| *n = n.saturating_sub(1));
     }
 }

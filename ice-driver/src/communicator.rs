@@ -45,6 +45,10 @@ pub(crate) struct Instance {
     /// Keyed by transport, host and port.
     outgoing: Mutex<HashMap<(i16, String, u16), ConnectionSlot>>,
     adapters: Mutex<Vec<ObjectAdapter>>,
+    /// Set by `shutdown` (and `destroy`).
+    shutdown: tokio::sync::watch::Sender<bool>,
+    /// The adapter new outgoing connections dispatch to (bidirectional connections).
+    default_adapter: Mutex<Option<ObjectAdapter>>,
     /// One per router proxy, keyed by its stringified form.
     routers: Mutex<HashMap<String, Arc<RouterInfo>>>,
     default_router: OnceLock<Option<Arc<RouterInfo>>>,
@@ -103,7 +107,7 @@ impl Instance {
                         instance: self.weak.clone(),
                         config: self.client_config.clone(),
                         io: Io::Stream(stream),
-                        adapter: None,
+                        adapter: self.default_adapter(),
                         endpoint: Some(endpoint.clone()),
                     }));
                 }
@@ -132,9 +136,13 @@ impl Instance {
             instance: self.weak.clone(),
             config: self.datagram_client_config.clone(),
             io: Io::Datagram { socket, peer: Some(remote), reply_to_sender: false },
-            adapter: None,
+            adapter: self.default_adapter(),
             endpoint: Some(endpoint.clone()),
         }))
+    }
+
+    pub(crate) fn default_adapter(&self) -> Option<ObjectAdapter> {
+        self.default_adapter.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The router information shared by every proxy routed through `router`.
@@ -224,6 +232,8 @@ impl Communicator {
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
             adapters: Mutex::new(Vec::new()),
+            shutdown: tokio::sync::watch::channel(false).0,
+            default_adapter: Mutex::new(None),
             routers: Mutex::new(HashMap::new()),
             default_router: OnceLock::new(),
             weak: weak.clone(),
@@ -352,6 +362,48 @@ impl Communicator {
         Ok(adapter)
     }
 
+    /// Sets the object adapter that dispatches requests arriving over the outgoing
+    /// connections this communicator establishes from now on, so that a server can call back
+    /// over the client's own connection (as `Connection::set_adapter` does for one
+    /// connection; Ice 3.8's `setDefaultObjectAdapter`). `None` stops it.
+    pub fn set_default_object_adapter(&self, adapter: Option<ObjectAdapter>) {
+        *self.instance.default_adapter.lock().unwrap_or_else(|e| e.into_inner()) = adapter;
+    }
+
+    /// The adapter set by [`Communicator::set_default_object_adapter`].
+    pub fn default_object_adapter(&self) -> Option<ObjectAdapter> {
+        self.instance.default_adapter()
+    }
+
+    /// Deactivates every object adapter without waiting (`Ice::Communicator::shutdown`): a
+    /// servant may call it to stop its server. Outgoing invocations keep working until
+    /// [`Communicator::destroy`].
+    pub fn shutdown(&self) {
+        if self.instance.shutdown.send_replace(true) {
+            return;
+        }
+        let adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for adapter in adapters {
+            self.instance.runtime.spawn(Box::pin(async move { adapter.deactivate().await }));
+        }
+    }
+
+    /// Whether [`Communicator::shutdown`] (or [`Communicator::destroy`]) was called.
+    pub fn is_shutdown(&self) -> bool {
+        *self.instance.shutdown.borrow()
+    }
+
+    /// Waits until [`Communicator::shutdown`] is called and every object adapter has finished
+    /// its dispatches (`Ice::Communicator::waitForShutdown`): what a server's main task awaits.
+    pub async fn wait_for_shutdown(&self) {
+        let mut rx = self.instance.shutdown.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+        let adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for adapter in adapters {
+            adapter.wait_for_deactivate().await;
+        }
+    }
+
     /// Whether [`Communicator::destroy`] was called.
     pub fn is_destroyed(&self) -> bool {
         self.instance.is_destroyed()
@@ -365,6 +417,8 @@ impl Communicator {
             return;
         }
         tracing::debug!("destroying communicator");
+        self.instance.shutdown.send_replace(true);
+        *self.instance.default_adapter.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let adapters =
             std::mem::take(&mut *self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()));
         let slots: Vec<ConnectionSlot> = self

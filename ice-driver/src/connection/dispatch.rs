@@ -41,10 +41,21 @@ pub(super) fn spawn_dispatch(
         operation = %current.operation,
         "dispatching request"
     );
+    let (incoming, datagram) = (connection.is_incoming(), connection.is_datagram());
     runtime.spawn(Box::pin(async move {
+        // Only the adapter's own connections are held; bidirectional ones are not. A held
+        // datagram is dropped (its answer, like any oneway answer, is never sent).
+        let mut dropped = false;
+        if let (true, Some(a)) = (incoming, &adapter) {
+            dropped = datagram && a.is_holding();
+            if !dropped {
+                a.until_active().await;
+            }
+        }
+        let _guard = adapter.as_ref().map(|a| a.dispatch_guard());
         let servant = match &adapter {
-            Some(a) => a.find_for_dispatch(&current.identity, &current.facet),
-            None => Err(DispatchError::ObjectNotExist),
+            Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet),
+            _ => Err(DispatchError::ObjectNotExist),
         };
         let result = match servant {
             Err(e) => Err(e),

@@ -1,0 +1,260 @@
+//! Object adapter life cycle on both runtimes: hold / activate, wait for hold, deactivation
+//! and communicator shutdown, default servants, and the communicator's default object adapter
+//! for bidirectional connections.
+
+mod common;
+
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::*;
+use ice_driver::{
+    Communicator, DispatchError, Error, FnServant, Identity, ObjectAdapter, OperationMode, Proxy,
+    Runtime,
+};
+use tokio::sync::Notify;
+
+async fn server(rt: &Arc<dyn Runtime>, endpoints: &str) -> (Communicator, ObjectAdapter) {
+    let communicator = Communicator::new(rt.clone());
+    let adapter = communicator.create_object_adapter_with_endpoints("A", endpoints).unwrap();
+    (communicator, adapter)
+}
+
+async fn count(hello: &Proxy) -> i32 {
+    hello.invoke_typed("getCount", OperationMode::Idempotent, &()).await.unwrap()
+}
+
+async fn tick(hello: &Proxy) -> Result<(), Error> {
+    hello.invoke_typed("tick", OperationMode::Normal, &()).await
+}
+
+/// A held adapter neither dispatches requests of its connections nor accepts new ones;
+/// activating it again releases the held requests.
+async fn hold_and_activate(rt: Arc<dyn Runtime>) {
+    let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0").await;
+    assert!(adapter.is_holding(), "an adapter holds until activated");
+    let servant = HelloI::new();
+    adapter.add(Identity::new("hello"), servant.clone()).unwrap();
+    adapter.activate().unwrap();
+    assert!(!adapter.is_holding());
+    let client = Communicator::new(rt.clone());
+    let hello = client.create_proxy(Identity::new("hello"), adapter.endpoints().to_vec());
+    tick(&hello).await.unwrap();
+
+    adapter.hold().unwrap();
+    assert!(adapter.is_holding());
+    let held = {
+        let hello = hello.clone();
+        spawn(&rt, async move { tick(&hello).await })
+    };
+    // A new client cannot even get its connection validated.
+    let other = Communicator::new(rt.clone());
+    let late = other
+        .create_proxy(Identity::new("hello"), adapter.endpoints().to_vec())
+        .ice_invocation_timeout(Some(Duration::from_millis(300)));
+    assert!(matches!(tick(&late).await, Err(Error::InvocationTimeout)));
+    assert_eq!(servant.count.load(Ordering::SeqCst), 1, "the held request was dispatched");
+
+    adapter.activate().unwrap();
+    held.await.unwrap().unwrap();
+    let late = late.ice_invocation_timeout(None);
+    tick(&late).await.unwrap();
+    assert_eq!(count(&hello).await, 3);
+    other.destroy().await;
+    client.destroy().await;
+    server.destroy().await;
+}
+
+/// `wait_for_hold` returns once the dispatches in progress are done.
+async fn wait_for_hold(rt: Arc<dyn Runtime>) {
+    let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0").await;
+    let release = Arc::new(Notify::new());
+    let started = Arc::new(Notify::new());
+    let finished = Arc::new(AtomicI32::new(0));
+    let servant = {
+        let (release, started, finished) = (release.clone(), started.clone(), finished.clone());
+        FnServant::new("::Test::Slow", move |current, _params| {
+            let (release, started, finished) = (release.clone(), started.clone(), finished.clone());
+            async move {
+                started.notify_one();
+                release.notified().await;
+                finished.fetch_add(1, Ordering::SeqCst);
+                current.void()
+            }
+        })
+    };
+    adapter.add(Identity::new("slow"), servant).unwrap();
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    let slow = client.create_proxy(Identity::new("slow"), adapter.endpoints().to_vec());
+    let call = {
+        let slow = slow.clone();
+        spawn(
+            &rt,
+            async move { slow.invoke_typed::<_, ()>("work", OperationMode::Normal, &()).await },
+        )
+    };
+    started.notified().await;
+    adapter.hold().unwrap();
+    let waiting = {
+        let (adapter, finished) = (adapter.clone(), finished.clone());
+        spawn(&rt, async move {
+            adapter.wait_for_hold().await;
+            finished.load(Ordering::SeqCst)
+        })
+    };
+    sleep(&rt, Duration::from_millis(100)).await;
+    release.notify_one();
+    assert_eq!(waiting.await.unwrap(), 1, "wait_for_hold returned before the dispatch ended");
+    call.await.unwrap().unwrap();
+    client.destroy().await;
+    server.destroy().await;
+}
+
+/// A servant shuts the communicator down; the server's main task wakes from
+/// `wait_for_shutdown` with every adapter deactivated.
+async fn shutdown_from_a_servant(rt: Arc<dyn Runtime>) {
+    let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0").await;
+    let shutdown = FnServant::new("::Test::Admin", |current, _params| async move {
+        let adapter = current.adapter.clone().ok_or(DispatchError::ObjectNotExist)?;
+        adapter.communicator().ok_or(DispatchError::ObjectNotExist)?.shutdown();
+        current.void()
+    });
+    adapter.add(Identity::new("admin"), shutdown).unwrap();
+    adapter.activate().unwrap();
+    assert!(!server.is_shutdown());
+    let main = {
+        let (server, adapter) = (server.clone(), adapter.clone());
+        spawn(&rt, async move {
+            server.wait_for_shutdown().await;
+            adapter.is_deactivated()
+        })
+    };
+    let client = Communicator::new(rt.clone());
+    let admin = client.create_proxy(Identity::new("admin"), adapter.endpoints().to_vec());
+    admin.invoke_typed::<_, ()>("shutdown", OperationMode::Normal, &()).await.unwrap();
+    assert!(main.await.unwrap(), "wait_for_shutdown returned with the adapter still active");
+    assert!(server.is_shutdown());
+    adapter.wait_for_deactivate().await;
+    // The deactivated adapter answers nobody; activating it again is an error.
+    let fresh = Communicator::new(rt.clone());
+    let again = fresh
+        .create_proxy(Identity::new("admin"), adapter.endpoints().to_vec())
+        .ice_invocation_timeout(Some(Duration::from_secs(5)));
+    assert!(again.ice_ping().await.is_err());
+    assert!(matches!(adapter.activate(), Err(Error::ObjectAdapterDeactivated(_))));
+    fresh.destroy().await;
+    client.destroy().await;
+    server.destroy().await;
+}
+
+/// Default servants per category, the catch-all default servant, and their removal.
+async fn default_servants(rt: Arc<dyn Runtime>) {
+    let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0").await;
+    let named = |name: &'static str| {
+        FnServant::new("::Test::Named", move |current, _params| async move {
+            current.ok(&format!("{name}:{}", current.identity))
+        })
+    };
+    adapter.add_default_servant("cats", named("cats")).unwrap();
+    adapter.add_default_servant("", named("any")).unwrap();
+    adapter.add(Identity::new("solo"), named("solo")).unwrap();
+    assert!(matches!(
+        adapter.add_default_servant("cats", named("again")),
+        Err(Error::AlreadyRegistered(_))
+    ));
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    let call = |id: &str| {
+        let p = client.create_proxy(
+            ice_driver::string_to_identity(id).unwrap(),
+            adapter.endpoints().to_vec(),
+        );
+        async move { p.invoke_typed::<_, String>("who", OperationMode::Normal, &()).await }
+    };
+    assert_eq!(call("cats/tom").await.unwrap(), "cats:cats/tom");
+    assert_eq!(call("dogs/rex").await.unwrap(), "any:dogs/rex");
+    assert_eq!(call("solo").await.unwrap(), "solo:solo");
+    assert!(adapter.remove_default_servant("").is_some());
+    assert!(matches!(call("dogs/rex").await, Err(Error::ObjectNotExist { .. })));
+    assert_eq!(call("cats/felix").await.unwrap(), "cats:cats/felix");
+    client.destroy().await;
+    server.destroy().await;
+}
+
+/// The communicator's default object adapter dispatches callbacks arriving over the
+/// connections it opens, without `set_adapter` on each.
+async fn default_object_adapter(rt: Arc<dyn Runtime>) {
+    let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0").await;
+    adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    let callbacks = client.create_object_adapter_with_endpoints("", "").unwrap();
+    let receiver = Arc::new(ReceiverI { prefix: "dflt".into(), connections: Default::default() });
+    callbacks.add(Identity::new("receiver"), receiver.clone()).unwrap();
+    client.set_default_object_adapter(Some(callbacks.clone()));
+    assert_eq!(client.default_object_adapter(), Some(callbacks.clone()));
+    let hello = client.create_proxy(Identity::new("hello"), adapter.endpoints().to_vec());
+    let answer: String =
+        hello.invoke_typed("callback", OperationMode::Normal, "receiver").await.unwrap();
+    assert_eq!(answer, "dflt:ping");
+    let connection = hello.ice_get_connection().await.unwrap();
+    assert_eq!(connection.adapter(), Some(callbacks));
+    assert_eq!(receiver.connections.lock().unwrap().as_slice(), [connection]);
+    client.destroy().await;
+    server.destroy().await;
+}
+
+/// Datagrams reaching a held adapter are dropped, not queued.
+async fn held_datagrams_are_dropped(rt: Arc<dyn Runtime>) {
+    let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0:udp -h 127.0.0.1 -p 0").await;
+    let servant = HelloI::new();
+    adapter.add(Identity::new("hello"), servant.clone()).unwrap();
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    let hello = client.create_proxy(Identity::new("hello"), adapter.endpoints().to_vec());
+    let datagram = hello.ice_datagram();
+    adapter.hold().unwrap();
+    tick(&datagram).await.unwrap();
+    sleep(&rt, Duration::from_millis(200)).await;
+    adapter.activate().unwrap();
+    tick(&datagram).await.unwrap();
+    wait_for_count(&rt, &hello, 1).await;
+    sleep(&rt, Duration::from_millis(200)).await;
+    assert_eq!(count(&hello).await, 1, "the datagram sent while holding was dispatched");
+    client.destroy().await;
+    server.destroy().await;
+}
+
+/// Runs `future` as a task of the scenario's runtime; the receiver yields its output.
+fn spawn<T: Send + 'static>(
+    rt: &Arc<dyn Runtime>,
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> tokio::sync::oneshot::Receiver<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rt.spawn(Box::pin(async move {
+        let _ = tx.send(future.await);
+    }));
+    rx
+}
+
+macro_rules! on_both_runtimes {
+    ($($name:ident),* $(,)?) => {
+        mod tokio_runtime {
+            $(#[test] fn $name() { super::on_tokio(super::$name); })*
+        }
+        mod async_std_runtime {
+            $(#[test] fn $name() { super::on_async_std(super::$name); })*
+        }
+    };
+}
+
+on_both_runtimes!(
+    hold_and_activate,
+    wait_for_hold,
+    shutdown_from_a_servant,
+    default_servants,
+    default_object_adapter,
+    held_datagrams_are_dropped,
+);
