@@ -185,6 +185,19 @@ async fn contexts(rt: Arc<dyn Runtime>) {
     assert_eq!(seen, context(&[("lang", "fr"), ("x", "y")]));
     // The original proxy is unchanged.
     assert_eq!(say_hello(&s.hello, "Zoé").await.unwrap(), "Hello, Zoé!");
+    // A per-call context replaces the proxy's for that call only.
+    let call = context(&[("lang", "fr"), ("call", "1")]);
+    let seen: std::collections::BTreeMap<String, String> = s
+        .hello
+        .invoke_typed_with_context("getContext", OperationMode::Normal, &(), &call)
+        .await
+        .unwrap();
+    assert_eq!(seen, call);
+    let greeting: String = fr
+        .invoke_typed_with_context("sayHello", OperationMode::Normal, "Zoé", &context(&[]))
+        .await
+        .unwrap();
+    assert_eq!(greeting, "Hello, Zoé!");
     s.teardown().await;
 }
 

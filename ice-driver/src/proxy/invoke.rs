@@ -3,7 +3,7 @@
 
 use ice_proto::frame::{ReplyStatus, Request, RequestFailed};
 use ice_proto::retry::{FailedAttempt, ProxyTraits, RetryDecision};
-use ice_proto::{Encapsulation, OperationMode};
+use ice_proto::{Context, Encapsulation, OperationMode};
 
 use super::Proxy;
 use crate::connection::Outcome;
@@ -28,13 +28,25 @@ impl Proxy {
         mode: OperationMode,
         params: Encapsulation,
     ) -> Result<Encapsulation> {
+        self.invoke_with_context(operation, mode, params, &self.context).await
+    }
+
+    /// [`Proxy::invoke`] with a context for this call only, sent instead of the proxy's
+    /// (the optional context argument of ZeroC's generated operations).
+    pub async fn invoke_with_context(
+        &self,
+        operation: &str,
+        mode: OperationMode,
+        params: Encapsulation,
+        context: &Context,
+    ) -> Result<Encapsulation> {
         let request = Request {
             request_id: 0,
             identity: self.data.identity.clone(),
             facet: self.data.facet.clone(),
             operation: operation.to_owned(),
             mode,
-            context: self.context.clone(),
+            context: context.clone(),
             params,
         };
         let rt = &self.instance.runtime;

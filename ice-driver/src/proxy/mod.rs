@@ -308,6 +308,20 @@ impl Proxy {
         let result = self.invoke(operation, mode, params).await?;
         Ok(result.decode::<Out>()?)
     }
+
+    /// [`Proxy::invoke_typed`] with a context for this call only, sent instead of the
+    /// proxy's.
+    pub async fn invoke_typed_with_context<In: Encode + ?Sized, Out: Decode>(
+        &self,
+        operation: &str,
+        mode: OperationMode,
+        input: &In,
+        context: &Context,
+    ) -> Result<Out> {
+        let params = Encapsulation::from_value(self.data.encoding, input);
+        let result = self.invoke_with_context(operation, mode, params, context).await?;
+        Ok(result.decode::<Out>()?)
+    }
 }
 
 /// A usable connection to one of `endpoints` (the udp ones if `datagram`, else the tcp
