@@ -41,7 +41,7 @@ struct Inner {
     runtime: Arc<dyn Runtime>,
     config: ConnectionConfig,
     datagram_config: ConnectionConfig,
-    endpoints: Vec<Endpoint>,
+    endpoints: Mutex<Vec<Endpoint>>,
     servants: Mutex<Servants>,
     listeners: Mutex<Vec<Box<dyn TcpListener>>>,
     /// Sockets of udp endpoints, served from activation on.
@@ -167,7 +167,7 @@ impl ObjectAdapter {
                 runtime: instance.runtime.clone(),
                 config: instance.server_config.clone(),
                 datagram_config: instance.datagram_server_config.clone(),
-                endpoints,
+                endpoints: Mutex::new(endpoints),
                 servants: Mutex::new(Servants::default()),
                 listeners: Mutex::new(listeners),
                 datagram_sockets: Mutex::new(Vec::new()),
@@ -205,16 +205,23 @@ impl ObjectAdapter {
         self.inner.instance.upgrade().map(Communicator::from_instance)
     }
 
-    /// The endpoints clients use to reach the adapter, with the real ports when the
-    /// configuration said port 0.
-    pub fn endpoints(&self) -> &[Endpoint] {
-        &self.inner.endpoints
+    /// The endpoints clients use to reach the adapter (its published endpoints): those it
+    /// listens on, with the real ports when the configuration said port 0, unless
+    /// [`ObjectAdapter::set_published_endpoints`] replaced them.
+    pub fn endpoints(&self) -> Vec<Endpoint> {
+        self.inner.endpoints.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replaces the endpoints this adapter's proxies carry, e.g. with the address a NAT or
+    /// firewall exposes (`<adapter>.PublishedEndpoints`, `setPublishedEndpoints`).
+    pub fn set_published_endpoints(&self, endpoints: Vec<Endpoint>) {
+        *self.inner.endpoints.lock().unwrap_or_else(|e| e.into_inner()) = endpoints;
     }
 
     /// A proxy for `identity` through this adapter's endpoints.
     pub fn create_proxy(&self, identity: Identity) -> Result<Proxy> {
         let instance = self.inner.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
-        Ok(Proxy::direct(instance, identity, self.inner.endpoints.clone()))
+        Ok(Proxy::direct(instance, identity, self.endpoints()))
     }
 
     fn servants(&self) -> std::sync::MutexGuard<'_, Servants> {

@@ -41,6 +41,8 @@ pub(crate) struct Instance {
     pub(crate) datagram_client_config: ConnectionConfig,
     pub(crate) datagram_server_config: ConnectionConfig,
     pub(crate) trace: TraceLevels,
+    /// What proxy and endpoint strings leave out (`Ice.Default.*`).
+    pub(crate) parse_defaults: ParseDefaults,
     destroyed: AtomicBool,
     /// Keyed by transport, host and port.
     outgoing: Mutex<HashMap<(i16, String, u16), ConnectionSlot>>,
@@ -160,7 +162,7 @@ impl Instance {
         self.default_router
             .get_or_init(|| {
                 let s = self.properties.get("Ice.Default.Router").filter(|s| !s.is_empty())?;
-                match parse_proxy(s, &ParseDefaults::default()) {
+                match parse_proxy(s, &self.parse_defaults) {
                     Ok(parsed) => parsed.proxy.map(|data| self.router_info(&data)),
                     Err(e) => {
                         tracing::warn!(router = s, error = %e, "ignoring Ice.Default.Router");
@@ -220,6 +222,7 @@ impl Communicator {
         let datagram_client_config = datagram_config(&properties, Side::Client);
         let datagram_server_config = datagram_config(&properties, Side::Server);
         let trace = TraceLevels::from_properties(&properties);
+        let parse_defaults = ParseDefaults::from_properties(&properties);
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
             properties,
@@ -229,6 +232,7 @@ impl Communicator {
             datagram_client_config,
             datagram_server_config,
             trace,
+            parse_defaults,
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
             adapters: Mutex::new(Vec::new()),
@@ -271,7 +275,9 @@ impl Communicator {
     }
 
     /// Creates an object adapter listening on `<name>.Endpoints` (none if unset: such an
-    /// adapter serves only bidirectional connections). An adapter with `<name>.Router` needs
+    /// adapter serves only bidirectional connections). Its proxies carry
+    /// `<name>.PublishedEndpoints` when set (say, the address a NAT or firewall exposes),
+    /// else the endpoints it listens on. An adapter with `<name>.Router` needs
     /// calls to the router: use [`Communicator::create_routed_object_adapter`].
     pub fn create_object_adapter(&self, name: &str) -> Result<ObjectAdapter> {
         if !name.is_empty() && self.instance.properties.get(&format!("{name}.Router")).is_some() {
@@ -284,7 +290,13 @@ impl Communicator {
         } else {
             self.instance.properties.get(&format!("{name}.Endpoints")).unwrap_or("").to_owned()
         };
-        self.create_object_adapter_with_endpoints(name, &endpoints)
+        let adapter = self.create_object_adapter_with_endpoints(name, &endpoints)?;
+        let published = self.instance.properties.get(&format!("{name}.PublishedEndpoints"));
+        if let Some(published) = published.filter(|p| !name.is_empty() && !p.trim().is_empty()) {
+            let defaults = &self.instance.parse_defaults;
+            adapter.set_published_endpoints(parse_adapter_endpoints(published, defaults)?);
+        }
+        Ok(adapter)
     }
 
     /// Creates an object adapter routed through `router` (an `Ice::Router`, e.g. a Glacier2
@@ -356,8 +368,11 @@ impl Communicator {
         if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
             return Err(Error::AlreadyRegistered(format!("object adapter `{name}'")));
         }
-        let adapter =
-            ObjectAdapter::new(&self.instance, name, parse_adapter_endpoints(endpoints)?)?;
+        let adapter = ObjectAdapter::new(
+            &self.instance,
+            name,
+            parse_adapter_endpoints(endpoints, &self.instance.parse_defaults)?,
+        )?;
         adapters.push(adapter.clone());
         Ok(adapter)
     }

@@ -20,12 +20,11 @@ pub(crate) fn usable(endpoint: &Endpoint, datagram: bool) -> bool {
 
 /// Parses the endpoints of an object adapter (`<adapter>.Endpoints`), separated by `:`.
 /// Transports other than TCP and UDP are skipped with a warning.
-pub(crate) fn parse_adapter_endpoints(s: &str) -> Result<Vec<Endpoint>> {
+pub(crate) fn parse_adapter_endpoints(s: &str, defaults: &ParseDefaults) -> Result<Vec<Endpoint>> {
     let mut out = Vec::new();
     for part in split_unquoted(s, ':').iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let endpoint =
-            Endpoint::parse(part, &ParseDefaults::default(), EndpointRole::ObjectAdapter)
-                .map_err(|e| Error::Parse(e.to_string()))?;
+        let endpoint = Endpoint::parse(part, defaults, EndpointRole::ObjectAdapter)
+            .map_err(|e| Error::Parse(e.to_string()))?;
         match endpoint {
             Endpoint::Tcp(_) | Endpoint::Udp(_) => out.push(endpoint),
             other => tracing::warn!(
@@ -118,8 +117,10 @@ mod tests {
 
     #[test]
     fn adapter_endpoints_keep_tcp_and_udp() {
+        let defaults = ParseDefaults::default();
         let list = parse_adapter_endpoints(
             "tcp -h 127.0.0.1 -p 1 -z : udp -p 2 : ws -p 4 : tcp -h \"::1\" -p 3",
+            &defaults,
         )
         .unwrap();
         assert_eq!(list.len(), 3);
@@ -128,9 +129,9 @@ mod tests {
         let (host, port) = host_port(&list[2]).unwrap();
         assert_eq!(host, "::1");
         assert_eq!(connect_addrs(host, port).unwrap()[0].to_string(), "[::1]:3");
-        assert!(parse_adapter_endpoints("tcp -p notaport").is_err());
-        assert!(parse_adapter_endpoints("carrier-pigeon -p 1").is_err());
-        let any = parse_adapter_endpoints("default -p 5").unwrap();
+        assert!(parse_adapter_endpoints("tcp -p notaport", &ParseDefaults::default()).is_err());
+        assert!(parse_adapter_endpoints("carrier-pigeon -p 1", &ParseDefaults::default()).is_err());
+        let any = parse_adapter_endpoints("default -p 5", &ParseDefaults::default()).unwrap();
         let (host, port) = host_port(&any[0]).unwrap();
         assert_eq!(bind_addrs(host, port).unwrap()[0].to_string(), "0.0.0.0:5");
         assert!(usable(&list[0], false) && !usable(&list[0], true));

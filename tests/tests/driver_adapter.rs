@@ -206,6 +206,35 @@ async fn default_object_adapter(rt: Arc<dyn Runtime>) {
     server.destroy().await;
 }
 
+/// `<adapter>.PublishedEndpoints` replaces what proxies carry; `Ice.Default.Host` fills in
+/// endpoints without `-h`.
+async fn configured_endpoints(rt: Arc<dyn Runtime>) {
+    let server = Communicator::with_properties(
+        rt.clone(),
+        properties(&[
+            ("Ice.Default.Host", "127.0.0.1"),
+            ("A.Endpoints", "tcp -p 0"),
+            ("A.PublishedEndpoints", "tcp -h gateway.example -p 4063"),
+            ("B.Endpoints", "tcp -p 0"),
+        ]),
+    );
+    let a = server.create_object_adapter("A").unwrap();
+    assert_eq!(a.endpoints().len(), 1);
+    assert_eq!(a.endpoints()[0].to_string(), "tcp -h gateway.example -p 4063 -t 60000");
+    let proxy = a.create_proxy(Identity::new("x")).unwrap();
+    assert_eq!(proxy.to_string(), "x -t -e 1.1:tcp -h gateway.example -p 4063 -t 60000");
+    let b = server.create_object_adapter("B").unwrap();
+    b.add(Identity::new("hello"), HelloI::new()).unwrap();
+    b.activate().unwrap();
+    let published = b.endpoints()[0].to_string();
+    assert!(published.starts_with("tcp -h 127.0.0.1 -p "), "{published}");
+    let client = Communicator::new(rt.clone());
+    let hello = client.create_proxy(Identity::new("hello"), b.endpoints());
+    hello.ice_ping().await.unwrap();
+    client.destroy().await;
+    server.destroy().await;
+}
+
 /// Datagrams reaching a held adapter are dropped, not queued.
 async fn held_datagrams_are_dropped(rt: Arc<dyn Runtime>) {
     let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0:udp -h 127.0.0.1 -p 0").await;
@@ -257,4 +286,5 @@ on_both_runtimes!(
     default_servants,
     default_object_adapter,
     held_datagrams_are_dropped,
+    configured_endpoints,
 );

@@ -28,3 +28,50 @@ impl Default for ParseDefaults {
         }
     }
 }
+
+impl ParseDefaults {
+    /// The defaults of `Ice.Default.EncodingVersion`, `Ice.Default.Protocol`,
+    /// `Ice.Default.Host` and `Ice.Default.Timeout`; unset or unparsable values keep Ice's own.
+    pub fn from_properties(properties: &crate::Properties) -> Self {
+        let mut defaults = ParseDefaults::default();
+        if let Some((major, minor)) = properties
+            .get("Ice.Default.EncodingVersion")
+            .and_then(|v| super::lexer::parse_version(v.trim()).ok())
+        {
+            defaults.encoding = EncodingVersion { major, minor };
+        }
+        if let Some(transport) = properties.get("Ice.Default.Protocol").map(str::trim) {
+            if !transport.is_empty() {
+                defaults.transport = transport.to_owned();
+            }
+        }
+        if let Some(host) = properties.get("Ice.Default.Host") {
+            defaults.host = host.trim().to_owned();
+        }
+        defaults.timeout = properties.get_int_or("Ice.Default.Timeout", defaults.timeout);
+        defaults
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Properties;
+
+    #[test]
+    fn defaults_follow_the_ice_default_properties() {
+        assert_eq!(ParseDefaults::from_properties(&Properties::new()), ParseDefaults::default());
+        let mut p = Properties::new();
+        for (k, v) in [
+            ("Ice.Default.EncodingVersion", "1.0"),
+            ("Ice.Default.Protocol", "udp"),
+            ("Ice.Default.Host", "10.0.0.1"),
+            ("Ice.Default.Timeout", "1500"),
+        ] {
+            p.set(k, v).unwrap();
+        }
+        let d = ParseDefaults::from_properties(&p);
+        assert_eq!(d.encoding, EncodingVersion::V1_0);
+        assert_eq!((d.transport.as_str(), d.host.as_str(), d.timeout), ("udp", "10.0.0.1", 1500));
+    }
+}
