@@ -74,7 +74,7 @@ async fn twoway(rt: Arc<dyn Runtime>) {
     );
     // The facet is another servant behind the same identity.
     let admin = s.hello.ice_facet("admin");
-    assert_eq!(say_hello(&admin, "Bob").await.unwrap(), "Hello, Bob!");
+    assert_eq!(say_hello(&admin, "Bob").await.unwrap(), "Hello, Bob! [admin]");
     // Proxies to the same endpoint share one connection.
     let a = s.hello.ice_get_connection().await.unwrap();
     let b = admin.ice_get_connection().await.unwrap();

@@ -61,7 +61,10 @@ impl Servant for HelloI {
                         Some("fr") => "Bonjour",
                         _ => "Hello",
                     };
-                    current.ok(&format!("{greeting}, {name}!"))
+                    match current.facet.as_str() {
+                        "" => current.ok(&format!("{greeting}, {name}!")),
+                        facet => current.ok(&format!("{greeting}, {name}! [{facet}]")),
+                    }
                 }
                 "fail" => {
                     let (code, reason): (i32, String) = params.decode()?;

@@ -47,7 +47,8 @@ async fn primitives(types: &Proxy) {
 }
 
 async fn enums_and_structs(types: &Proxy) {
-    for (c, next) in [(Color::Red, Color::Green), (Color::Green, Color::Blue), (Color::Blue, Color::Red)]
+    for (c, next) in
+        [(Color::Red, Color::Green), (Color::Green, Color::Blue), (Color::Blue, Color::Red)]
     {
         let got: Color = types.invoke_typed("nextColor", NORMAL, &c).await.unwrap();
         assert_eq!(got, next);
@@ -117,8 +118,7 @@ async fn call_with_value(
     graph: &ValueGraph,
     root: Option<ice_proto::value::ValueRef>,
 ) -> (Option<ice_proto::value::ValueRef>, ValueGraph) {
-    let params =
-        encode_value(graph, root, types.ice_get_encoding_version(), SlicedFormat::Compact);
+    let params = encode_value(graph, root, types.ice_get_encoding_version(), SlicedFormat::Compact);
     let result = types.invoke(operation, NORMAL, params).await.unwrap();
     decode_value(&result, &values()).unwrap()
 }
@@ -150,7 +150,8 @@ async fn class_graph(types: &Proxy, v10: bool) {
         location: Some(point(9, 9)),
         ..Node::default()
     });
-    let n1 = graph.add(Node { value: 2, next: Some(n2), note: Some("mid".into()), ..Node::default() });
+    let n1 =
+        graph.add(Node { value: 2, next: Some(n2), note: Some("mid".into()), ..Node::default() });
     let n0 = graph.add(Node {
         value: 1,
         next: Some(n1),
@@ -219,7 +220,14 @@ async fn call_optionals(
 }
 
 async fn optionals(types: &Proxy, v10: bool) {
-    let all = call_optionals(types, 5, Some("abc"), Some(point(1, 2)), Some(vec![1, 2, 3]), Some(Color::Green));
+    let all = call_optionals(
+        types,
+        5,
+        Some("abc"),
+        Some(point(1, 2)),
+        Some(vec![1, 2, 3]),
+        Some(Color::Green),
+    );
     let none = call_optionals(types, 6, None, None, None, None);
     let mixed = call_optionals(types, 7, None, Some(point(3, -4)), None, Some(Color::Blue));
     let empty = call_optionals(types, 8, Some(""), None, Some(vec![]), None);

@@ -135,7 +135,10 @@ fn write_proxy(current: &Current, proxy: Option<&Proxy>) -> DispatchResult {
 
 /// `reverse`: new nodes added to the decoded graph, pointing at the original shapes, so shared
 /// shapes stay shared.
-fn reverse(graph: &mut ValueGraph, head: Option<ValueRef>) -> Result<Option<ValueRef>, DecodeError> {
+fn reverse(
+    graph: &mut ValueGraph,
+    head: Option<ValueRef>,
+) -> Result<Option<ValueRef>, DecodeError> {
     let mut originals = Vec::new();
     let mut cursor = head;
     while let Some(r) = cursor {
