@@ -2,3 +2,4 @@
 
 pub mod glacier2router;
 pub mod peers;
+pub mod zeroc_trace;

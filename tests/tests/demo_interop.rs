@@ -1,6 +1,6 @@
 //! ZeroC's "minimal" and "bidir" demos across implementations: the examples of both runtime
-//! crates against ZeroC Ice 3.7's Python demo clients and servers
-//! (`tests/interop/demo_{hello,bidir}_*.py`).
+//! crates against ZeroC's Python demo clients and servers
+//! (`tests/interop/demo_{hello,bidir}_*.py`), on Ice 3.7 and on Ice 3.8.
 
 mod common;
 
@@ -105,33 +105,45 @@ async fn example_bidir_client_gets_zeroc_callbacks(rt: Arc<dyn Runtime>, python:
     communicator.destroy().await;
 }
 
-/// Each demo scenario, on both runtimes.
+/// Each demo scenario against one ZeroC release line, on both runtimes.
 macro_rules! on_both_runtimes {
-    ($($name:ident),* $(,)?) => {
-        mod tokio_runtime {
-            $(
-                #[test]
-                fn $name() {
-                    let Some(python) = super::python() else { return };
-                    super::on_tokio(|rt| super::$name(rt, python));
-                }
-            )*
-        }
-        mod async_std_runtime {
-            $(
-                #[test]
-                fn $name() {
-                    let Some(python) = super::python() else { return };
-                    super::on_async_std(|rt| super::$name(rt, python));
-                }
-            )*
+    ($module:ident, $version:ident, [$($name:ident),* $(,)?]) => {
+        mod $module {
+            mod tokio_runtime {
+                $(
+                    #[test]
+                    fn $name() {
+                        let Some(python) = crate::python_for(ice_tests::peers::IceVersion::$version) else { return };
+                        crate::on_tokio(|rt| crate::$name(rt, python));
+                    }
+                )*
+            }
+            mod async_std_runtime {
+                $(
+                    #[test]
+                    fn $name() {
+                        let Some(python) = crate::python_for(ice_tests::peers::IceVersion::$version) else { return };
+                        crate::on_async_std(|rt| crate::$name(rt, python));
+                    }
+                )*
+            }
         }
     };
 }
 
-on_both_runtimes!(
-    zeroc_minimal_client_calls_example_server,
-    example_client_calls_zeroc_minimal_server,
-    zeroc_bidir_client_calls_example_server,
-    example_bidir_client_gets_zeroc_callbacks,
-);
+/// The scenarios, against each ZeroC release line (Ice 3.8's Python runs ZeroC's 3.7 demos
+/// unchanged: same Slice, same identities, same semantics).
+macro_rules! demo_scenarios {
+    ($($module:ident: $version:ident),* $(,)?) => {
+        $(
+            on_both_runtimes!($module, $version, [
+                zeroc_minimal_client_calls_example_server,
+                example_client_calls_zeroc_minimal_server,
+                zeroc_bidir_client_calls_example_server,
+                example_bidir_client_gets_zeroc_callbacks,
+            ]);
+        )*
+    };
+}
+
+demo_scenarios!(ice37: V37, ice38: V38);

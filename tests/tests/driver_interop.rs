@@ -4,6 +4,10 @@
 //! against our heartbeats. The peers are `tests/interop/driver/{server,client}.py` with
 //! `DriverTest.ice`.
 //!
+//! Compression is checked on the wire: the ZeroC peer traces its protocol messages
+//! (`Ice.Trace.Protocol=1`) to a log file, which must show the `echo` request and its reply
+//! compressed (compression status 2, a message smaller than the payload).
+//!
 //! A missing ZeroC peer fails these tests (see `ice_tests::peers::require_peer`).
 
 mod common;
@@ -15,8 +19,39 @@ use bytes::Bytes;
 use common::*;
 use ice_driver::{Communicator, Error, Identity, OperationMode, Proxy, Runtime};
 use ice_tests::peers::{IceVersion, Python};
+use ice_tests::zeroc_trace::{LogFile, TraceEntry};
 
-async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
+/// The size of the compressible payload echoed with compression.
+const COMPRESSED_PAYLOAD: usize = 300_000;
+
+/// Asserts that `trace` (a ZeroC peer's protocol trace) shows an `echo` request sent
+/// compressed (titled `request`), a compressed reply to it (titled `reply`), and an `echo`
+/// request not compressed (so the trace does tell them apart).
+fn assert_compressed_echo(trace: &[TraceEntry], request: &str, reply: &str) {
+    let echoes: Vec<&TraceEntry> =
+        trace.iter().filter(|e| e.title == request && e.get("operation") == Some("echo")).collect();
+    let compressed = |e: &TraceEntry| {
+        e.number("compression status") == Some(2)
+            && e.number("message size").is_some_and(|n| n < COMPRESSED_PAYLOAD as u64)
+    };
+    let Some(sent) = echoes.iter().find(|e| compressed(e)) else {
+        panic!("no compressed echo request ({request}) in the ZeroC trace: {echoes:#?}")
+    };
+    let id = sent.get("request id");
+    let replies: Vec<&TraceEntry> =
+        trace.iter().filter(|e| e.title == reply && e.get("request id") == id).collect();
+    assert!(
+        replies.len() == 1 && compressed(replies[0]),
+        "the reply to {sent:#?} was not compressed: {replies:#?}"
+    );
+    assert!(
+        echoes.iter().any(|e| e.number("compression status") == Some(0)),
+        "no uncompressed echo request: {echoes:#?}"
+    );
+}
+
+/// `log` is the ZeroC server's protocol trace.
+async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16, log: &LogFile) {
     let client =
         Communicator::with_properties(rt.clone(), properties(&[("Ice.MessageSizeMax", "16384")]));
     let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
@@ -33,6 +68,7 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     };
     assert_eq!(greet(&hello).await, "Hello, Rust!");
     assert_eq!(greet(&hello.ice_context(context(&[("lang", "fr")]))).await, "Bonjour, Rust!");
+    assert_eq!(greet(&hello.ice_facet("admin")).await, "Hello, Rust! [admin]");
     // ZeroC's user exception, decoded from the encapsulation it sent.
     let err = hello
         .invoke_typed::<_, ()>("fail", OperationMode::Normal, &(5i32, "from python"))
@@ -50,13 +86,15 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
     }
     batch.ice_flush_batch_requests().await.unwrap();
     wait_for_count(&rt, &hello, base + 15).await;
-    let data: Bytes = (0..300_000u32).map(|i| (i / 100) as u8).collect::<Vec<_>>().into();
+    let data: Bytes = (0..COMPRESSED_PAYLOAD).map(|i| (i / 100) as u8).collect::<Vec<_>>().into();
     let back: Bytes =
         hello.ice_compress(true).invoke_typed("echo", OperationMode::Normal, &data).await.unwrap();
     assert_eq!(back, data);
     let big: Bytes = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<_>>().into();
     let back: Bytes = hello.invoke_typed("echo", OperationMode::Normal, &big).await.unwrap();
     assert_eq!(back, big);
+    let trace = log.protocol_trace().expect("the ZeroC server's log");
+    assert_compressed_echo(&trace, "received request", "sending reply");
     assert!(matches!(
         hello.invoke_typed::<_, ()>("crash", OperationMode::Normal, &()).await,
         Err(Error::Unknown(_))
@@ -69,6 +107,17 @@ async fn rust_client_calls_zeroc_server(rt: Arc<dyn Runtime>, port: u16) {
         hello.invoke_typed::<_, ()>("frobnicate", OperationMode::Normal, &()).await,
         Err(Error::OperationNotExist { .. })
     ));
+    match hello
+        .ice_facet("nope")
+        .invoke_typed::<_, String>("sayHello", OperationMode::Normal, "x")
+        .await
+    {
+        Err(Error::FacetNotExist { identity, facet, operation }) => {
+            assert_eq!((identity.name.as_str(), facet.as_str()), ("hello", "nope"));
+            assert_eq!(operation, "sayHello");
+        }
+        other => panic!("expected FacetNotExist, got {other:?}"),
+    }
     // The ZeroC server calls back over the connection we opened (bidirectional).
     let adapter = client.create_object_adapter_with_endpoints("", "").unwrap();
     adapter
@@ -92,14 +141,18 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: Python) {
     let adapter =
         server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
     adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
+    adapter.add_facet(Identity::new("hello"), "admin", HelloI::new()).unwrap();
     adapter.activate().unwrap();
     let proxy = format!("hello:{}", adapter.endpoints()[0]);
-    let out = run_peer(&python, "driver/client.py", &["--proxy", &proxy]).await;
+    let log = LogFile::new("driver-client");
+    let args = ["--proxy", &proxy, "--Ice.Trace.Protocol=1", &log.ice_arg()];
+    let out = run_peer(&python, "driver/client.py", &args).await;
     let stdout = out.stdout.join("\n") + "\n";
     assert!(out.status.success(), "ZeroC client failed (stderr above)\nstdout:\n{stdout}");
     for check in [
         "checkedCast",
         "twoway+context",
+        "facet",
         "builtins",
         "user exception",
         "oneway",
@@ -110,6 +163,8 @@ async fn zeroc_client_calls_rust_server(rt: Arc<dyn Runtime>, python: Python) {
     ] {
         assert!(stdout.contains(&format!("OK {check}\n")), "missing check {check}:\n{stdout}");
     }
+    let trace = log.protocol_trace().expect("the ZeroC client's log");
+    assert_compressed_echo(&trace, "sending request", "received reply");
     server.destroy().await;
 }
 
@@ -161,15 +216,23 @@ macro_rules! interop_tests {
             #[test]
             fn tokio_client_calls_zeroc_server() {
                 let Some(python) = python_for($version) else { return };
-                let peer = start_peer(&python, "driver/server.py", &[]);
-                on_tokio(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
+                let log = LogFile::new("driver-server");
+                let args = ["--Ice.Trace.Protocol=1", &log.ice_arg()];
+                let peer = start_peer(&python, "driver/server.py", &args);
+                on_tokio(|rt| async move {
+                    rust_client_calls_zeroc_server(rt, peer.port(), &log).await
+                });
             }
 
             #[test]
             fn async_std_client_calls_zeroc_server() {
                 let Some(python) = python_for($version) else { return };
-                let peer = start_peer(&python, "driver/server.py", &[]);
-                on_async_std(|rt| rust_client_calls_zeroc_server(rt, peer.port()));
+                let log = LogFile::new("driver-server");
+                let args = ["--Ice.Trace.Protocol=1", &log.ice_arg()];
+                let peer = start_peer(&python, "driver/server.py", &args);
+                on_async_std(|rt| async move {
+                    rust_client_calls_zeroc_server(rt, peer.port(), &log).await
+                });
             }
 
             #[test]

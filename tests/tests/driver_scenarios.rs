@@ -74,7 +74,7 @@ async fn twoway(rt: Arc<dyn Runtime>) {
     );
     // The facet is another servant behind the same identity.
     let admin = s.hello.ice_facet("admin");
-    assert_eq!(say_hello(&admin, "Bob").await.unwrap(), "Hello, Bob!");
+    assert_eq!(say_hello(&admin, "Bob").await.unwrap(), "Hello, Bob! [admin]");
     // Proxies to the same endpoint share one connection.
     let a = s.hello.ice_get_connection().await.unwrap();
     let b = admin.ice_get_connection().await.unwrap();
@@ -442,6 +442,81 @@ async fn reconnect_and_endpoints(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
+/// A server of its own with one `HelloI` under identity `hello`.
+struct OneServer {
+    server: Communicator,
+    adapter: ObjectAdapter,
+    servant: Arc<HelloI>,
+}
+
+fn one_server(rt: &Arc<dyn Runtime>) -> OneServer {
+    let server = Communicator::new(rt.clone());
+    let adapter = server.create_object_adapter_with_endpoints("", "tcp -h 127.0.0.1 -p 0").unwrap();
+    let servant = HelloI::new();
+    adapter.add(Identity::new("hello"), servant.clone()).unwrap();
+    adapter.activate().unwrap();
+    OneServer { server, adapter, servant }
+}
+
+fn ticks(s: &OneServer) -> i32 {
+    s.servant.count.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+async fn tick(p: &Proxy) {
+    p.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+}
+
+/// Endpoints are tried in random order: each fresh client of a proxy with two working
+/// endpoints picks one, and over 24 clients both get used (all picking the same one has a
+/// probability of 2^-23 if the order is random, and is certain if it is not).
+async fn random_endpoint_order(rt: Arc<dyn Runtime>) {
+    let (a, b) = (one_server(&rt), one_server(&rt));
+    let both = format!("hello:{}:{}", a.adapter.endpoints()[0], b.adapter.endpoints()[0]);
+    const CLIENTS: i32 = 24;
+    for _ in 0..CLIENTS {
+        let client = Communicator::new(rt.clone());
+        tick(&client.string_to_proxy(&both).unwrap()).await;
+        client.destroy().await;
+    }
+    let (na, nb) = (ticks(&a), ticks(&b));
+    assert_eq!(na + nb, CLIENTS);
+    assert!(
+        na > 0 && nb > 0,
+        "always the same endpoint: {na} calls to the first, {nb} to the second"
+    );
+    a.server.destroy().await;
+    b.server.destroy().await;
+}
+
+/// The server of an established connection dies: the next invocations (not idempotent) go to
+/// the proxy's other endpoint.
+async fn failover_when_server_dies(rt: Arc<dyn Runtime>) {
+    let servers = [one_server(&rt), one_server(&rt)];
+    let endpoints = servers.each_ref().map(|s| s.adapter.endpoints()[0].to_string());
+    let client = Communicator::new(rt.clone());
+    let both = client.string_to_proxy(&format!("hello:{}:{}", endpoints[0], endpoints[1])).unwrap();
+    tick(&both).await;
+    let (dead, alive) = if ticks(&servers[0]) == 1 { (0, 1) } else { (1, 0) };
+    assert_eq!(ticks(&servers[alive]), 0);
+    // The connection the call used (connections are shared per endpoint).
+    let only_dead = client.string_to_proxy(&format!("hello:{}", endpoints[dead])).unwrap();
+    let connection = only_dead.ice_get_connection().await.unwrap();
+    let [first, second] = servers;
+    let (dead_server, alive_server) = if dead == 0 { (first, second) } else { (second, first) };
+    for c in dead_server.adapter.connections() {
+        c.close(CloseMode::Forcefully);
+    }
+    dead_server.server.destroy().await;
+    assert!(matches!(connection.closed().await, Error::ConnectionLost), "{connection:?}");
+    for _ in 0..10 {
+        tick(&both).await;
+    }
+    assert_eq!(ticks(&alive_server), 10);
+    assert_eq!(ticks(&dead_server), 1);
+    client.destroy().await;
+    alive_server.server.destroy().await;
+}
+
 async fn at_most_once(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     let client =
@@ -507,5 +582,7 @@ scenarios!(
     hostile_peers,
     destroy_and_timeouts,
     reconnect_and_endpoints,
+    random_endpoint_order,
+    failover_when_server_dies,
     at_most_once,
 );

@@ -1,7 +1,7 @@
 //! The Rust client through ZeroC's Glacier2 router (`glacier2router`, Ice 3.7), on both
-//! runtimes: session creation, routed calls to a ZeroC back-end (`tests/interop/lab_server.py`)
-//! and callbacks from the back-end to a routed object adapter over the client's connection to
-//! the router.
+//! runtimes: session creation, routed calls to a ZeroC back-end (`tests/interop/lab_server.py`,
+//! on Ice 3.7, and once on Ice 3.8 behind the same 3.7 router) and callbacks from the back-end
+//! to a routed object adapter over the client's connection to the router.
 //!
 //! A missing `glacier2router` or ZeroC Python fails these tests unless
 //! `ICE_INTEROP_ALLOW_SKIP=1` (see `ice_tests::peers::require_peer`).
@@ -18,6 +18,7 @@ use ice_driver::{
     Runtime, Servant,
 };
 use ice_tests::glacier2router::{require_glacier2router, Glacier2Router};
+use ice_tests::peers::IceVersion;
 
 /// `Lab::Callback`: records every `notify(msg)`.
 #[derive(Default)]
@@ -132,8 +133,9 @@ async fn client_through_router(rt: Arc<dyn Runtime>, router_proxy: String, backe
 /// A scenario for one runtime, as `on_tokio` / `on_async_std` run it.
 type Scenario = Box<dyn FnOnce(Arc<dyn Runtime>) -> BoxFuture<'static, ()>>;
 
-fn run(on: fn(Scenario)) {
-    let Some(python) = python() else { return };
+/// Runs the scenario with a back-end on ZeroC `version`'s Python (the router is Ice 3.7's).
+fn run(on: fn(Scenario), version: IceVersion) {
+    let Some(python) = python_for(version) else { return };
     let Some(binary) = require_glacier2router() else { return };
     let router = Glacier2Router::start(&binary, &[("Glacier2.RoutingTable.MaxSize", "1")])
         .expect("start glacier2router");
@@ -145,10 +147,15 @@ fn run(on: fn(Scenario)) {
 
 #[test]
 fn tokio_client_through_glacier2router() {
-    run(on_tokio::<Scenario, _>);
+    run(on_tokio::<Scenario, _>, IceVersion::V37);
 }
 
 #[test]
 fn async_std_client_through_glacier2router() {
-    run(on_async_std::<Scenario, _>);
+    run(on_async_std::<Scenario, _>, IceVersion::V37);
+}
+
+#[test]
+fn tokio_client_through_glacier2router_to_ice38_backend() {
+    run(on_tokio::<Scenario, _>, IceVersion::V38);
 }

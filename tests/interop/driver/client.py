@@ -81,6 +81,10 @@ def main():
         assert hello.sayHello("Py", {"lang": "fr"}) == "Bonjour, Py!"
         assert hello.getContext({"a": "b"}) == {"a": "b"}
         print("OK twoway+context", flush=True)
+        admin = DriverTest.HelloPrx.uncheckedCast(hello.ice_facet("admin"))
+        assert admin.sayHello("Py") == "Hello, Py! [admin]"
+        assert admin.getContext({"on": "facet"}) == {"on": "facet"}
+        print("OK facet", flush=True)
         assert hello.ice_id() == "::DriverTest::Hello"
         assert hello.ice_ids() == ["::DriverTest::Hello", "::Ice::Object"]
         hello.ice_ping()
@@ -107,7 +111,11 @@ def main():
         expect_raises(Ice.UnknownException, hello.crash)
         ghost = hello.ice_identity(Ice.stringToIdentity("ghost"))
         expect_raises(Ice.ObjectNotExistException, ghost.ice_ping)
-        expect_raises(Ice.FacetNotExistException, hello.ice_facet("nope").ice_ping)
+        e = expect_raises(Ice.FacetNotExistException, hello.ice_facet("nope").ice_ping)
+        assert e.facet == "nope", e
+        e = expect_raises(Ice.OperationNotExistException,
+                          lambda: hello.ice_invoke("frobnicate", Ice.OperationMode.Normal, b""))
+        assert e.operation == "frobnicate", e
         print("OK dispatch errors", flush=True)
         adapter = communicator.createObjectAdapter("")
         adapter.add(ReceiverI(), Ice.stringToIdentity("receiver"))

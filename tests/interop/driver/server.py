@@ -26,7 +26,8 @@ class HelloI(DriverTest.Hello):
 
     def sayHello(self, name, current):
         greeting = "Bonjour" if current.ctx.get("lang") == "fr" else "Hello"
-        return "{0}, {1}!".format(greeting, name)
+        suffix = " [{0}]".format(current.facet) if current.facet else ""
+        return "{0}, {1}!{2}".format(greeting, name, suffix)
 
     def fail(self, code, reason, current):
         raise DriverTest.Boom(code, reason)
@@ -74,6 +75,7 @@ def main():
     try:
         adapter = communicator.createObjectAdapterWithEndpoints("Test", "tcp -h 127.0.0.1 -p 0")
         adapter.add(HelloI(), Ice.stringToIdentity("hello"))
+        adapter.addFacet(HelloI(), Ice.stringToIdentity("hello"), "admin")
         adapter.activate()
         port = re.search(r"-p (\d+)", str(adapter.getEndpoints()[0])).group(1)
         print("READY " + port, flush=True)

@@ -61,7 +61,10 @@ impl Servant for HelloI {
                         Some("fr") => "Bonjour",
                         _ => "Hello",
                     };
-                    current.ok(&format!("{greeting}, {name}!"))
+                    match current.facet.as_str() {
+                        "" => current.ok(&format!("{greeting}, {name}!")),
+                        facet => current.ok(&format!("{greeting}, {name}! [{facet}]")),
+                    }
                 }
                 "fail" => {
                     let (code, reason): (i32, String) = params.decode()?;
@@ -268,13 +271,8 @@ pub fn context(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 // ----- ZeroC peers (tests/interop/, run through ice_tests::peers) -----
 
-/// ZeroC Ice 3.7's Python, or `None` when the missing-peer policy of
+/// ZeroC Ice `version`'s Python, or `None` when the missing-peer policy of
 /// [`ice_tests::peers::require_peer`] allows skipping.
-pub fn python() -> Option<Python> {
-    require_peer(IceVersion::V37)
-}
-
-/// ZeroC Ice `version`'s Python, under the same missing-peer policy as [`python`].
 pub fn python_for(version: IceVersion) -> Option<Python> {
     require_peer(version)
 }
