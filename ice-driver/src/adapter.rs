@@ -41,7 +41,8 @@ struct Inner {
     config: ConnectionConfig,
     endpoints: Vec<Endpoint>,
     servants: Mutex<Servants>,
-    listeners: Mutex<Vec<Box<dyn TcpListener>>>,
+    /// Listeners not yet accepting, each with its endpoint's timeout (`-t`, in ms).
+    listeners: Mutex<Vec<(Box<dyn TcpListener>, i32)>>,
     connections: Mutex<Vec<Connection>>,
     activated: AtomicBool,
     deactivated: AtomicBool,
@@ -101,7 +102,7 @@ impl ObjectAdapter {
                 let e = Endpoint::Tcp(e);
                 tracing::debug!(adapter = name, endpoint = %e, "listening");
                 published.push(e);
-                listeners.push(listener);
+                listeners.push((listener, endpoint.timeout));
             }
         }
         Ok(ObjectAdapter::from_parts(instance, name, published, listeners, None, String::new()))
@@ -123,7 +124,7 @@ impl ObjectAdapter {
         instance: &Arc<Instance>,
         name: &str,
         endpoints: Vec<Endpoint>,
-        listeners: Vec<Box<dyn TcpListener>>,
+        listeners: Vec<(Box<dyn TcpListener>, i32)>,
         router: Option<Arc<RouterInfo>>,
         category: String,
     ) -> ObjectAdapter {
@@ -294,10 +295,14 @@ impl ObjectAdapter {
         }
         let listeners =
             std::mem::take(&mut *self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()));
-        for listener in listeners {
+        for (listener, timeout) in listeners {
             let adapter = self.clone();
             let stop = self.inner.stop.subscribe();
-            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, listener, stop)));
+            // Incoming connections get the read and write timeouts of the endpoint they
+            // arrived on, as in ZeroC.
+            let mut config = self.inner.config.clone();
+            config.set_endpoint_timeout(timeout);
+            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, listener, config, stop)));
         }
         Ok(())
     }
@@ -357,6 +362,7 @@ impl ObjectAdapter {
 async fn accept_loop(
     adapter: ObjectAdapter,
     mut listener: Box<dyn TcpListener>,
+    config: ConnectionConfig,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut stopped = Box::pin(async move {
@@ -381,7 +387,7 @@ async fn accept_loop(
                 let connection = spawn_connection(ConnectionSetup {
                     runtime: rt.clone(),
                     instance: adapter.inner.instance.clone(),
-                    config: adapter.inner.config.clone(),
+                    config: config.clone(),
                     stream,
                     adapter: Some(adapter.clone()),
                     endpoint: None,

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
-use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData};
+use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData, DEFAULT_TIMEOUT};
 use ice_proto::retry::RetryPolicy;
 use ice_proto::{Identity, Properties};
 
@@ -35,6 +35,8 @@ pub(crate) struct Instance {
     pub(crate) retry: RetryPolicy,
     pub(crate) client_config: ConnectionConfig,
     pub(crate) server_config: ConnectionConfig,
+    /// Defaults for parsing proxies and endpoints (`Ice.Default.Timeout`).
+    pub(crate) parse_defaults: ParseDefaults,
     pub(crate) trace: TraceLevels,
     destroyed: AtomicBool,
     outgoing: Mutex<HashMap<(String, u16), ConnectionSlot>>,
@@ -92,10 +94,12 @@ impl Instance {
             traced!(self.trace.network, debug, %endpoint, %addr, "connecting");
             let reason = match with_deadline(rt.connect(addr), deadline).await {
                 Some(Ok(stream)) => {
+                    let mut config = self.client_config.clone();
+                    config.set_endpoint_timeout(ip.timeout);
                     return Ok(spawn_connection(ConnectionSetup {
                         runtime: rt.clone(),
                         instance: self.weak.clone(),
-                        config: self.client_config.clone(),
+                        config,
                         stream,
                         adapter: None,
                         endpoint: Some(endpoint.clone()),
@@ -125,7 +129,7 @@ impl Instance {
         self.default_router
             .get_or_init(|| {
                 let s = self.properties.get("Ice.Default.Router").filter(|s| !s.is_empty())?;
-                match parse_proxy(s, &ParseDefaults::default()) {
+                match parse_proxy(s, &self.parse_defaults) {
                     Ok(parsed) => parsed.proxy.map(|data| self.router_info(&data)),
                     Err(e) => {
                         tracing::warn!(router = s, error = %e, "ignoring Ice.Default.Router");
@@ -179,7 +183,8 @@ impl Communicator {
     }
 
     /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
-    /// `Ice.Connection.*.IdleTimeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
+    /// `Ice.Connection.*.IdleTimeout`, `Ice.Connection.*.InactivityTimeout`,
+    /// `Ice.Default.Timeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
     /// `Ice.Trace.Network` and `Ice.Trace.Protocol` (>= 1) raise the connection and request
     /// `tracing` events to INFO.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
@@ -187,6 +192,8 @@ impl Communicator {
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
         let client_config = connection_config(&properties, Side::Client);
         let server_config = connection_config(&properties, Side::Server);
+        let parse_defaults =
+            ParseDefaults { timeout: default_timeout(&properties), ..ParseDefaults::default() };
         let trace = TraceLevels::from_properties(&properties);
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
@@ -194,6 +201,7 @@ impl Communicator {
             retry,
             client_config,
             server_config,
+            parse_defaults,
             trace,
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
@@ -320,8 +328,8 @@ impl Communicator {
         if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
             return Err(Error::AlreadyRegistered(format!("object adapter `{name}'")));
         }
-        let adapter =
-            ObjectAdapter::new(&self.instance, name, parse_adapter_endpoints(endpoints)?)?;
+        let endpoints = parse_adapter_endpoints(endpoints, &self.instance.parse_defaults)?;
+        let adapter = ObjectAdapter::new(&self.instance, name, endpoints)?;
         adapters.push(adapter.clone());
         Ok(adapter)
     }
@@ -374,9 +382,11 @@ impl Communicator {
     }
 }
 
-/// Connection settings from `Ice.MessageSizeMax` and `Ice.ACM[.Client|.Server].*`.
+/// Connection settings from `Ice.MessageSizeMax`, `Ice.Default.Timeout` (the read and write
+/// timeouts, until an endpoint's own `-t` replaces it) and `Ice.ACM[.Client|.Server].*`.
 fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::new(side);
+    config.set_endpoint_timeout(default_timeout(props));
     let kb = props.get_int_or("Ice.MessageSizeMax", 1024);
     config.max_message_size = match usize::try_from(kb) {
         Ok(kb) if kb > 0 => kb.saturating_mul(1024),
@@ -431,6 +441,22 @@ fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionCo
     }
     if int("EnableIdleCheck") == Some(1) {
         config.idle_check = config.acm.timeout;
+    }
+    if let Some(seconds) = int("InactivityTimeout") {
+        config.inactivity_timeout =
+            u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
+    }
+}
+
+/// `Ice.Default.Timeout` in milliseconds (-1: infinite); other values below 1 are invalid and
+/// give Ice's default, as in ZeroC.
+fn default_timeout(props: &Properties) -> i32 {
+    match props.get_int_or("Ice.Default.Timeout", DEFAULT_TIMEOUT) {
+        t if t >= 1 || t == -1 => t,
+        t => {
+            tracing::warn!(value = t, "invalid Ice.Default.Timeout, using {DEFAULT_TIMEOUT}");
+            DEFAULT_TIMEOUT
+        }
     }
 }
 

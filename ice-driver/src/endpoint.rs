@@ -16,14 +16,17 @@ pub(crate) fn tcp(endpoint: &Endpoint) -> Option<&IpEndpoint> {
     }
 }
 
-/// Parses the endpoints of an object adapter (`<adapter>.Endpoints`), separated by `:`.
+/// Parses the endpoints of an object adapter (`<adapter>.Endpoints`), separated by `:`;
+/// `defaults` give the timeout of endpoints without `-t` (`Ice.Default.Timeout`).
 /// Transports other than TCP are skipped with a warning.
-pub(crate) fn parse_adapter_endpoints(s: &str) -> Result<Vec<IpEndpoint>> {
+pub(crate) fn parse_adapter_endpoints(
+    s: &str,
+    defaults: &ParseDefaults,
+) -> Result<Vec<IpEndpoint>> {
     let mut out = Vec::new();
     for part in split_unquoted(s, ':').iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        let endpoint =
-            Endpoint::parse(part, &ParseDefaults::default(), EndpointRole::ObjectAdapter)
-                .map_err(|e| Error::Parse(e.to_string()))?;
+        let endpoint = Endpoint::parse(part, defaults, EndpointRole::ObjectAdapter)
+            .map_err(|e| Error::Parse(e.to_string()))?;
         match endpoint {
             Endpoint::Tcp(ip) => out.push(ip),
             other => tracing::warn!(
@@ -101,16 +104,18 @@ mod tests {
 
     #[test]
     fn adapter_endpoints_keep_tcp_only() {
-        let list =
-            parse_adapter_endpoints("tcp -h 127.0.0.1 -p 1 -z : udp -p 2 : tcp -h \"::1\" -p 3")
-                .unwrap();
+        let list = parse_adapter_endpoints(
+            "tcp -h 127.0.0.1 -p 1 -z : udp -p 2 : tcp -h \"::1\" -p 3",
+            &ParseDefaults::default(),
+        )
+        .unwrap();
         assert_eq!(list.len(), 2);
         assert!(list[0].compress);
         assert_eq!(list[1].host, "::1");
         assert_eq!(connect_addrs(&list[1]).unwrap()[0].to_string(), "[::1]:3");
-        assert!(parse_adapter_endpoints("tcp -p notaport").is_err());
-        assert!(parse_adapter_endpoints("carrier-pigeon -p 1").is_err());
-        let any = parse_adapter_endpoints("default -p 5").unwrap();
+        assert!(parse_adapter_endpoints("tcp -p notaport", &ParseDefaults::default()).is_err());
+        assert!(parse_adapter_endpoints("carrier-pigeon -p 1", &ParseDefaults::default()).is_err());
+        let any = parse_adapter_endpoints("default -p 5", &ParseDefaults::default()).unwrap();
         assert_eq!(bind_addrs(&any[0]).unwrap()[0].to_string(), "0.0.0.0:5");
     }
 }

@@ -145,9 +145,10 @@ fn bad_datagrams_are_dropped_and_close_is_immediate() {
     server.handle_datagram(now, Bytes::from_static(b"IceP garbage"));
     server.handle_datagram(now, Bytes::from_static(&[0u8; 3]));
     // A reply or a validate message makes no sense on UDP: ignored too.
-    server.handle_datagram(now, Bytes::from_static(&[
-        b'I', b'c', b'e', b'P', 1, 0, 1, 0, 3, 0, 14, 0, 0, 0,
-    ]));
+    server.handle_datagram(
+        now,
+        Bytes::from_static(&[b'I', b'c', b'e', b'P', 1, 0, 1, 0, 3, 0, 14, 0, 0, 0]),
+    );
     assert!(!server.is_closed());
     client.invoke(request("after", 1), false, false).unwrap();
     for d in datagrams(&mut client, now) {

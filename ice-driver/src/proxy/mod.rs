@@ -7,7 +7,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData, ProxyMode};
+use ice_proto::proxy::{parse_proxy, Endpoint, ProxyData, ProxyMode};
 use ice_proto::{Context, Decode, Encapsulation, Encode, EncodingVersion, Identity, OperationMode};
 
 use crate::communicator::{Communicator, Instance};
@@ -75,7 +75,7 @@ impl Proxy {
 
     pub(crate) fn parse(instance: Arc<Instance>, s: &str) -> Result<Proxy> {
         let parsed =
-            parse_proxy(s, &ParseDefaults::default()).map_err(|e| Error::Parse(e.to_string()))?;
+            parse_proxy(s, &instance.parse_defaults).map_err(|e| Error::Parse(e.to_string()))?;
         for skipped in &parsed.skipped_endpoints {
             tracing::debug!(endpoint = %skipped, "skipping an endpoint of an unknown transport");
         }
