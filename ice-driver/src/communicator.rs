@@ -516,6 +516,44 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_and_inactivity_timeouts_come_from_properties() {
+        let defaults = connection_config(&Properties::new(), Side::Server);
+        assert_eq!(defaults.read_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(defaults.write_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(defaults.inactivity_timeout, Some(Duration::from_secs(300)));
+
+        let p = props(&[
+            ("Ice.Default.Timeout", "1500"),
+            ("Ice.Connection.InactivityTimeout", "0"),
+            ("Ice.Connection.Server.InactivityTimeout", "2"),
+        ]);
+        let server = connection_config(&p, Side::Server);
+        assert_eq!(server.read_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(server.write_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(server.inactivity_timeout, Some(Duration::from_secs(2)));
+        let client = connection_config(&p, Side::Client);
+        assert_eq!(client.read_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(client.inactivity_timeout, None, "0 turns it off");
+
+        // Endpoints without `-t` get Ice.Default.Timeout; an endpoint's own `-t` wins.
+        let parse = ParseDefaults { timeout: default_timeout(&p), ..ParseDefaults::default() };
+        let endpoints =
+            crate::endpoint::parse_adapter_endpoints("tcp -p 1 : tcp -p 2 -t 700", &parse).unwrap();
+        assert_eq!((endpoints[0].timeout, endpoints[1].timeout), (1500, 700));
+        let mut incoming = server.clone();
+        incoming.set_endpoint_timeout(endpoints[1].timeout);
+        assert_eq!(incoming.read_timeout, Some(Duration::from_millis(700)));
+        incoming.set_endpoint_timeout(-1);
+        assert_eq!((incoming.read_timeout, incoming.write_timeout), (None, None));
+
+        assert_eq!(default_timeout(&props(&[("Ice.Default.Timeout", "-1")])), -1);
+        let infinite = connection_config(&props(&[("Ice.Default.Timeout", "-1")]), Side::Client);
+        assert_eq!(infinite.read_timeout, None);
+        // Not a valid timeout: Ice's default.
+        assert_eq!(default_timeout(&props(&[("Ice.Default.Timeout", "0")])), 60_000);
+    }
+
+    #[test]
     fn without_idle_timeout_acm_properties_apply() {
         let p = props(&[("Ice.ACM.Timeout", "7"), ("Ice.ACM.Close", "1")]);
         let client = connection_config(&p, Side::Client);
