@@ -418,13 +418,15 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     config
 }
 
-/// Ice 3.8's `Ice.Connection[.Client|.Server].IdleTimeout` and `.EnableIdleCheck`, for
-/// configurations written for 3.8 peers. An idle timeout replaces the ACM timeout, so a
-/// heartbeat goes out after half of it without writes (what a 3.8 peer's idle check needs).
-/// It is not an inactivity timeout: the connection is only aborted when invocations wait and
-/// nothing was read for that long (ACM close `OnInvocation`), never closed merely for being
-/// idle. The idle check proper (abort when nothing was read for the idle timeout) is only
-/// enabled when `EnableIdleCheck` is set to 1, because 3.7 peers do not heartbeat by default.
+/// Ice 3.8's `Ice.Connection[.Client|.Server].IdleTimeout`, `.EnableIdleCheck` and
+/// `.InactivityTimeout`, for configurations written for 3.8 peers. An idle timeout replaces
+/// the ACM timeout, so a heartbeat goes out after half of it without writes (what a 3.8 peer's
+/// idle check needs). By itself it does not close idle connections: the connection is only
+/// aborted when invocations wait and nothing was read for that long (ACM close
+/// `OnInvocation`); closing idle connections is the inactivity timeout's job (seconds, 0 =
+/// off; 300 s by default). The idle check proper (abort when nothing was read for the idle
+/// timeout) is only enabled when `EnableIdleCheck` is set to 1, because 3.7 peers do not
+/// heartbeat by default.
 fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionConfig) {
     let scope = match side {
         Side::Client => "Ice.Connection.Client",
