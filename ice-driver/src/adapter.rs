@@ -43,7 +43,8 @@ struct Inner {
     datagram_config: ConnectionConfig,
     endpoints: Mutex<Vec<Endpoint>>,
     servants: Mutex<Servants>,
-    listeners: Mutex<Vec<Box<dyn TcpListener>>>,
+    /// Listeners not yet accepting, each with its endpoint's timeout (`-t`, in ms).
+    listeners: Mutex<Vec<(Box<dyn TcpListener>, i32)>>,
     /// Sockets of udp endpoints, served from activation on.
     datagram_sockets: Mutex<Vec<Box<dyn UdpSocket>>>,
     connections: Mutex<Vec<Connection>>,
@@ -110,7 +111,7 @@ impl ObjectAdapter {
                         e.port = local.port();
                         e.host = published_host(&e.host);
                         published.push(Endpoint::Tcp(e));
-                        listeners.push(listener);
+                        listeners.push((listener, ip.timeout));
                     }
                 }
                 Endpoint::Udp(udp) => {
@@ -153,7 +154,7 @@ impl ObjectAdapter {
         instance: &Arc<Instance>,
         name: &str,
         endpoints: Vec<Endpoint>,
-        listeners: Vec<Box<dyn TcpListener>>,
+        listeners: Vec<(Box<dyn TcpListener>, i32)>,
         router: Option<Arc<RouterInfo>>,
         category: String,
     ) -> ObjectAdapter {
@@ -341,10 +342,14 @@ impl ObjectAdapter {
         }
         let listeners =
             std::mem::take(&mut *self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()));
-        for listener in listeners {
+        for (listener, timeout) in listeners {
             let adapter = self.clone();
             let stop = self.inner.stop.subscribe();
-            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, listener, stop)));
+            // Incoming connections get the read and write timeouts of the endpoint they
+            // arrived on, as in ZeroC.
+            let mut config = self.inner.config.clone();
+            config.set_endpoint_timeout(timeout);
+            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, listener, config, stop)));
         }
         let sockets = std::mem::take(
             &mut *self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()),
@@ -466,6 +471,7 @@ impl ObjectAdapter {
 async fn accept_loop(
     adapter: ObjectAdapter,
     mut listener: Box<dyn TcpListener>,
+    config: ConnectionConfig,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut stopped = Box::pin(async move {
@@ -500,7 +506,7 @@ async fn accept_loop(
                 let connection = spawn_connection(ConnectionSetup {
                     runtime: rt.clone(),
                     instance: adapter.inner.instance.clone(),
-                    config: adapter.inner.config.clone(),
+                    config: config.clone(),
                     io: Io::Stream(stream),
                     adapter: Some(adapter.clone()),
                     endpoint: None,

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
-use ice_proto::proxy::{parse_proxy, Endpoint, ParseDefaults, ProxyData, UdpEndpoint};
+use ice_proto::proxy::{
+    parse_proxy, Endpoint, ParseDefaults, ProxyData, UdpEndpoint, DEFAULT_TIMEOUT,
+};
 use ice_proto::retry::RetryPolicy;
 use ice_proto::{Identity, Properties};
 
@@ -104,10 +106,12 @@ impl Instance {
             traced!(self.trace.network, debug, %endpoint, %addr, "connecting");
             let reason = match with_deadline(rt.connect(addr), deadline).await {
                 Some(Ok(stream)) => {
+                    let mut config = self.client_config.clone();
+                    config.set_endpoint_timeout(ip.timeout);
                     return Ok(spawn_connection(ConnectionSetup {
                         runtime: rt.clone(),
                         instance: self.weak.clone(),
-                        config: self.client_config.clone(),
+                        config,
                         io: Io::Stream(stream),
                         adapter: self.default_adapter(),
                         endpoint: Some(endpoint.clone()),
@@ -211,7 +215,8 @@ impl Communicator {
     }
 
     /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
-    /// `Ice.Connection.*.IdleTimeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
+    /// `Ice.Connection.*.IdleTimeout`, `Ice.Connection.*.InactivityTimeout`,
+    /// `Ice.Default.Timeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
     /// `Ice.Trace.Network` and `Ice.Trace.Protocol` (>= 1) raise the connection and request
     /// `tracing` events to INFO.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
@@ -222,7 +227,10 @@ impl Communicator {
         let datagram_client_config = datagram_config(&properties, Side::Client);
         let datagram_server_config = datagram_config(&properties, Side::Server);
         let trace = TraceLevels::from_properties(&properties);
-        let parse_defaults = ParseDefaults::from_properties(&properties);
+        let parse_defaults = ParseDefaults {
+            timeout: default_timeout(&properties),
+            ..ParseDefaults::from_properties(&properties)
+        };
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
             properties,
@@ -368,11 +376,8 @@ impl Communicator {
         if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
             return Err(Error::AlreadyRegistered(format!("object adapter `{name}'")));
         }
-        let adapter = ObjectAdapter::new(
-            &self.instance,
-            name,
-            parse_adapter_endpoints(endpoints, &self.instance.parse_defaults)?,
-        )?;
+        let endpoints = parse_adapter_endpoints(endpoints, &self.instance.parse_defaults)?;
+        let adapter = ObjectAdapter::new(&self.instance, name, endpoints)?;
         adapters.push(adapter.clone());
         Ok(adapter)
     }
@@ -491,10 +496,12 @@ fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
     config
 }
 
-/// Connection settings from `Ice.MessageSizeMax`, `Ice.BatchAutoFlushSize` and
-/// `Ice.ACM[.Client|.Server].*`.
+/// Connection settings from `Ice.MessageSizeMax`, `Ice.BatchAutoFlushSize`,
+/// `Ice.Default.Timeout` (the read and write timeouts, until an endpoint's own `-t` replaces
+/// it) and `Ice.ACM[.Client|.Server].*`.
 fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::new(side);
+    config.set_endpoint_timeout(default_timeout(props));
     config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
     config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);
     let scope = match side {
@@ -523,13 +530,15 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     config
 }
 
-/// Ice 3.8's `Ice.Connection[.Client|.Server].IdleTimeout` and `.EnableIdleCheck`, for
-/// configurations written for 3.8 peers. An idle timeout replaces the ACM timeout, so a
-/// heartbeat goes out after half of it without writes (what a 3.8 peer's idle check needs).
-/// It is not an inactivity timeout: the connection is only aborted when invocations wait and
-/// nothing was read for that long (ACM close `OnInvocation`), never closed merely for being
-/// idle. The idle check proper (abort when nothing was read for the idle timeout) is only
-/// enabled when `EnableIdleCheck` is set to 1, because 3.7 peers do not heartbeat by default.
+/// Ice 3.8's `Ice.Connection[.Client|.Server].IdleTimeout`, `.EnableIdleCheck` and
+/// `.InactivityTimeout`, for configurations written for 3.8 peers. An idle timeout replaces
+/// the ACM timeout, so a heartbeat goes out after half of it without writes (what a 3.8 peer's
+/// idle check needs). By itself it does not close idle connections: the connection is only
+/// aborted when invocations wait and nothing was read for that long (ACM close
+/// `OnInvocation`); closing idle connections is the inactivity timeout's job (seconds, 0 =
+/// off; 300 s by default). The idle check proper (abort when nothing was read for the idle
+/// timeout) is only enabled when `EnableIdleCheck` is set to 1, because 3.7 peers do not
+/// heartbeat by default.
 fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionConfig) {
     let scope = match side {
         Side::Client => "Ice.Connection.Client",
@@ -546,6 +555,22 @@ fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionCo
     }
     if int("EnableIdleCheck") == Some(1) {
         config.idle_check = config.acm.timeout;
+    }
+    if let Some(seconds) = int("InactivityTimeout") {
+        config.inactivity_timeout =
+            u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
+    }
+}
+
+/// `Ice.Default.Timeout` in milliseconds (-1: infinite); other values below 1 are invalid and
+/// give Ice's default, as in ZeroC.
+fn default_timeout(props: &Properties) -> i32 {
+    match props.get_int_or("Ice.Default.Timeout", DEFAULT_TIMEOUT) {
+        t if t >= 1 || t == -1 => t,
+        t => {
+            tracing::warn!(value = t, "invalid Ice.Default.Timeout, using {DEFAULT_TIMEOUT}");
+            DEFAULT_TIMEOUT
+        }
     }
 }
 
@@ -602,6 +627,51 @@ mod tests {
         assert_eq!(server.acm.timeout, Some(Duration::from_secs(4)));
         assert_eq!(server.idle_check, Some(Duration::from_secs(4)));
         assert_eq!(connection_config(&p, Side::Client).idle_check, None);
+    }
+
+    #[test]
+    fn endpoint_and_inactivity_timeouts_come_from_properties() {
+        let defaults = connection_config(&Properties::new(), Side::Server);
+        assert_eq!(defaults.read_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(defaults.write_timeout, Some(Duration::from_secs(60)));
+        assert_eq!(defaults.inactivity_timeout, Some(Duration::from_secs(300)));
+
+        let p = props(&[
+            ("Ice.Default.Timeout", "1500"),
+            ("Ice.Connection.InactivityTimeout", "0"),
+            ("Ice.Connection.Server.InactivityTimeout", "2"),
+        ]);
+        let server = connection_config(&p, Side::Server);
+        assert_eq!(server.read_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(server.write_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(server.inactivity_timeout, Some(Duration::from_secs(2)));
+        let client = connection_config(&p, Side::Client);
+        assert_eq!(client.read_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(client.inactivity_timeout, None, "0 turns it off");
+
+        // Endpoints without `-t` get Ice.Default.Timeout; an endpoint's own `-t` wins.
+        let parse = ParseDefaults { timeout: default_timeout(&p), ..ParseDefaults::default() };
+        let endpoints =
+            crate::endpoint::parse_adapter_endpoints("tcp -p 1 : tcp -p 2 -t 700", &parse).unwrap();
+        let timeouts: Vec<i32> = endpoints
+            .iter()
+            .map(|e| match e {
+                Endpoint::Tcp(ip) => ip.timeout,
+                other => panic!("not tcp: {other}"),
+            })
+            .collect();
+        assert_eq!(timeouts, [1500, 700]);
+        let mut incoming = server.clone();
+        incoming.set_endpoint_timeout(timeouts[1]);
+        assert_eq!(incoming.read_timeout, Some(Duration::from_millis(700)));
+        incoming.set_endpoint_timeout(-1);
+        assert_eq!((incoming.read_timeout, incoming.write_timeout), (None, None));
+
+        assert_eq!(default_timeout(&props(&[("Ice.Default.Timeout", "-1")])), -1);
+        let infinite = connection_config(&props(&[("Ice.Default.Timeout", "-1")]), Side::Client);
+        assert_eq!(infinite.read_timeout, None);
+        // Not a valid timeout: Ice's default.
+        assert_eq!(default_timeout(&props(&[("Ice.Default.Timeout", "0")])), 60_000);
     }
 
     #[test]

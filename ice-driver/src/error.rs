@@ -85,8 +85,8 @@ pub enum Error {
     /// (`Ice::ConnectionNotValidatedException`).
     #[error("connection not validated by the server")]
     ConnectionNotValidated,
-    /// Active connection management found the connection inactive
-    /// (`Ice::ConnectionTimeoutException`).
+    /// Active connection management, Ice 3.8's idle check or its inactivity timeout found the
+    /// connection inactive (`Ice::ConnectionTimeoutException`).
     #[error("connection timed out")]
     ConnectionTimeout,
     /// No connection could be established (`Ice::ConnectFailedException`).
@@ -97,7 +97,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// A connection or close timeout expired (`Ice::TimeoutException`).
+    /// A message stalled half-way for the endpoint timeout (`-t`, `Ice.Default.Timeout`), in
+    /// either direction, and the connection was aborted; or the close timeout expired
+    /// (`Ice::TimeoutException`).
     #[error("timeout")]
     Timeout,
     /// The proxy's invocation timeout expired (`Ice::InvocationTimeoutException`).
@@ -165,8 +167,12 @@ impl Error {
             ConnectionError::ManuallyClosed { graceful } => {
                 Error::ConnectionManuallyClosed { graceful: *graceful }
             }
-            ConnectionError::Timeout | ConnectionError::Idle => Error::ConnectionTimeout,
-            ConnectionError::CloseTimeout => Error::Timeout,
+            ConnectionError::Timeout | ConnectionError::Idle | ConnectionError::Inactive => {
+                Error::ConnectionTimeout
+            }
+            ConnectionError::ReadTimeout
+            | ConnectionError::WriteTimeout
+            | ConnectionError::CloseTimeout => Error::Timeout,
             _ => Error::ConnectionLost,
         }
     }

@@ -27,7 +27,12 @@ fn test_properties() -> Properties {
 }
 
 async fn setup(rt: &Arc<dyn Runtime>) -> Setup {
-    let server = Communicator::with_properties(rt.clone(), test_properties());
+    setup_with(rt, test_properties()).await
+}
+
+/// A setup whose server communicator has `server_properties`.
+async fn setup_with(rt: &Arc<dyn Runtime>, server_properties: Properties) -> Setup {
+    let server = Communicator::with_properties(rt.clone(), server_properties);
     let adapter = server
         .create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0")
         .expect("adapter");
@@ -301,41 +306,45 @@ async fn callback_over_client_connection(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
-/// Reads until EOF; `true` if the server closed the socket within 20 s.
-fn closed_by_server(mut socket: std::net::TcpStream) -> bool {
+/// Reads everything the server sends until it closes the socket (EOF or reset), within a
+/// generous 20 s per read; returns the types of the messages it sent.
+fn read_until_closed(socket: &mut std::net::TcpStream) -> Vec<u8> {
     socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut received = Vec::new();
     let mut buf = [0u8; 256];
     loop {
         match socket.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(_) => continue,
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
-            Err(_) => return false,
+            Ok(0) => break,
+            Ok(n) => received.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+            Err(e) => panic!("the server did not close the connection: {e}"),
         }
     }
+    let mut types = Vec::new();
+    let mut rest = &received[..];
+    while rest.len() >= 14 {
+        assert_eq!(&rest[..4], b"IceP", "message magic");
+        types.push(rest[8]);
+        let size = i32::from_le_bytes([rest[10], rest[11], rest[12], rest[13]]);
+        rest = &rest[usize::try_from(size).unwrap().clamp(14, rest.len())..];
+    }
+    assert!(rest.is_empty(), "a truncated message");
+    types
 }
 
-/// Reads what the server sent (its 14-byte ValidateConnection) until nothing more is there,
-/// and fails on an end of stream, which would mean the server closed the connection.
-fn assert_open(socket: &mut std::net::TcpStream) {
-    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut validate = [0u8; 14];
-    socket.read_exact(&mut validate).expect("ValidateConnection");
-    assert_eq!(&validate[..4], b"IceP");
-    assert_eq!(validate[8], 3, "message type ValidateConnection");
-    socket.set_nonblocking(true).unwrap();
-    let mut buf = [0u8; 64];
-    match socket.read(&mut buf) {
-        Ok(0) => panic!("the server closed a connection it should keep"),
-        Ok(n) => panic!("unexpected {n} more bytes"),
-        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-        Err(e) => panic!("connection failed: {e}"),
-    }
-}
+const VALIDATE_CONNECTION: u8 = 3;
+const CLOSE_CONNECTION: u8 = 4;
 
 async fn hostile_peers(rt: Arc<dyn Runtime>) {
-    let s = setup(&rt).await;
+    // Short timeouts, so that the server gives up on stalled and idle peers within the test:
+    // 1.5 s for a message stuck half-way (also published as the endpoint's `-t`), 2 s of
+    // inactivity before a graceful close.
+    let mut server_properties = test_properties();
+    server_properties.set("Ice.Default.Timeout", "1500").unwrap();
+    server_properties.set("Ice.Connection.Server.InactivityTimeout", "2").unwrap();
+    let s = setup_with(&rt, server_properties).await;
     let endpoint = &s.adapter.endpoints()[0];
+    assert!(endpoint.to_string().contains("-t 1500"), "{endpoint}");
     let addr = format!("127.0.0.1:{}", port_of(endpoint));
     s.hello.ice_ping().await.unwrap();
     // Hundreds of idle connections.
@@ -350,22 +359,47 @@ async fn hostile_peers(rt: Arc<dyn Runtime>) {
     // One that sends garbage.
     let mut garbage = std::net::TcpStream::connect(&addr).unwrap();
     garbage.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n").unwrap();
-    assert!(closed_by_server(garbage), "garbage must close that connection");
-    // Everyone else keeps working, from this client and from a new one.
-    for i in 0..5 {
+    // A dispatch that takes longer than both timeouts, on a connection with nothing else:
+    // it is neither aborted (no message is stuck half-way) nor closed as inactive.
+    let slow_client = Communicator::new(rt.clone());
+    let slow = slow_client.string_to_proxy(&s.hello.to_string()).unwrap();
+    let (tx, mut blocked) = tokio::sync::oneshot::channel();
+    rt.spawn(Box::pin(async move {
+        let r = slow.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
+        let _ = tx.send(r);
+    }));
+    // Everyone else keeps working, and a connection in use every 500 ms for twice the
+    // inactivity timeout is not closed.
+    assert_eq!(say_hello(&s.hello, "first").await.unwrap(), "Hello, first!");
+    let busy = s.hello.ice_get_connection().await.unwrap();
+    for i in 0..8 {
+        sleep(&rt, Duration::from_millis(500)).await;
         assert_eq!(say_hello(&s.hello, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
     }
+    assert_eq!(s.hello.ice_get_connection().await.unwrap(), busy);
+    assert!(!busy.is_closed(), "{:?}", busy.close_reason());
     let other = Communicator::new(rt.clone());
     let p = other.string_to_proxy(&s.hello.to_string()).unwrap();
     assert_eq!(say_hello(&p, "new").await.unwrap(), "Hello, new!");
     other.destroy().await;
-    // The stalled and idle sockets are still open: the server did not give up on them.
-    assert_open(&mut stalled);
+    // The long dispatch has run for over 4 s; it completes normally once released.
+    assert!(blocked.try_recv().is_err(), "block() cannot finish before unblock()");
+    s.hello.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
+    blocked.await.unwrap().unwrap();
+    slow_client.destroy().await;
+    // Garbage: aborted at once (maybe before the server's ValidateConnection went out), with
+    // no CloseConnection.
+    let types = read_until_closed(&mut garbage);
+    assert!(types.iter().all(|t| *t == VALIDATE_CONNECTION), "{types:?}");
+    // Stalled half-way: aborted after the read timeout, with no CloseConnection.
+    assert_eq!(read_until_closed(&mut stalled), vec![VALIDATE_CONNECTION]);
+    // Idle: closed gracefully (CloseConnection, so a real client may retry), then, as these
+    // peers never close their end, aborted after the close timeout.
     for socket in &mut idle {
-        assert_open(socket);
+        let types = read_until_closed(socket);
+        assert_eq!(types.first(), Some(&VALIDATE_CONNECTION), "{types:?}");
+        assert_eq!(types.last(), Some(&CLOSE_CONNECTION), "{types:?}");
     }
-    // Closing them lets the server shut down without waiting for its close timeout.
-    drop((stalled, idle));
     s.teardown().await;
 }
 

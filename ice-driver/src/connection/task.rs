@@ -292,12 +292,18 @@ impl Driver {
             let result = stream.poll_write_vectored(cx, &slices);
             drop(slices);
             match result {
-                Poll::Pending => return progress,
+                Poll::Pending => {
+                    // The peer is not reading: this starts the write timeout.
+                    self.proto.handle_write_blocked(self.runtime.now());
+                    return progress;
+                }
                 Poll::Ready(Ok(n)) if n > 0 => {
                     progress = true;
                     self.advance(n);
                     if self.writing.is_empty() {
                         self.proto.handle_written(self.runtime.now());
+                    } else {
+                        self.proto.handle_write_progress(self.runtime.now());
                     }
                 }
                 Poll::Ready(result) => {

@@ -102,6 +102,26 @@ pub struct ConnectionConfig {
     pub acm: Acm,
     /// Ice 3.8's idle check: abort when nothing at all was read for this long.
     pub idle_check: Option<Duration>,
+    /// The endpoint timeout (`-t`, `Ice.Default.Timeout`) for reads: when part of a message
+    /// has arrived and no further byte comes for this long, the connection is aborted with
+    /// [`ConnectionError::ReadTimeout`](super::ConnectionError::ReadTimeout), without
+    /// CloseConnection. A connection waiting for a whole new message (even a reply to a long
+    /// dispatch) is never timed out by it. `None`: wait forever.
+    pub read_timeout: Option<Duration>,
+    /// The endpoint timeout for writes: when the transport takes no byte of a message we are
+    /// writing for this long (a peer that does not read), the connection is aborted with
+    /// [`ConnectionError::WriteTimeout`](super::ConnectionError::WriteTimeout). The driver
+    /// reports blocked and resumed writes with
+    /// [`Connection::handle_write_blocked`](super::Connection::handle_write_blocked) and
+    /// [`Connection::handle_write_progress`](super::Connection::handle_write_progress).
+    /// `None`: wait forever.
+    pub write_timeout: Option<Duration>,
+    /// Ice 3.8's inactivity timeout (`Ice.Connection.InactivityTimeout`): once nothing is
+    /// going on for this long (no invocation waiting, no dispatch, no queued batch, no
+    /// request or reply being written; heartbeats do not count), the connection is closed
+    /// gracefully with CloseConnection, so the peer may safely retry on a new connection.
+    /// Never applies to datagram connections. `None`: keep idle connections open.
+    pub inactivity_timeout: Option<Duration>,
     /// How long to wait for the peer to close after our CloseConnection.
     pub close_timeout: Duration,
     /// Whether we may bzip2-compress (and accept compressed messages).
@@ -113,6 +133,14 @@ pub struct ConnectionConfig {
     /// (0: only when flushed).
     pub batch_auto_flush_size: usize,
 }
+
+/// Ice's default endpoint timeout (`Ice.Default.Timeout`, 60 s): the default
+/// [`ConnectionConfig::read_timeout`] and [`ConnectionConfig::write_timeout`].
+pub const DEFAULT_ENDPOINT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Ice 3.8's default inactivity timeout (300 s): the default
+/// [`ConnectionConfig::inactivity_timeout`].
+pub const DEFAULT_INACTIVITY_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The UDP payload limit over IPv4: 65535 minus the IP (20) and UDP (8) headers.
 pub const MAX_UDP_PAYLOAD: usize = 65_507;
@@ -129,6 +157,9 @@ impl ConnectionConfig {
                 Side::Server => Acm::SERVER,
             },
             idle_check: None,
+            read_timeout: Some(DEFAULT_ENDPOINT_TIMEOUT),
+            write_timeout: Some(DEFAULT_ENDPOINT_TIMEOUT),
+            inactivity_timeout: Some(DEFAULT_INACTIVITY_TIMEOUT),
             close_timeout: Duration::from_secs(10),
             compression: true,
             max_datagram_size: MAX_UDP_PAYLOAD,
@@ -136,11 +167,22 @@ impl ConnectionConfig {
         }
     }
 
+    /// Sets both [`ConnectionConfig::read_timeout`] and [`ConnectionConfig::write_timeout`]
+    /// from an endpoint timeout in milliseconds (`-t`; -1, or any value below 1, is infinite).
+    pub fn set_endpoint_timeout(&mut self, millis: i32) {
+        let timeout = u64::try_from(millis).ok().filter(|t| *t > 0).map(Duration::from_millis);
+        self.read_timeout = timeout;
+        self.write_timeout = timeout;
+    }
+
     /// Defaults for a UDP endpoint.
     pub fn datagram(side: Side) -> Self {
         ConnectionConfig {
             datagram: true,
             acm: Acm { timeout: None, heartbeat: AcmHeartbeat::Off, close: AcmClose::Off },
+            read_timeout: None,
+            write_timeout: None,
+            inactivity_timeout: None,
             ..Self::new(side)
         }
     }

@@ -33,6 +33,21 @@ pub enum ConnectionError {
     /// Ice 3.8's idle check: nothing was read for the idle timeout.
     #[error("connection idle for too long")]
     Idle,
+    /// Part of a message arrived, then nothing more for the read timeout
+    /// ([`ConnectionConfig::read_timeout`](super::ConnectionConfig::read_timeout), Ice's
+    /// `TimeoutException`): a stalled peer; the connection was aborted.
+    #[error("read timed out in the middle of a message")]
+    ReadTimeout,
+    /// The peer took none of our bytes for the write timeout
+    /// ([`ConnectionConfig::write_timeout`](super::ConnectionConfig::write_timeout), Ice's
+    /// `TimeoutException`): a peer that does not read; the connection was aborted.
+    #[error("write timed out")]
+    WriteTimeout,
+    /// Nothing went on for the inactivity timeout
+    /// ([`ConnectionConfig::inactivity_timeout`](super::ConnectionConfig::inactivity_timeout)),
+    /// so we closed the connection gracefully. No invocation fails with it: there was none.
+    #[error("connection closed after being inactive for the inactivity timeout")]
+    Inactive,
     /// The peer did not close within the close timeout (`CloseTimeoutException`).
     #[error("close timed out")]
     CloseTimeout,
@@ -49,9 +64,12 @@ impl ConnectionError {
             ConnectionError::NotValidated => Failure::ConnectFailed,
             ConnectionError::CloseConnection => Failure::CloseConnection,
             ConnectionError::ManuallyClosed { .. } => Failure::Shutdown,
-            ConnectionError::Timeout | ConnectionError::Idle | ConnectionError::CloseTimeout => {
-                Failure::Timeout
-            }
+            ConnectionError::Timeout
+            | ConnectionError::Idle
+            | ConnectionError::ReadTimeout
+            | ConnectionError::WriteTimeout
+            | ConnectionError::Inactive
+            | ConnectionError::CloseTimeout => Failure::Timeout,
         }
     }
 }

@@ -3,7 +3,9 @@
 //! Methods come in four kinds, as in quinn-proto:
 //! - getters (`&self`): [`Connection::state`], [`Connection::error`], …;
 //! - inputs: [`Connection::handle_input`], [`Connection::handle_datagram`],
-//!   [`Connection::handle_eof`], [`Connection::handle_written`], [`Connection::handle_timeout`];
+//!   [`Connection::handle_eof`], [`Connection::handle_written`],
+//!   [`Connection::handle_write_blocked`], [`Connection::handle_write_progress`],
+//!   [`Connection::handle_timeout`];
 //! - commands: [`Connection::invoke`], [`Connection::reply`], [`Connection::queue_batch_request`],
 //!   [`Connection::flush_batch`], [`Connection::cancel`], [`Connection::close`];
 //! - outputs, to poll in this order after every input or command:
@@ -24,7 +26,10 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use smallvec::SmallVec;
 
-pub use config::{Acm, AcmClose, AcmHeartbeat, ConnectionConfig, Side, MAX_UDP_PAYLOAD};
+pub use config::{
+    Acm, AcmClose, AcmHeartbeat, ConnectionConfig, Side, DEFAULT_ENDPOINT_TIMEOUT,
+    DEFAULT_INACTIVITY_TIMEOUT, MAX_UDP_PAYLOAD,
+};
 pub use error::ConnectionError;
 pub use event::{DispatchId, Event, IncomingRequest, InvocationId, Transmit};
 
@@ -32,7 +37,7 @@ use crate::frame::{
     decode_datagram, BatchRequestQueue, Frame, FrameDecoder, Message, MessageType, RawFrame, Reply,
     ReplyStatus, Request,
 };
-use timers::Timers;
+use timers::{Deadlines, Timers};
 
 /// Where a connection is in its life (spec §10.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -210,13 +215,15 @@ impl Connection {
 
     // ----- inputs -----
 
-    /// Feeds bytes read from a stream transport. Complete messages are consumed from `buf`; a
-    /// partial message stays in it for the next call.
+    /// Feeds bytes read from a stream transport, to be called whenever new bytes arrived.
+    /// Complete messages are consumed from `buf`; a partial message stays in it for the next
+    /// call (and the read timeout runs until more of it arrives).
     pub fn handle_input(&mut self, now: Instant, buf: &mut BytesMut) {
         if self.is_closed() {
             buf.clear();
             return;
         }
+        self.timers.tick(now);
         if !buf.is_empty() {
             self.timers.read(now);
         }
@@ -230,6 +237,7 @@ impl Connection {
                 }
             }
         }
+        self.timers.input_partial(!buf.is_empty());
     }
 
     /// Feeds one datagram (UDP). Bad datagrams are dropped; they do not close the connection.
@@ -260,6 +268,7 @@ impl Connection {
 
     /// The driver finished writing the last [`Transmit`] from [`Connection::poll_transmit`].
     pub fn handle_written(&mut self, now: Instant) {
+        self.timers.tick(now);
         let written = std::mem::take(&mut self.in_flight);
         if written.is_empty() {
             return;
@@ -285,11 +294,30 @@ impl Connection {
         self.check_wait_close();
     }
 
-    /// Runs the timers that are due at `now` (heartbeats, ACM, idle check, close timeout).
+    /// The transport could not take (all of) the last [`Transmit`] now: the write would
+    /// block. Starts the write timeout, unless it already runs; call it whenever a write
+    /// attempt leaves bytes unwritten. A driver that never calls it gets no write timeout.
+    pub fn handle_write_blocked(&mut self, now: Instant) {
+        if !self.in_flight.is_empty() {
+            self.timers.tick(now);
+            self.timers.write_blocked(now);
+        }
+    }
+
+    /// Some bytes of the last [`Transmit`] were written, not all: the peer reads, so the
+    /// write timeout stops until the next [`Connection::handle_write_blocked`].
+    pub fn handle_write_progress(&mut self, now: Instant) {
+        self.timers.tick(now);
+        self.timers.write_progress();
+    }
+
+    /// Runs the timers that are due at `now` (heartbeats, ACM, idle check, read, write,
+    /// inactivity and close timeouts).
     pub fn handle_timeout(&mut self, now: Instant) {
         if self.is_closed() {
             return;
         }
+        self.timers.tick(now);
         if self.timers.close_expired(now) {
             self.fail(ConnectionError::CloseTimeout);
             return;
@@ -297,10 +325,13 @@ impl Connection {
         if self.config.datagram {
             return;
         }
-        if let Some(idle) = self.config.idle_check {
-            if self.timers.idle_expired(now, idle) {
-                self.fail(ConnectionError::Idle);
-                return;
+        if let Some(error) = self.expired_abort(now) {
+            self.fail(error);
+            return;
+        }
+        if let Some(t) = self.inactivity_timeout() {
+            if self.timers.inactivity_expired(now, t) {
+                self.start_closing(ConnectionError::Inactive);
             }
         }
         let acm = self.config.acm;
@@ -371,6 +402,7 @@ impl Connection {
         let Some(inv) = self.invocations.remove(&id) else {
             return false;
         };
+        self.timers.activity_ended_unclocked();
         if inv.twoway {
             self.by_request_id.remove(&inv.request_id);
         }
@@ -390,6 +422,7 @@ impl Connection {
         let Some(d) = self.dispatches.remove(&dispatch) else {
             return;
         };
+        self.timers.activity_ended_unclocked();
         if d.request_id != 0 && self.state < ConnectionState::ClosingPending {
             let reply = Message::Reply(Reply { request_id: d.request_id, status });
             self.queue_message(&reply, d.compress && self.config.compression, None);
@@ -515,7 +548,8 @@ impl Connection {
         if self.is_closed() {
             return None;
         }
-        let acm = if self.config.datagram || self.state == ConnectionState::NotValidated {
+        let stream = !self.config.datagram;
+        let acm = if !stream || self.state == ConnectionState::NotValidated {
             None
         } else {
             self.config.acm.timeout.map(|t| (self.config.acm, t))
@@ -523,7 +557,15 @@ impl Connection {
         // A heartbeat waits for the write in progress (which is activity anyway), so while
         // writing its deadline must not be reported, or the driver would wake up in a loop.
         let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
-        self.timers.next_deadline(acm, self.config.idle_check, !self.dispatches.is_empty(), writing)
+        self.timers.next_deadline(Deadlines {
+            acm,
+            idle_check: self.config.idle_check.filter(|_| stream),
+            read_timeout: self.config.read_timeout.filter(|_| stream),
+            write_timeout: self.config.write_timeout.filter(|_| stream),
+            inactivity: self.inactivity_timeout(),
+            dispatching: !self.dispatches.is_empty(),
+            writing,
+        })
     }
 
     /// The next event for the driver.

@@ -1,9 +1,13 @@
-//! Deadlines of one connection: heartbeats, ACM (Ice 3.7) and the idle check (Ice 3.8), and
-//! the close timeout. Kept apart from the state machine so the timing rules read in one place.
+//! Deadlines of one connection: heartbeats, ACM (Ice 3.7), the idle check and the inactivity
+//! timeout (Ice 3.8), the read and write timeouts of a message in progress (the endpoint
+//! timeout), and the close timeout. Kept apart from the state machine so the timing rules
+//! read in one place.
 
 use std::time::{Duration, Instant};
 
-use super::{Acm, AcmClose, AcmHeartbeat};
+use super::{
+    is_application, Acm, AcmClose, AcmHeartbeat, Connection, ConnectionError, ConnectionState,
+};
 
 #[derive(Debug)]
 pub(super) struct Timers {
@@ -16,6 +20,28 @@ pub(super) struct Timers {
     /// After an ACM check found nothing to do, the next check (Ice's monitor period).
     acm_recheck: Option<Instant>,
     close_deadline: Option<Instant>,
+    /// Whether the bytes read so far end in the middle of a message.
+    partial_input: bool,
+    /// Since when the transport has taken none of the bytes we are writing.
+    write_blocked_since: Option<Instant>,
+    /// Activity ended in a command that carries no clock (a cancelled invocation, a oneway
+    /// dispatch answered): the next input with a clock stands in for the time it ended, so
+    /// that the inactivity timeout counts from then and not from the last message.
+    activity_ended_unclocked: bool,
+}
+
+/// What the connection is doing, as far as its deadlines care.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Deadlines {
+    /// ACM settings and timeout, when ACM is on.
+    pub(super) acm: Option<(Acm, Duration)>,
+    pub(super) idle_check: Option<Duration>,
+    pub(super) read_timeout: Option<Duration>,
+    pub(super) write_timeout: Option<Duration>,
+    /// The inactivity timeout, only while the connection is inactive.
+    pub(super) inactivity: Option<Duration>,
+    pub(super) dispatching: bool,
+    pub(super) writing: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -34,6 +60,16 @@ impl Timers {
             last_heartbeat: now,
             acm_recheck: None,
             close_deadline: None,
+            partial_input: false,
+            write_blocked_since: None,
+            activity_ended_unclocked: false,
+        }
+    }
+
+    /// Called first by every input that carries a clock.
+    pub(super) fn tick(&mut self, now: Instant) {
+        if std::mem::take(&mut self.activity_ended_unclocked) {
+            self.application_activity(now);
         }
     }
 
@@ -42,8 +78,38 @@ impl Timers {
         self.acm_recheck = None;
     }
 
+    /// After the bytes read so far were decoded: whether a message is incomplete.
+    pub(super) fn input_partial(&mut self, partial: bool) {
+        self.partial_input = partial;
+    }
+
+    pub(super) fn read_expired(&self, now: Instant, timeout: Duration) -> bool {
+        self.partial_input && now >= self.last_read + timeout
+    }
+
+    pub(super) fn write_blocked(&mut self, now: Instant) {
+        self.write_blocked_since.get_or_insert(now);
+    }
+
+    pub(super) fn write_progress(&mut self) {
+        self.write_blocked_since = None;
+    }
+
+    pub(super) fn write_expired(&self, now: Instant, timeout: Duration) -> bool {
+        self.write_blocked_since.is_some_and(|since| now >= since + timeout)
+    }
+
+    pub(super) fn activity_ended_unclocked(&mut self) {
+        self.activity_ended_unclocked = true;
+    }
+
+    pub(super) fn inactivity_expired(&self, now: Instant, timeout: Duration) -> bool {
+        !self.activity_ended_unclocked && now >= self.last_application + timeout
+    }
+
     pub(super) fn wrote(&mut self, now: Instant, application: bool) {
         self.last_write = now;
+        self.write_blocked_since = None;
         if application {
             self.application_activity(now);
         }
@@ -140,28 +206,62 @@ impl Timers {
         }
     }
 
-    pub(super) fn next_deadline(
-        &self,
-        acm: Option<(Acm, Duration)>,
-        idle_check: Option<Duration>,
-        dispatching: bool,
-        writing: bool,
-    ) -> Option<Instant> {
+    pub(super) fn next_deadline(&self, d: Deadlines) -> Option<Instant> {
         let mut next = self.close_deadline;
-        let mut consider = |d: Option<Instant>| {
-            if let Some(d) = d {
-                next = Some(next.map_or(d, |n| n.min(d)));
+        let mut consider = |deadline: Option<Instant>| {
+            if let Some(deadline) = deadline {
+                next = Some(next.map_or(deadline, |n| n.min(deadline)));
             }
         };
+        // A message stuck half-way is aborted whatever else goes on, even while closing: the
+        // close timeout only starts once our CloseConnection is written.
+        consider(d.read_timeout.filter(|_| self.partial_input).map(|t| self.last_read + t));
+        consider(d.write_timeout.and_then(|t| self.write_blocked_since.map(|s| s + t)));
         if self.close_deadline.is_none() {
-            consider(idle_check.map(|i| self.last_read + i));
-            if let Some((acm, timeout)) = acm {
-                if !writing {
-                    consider(self.heartbeat_deadline(acm.heartbeat, timeout, dispatching));
+            consider(d.idle_check.map(|i| self.last_read + i));
+            // While activity ended without a clock, `last_application` is stale: this deadline
+            // may come early, and the timeout then only moves the clock on (`tick`).
+            consider(d.inactivity.map(|t| self.last_application + t));
+            if let Some((acm, timeout)) = d.acm {
+                if !d.writing {
+                    consider(self.heartbeat_deadline(acm.heartbeat, timeout, d.dispatching));
                 }
                 consider(self.acm_deadline(acm.close, timeout));
             }
         }
         next
+    }
+}
+
+/// The connection's side of the timing rules, here to keep them together.
+impl Connection {
+    /// The error to abort with if the idle check, or the read or write timeout of a message
+    /// in progress, expired at `now`.
+    pub(super) fn expired_abort(&self, now: Instant) -> Option<ConnectionError> {
+        let c = &self.config;
+        if c.idle_check.is_some_and(|t| self.timers.idle_expired(now, t)) {
+            Some(ConnectionError::Idle)
+        } else if c.read_timeout.is_some_and(|t| self.timers.read_expired(now, t)) {
+            Some(ConnectionError::ReadTimeout)
+        } else if c.write_timeout.is_some_and(|t| self.timers.write_expired(now, t)) {
+            Some(ConnectionError::WriteTimeout)
+        } else {
+            None
+        }
+    }
+
+    /// The inactivity timeout if it applies now: an active stream connection with no
+    /// invocation, dispatch, queued batch, or request or reply being written.
+    pub(super) fn inactivity_timeout(&self) -> Option<Duration> {
+        let timeout = self.config.inactivity_timeout?;
+        let busy = self.config.datagram
+            || self.state != ConnectionState::Active
+            || self.wait_for_invocations
+            || !self.invocations.is_empty()
+            || !self.dispatches.is_empty()
+            || !self.batch.is_empty()
+            || self.send_queue.iter().any(|o| is_application(o.kind))
+            || self.in_flight.iter().any(|(_, kind)| is_application(*kind));
+        (!busy).then_some(timeout)
     }
 }

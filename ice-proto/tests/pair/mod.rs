@@ -92,12 +92,23 @@ impl Pair {
         self.to_client.log.iter().flat_map(|b| b.iter().copied()).collect()
     }
 
+    /// Puts `bytes` on the wire to the server as if the client's transport wrote them,
+    /// bypassing the client's [`Connection`]: a broken or hostile client.
+    pub fn inject_to_server(&mut self, bytes: &[u8]) {
+        let b = Bytes::copy_from_slice(bytes);
+        self.to_server.log.push(b.clone());
+        if self.link_up {
+            self.to_server.in_transit.push_back((self.now + self.latency, b));
+        }
+    }
+
     /// Cuts the link: both sides see EOF once the current step is done.
     pub fn drop_link(&mut self) {
         self.link_up = false;
     }
 
-    /// Runs until nothing more happens without advancing time past pending deliveries.
+    /// Runs until nothing more happens without advancing time past pending deliveries (and
+    /// the timers due before them).
     pub fn drive(&mut self) {
         for _ in 0..10_000 {
             if !self.step() {
@@ -187,6 +198,17 @@ impl Pair {
         .into_iter()
         .flatten()
         .min();
+        // A timer due before the next delivery runs first, as it would on a real network.
+        let timer =
+            [self.client.poll_timeout(), self.server.poll_timeout()].into_iter().flatten().min();
+        if let (Some(t), Some(timer)) = (due, timer) {
+            if timer < t {
+                self.now = self.now.max(timer);
+                self.client.handle_timeout(self.now);
+                self.server.handle_timeout(self.now);
+                return true;
+            }
+        }
         if let Some(t) = due {
             self.now = self.now.max(t);
             let now = self.now;
