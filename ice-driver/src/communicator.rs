@@ -216,6 +216,7 @@ impl Communicator {
 
     /// A communicator configured by `properties` (`Ice.RetryIntervals`, `Ice.ACM.*`,
     /// `Ice.Connection.*.IdleTimeout`, `Ice.Connection.*.InactivityTimeout`,
+    /// `Ice.Connection.*.MaxDispatches`,
     /// `Ice.Default.Timeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
     /// `Ice.Trace.Network` and `Ice.Trace.Protocol` (>= 1) raise the connection and request
     /// `tracing` events to INFO.
@@ -493,6 +494,7 @@ fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
             config.max_datagram_size = config.max_datagram_size.min(send_buffer - 28);
         }
     }
+    max_dispatches_config(props, side, &mut config);
     config
 }
 
@@ -540,14 +542,7 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
 /// timeout) is only enabled when `EnableIdleCheck` is set to 1, because 3.7 peers do not
 /// heartbeat by default.
 fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionConfig) {
-    let scope = match side {
-        Side::Client => "Ice.Connection.Client",
-        Side::Server => "Ice.Connection.Server",
-    };
-    let int = |name: &str| {
-        let general = props.get(&format!("Ice.Connection.{name}"));
-        props.get(&format!("{scope}.{name}")).or(general).and_then(|v| v.trim().parse::<i64>().ok())
-    };
+    let int = |name: &str| connection_int(props, side, name);
     if let Some(seconds) = int("IdleTimeout") {
         config.acm.timeout =
             u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
@@ -560,6 +555,24 @@ fn idle_timeout_config(props: &Properties, side: Side, config: &mut ConnectionCo
         config.inactivity_timeout =
             u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
     }
+    max_dispatches_config(props, side, config);
+}
+
+/// `Ice.Connection[.Client|.Server].MaxDispatches` (Ice 3.8; 0 or less: no limit).
+fn max_dispatches_config(props: &Properties, side: Side, config: &mut ConnectionConfig) {
+    if let Some(max) = connection_int(props, side, "MaxDispatches") {
+        config.max_dispatches = usize::try_from(max).unwrap_or(0);
+    }
+}
+
+/// The integer `Ice.Connection.<Client|Server>.<name>`, else `Ice.Connection.<name>`.
+fn connection_int(props: &Properties, side: Side, name: &str) -> Option<i64> {
+    let scope = match side {
+        Side::Client => "Ice.Connection.Client",
+        Side::Server => "Ice.Connection.Server",
+    };
+    let general = props.get(&format!("Ice.Connection.{name}"));
+    props.get(&format!("{scope}.{name}")).or(general).and_then(|v| v.trim().parse::<i64>().ok())
 }
 
 /// `Ice.Default.Timeout` in milliseconds (-1: infinite); other values below 1 are invalid and

@@ -235,6 +235,56 @@ async fn configured_endpoints(rt: Arc<dyn Runtime>) {
     server.destroy().await;
 }
 
+/// A client flooding the server with requests that do not complete is held back by
+/// `MaxDispatches`: the server stops reading its connection instead of starting a task per
+/// request, and catches up once dispatches complete.
+async fn dispatch_limit(rt: Arc<dyn Runtime>) {
+    let server = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Connection.Server.MaxDispatches", "10")]),
+    );
+    let adapter =
+        server.create_object_adapter_with_endpoints("A", "tcp -h 127.0.0.1 -p 0").unwrap();
+    let servant = HelloI::new();
+    adapter.add(Identity::new("hello"), servant.clone()).unwrap();
+    adapter.activate().unwrap();
+    let flooder = Communicator::new(rt.clone());
+    // About 2 KB per request, so that one read of the server holds a few dozen at most.
+    let padding = context(&[("padding", &"x".repeat(2000))]);
+    let blocking = flooder
+        .create_proxy(Identity::new("hello"), adapter.endpoints())
+        .ice_oneway()
+        .ice_context(padding);
+    const FLOOD: i32 = 1000;
+    let sender = {
+        let blocking = blocking.clone();
+        spawn(&rt, async move {
+            for _ in 0..FLOOD {
+                blocking.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await.unwrap();
+            }
+        })
+    };
+    while servant.blocked.load(Ordering::SeqCst) < 10 {
+        sleep(&rt, Duration::from_millis(20)).await;
+    }
+    sleep(&rt, Duration::from_millis(300)).await;
+    let started = servant.blocked.load(Ordering::SeqCst);
+    assert!(started < 100, "{started} dispatches started with a limit of 10");
+    // Another client is served meanwhile, and lets the blocked dispatches finish.
+    let other = Communicator::new(rt.clone());
+    let hello = other.create_proxy(Identity::new("hello"), adapter.endpoints());
+    for _ in 0..FLOOD {
+        hello.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
+    }
+    sender.await.unwrap();
+    while servant.blocked.load(Ordering::SeqCst) < FLOOD {
+        sleep(&rt, Duration::from_millis(20)).await;
+    }
+    other.destroy().await;
+    flooder.destroy().await;
+    server.destroy().await;
+}
+
 /// Datagrams reaching a held adapter are dropped, not queued.
 async fn held_datagrams_are_dropped(rt: Arc<dyn Runtime>) {
     let (server, adapter) = server(&rt, "tcp -h 127.0.0.1 -p 0:udp -h 127.0.0.1 -p 0").await;
@@ -287,4 +337,5 @@ on_both_runtimes!(
     default_object_adapter,
     held_datagrams_are_dropped,
     configured_endpoints,
+    dispatch_limit,
 );

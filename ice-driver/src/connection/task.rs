@@ -117,7 +117,8 @@ impl Future for Driver {
         let this = self.get_mut();
         for _ in 0..MAX_ROUNDS {
             let mut progress = this.poll_commands(cx);
-            if !this.proto.is_closed() {
+            // Not while the dispatch limit is reached: a reply (a command) resumes reading.
+            if this.proto.wants_input() {
                 progress |= this.poll_read(cx);
             }
             progress |= this.handle_events();
@@ -245,7 +246,8 @@ impl Driver {
                 return true;
             }
             self.proto.handle_input(now, &mut self.read_buf);
-            if self.proto.is_closed() {
+            // Closed, or the dispatch limit was reached: read no more for now.
+            if !self.proto.wants_input() {
                 return true;
             }
         }

@@ -126,6 +126,10 @@ pub struct ConnectionConfig {
     pub close_timeout: Duration,
     /// Whether we may bzip2-compress (and accept compressed messages).
     pub compression: bool,
+    /// Ice 3.8's `MaxDispatches`: once this many requests are being dispatched, the connection
+    /// reads nothing more (back-pressure on the peer; a datagram connection drops requests)
+    /// until one completes. 0: no limit.
+    pub max_dispatches: usize,
     /// The largest message a datagram connection sends (`Ice::DatagramLimitException`
     /// beyond): 65507 bytes, the UDP payload limit over IPv4, or less with `Ice.UDP.SndSize`.
     pub max_datagram_size: usize,
@@ -141,6 +145,9 @@ pub const DEFAULT_ENDPOINT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Ice 3.8's default inactivity timeout (300 s): the default
 /// [`ConnectionConfig::inactivity_timeout`].
 pub const DEFAULT_INACTIVITY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Ice 3.8's default `MaxDispatches` per connection.
+pub const DEFAULT_MAX_DISPATCHES: usize = 100;
 
 /// The UDP payload limit over IPv4: 65535 minus the IP (20) and UDP (8) headers.
 pub const MAX_UDP_PAYLOAD: usize = 65_507;
@@ -163,6 +170,7 @@ impl ConnectionConfig {
             close_timeout: Duration::from_secs(10),
             compression: true,
             max_datagram_size: MAX_UDP_PAYLOAD,
+            max_dispatches: DEFAULT_MAX_DISPATCHES,
             batch_auto_flush_size: 1024 * 1024,
         }
     }

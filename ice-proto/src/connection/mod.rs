@@ -28,7 +28,7 @@ use smallvec::SmallVec;
 
 pub use config::{
     Acm, AcmClose, AcmHeartbeat, ConnectionConfig, Side, DEFAULT_ENDPOINT_TIMEOUT,
-    DEFAULT_INACTIVITY_TIMEOUT, MAX_UDP_PAYLOAD,
+    DEFAULT_INACTIVITY_TIMEOUT, DEFAULT_MAX_DISPATCHES, MAX_UDP_PAYLOAD,
 };
 pub use error::ConnectionError;
 pub use event::{DispatchId, Event, IncomingRequest, InvocationId, Transmit};
@@ -203,6 +203,13 @@ impl Connection {
         self.dispatches.len()
     }
 
+    /// Whether the driver should read from a stream transport: false while
+    /// [`ConnectionConfig::max_dispatches`] requests are being dispatched, so that a flooding
+    /// peer is slowed down by its own transport instead of filling our memory.
+    pub fn wants_input(&self) -> bool {
+        !self.is_closed() && (self.config.datagram || !self.reading_paused())
+    }
+
     /// Requests queued for the next [`Connection::flush_batch`].
     pub fn batch_len(&self) -> usize {
         self.batch.len()
@@ -246,6 +253,9 @@ impl Connection {
             return;
         }
         self.timers.read(now);
+        if self.reading_paused() {
+            return;
+        }
         if let Ok(frame) = decode_datagram(datagram, self.config.max_message_size) {
             if matches!(frame.header.message_type, MessageType::Request | MessageType::BatchRequest)
             {
@@ -419,9 +429,13 @@ impl Connection {
     /// Answers the request `dispatch`. For a oneway request the status is dropped; for a twoway
     /// one a Reply goes out (unless the connection closed meanwhile).
     pub fn reply(&mut self, dispatch: DispatchId, status: ReplyStatus) {
+        let paused = self.reading_paused();
         let Some(d) = self.dispatches.remove(&dispatch) else {
             return;
         };
+        if paused && !self.reading_paused() {
+            self.timers.read_resumed_unclocked();
+        }
         self.timers.activity_ended_unclocked();
         if d.request_id != 0 && self.state < ConnectionState::ClosingPending {
             let reply = Message::Reply(Reply { request_id: d.request_id, status });
@@ -559,8 +573,8 @@ impl Connection {
         let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
         self.timers.next_deadline(Deadlines {
             acm,
-            idle_check: self.config.idle_check.filter(|_| stream),
-            read_timeout: self.config.read_timeout.filter(|_| stream),
+            idle_check: self.config.idle_check.filter(|_| stream && !self.reading_paused()),
+            read_timeout: self.config.read_timeout.filter(|_| stream && !self.reading_paused()),
             write_timeout: self.config.write_timeout.filter(|_| stream),
             inactivity: self.inactivity_timeout(),
             dispatching: !self.dispatches.is_empty(),

@@ -28,6 +28,9 @@ pub(super) struct Timers {
     /// dispatch answered): the next input with a clock stands in for the time it ended, so
     /// that the inactivity timeout counts from then and not from the last message.
     activity_ended_unclocked: bool,
+    /// Reading resumed (a dispatch ended below `max_dispatches`) in a command with no clock:
+    /// the next input with a clock restarts the read clock, so that the pause does not count.
+    read_resumed_unclocked: bool,
 }
 
 /// What the connection is doing, as far as its deadlines care.
@@ -63,6 +66,7 @@ impl Timers {
             partial_input: false,
             write_blocked_since: None,
             activity_ended_unclocked: false,
+            read_resumed_unclocked: false,
         }
     }
 
@@ -71,6 +75,13 @@ impl Timers {
         if std::mem::take(&mut self.activity_ended_unclocked) {
             self.application_activity(now);
         }
+        if std::mem::take(&mut self.read_resumed_unclocked) {
+            self.last_read = now;
+        }
+    }
+
+    pub(super) fn read_resumed_unclocked(&mut self) {
+        self.read_resumed_unclocked = true;
     }
 
     pub(super) fn read(&mut self, now: Instant) {
@@ -84,7 +95,7 @@ impl Timers {
     }
 
     pub(super) fn read_expired(&self, now: Instant, timeout: Duration) -> bool {
-        self.partial_input && now >= self.last_read + timeout
+        !self.read_resumed_unclocked && self.partial_input && now >= self.last_read + timeout
     }
 
     pub(super) fn write_blocked(&mut self, now: Instant) {
@@ -137,7 +148,7 @@ impl Timers {
     }
 
     pub(super) fn idle_expired(&self, now: Instant, idle: Duration) -> bool {
-        now >= self.last_read + idle
+        !self.read_resumed_unclocked && now >= self.last_read + idle
     }
 
     fn heartbeat_deadline(
@@ -239,15 +250,23 @@ impl Connection {
     /// in progress, expired at `now`.
     pub(super) fn expired_abort(&self, now: Instant) -> Option<ConnectionError> {
         let c = &self.config;
-        if c.idle_check.is_some_and(|t| self.timers.idle_expired(now, t)) {
+        // Nothing is read while the dispatch limit is reached: silence is ours, not the peer's.
+        let reading = !self.reading_paused();
+        if reading && c.idle_check.is_some_and(|t| self.timers.idle_expired(now, t)) {
             Some(ConnectionError::Idle)
-        } else if c.read_timeout.is_some_and(|t| self.timers.read_expired(now, t)) {
+        } else if reading && c.read_timeout.is_some_and(|t| self.timers.read_expired(now, t)) {
             Some(ConnectionError::ReadTimeout)
         } else if c.write_timeout.is_some_and(|t| self.timers.write_expired(now, t)) {
             Some(ConnectionError::WriteTimeout)
         } else {
             None
         }
+    }
+
+    /// Whether `max_dispatches` requests are being dispatched, so that no more is read.
+    pub(super) fn reading_paused(&self) -> bool {
+        let max = self.config.max_dispatches;
+        max > 0 && self.dispatches.len() >= max
     }
 
     /// The inactivity timeout if it applies now: an active stream connection with no
