@@ -28,7 +28,11 @@ ICE_38 = Ice.intVersion() >= 30800
 
 def load_slice(file_name):
     """Compiles a Slice file of `slice/` at run time, so no generated code is committed."""
-    path = os.path.join(SLICE_DIR, file_name)
+    load_slice_path(os.path.join(SLICE_DIR, file_name))
+
+
+def load_slice_path(path):
+    """Compiles the Slice file at `path` at run time."""
     if ICE_38:
         Ice.loadSlice([path])
     else:

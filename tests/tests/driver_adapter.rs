@@ -2,6 +2,7 @@
 //! and communicator shutdown, default servants, and the communicator's default object adapter
 //! for bidirectional connections.
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -316,17 +317,6 @@ fn spawn<T: Send + 'static>(
         let _ = tx.send(future.await);
     }));
     rx
-}
-
-macro_rules! on_both_runtimes {
-    ($($name:ident),* $(,)?) => {
-        mod tokio_runtime {
-            $(#[test] fn $name() { super::on_tokio(super::$name); })*
-        }
-        mod async_std_runtime {
-            $(#[test] fn $name() { super::on_async_std(super::$name); })*
-        }
-    };
 }
 
 on_both_runtimes!(

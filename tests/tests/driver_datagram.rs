@@ -1,6 +1,7 @@
 //! UDP: datagram and batch datagram proxies, and object adapters with udp endpoints, on both
 //! runtimes, between Rust peers and with ZeroC Ice 3.7 and 3.8 in both directions.
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::{AtomicI32, AtomicI64, Ordering};
@@ -253,17 +254,6 @@ async fn zeroc_client_to_rust(rt: Arc<dyn Runtime>, python: Python) {
     assert_eq!(server.sink.count.load(Ordering::SeqCst), 16);
     assert_eq!(server.sink.total.load(Ordering::SeqCst), 60_500);
     server.communicator.destroy().await;
-}
-
-macro_rules! on_both_runtimes {
-    ($($name:ident),* $(,)?) => {
-        mod tokio_runtime {
-            $(#[test] fn $name() { super::on_tokio(super::$name); })*
-        }
-        mod async_std_runtime {
-            $(#[test] fn $name() { super::on_async_std(super::$name); })*
-        }
-    };
 }
 
 on_both_runtimes!(rust_to_rust, garbage_datagrams, multicast);

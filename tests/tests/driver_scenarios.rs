@@ -1,6 +1,7 @@
 //! The driver scenario suite, written once as functions of a runtime and run on tokio and on
 //! async-std (see the `scenarios!` list at the end).
 
+#[macro_use]
 mod common;
 
 use std::io::{Read, Write};
@@ -581,28 +582,7 @@ async fn at_most_once(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
-macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
-        mod tokio_runtime {
-            $(
-                #[test]
-                fn $name() {
-                    super::on_tokio(super::$name);
-                }
-            )*
-        }
-        mod async_std_runtime {
-            $(
-                #[test]
-                fn $name() {
-                    super::on_async_std(super::$name);
-                }
-            )*
-        }
-    };
-}
-
-scenarios!(
+on_both_runtimes!(
     twoway,
     oneway,
     batch,

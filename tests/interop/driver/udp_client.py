@@ -3,7 +3,6 @@
 server of tests/tests/driver_datagram.rs. Usage: udp_client.py [--watch-stdin] --proxy <proxy
 with a tcp and a udp endpoint>. Prints `OK <check>` per check, exits 1 on the first failure."""
 
-import argparse
 import os
 import sys
 import time
@@ -12,10 +11,10 @@ import traceback
 import Ice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if Ice.intVersion() >= 30800:
-    Ice.loadSlice([os.path.join(HERE, "Datagram.ice")])
-else:
-    Ice.loadSlice("'" + os.path.join(HERE, "Datagram.ice") + "'")
+sys.path.insert(0, os.path.dirname(HERE))
+import icepeer  # noqa: E402
+
+icepeer.load_slice_path(os.path.join(HERE, "Datagram.ice"))
 import DatagramTest  # noqa: E402
 
 
@@ -64,17 +63,17 @@ def run(communicator, proxy):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--proxy", required=True)
-    parser.add_argument("--watch-stdin", action="store_true")
-    args, rest = parser.parse_known_args()
-    with Ice.initialize(sys.argv[:1] + rest) as communicator:
-        try:
-            return run(communicator, args.proxy)
-        except Exception:
-            traceback.print_exc()
-            print("FAIL", flush=True)
-            return 1
+    args, ice_args = icepeer.parse_args(
+        __doc__.splitlines()[0], lambda parser: parser.add_argument("--proxy", required=True))
+    communicator = icepeer.initialize(ice_args)
+    try:
+        return run(communicator, args.proxy)
+    except Exception:
+        traceback.print_exc()
+        print("FAIL", flush=True)
+        return 1
+    finally:
+        communicator.destroy()
 
 
 if __name__ == "__main__":

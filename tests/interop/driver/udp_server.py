@@ -3,17 +3,16 @@
 tests/tests/driver_datagram.rs. Prints `READY <tcp port>` then `UDP <udp port>`."""
 
 import os
-import re
 import sys
 import threading
 
 import Ice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-if Ice.intVersion() >= 30800:
-    Ice.loadSlice([os.path.join(HERE, "Datagram.ice")])
-else:
-    Ice.loadSlice("'" + os.path.join(HERE, "Datagram.ice") + "'")
+sys.path.insert(0, os.path.dirname(HERE))
+import icepeer  # noqa: E402
+
+icepeer.load_slice_path(os.path.join(HERE, "Datagram.ice"))
 import DatagramTest  # noqa: E402
 
 
@@ -42,27 +41,18 @@ class SinkI(DatagramTest.Sink):
 
 
 def main():
-    extra = [a for a in sys.argv[1:] if a != "--watch-stdin"]
-    communicator = Ice.initialize(sys.argv[:1] + ["--Ice.Warn.Dispatch=0"] + extra)
+    args, ice_args = icepeer.parse_args(__doc__.splitlines()[0], lambda parser: None)
+    communicator = icepeer.initialize(ice_args, {"Ice.Warn.Dispatch": 0})
     try:
+        icepeer.shutdown_on_signals_and_eof(communicator, args.watch_stdin)
         adapter = communicator.createObjectAdapterWithEndpoints(
             "Sink", "tcp -h 127.0.0.1 -p 0:udp -h 127.0.0.1 -p 0")
         adapter.add(SinkI(), Ice.stringToIdentity("sink"))
         adapter.activate()
-        ports = {}
-        for e in adapter.getEndpoints():
-            s = str(e)
-            ports[s.split(" ")[0]] = re.search(r"-p (\d+)", s).group(1)
-        print("READY " + ports["tcp"], flush=True)
-        print("UDP " + ports["udp"], flush=True)
-
-        def watch():
-            while os.read(0, 4096):
-                pass
-            communicator.shutdown()
-
-        threading.Thread(target=watch, daemon=True).start()
-        communicator.waitForShutdown()
+        icepeer.print_ready(adapter)
+        udp = [e for e in adapter.getEndpoints() if str(e).startswith("udp")]
+        print("UDP {0}".format(icepeer.endpoint_port(udp[0])), flush=True)
+        icepeer.wait_for_shutdown(communicator)
     finally:
         communicator.destroy()
     return 0

@@ -303,3 +303,17 @@ pub fn properties(pairs: &[(&str, &str)]) -> ice_driver::Properties {
     }
     p
 }
+
+/// Defines `tokio_runtime::<name>` and `async_std_runtime::<name>` tests running each scenario
+/// function `<name>(runtime)` on both runtimes.
+#[allow(unused_macros)]
+macro_rules! on_both_runtimes {
+    ($($name:ident),* $(,)?) => {
+        mod tokio_runtime {
+            $(#[test] fn $name() { super::on_tokio(super::$name); })*
+        }
+        mod async_std_runtime {
+            $(#[test] fn $name() { super::on_async_std(super::$name); })*
+        }
+    };
+}
