@@ -359,7 +359,7 @@ impl ObjectAdapter {
                 runtime: self.inner.runtime.clone(),
                 instance: self.inner.instance.clone(),
                 config: self.inner.datagram_config.clone(),
-                io: Io::Datagram { socket, peer: None, reply_to_sender: true },
+                io: Io::Datagram { socket, peer: None },
                 adapter: Some(self.clone()),
                 endpoint: None,
             });

@@ -141,7 +141,7 @@ impl Instance {
             runtime: self.runtime.clone(),
             instance: self.weak.clone(),
             config: self.datagram_client_config.clone(),
-            io: Io::Datagram { socket, peer: Some(remote), reply_to_sender: false },
+            io: Io::Datagram { socket, peer: Some(remote) },
             adapter: self.default_adapter(),
             endpoint: Some(endpoint.clone()),
         }))
@@ -228,10 +228,10 @@ impl Communicator {
         let datagram_client_config = datagram_config(&properties, Side::Client);
         let datagram_server_config = datagram_config(&properties, Side::Server);
         let trace = TraceLevels::from_properties(&properties);
-        let parse_defaults = ParseDefaults {
-            timeout: default_timeout(&properties),
-            ..ParseDefaults::from_properties(&properties)
-        };
+        let parse_defaults = ParseDefaults::from_properties(&properties);
+        if properties.get_int_or("Ice.Default.Timeout", DEFAULT_TIMEOUT) != parse_defaults.timeout {
+            tracing::warn!("invalid Ice.Default.Timeout, using {}", parse_defaults.timeout);
+        }
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
             properties,
@@ -503,7 +503,7 @@ fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
 /// it) and `Ice.ACM[.Client|.Server].*`.
 fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::new(side);
-    config.set_endpoint_timeout(default_timeout(props));
+    config.set_endpoint_timeout(ParseDefaults::from_properties(props).timeout);
     config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
     config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);
     let scope = match side {
@@ -573,18 +573,6 @@ fn connection_int(props: &Properties, side: Side, name: &str) -> Option<i64> {
     };
     let general = props.get(&format!("Ice.Connection.{name}"));
     props.get(&format!("{scope}.{name}")).or(general).and_then(|v| v.trim().parse::<i64>().ok())
-}
-
-/// `Ice.Default.Timeout` in milliseconds (-1: infinite); other values below 1 are invalid and
-/// give Ice's default, as in ZeroC.
-fn default_timeout(props: &Properties) -> i32 {
-    match props.get_int_or("Ice.Default.Timeout", DEFAULT_TIMEOUT) {
-        t if t >= 1 || t == -1 => t,
-        t => {
-            tracing::warn!(value = t, "invalid Ice.Default.Timeout, using {DEFAULT_TIMEOUT}");
-            DEFAULT_TIMEOUT
-        }
-    }
 }
 
 fn heartbeat_int(h: AcmHeartbeat) -> i32 {
@@ -663,7 +651,7 @@ mod tests {
         assert_eq!(client.inactivity_timeout, None, "0 turns it off");
 
         // Endpoints without `-t` get Ice.Default.Timeout; an endpoint's own `-t` wins.
-        let parse = ParseDefaults { timeout: default_timeout(&p), ..ParseDefaults::default() };
+        let parse = ParseDefaults::from_properties(&p);
         let endpoints =
             crate::endpoint::parse_adapter_endpoints("tcp -p 1 : tcp -p 2 -t 700", &parse).unwrap();
         let timeouts: Vec<i32> = endpoints
@@ -680,11 +668,11 @@ mod tests {
         incoming.set_endpoint_timeout(-1);
         assert_eq!((incoming.read_timeout, incoming.write_timeout), (None, None));
 
-        assert_eq!(default_timeout(&props(&[("Ice.Default.Timeout", "-1")])), -1);
         let infinite = connection_config(&props(&[("Ice.Default.Timeout", "-1")]), Side::Client);
         assert_eq!(infinite.read_timeout, None);
         // Not a valid timeout: Ice's default.
-        assert_eq!(default_timeout(&props(&[("Ice.Default.Timeout", "0")])), 60_000);
+        let invalid = connection_config(&props(&[("Ice.Default.Timeout", "0")]), Side::Client);
+        assert_eq!(invalid.read_timeout, Some(Duration::from_secs(60)));
     }
 
     #[test]

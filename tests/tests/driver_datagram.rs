@@ -64,26 +64,6 @@ async fn total(sink: &Proxy) -> i64 {
     sink.invoke_typed("getTotal", OperationMode::Idempotent, &()).await.expect("getTotal")
 }
 
-/// Polls `get` (a twoway call over tcp) until it returns `expected`; datagrams are dispatched
-/// a little after they are sent. Panics after ~10 s or if the value overshoots.
-async fn wait_until<F, Fut, T>(rt: &Arc<dyn Runtime>, what: &str, get: F, expected: T)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = T>,
-    T: PartialOrd + std::fmt::Debug + Copy,
-{
-    let mut last = get().await;
-    for _ in 0..1000 {
-        if last == expected {
-            return;
-        }
-        assert!(last < expected, "{what} {last:?} overshot {expected:?}");
-        sleep(rt, Duration::from_millis(10)).await;
-        last = get().await;
-    }
-    panic!("{what} stuck at {last:?}, expected {expected:?}");
-}
-
 async fn put(p: &Proxy, data: Bytes) -> Result<(), Error> {
     p.invoke_typed("put", OperationMode::Normal, &data).await
 }

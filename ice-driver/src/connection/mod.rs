@@ -107,10 +107,10 @@ impl Eq for Connection {}
 pub(crate) enum Io {
     /// A TCP stream.
     Stream(Box<dyn TcpStream>),
-    /// A UDP socket. An outgoing connection sends to its endpoint's address (`reply_to_sender`
-    /// false); an object adapter's socket receives from anyone and, like ZeroC's, sends (rare
-    /// datagram callbacks) to whoever sent the last datagram.
-    Datagram { socket: Box<dyn UdpSocket>, peer: Option<SocketAddr>, reply_to_sender: bool },
+    /// A UDP socket and where its datagrams go: an outgoing connection's endpoint address; for
+    /// an object adapter's socket, which hears from anyone, whoever sent the last datagram (as
+    /// in ZeroC, for rare datagram callbacks).
+    Datagram { socket: Box<dyn UdpSocket>, peer: Option<SocketAddr> },
 }
 
 impl Io {

@@ -211,8 +211,9 @@ impl Driver {
     fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
         let stream = match self.io.as_mut() {
             Some(Io::Stream(stream)) => stream,
-            Some(Io::Datagram { socket, peer, reply_to_sender }) => {
-                let follow = *reply_to_sender;
+            Some(Io::Datagram { socket, peer }) => {
+                // An adapter's socket (incoming) answers whoever spoke last.
+                let follow = self.connection.shared.incoming;
                 let datagram = Datagram { socket: socket.as_mut(), peer, follow_sender: follow };
                 return datagram.poll_recv(cx, &mut self.proto, &*self.runtime, &mut self.read_buf);
             }
@@ -261,16 +262,22 @@ impl Driver {
                 let Some(t) = self.proto.poll_transmit() else {
                     return progress;
                 };
-                self.writing.extend(t.chunks.into_iter().filter(|c| !c.is_empty()));
-                if self.writing.is_empty() {
+                if matches!(self.io, Some(Io::Datagram { .. })) {
+                    // One datagram: joined once, not at every retry of a blocked send.
+                    self.writing.push_back(t.to_bytes());
+                } else {
+                    self.writing.extend(t.chunks.into_iter().filter(|c| !c.is_empty()));
+                }
+                if self.writing.iter().all(Bytes::is_empty) {
+                    self.writing.clear();
                     self.proto.handle_written(self.runtime.now());
                     continue;
                 }
             }
             let stream = match self.io.as_mut() {
                 Some(Io::Stream(stream)) => stream,
-                Some(Io::Datagram { socket, peer, .. }) => {
-                    match poll_send(socket.as_mut(), cx, &self.writing, *peer) {
+                Some(Io::Datagram { socket, peer }) => {
+                    match poll_send(socket.as_mut(), cx, &self.writing[0], *peer) {
                         Poll::Pending => return progress,
                         Poll::Ready(result) => {
                             progress = true;
@@ -491,8 +498,10 @@ impl Datagram<'_> {
         runtime: &dyn Runtime,
         buf: &mut BytesMut,
     ) -> bool {
-        buf.clear();
-        buf.resize(MAX_DATAGRAM, 0);
+        // Sized once: the buffer serves only this socket, so it is not cleared between reads.
+        if buf.len() != MAX_DATAGRAM {
+            buf.resize(MAX_DATAGRAM, 0);
+        }
         let mut progress = false;
         for _ in 0..DATAGRAMS_PER_ROUND {
             match self.socket.poll_recv_from(cx, buf) {
@@ -507,24 +516,19 @@ impl Datagram<'_> {
             }
             progress = true;
         }
-        buf.clear();
         progress
     }
 }
 
-/// Sends the joined `chunks` as one datagram to `peer` (dropped if there is nowhere to send).
+/// Sends `datagram` to `peer` (dropped if there is nowhere to send).
 fn poll_send(
     socket: &mut dyn UdpSocket,
     cx: &mut Context<'_>,
-    chunks: &VecDeque<Bytes>,
+    datagram: &[u8],
     peer: Option<std::net::SocketAddr>,
 ) -> Poll<std::io::Result<()>> {
     let Some(peer) = peer else {
         return Poll::Ready(Ok(()));
     };
-    let datagram: Bytes = match chunks.len() {
-        1 => chunks[0].clone(),
-        _ => chunks.iter().flat_map(|c| c.iter().copied()).collect::<Vec<u8>>().into(),
-    };
-    socket.poll_send_to(cx, &datagram, peer).map_ok(|_| ())
+    socket.poll_send_to(cx, datagram, peer).map_ok(|_| ())
 }

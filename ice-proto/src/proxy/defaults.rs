@@ -31,7 +31,7 @@ impl Default for ParseDefaults {
 
 impl ParseDefaults {
     /// The defaults of `Ice.Default.EncodingVersion`, `Ice.Default.Protocol`,
-    /// `Ice.Default.Host` and `Ice.Default.Timeout`; unset or unparsable values keep Ice's own.
+    /// `Ice.Default.Host` and `Ice.Default.Timeout`; unset or invalid values keep Ice's own.
     pub fn from_properties(properties: &crate::Properties) -> Self {
         let mut defaults = ParseDefaults::default();
         if let Some((major, minor)) = properties
@@ -48,7 +48,11 @@ impl ParseDefaults {
         if let Some(host) = properties.get("Ice.Default.Host") {
             defaults.host = host.trim().to_owned();
         }
-        defaults.timeout = properties.get_int_or("Ice.Default.Timeout", defaults.timeout);
+        // Milliseconds, or -1 for none; anything else is invalid and keeps Ice's default.
+        match properties.get_int_or("Ice.Default.Timeout", defaults.timeout) {
+            t if t >= 1 || t == -1 => defaults.timeout = t,
+            _ => {}
+        }
         defaults
     }
 }
@@ -73,5 +77,9 @@ mod tests {
         let d = ParseDefaults::from_properties(&p);
         assert_eq!(d.encoding, EncodingVersion::V1_0);
         assert_eq!((d.transport.as_str(), d.host.as_str(), d.timeout), ("udp", "10.0.0.1", 1500));
+        for (value, timeout) in [("-1", -1), ("0", DEFAULT_TIMEOUT), ("-5", DEFAULT_TIMEOUT)] {
+            p.set("Ice.Default.Timeout", value).unwrap();
+            assert_eq!(ParseDefaults::from_properties(&p).timeout, timeout, "{value}");
+        }
     }
 }

@@ -246,22 +246,36 @@ pub async fn sleep(runtime: &Arc<dyn Runtime>, d: Duration) {
     runtime.sleep_until(runtime.now() + d).await
 }
 
-/// Polls `getCount` until it reaches `expected` (oneway dispatches run concurrently, so the
-/// count catches up a little after the twoway call that reads it). Panics after ~10 s.
-pub async fn wait_for_count(runtime: &Arc<dyn Runtime>, hello: &ice_driver::Proxy, expected: i32) {
-    let mut last = -1;
+/// Polls `get` until it returns `expected` (oneway and datagram dispatches run concurrently,
+/// so a count read by a later twoway call catches up a little after). Panics after ~10 s or
+/// if the value overshoots.
+pub async fn wait_until<F, Fut, T>(rt: &Arc<dyn Runtime>, what: &str, get: F, expected: T)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = T>,
+    T: PartialOrd + std::fmt::Debug + Copy,
+{
+    let mut last = get().await;
     for _ in 0..1000 {
-        last = hello
-            .invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &())
-            .await
-            .expect("getCount");
         if last == expected {
             return;
         }
-        assert!(last < expected, "count {last} overshot {expected}");
-        sleep(runtime, Duration::from_millis(10)).await;
+        assert!(last < expected, "{what} {last:?} overshot {expected:?}");
+        sleep(rt, Duration::from_millis(10)).await;
+        last = get().await;
     }
-    panic!("count stuck at {last}, expected {expected}");
+    panic!("{what} stuck at {last:?}, expected {expected:?}");
+}
+
+/// Polls `getCount` of a `DriverTest::Hello` until it reaches `expected`; see [`wait_until`].
+pub async fn wait_for_count(runtime: &Arc<dyn Runtime>, hello: &ice_driver::Proxy, expected: i32) {
+    let get_count = || async {
+        hello
+            .invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &())
+            .await
+            .expect("getCount")
+    };
+    wait_until(runtime, "count", get_count, expected).await;
 }
 
 /// A context from pairs.
