@@ -14,7 +14,7 @@ use ice_proto::Identity;
 use tokio::sync::watch;
 
 use crate::communicator::{Communicator, Instance};
-use crate::connection::{spawn_connection, Connection, ConnectionSetup, Io};
+use crate::connection::{spawn_connection, Connection, ConnectionSetup, Dispatcher, Io};
 use crate::endpoint::bind_addrs;
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
@@ -60,6 +60,8 @@ struct Inner {
     router: Option<Arc<RouterInfo>>,
     /// The category of the identities `add_with_uuid` makes (the router's client category).
     category: String,
+    /// Takes the requests of incoming connections before the servants do.
+    dispatcher: Mutex<Option<Arc<dyn Dispatcher>>>,
 }
 
 /// A collection of servants and the endpoints where clients reach them
@@ -166,7 +168,11 @@ impl ObjectAdapter {
                 name: name.to_owned(),
                 instance: Arc::downgrade(instance),
                 runtime: instance.runtime.clone(),
-                config: instance.server_config.clone(),
+                config: crate::communicator::adapter_connection_config(
+                    &instance.properties,
+                    name,
+                    &instance.server_config,
+                ),
                 datagram_config: instance.datagram_server_config.clone(),
                 endpoints: Mutex::new(endpoints),
                 servants: Mutex::new(Servants::default()),
@@ -180,8 +186,19 @@ impl ObjectAdapter {
                 dispatches,
                 router,
                 category,
+                dispatcher: Mutex::new(None),
             }),
         }
+    }
+
+    /// Has `dispatcher` take the requests of the connections this adapter accepts from now
+    /// on, before its servants (a request the dispatcher gives back goes to the servants).
+    pub fn set_dispatcher(&self, dispatcher: Option<Arc<dyn Dispatcher>>) {
+        *self.inner.dispatcher.lock().unwrap_or_else(|e| e.into_inner()) = dispatcher;
+    }
+
+    fn dispatcher(&self) -> Option<Arc<dyn Dispatcher>> {
+        self.inner.dispatcher.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The router proxy of a routed adapter.
@@ -361,6 +378,7 @@ impl ObjectAdapter {
                 config: self.inner.datagram_config.clone(),
                 io: Io::Datagram { socket, peer: None },
                 adapter: Some(self.clone()),
+                dispatcher: self.dispatcher(),
                 endpoint: None,
             });
             self.accepted(connection);
@@ -509,6 +527,7 @@ async fn accept_loop(
                     config: config.clone(),
                     io: Io::Stream(stream),
                     adapter: Some(adapter.clone()),
+                    dispatcher: adapter.dispatcher(),
                     endpoint: None,
                 });
                 adapter.accepted(connection);

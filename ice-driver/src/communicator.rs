@@ -114,6 +114,7 @@ impl Instance {
                         config,
                         io: Io::Stream(stream),
                         adapter: self.default_adapter(),
+                        dispatcher: None,
                         endpoint: Some(endpoint.clone()),
                     }));
                 }
@@ -143,6 +144,7 @@ impl Instance {
             config: self.datagram_client_config.clone(),
             io: Io::Datagram { socket, peer: Some(remote) },
             adapter: self.default_adapter(),
+            dispatcher: None,
             endpoint: Some(endpoint.clone()),
         }))
     }
@@ -529,6 +531,51 @@ fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
         close,
     };
     idle_timeout_config(props, side, &mut config);
+    config
+}
+
+/// The settings of the connections an object adapter `name` accepts: `server` (from
+/// `Ice.ACM.Server.*` and `Ice.Connection.Server.*`) with the adapter's own `<name>.ACM.Timeout`,
+/// `.Heartbeat`, `.Close` (Ice 3.7) and `<name>.Connection.IdleTimeout`, `.EnableIdleCheck`,
+/// `.InactivityTimeout`, `.MaxDispatches` (Ice 3.8) over them, as ZeroC reads them.
+pub(crate) fn adapter_connection_config(
+    props: &Properties,
+    name: &str,
+    server: &ConnectionConfig,
+) -> ConnectionConfig {
+    let mut config = server.clone();
+    if name.is_empty() {
+        return config;
+    }
+    let int =
+        |key: &str| props.get(&format!("{name}.{key}")).and_then(|v| v.trim().parse::<i64>().ok());
+    if let Some(t) = int("ACM.Timeout") {
+        config.acm.timeout = u64::try_from(t).ok().filter(|t| *t > 0).map(Duration::from_secs);
+    }
+    if let Some(h) = int("ACM.Heartbeat").and_then(|h| Acm::heartbeat_from_int(h as i32)) {
+        config.acm.heartbeat = h;
+    }
+    if let Some(c) = int("ACM.Close").and_then(|c| Acm::close_from_int(c as i32)) {
+        config.acm.close = c;
+    }
+    if let Some(seconds) = int("Connection.IdleTimeout") {
+        config.acm.timeout =
+            u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
+        config.acm.close = AcmClose::OnInvocation;
+        if config.idle_check.is_some() {
+            config.idle_check = config.acm.timeout;
+        }
+    }
+    if let Some(check) = int("Connection.EnableIdleCheck") {
+        config.idle_check = if check > 0 { config.acm.timeout } else { None };
+    }
+    if let Some(seconds) = int("Connection.InactivityTimeout") {
+        config.inactivity_timeout =
+            u64::try_from(seconds).ok().filter(|s| *s > 0).map(Duration::from_secs);
+    }
+    if let Some(max) = int("Connection.MaxDispatches") {
+        config.max_dispatches = usize::try_from(max).unwrap_or(0);
+    }
     config
 }
 

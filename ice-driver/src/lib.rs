@@ -31,14 +31,14 @@ mod util;
 
 pub use adapter::ObjectAdapter;
 pub use communicator::Communicator;
-pub use connection::Connection;
+pub use connection::{Connection, Dispatcher, Outcome};
 pub use error::{Error, Result};
 pub use proxy::Proxy;
 pub use runtime::{BoxFuture, Runtime};
 pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
 
 pub use ice_proto;
-pub use ice_proto::connection::CloseMode;
+pub use ice_proto::connection::{CloseMode, DispatchId, IncomingRequest};
 pub use ice_proto::proxy::{Endpoint, IpEndpoint, ProxyData, ProxyMode, UdpEndpoint};
 pub use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode, Properties};
 

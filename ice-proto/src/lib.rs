@@ -29,6 +29,7 @@ pub mod identity;
 pub mod properties;
 pub mod proxy;
 pub mod retry;
+pub mod router;
 mod split;
 pub mod value;
 

@@ -5,7 +5,10 @@
 //! it through commands on a channel, and it answers invocations through oneshot channels.
 
 mod dispatch;
+mod dispatcher;
 mod task;
+
+pub use dispatcher::Dispatcher;
 
 use crate::trace::TraceLevels;
 use std::fmt;
@@ -16,6 +19,7 @@ use std::sync::{Arc, Mutex, Weak};
 use ice_proto::connection::{CloseMode, ConnectionConfig, ConnectionError, DispatchId};
 use ice_proto::frame::{ReplyStatus, Request};
 use ice_proto::Identity;
+use std::sync::atomic::AtomicU64 as IdCounter;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::adapter::ObjectAdapter;
@@ -30,13 +34,7 @@ pub(crate) use task::spawn_connection;
 /// What the connection task is asked to do.
 pub(crate) enum Command {
     /// Send a request; the outcome goes to `done`.
-    Invoke {
-        key: u64,
-        request: Request,
-        twoway: bool,
-        compress: bool,
-        done: oneshot::Sender<Outcome>,
-    },
+    Invoke { key: u64, request: Request, twoway: bool, compress: bool, done: Completion },
     /// Forget the invocation `key` (its caller gave up).
     Cancel { key: u64 },
     /// Queue a oneway request for the next batch; `done` says whether it was taken.
@@ -49,21 +47,48 @@ pub(crate) enum Command {
     Close { mode: CloseMode },
 }
 
-/// How an invocation on a connection ended.
+/// Where the outcome of an invocation goes.
+pub(crate) enum Completion {
+    /// To a caller awaiting it.
+    Channel(oneshot::Sender<Outcome>),
+    /// To a function called in the connection's task.
+    Callback(Box<dyn FnOnce(Outcome) + Send>),
+}
+
+impl Completion {
+    pub(crate) fn complete(self, outcome: Outcome) {
+        match self {
+            Completion::Channel(tx) => {
+                let _ = tx.send(outcome);
+            }
+            Completion::Callback(f) => f(outcome),
+        }
+    }
+}
+
+/// How an invocation on a connection ended (see [`Connection::invoke_then`]).
 #[derive(Debug)]
-pub(crate) enum Outcome {
+pub enum Outcome {
     /// The reply of a twoway invocation.
     Reply(ReplyStatus),
     /// A oneway invocation or batch was written.
     Sent,
     /// The connection failed or refused the request. `sent` says whether the request may have
     /// reached the peer.
-    Failed { error: Error, sent: bool },
+    Failed {
+        /// Why.
+        error: Error,
+        /// Whether the request may have reached the peer.
+        sent: bool,
+    },
 }
 
 pub(crate) struct Shared {
+    /// Unique in the process, for maps keyed by connection.
+    id: u64,
     commands: mpsc::UnboundedSender<Command>,
     adapter: Mutex<Option<ObjectAdapter>>,
+    dispatcher: Mutex<Option<Arc<dyn Dispatcher>>>,
     /// The close reason, once the connection is closed.
     closed: watch::Sender<Option<ConnectionError>>,
     /// Cleared once the connection is closing: no new invocations should be sent on it.
@@ -136,10 +161,62 @@ pub(crate) struct ConnectionSetup {
     pub(crate) config: ConnectionConfig,
     pub(crate) io: Io,
     pub(crate) adapter: Option<ObjectAdapter>,
+    pub(crate) dispatcher: Option<Arc<dyn Dispatcher>>,
     pub(crate) endpoint: Option<Endpoint>,
 }
 
+/// Source of [`Connection::id`].
+static NEXT_ID: IdCounter = IdCounter::new(1);
+
+pub(crate) fn next_connection_id() -> u64 {
+    NEXT_ID.fetch_add(1, Ordering::Relaxed)
+}
+
 impl Connection {
+    /// A number that names this connection, unique in the process.
+    pub fn id(&self) -> u64 {
+        self.shared.id
+    }
+
+    /// Has `dispatcher` take the requests of this connection before its object adapter does;
+    /// `None` gives them back to the adapter.
+    pub fn set_dispatcher(&self, dispatcher: Option<Arc<dyn Dispatcher>>) {
+        if let Ok(mut d) = self.shared.dispatcher.lock() {
+            *d = dispatcher;
+        }
+    }
+
+    pub(crate) fn dispatcher(&self) -> Option<Arc<dyn Dispatcher>> {
+        self.shared.dispatcher.lock().ok().and_then(|d| d.clone())
+    }
+
+    /// Answers a request that a [`Dispatcher`] took (a oneway one too: its answer is not
+    /// sent, but it ends the dispatch). Ignored once the connection is closed.
+    pub fn reply(&self, dispatch: DispatchId, status: ReplyStatus) {
+        let _ = self.shared.commands.send(Command::Reply { dispatch, status });
+    }
+
+    /// Sends `request` (twoway or oneway, bzip2-compressed if `compress`) without waiting:
+    /// `on_done` is called with the outcome, from this connection's task (so it must not
+    /// block), or at once if the connection is gone. What a router uses to forward a request
+    /// without a task per request.
+    pub fn invoke_then(
+        &self,
+        request: Request,
+        twoway: bool,
+        compress: bool,
+        on_done: impl FnOnce(Outcome) + Send + 'static,
+    ) {
+        let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
+        let done = Completion::Callback(Box::new(on_done));
+        let command = Command::Invoke { key, request, twoway, compress, done };
+        if let Err(mpsc::error::SendError(Command::Invoke { done, .. })) =
+            self.shared.commands.send(command)
+        {
+            done.complete(Outcome::Failed { error: self.closed_error(), sent: false });
+        }
+    }
+
     /// The local address of the socket.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         self.shared.local
@@ -233,6 +310,7 @@ impl Connection {
     ) -> Outcome {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let (done, rx) = oneshot::channel();
+        let done = Completion::Channel(done);
         let command = Command::Invoke { key, request, twoway, compress, done };
         if self.shared.commands.send(command).is_err() {
             return Outcome::Failed { error: self.closed_error(), sent: false };

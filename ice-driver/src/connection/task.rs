@@ -21,7 +21,10 @@ use ice_proto::connection::{
 use smallvec::SmallVec;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::{dispatch, Command, Connection, ConnectionSetup, Io, Outcome, Shared};
+use super::{
+    dispatch, next_connection_id, Command, Completion, Connection, ConnectionSetup, Io, Outcome,
+    Shared,
+};
 use crate::error::Error;
 use crate::runtime::{BoxFuture, Runtime, UdpSocket};
 
@@ -44,8 +47,10 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let datagram = matches!(setup.io, Io::Datagram { .. });
     let trace = setup.instance.upgrade().map(|i| i.trace).unwrap_or_default();
     let shared = Arc::new(Shared {
+        id: next_connection_id(),
         commands: tx,
         adapter: Mutex::new(setup.adapter),
+        dispatcher: Mutex::new(setup.dispatcher),
         closed,
         usable: AtomicBool::new(true),
         next_key: AtomicU64::new(0),
@@ -81,6 +86,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         keys: HashMap::new(),
         flushes: HashMap::new(),
         close_error: None,
+        heartbeats: 0,
     };
     setup.runtime.spawn(Box::pin(driver));
     connection
@@ -88,7 +94,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
 
 struct Pending {
     key: u64,
-    done: oneshot::Sender<Outcome>,
+    done: Completion,
 }
 
 struct Driver {
@@ -108,6 +114,8 @@ struct Driver {
     flushes: HashMap<InvocationId, oneshot::Sender<Outcome>>,
     /// Why the connection closed, until `finish` announces it.
     close_error: Option<ConnectionError>,
+    /// Heartbeats already reported to the dispatcher.
+    heartbeats: u64,
 }
 
 impl Future for Driver {
@@ -174,7 +182,7 @@ impl Driver {
                         self.pending.insert(id, Pending { key, done });
                     }
                     Err(e) => {
-                        let _ = done.send(Outcome::Failed { error: invoke_error(&e), sent: false });
+                        done.complete(Outcome::Failed { error: invoke_error(&e), sent: false });
                     }
                 }
             }
@@ -372,6 +380,13 @@ impl Driver {
 
     fn handle_events(&mut self) -> bool {
         let mut progress = false;
+        let heartbeats = self.proto.heartbeats_received();
+        if heartbeats != self.heartbeats {
+            self.heartbeats = heartbeats;
+            if let Some(d) = self.connection.dispatcher() {
+                d.heartbeat(&self.connection);
+            }
+        }
         while let Some(event) = self.proto.poll_event() {
             progress = true;
             match event {
@@ -385,12 +400,18 @@ impl Driver {
                     );
                 }
                 Event::Request(incoming) => {
-                    dispatch::spawn_dispatch(&self.runtime, &self.connection, incoming);
+                    let incoming = match self.connection.dispatcher() {
+                        Some(d) => d.dispatch(&self.connection, incoming),
+                        None => Some(incoming),
+                    };
+                    if let Some(incoming) = incoming {
+                        dispatch::spawn_dispatch(&self.runtime, &self.connection, incoming);
+                    }
                 }
                 Event::Reply { invocation, status, .. } => {
                     if let Some(p) = self.pending.remove(&invocation) {
                         self.keys.remove(&p.key);
-                        let _ = p.done.send(Outcome::Reply(status));
+                        p.done.complete(Outcome::Reply(status));
                     }
                 }
                 Event::Sent { invocation } => {
@@ -400,7 +421,7 @@ impl Driver {
                         // A oneway invocation is complete once written.
                         if let Some(p) = self.pending.remove(&invocation) {
                             self.keys.remove(&p.key);
-                            let _ = p.done.send(Outcome::Sent);
+                            p.done.complete(Outcome::Sent);
                         }
                     }
                 }
@@ -410,7 +431,7 @@ impl Driver {
                         let _ = done.send(Outcome::Failed { error, sent });
                     } else if let Some(p) = self.pending.remove(&invocation) {
                         self.keys.remove(&p.key);
-                        let _ = p.done.send(Outcome::Failed { error, sent });
+                        p.done.complete(Outcome::Failed { error, sent });
                     }
                 }
                 Event::Closed { error } => self.closed(error),
@@ -448,7 +469,10 @@ impl Driver {
         self.commands.close();
         while let Ok(command) = self.commands.try_recv() {
             match command {
-                Command::Invoke { done, .. } | Command::FlushBatch { done } => {
+                Command::Invoke { done, .. } => {
+                    done.complete(Outcome::Failed { error: error.clone(), sent: false });
+                }
+                Command::FlushBatch { done } => {
                     let _ = done.send(Outcome::Failed { error: error.clone(), sent: false });
                 }
                 Command::QueueBatch { done, .. } => {
@@ -458,10 +482,13 @@ impl Driver {
             }
         }
         for (_, p) in self.pending.drain() {
-            let _ = p.done.send(Outcome::Failed { error: error.clone(), sent: true });
+            p.done.complete(Outcome::Failed { error: error.clone(), sent: true });
         }
         for (_, done) in self.flushes.drain() {
             let _ = done.send(Outcome::Failed { error: error.clone(), sent: true });
+        }
+        if let Some(d) = self.connection.dispatcher() {
+            d.closed(&self.connection);
         }
     }
 }

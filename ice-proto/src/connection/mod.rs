@@ -131,6 +131,8 @@ pub struct Connection {
     batch: BatchRequestQueue,
     wait_for_invocations: bool,
     timers: Timers,
+    /// ValidateConnection messages received after validation (heartbeats).
+    heartbeats_received: u64,
 }
 
 impl Connection {
@@ -159,6 +161,7 @@ impl Connection {
             dispatches: HashMap::new(),
             batch: BatchRequestQueue::new(),
             wait_for_invocations: false,
+            heartbeats_received: 0,
         };
         if c.config.side == Side::Server && !c.config.datagram {
             c.queue_message(&Message::ValidateConnection, false, None);
@@ -181,6 +184,12 @@ impl Connection {
     /// The current state.
     pub fn state(&self) -> ConnectionState {
         self.state
+    }
+
+    /// How many heartbeats (ValidateConnection messages after validation) the peer has sent;
+    /// a Glacier2 router refreshes the session of a connection on each one.
+    pub fn heartbeats_received(&self) -> u64 {
+        self.heartbeats_received
     }
 
     /// Whether the connection is closed.
@@ -667,7 +676,7 @@ impl Connection {
                 });
                 self.check_wait_close();
             }
-            Message::ValidateConnection => {}
+            Message::ValidateConnection => self.heartbeats_received += 1,
             Message::CloseConnection => {
                 if !self.config.datagram {
                     self.fail(ConnectionError::CloseConnection);
