@@ -1,1 +1,292 @@
-//! A Glacier2-compatible router. Not written yet: nothing here works.
+//! `glacier`: a Glacier2 router, a drop-in for ZeroC's `glacier2router` (Ice 3.7 and 3.8)
+//! that runs on tokio or async-std.
+//!
+//! It reads the same configuration files (`Glacier2.*` and `Ice.*` properties), serves the
+//! same objects (`<InstanceName>/router`, `Ice/RouterFinder`), creates sessions with the
+//! same permissions verifiers and session managers, and forwards requests of ZeroC clients to
+//! back ends (and callbacks back over the clients' own connections) the way glacier2router
+//! does. The routing decisions live in [`ice_proto::router`], without IO; this crate wires
+//! them to connections.
+//!
+//! Forwarding goes through the driver's connection engine with a [`ice_driver::Dispatcher`]:
+//! a request is forwarded from the task of the connection it arrived on, its parameters are
+//! never decoded, and the reply is relayed from the task of the back-end connection. There is
+//! no task per request, and no queue without bound: a client connection stops being read while
+//! `Ice.Connection.Server.MaxDispatches` (100) of its requests are being forwarded.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), glacier::StartError> {
+//! let mut properties = ice_driver::Properties::new();
+//! properties.load_str(glacier::DEFAULT_CONFIG);
+//! let router = glacier::Glacier::start(ice_driver_tokio::TokioRuntime::shared(), properties).await?;
+//! router.wait_for_shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod config;
+pub mod crypt;
+mod dispatch;
+mod router_object;
+mod session;
+mod verifier;
+
+pub use config::{StartError, DEFAULT_CONFIG};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use ice_driver::{
+    Communicator, Connection, Endpoint, Identity, ObjectAdapter, Properties, Proxy, Runtime,
+};
+use ice_proto::router::{Router, RouterConfig};
+use tokio::sync::watch;
+
+use crate::verifier::Verifier;
+
+/// What `Glacier2.Trace.*` and `Glacier2.{Client,Server}.Trace.*` turn on.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Trace {
+    pub(crate) session: i32,
+    pub(crate) routing_table: i32,
+    pub(crate) client_request: i32,
+    pub(crate) server_request: i32,
+    pub(crate) client_reject: i32,
+}
+
+/// Counters of a running router, for operators and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RouterStats {
+    /// Live sessions.
+    pub sessions: usize,
+    /// Routing-table entries of all sessions.
+    pub routing_table_entries: usize,
+    /// Client connections with a session the router tracks for callbacks.
+    pub session_connections: usize,
+    /// Connections to back ends the router keeps.
+    pub backend_connections: usize,
+}
+
+pub(crate) struct State {
+    pub(crate) core: Mutex<Router>,
+    pub(crate) communicator: Communicator,
+    pub(crate) runtime: Arc<dyn Runtime>,
+    pub(crate) properties: Properties,
+    /// Client connections with a session, by connection id (callbacks go over them).
+    pub(crate) clients: Mutex<HashMap<u64, Connection>>,
+    /// Connections to back ends, by endpoint list.
+    pub(crate) backends: Mutex<HashMap<String, Connection>>,
+    pub(crate) verifier: Option<Verifier>,
+    pub(crate) ssl_verifier: bool,
+    pub(crate) session_manager: Option<Proxy>,
+    pub(crate) router_identity: Identity,
+    pub(crate) client_endpoints: Vec<Endpoint>,
+    pub(crate) server_adapter: Option<ObjectAdapter>,
+    pub(crate) return_client_proxy: bool,
+    pub(crate) session_timeout_reply: i64,
+    pub(crate) acm_timeout: i32,
+    /// Ice 3.8 behaviour where 3.7 and 3.8 differ (SessionControl `destroy`).
+    pub(crate) ice38: bool,
+    pub(crate) trace: Trace,
+    pub(crate) shutdown: watch::Sender<bool>,
+    /// The filter objects of each SessionControl object.
+    pub(crate) control_index: Mutex<HashMap<Identity, [Identity; 3]>>,
+    /// `Session::destroy` calls under way.
+    pub(crate) pending_destroys: watch::Sender<usize>,
+}
+
+impl State {
+    pub(crate) fn core(&self) -> MutexGuard<'_, Router> {
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.runtime.now()
+    }
+
+    pub(crate) fn config(&self) -> RouterConfig {
+        self.core().config().clone()
+    }
+}
+
+/// A running router. Dropping it does not stop it: call [`Glacier::shutdown`].
+#[derive(Clone)]
+pub struct Glacier {
+    state: Arc<State>,
+    client_adapter: ObjectAdapter,
+}
+
+impl Glacier {
+    /// Starts a router configured by `properties` on `runtime`: checks the configuration,
+    /// listens on `Glacier2.Client.Endpoints` (and `Glacier2.Server.Endpoints`,
+    /// `Ice.Admin.Endpoints` when set) and prints `<adapter> ready` lines with
+    /// `Ice.PrintAdapterReady`.
+    pub async fn start(
+        runtime: Arc<dyn Runtime>,
+        mut properties: Properties,
+    ) -> Result<Glacier, StartError> {
+        let config = config::prepare(&mut properties)?;
+        config::warn_properties(&properties);
+        let communicator = Communicator::with_properties(runtime.clone(), properties.clone());
+        let prop = |k: &str| properties.get(k).filter(|v| !v.trim().is_empty()).map(str::to_owned);
+        let bad = |property: &str, e: &dyn std::fmt::Display| StartError::Property {
+            property: property.to_owned(),
+            reason: e.to_string(),
+        };
+        let instance = config.instance_name.clone();
+        let verifier = match (prop("Glacier2.PermissionsVerifier"), prop("Glacier2.CryptPasswords"))
+        {
+            (Some(v), _)
+                if verifier::is_null_verifier(&v, &instance, "NullPermissionsVerifier") =>
+            {
+                Some(Verifier::Null)
+            }
+            (Some(v), _) => {
+                let proxy = communicator
+                    .string_to_proxy(&v)
+                    .map_err(|e| bad("Glacier2.PermissionsVerifier", &e))?;
+                Some(Verifier::Remote(proxy))
+            }
+            (None, Some(file)) => {
+                Some(Verifier::Crypt(crypt::CryptPasswords::load(std::path::Path::new(&file))?))
+            }
+            (None, None) => None,
+        };
+        let ssl_verifier = prop("Glacier2.SSLPermissionsVerifier").is_some();
+        if verifier.is_none() && !ssl_verifier {
+            return Err(StartError::NoVerifier);
+        }
+        let session_manager = match prop("Glacier2.SessionManager") {
+            Some(v) => Some(
+                communicator.string_to_proxy(&v).map_err(|e| bad("Glacier2.SessionManager", &e))?,
+            ),
+            None => None,
+        };
+        let client_adapter = communicator
+            .create_object_adapter("Glacier2.Client")
+            .map_err(|e| bad("Glacier2.Client.Endpoints", &e))?;
+        let server_adapter = match prop("Glacier2.Server.Endpoints") {
+            Some(_) => Some(
+                communicator
+                    .create_object_adapter("Glacier2.Server")
+                    .map_err(|e| bad("Glacier2.Server.Endpoints", &e))?,
+            ),
+            None => None,
+        };
+        let trace = Trace {
+            session: properties.get_int_or("Glacier2.Trace.Session", 0),
+            routing_table: properties.get_int_or("Glacier2.Trace.RoutingTable", 0),
+            client_request: properties.get_int_or("Glacier2.Client.Trace.Request", 0),
+            server_request: properties.get_int_or("Glacier2.Server.Trace.Request", 0),
+            client_reject: properties.get_int_or("Glacier2.Client.Trace.Reject", 0),
+        };
+        let state = Arc::new(State {
+            session_timeout_reply: config::session_timeout_reply(&properties, &config),
+            acm_timeout: config::client_acm_timeout(&properties),
+            ice38: config::is_ice38(&properties),
+            return_client_proxy: properties.get_int_or("Glacier2.ReturnClientProxy", 0) > 0,
+            router_identity: Identity::with_category(instance.clone(), "router"),
+            core: Mutex::new(Router::new(config.clone())),
+            communicator: communicator.clone(),
+            runtime: runtime.clone(),
+            properties: properties.clone(),
+            clients: Mutex::new(HashMap::new()),
+            backends: Mutex::new(HashMap::new()),
+            verifier,
+            ssl_verifier,
+            session_manager,
+            client_endpoints: client_adapter.endpoints(),
+            server_adapter: server_adapter.clone(),
+            trace,
+            shutdown: watch::channel(false).0,
+            pending_destroys: watch::channel(0).0,
+            control_index: Mutex::new(HashMap::new()),
+        });
+        let weak = Arc::downgrade(&state);
+        client_adapter
+            .set_dispatcher(Some(Arc::new(dispatch::ClientDispatcher { state: weak.clone() })));
+        router_object::register(&state, &client_adapter)
+            .map_err(|e| bad("Glacier2.InstanceName", &e))?;
+        let print_ready = properties.get_int_or("Ice.PrintAdapterReady", 0) > 0;
+        client_adapter.activate().map_err(|e| bad("Glacier2.Client.Endpoints", &e))?;
+        if print_ready {
+            ready("Glacier2.Client");
+        }
+        if let Some(server) = &server_adapter {
+            server
+                .set_dispatcher(Some(Arc::new(dispatch::ServerDispatcher { state: weak.clone() })));
+            server.activate().map_err(|e| bad("Glacier2.Server.Endpoints", &e))?;
+            if print_ready {
+                ready("Glacier2.Server");
+            }
+        }
+        if let Some(admin) = admin::start(&state).map_err(|e| bad("Ice.Admin.Endpoints", &e))? {
+            if print_ready {
+                ready(admin.name());
+            }
+        }
+        for e in client_adapter.endpoints() {
+            tracing::info!(target: "Glacier2", "clients connect to {e}");
+        }
+        if let Some(timeout) = config.session_timeout {
+            session::spawn_reaper(&state, timeout);
+        }
+        Ok(Glacier { state, client_adapter })
+    }
+
+    /// The endpoints clients connect to (`Glacier2.Client`, as published).
+    pub fn client_endpoints(&self) -> Vec<Endpoint> {
+        self.client_adapter.endpoints()
+    }
+
+    /// The endpoints back ends send callbacks to (`Glacier2.Server`), if any.
+    pub fn server_endpoints(&self) -> Vec<Endpoint> {
+        self.state.server_adapter.as_ref().map(ObjectAdapter::endpoints).unwrap_or_default()
+    }
+
+    /// The router proxy clients use (`<InstanceName>/router:<client endpoints>`).
+    pub fn router_proxy(&self) -> Proxy {
+        self.state
+            .communicator
+            .create_proxy(self.state.router_identity.clone(), self.client_endpoints())
+    }
+
+    /// The router's counters.
+    pub fn stats(&self) -> RouterStats {
+        let (sessions, routing_table_entries) = {
+            let core = self.state.core();
+            (core.session_count(), core.routing_table_entries())
+        };
+        let clients = self.state.clients.lock().unwrap_or_else(|e| e.into_inner()).len();
+        let mut backends = self.state.backends.lock().unwrap_or_else(|e| e.into_inner());
+        backends.retain(|_, c| !c.is_closed());
+        RouterStats {
+            sessions,
+            routing_table_entries,
+            session_connections: clients,
+            backend_connections: backends.len(),
+        }
+    }
+
+    /// Stops the router: no new session, every session destroyed (session managers told),
+    /// adapters deactivated, connections closed. Returns once done.
+    pub async fn shutdown(&self) {
+        session::shutdown(&self.state).await;
+    }
+
+    /// Waits until the router was shut down (by [`Glacier::shutdown`] or the admin `Process`
+    /// facet's `shutdown`).
+    pub async fn wait_for_shutdown(&self) {
+        let mut rx = self.state.shutdown.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
+        session::shutdown(&self.state).await;
+    }
+}
+
+fn ready(name: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{name} ready");
+    let _ = out.flush();
+}

@@ -1,0 +1,105 @@
+//! `Ice.Admin`: the admin object `<Ice.Admin.InstanceName>/admin` with the `Process` facet
+//! (`shutdown`, `writeMessage`) and the `Properties` facet, as ZeroC's runtime serves them
+//! (ZeroC's test harness stops routers with `Process::shutdown`).
+
+use std::sync::{Arc, Weak};
+
+use ice_driver::{
+    BoxFuture, Current, DispatchError, DispatchResult, Encapsulation, Identity, ObjectAdapter,
+    Servant,
+};
+
+use crate::State;
+
+struct ProcessFacet {
+    state: Weak<State>,
+}
+
+struct PropertiesFacet {
+    state: Weak<State>,
+}
+
+/// Creates and activates the admin adapter when `Ice.Admin.Endpoints` is set.
+pub(crate) fn start(state: &Arc<State>) -> ice_driver::Result<Option<ObjectAdapter>> {
+    let props = &state.properties;
+    if props.get("Ice.Admin.Endpoints").is_none_or(|e| e.trim().is_empty()) {
+        return Ok(None);
+    }
+    let adapter = state.communicator.create_object_adapter("Ice.Admin")?;
+    let instance = props
+        .get("Ice.Admin.InstanceName")
+        .filter(|s| !s.is_empty())
+        .map_or_else(|| state.router_identity.category.clone(), str::to_owned);
+    let identity = Identity::with_category(instance, "admin");
+    let weak = Arc::downgrade(state);
+    adapter.add_facet(
+        identity.clone(),
+        "Process",
+        Arc::new(ProcessFacet { state: weak.clone() }),
+    )?;
+    adapter.add_facet(identity, "Properties", Arc::new(PropertiesFacet { state: weak }))?;
+    adapter.activate()?;
+    Ok(Some(adapter))
+}
+
+impl Servant for ProcessFacet {
+    fn ice_id(&self) -> &str {
+        "::Ice::Process"
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            match current.operation.as_str() {
+                "shutdown" => {
+                    params.expect_empty()?;
+                    if let Some(state) = self.state.upgrade() {
+                        // The reply goes out first; `wait_for_shutdown` then stops the router.
+                        state.shutdown.send_replace(true);
+                    }
+                    current.void()
+                }
+                "writeMessage" => {
+                    let (message, fd): (String, i32) = params.decode()?;
+                    if fd == 2 {
+                        eprintln!("{message}");
+                    } else {
+                        println!("{message}");
+                    }
+                    current.void()
+                }
+                _ => Err(DispatchError::OperationNotExist),
+            }
+        })
+    }
+}
+
+impl Servant for PropertiesFacet {
+    fn ice_id(&self) -> &str {
+        "::Ice::PropertiesAdmin"
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            let state = self.state.upgrade().ok_or(DispatchError::ObjectNotExist)?;
+            match current.operation.as_str() {
+                "getProperty" => {
+                    let key: String = params.decode()?;
+                    current.ok(state.properties.get(&key).unwrap_or(""))
+                }
+                "getPropertiesForPrefix" => {
+                    let prefix: String = params.decode()?;
+                    current.ok(&state.properties.get_with_prefix(&prefix))
+                }
+                _ => Err(DispatchError::OperationNotExist),
+            }
+        })
+    }
+}

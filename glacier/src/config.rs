@@ -1,0 +1,187 @@
+//! The router's configuration: glacier2router's property set, the rules it applies before
+//! creating its adapters, and the built-in default configuration of the `glacier` command.
+
+use std::time::Duration;
+
+use ice_proto::router::{RouterConfig, RouterConfigError};
+use ice_proto::Properties;
+
+/// Why the router cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A property the router needs is missing.
+    #[error("property `{0}' is not set")]
+    Missing(String),
+    /// A `Glacier2.*` property has a value the router cannot use.
+    #[error(transparent)]
+    Config(#[from] RouterConfigError),
+    /// No way to authenticate clients.
+    #[error("Glacier2 requires a permissions verifier or password file")]
+    NoVerifier,
+    /// The password file cannot be used.
+    #[error(transparent)]
+    PasswordFile(#[from] crate::crypt::PasswordFileError),
+    /// A proxy or endpoint property cannot be parsed, or an adapter cannot listen.
+    #[error("{property}: {reason}")]
+    Property {
+        /// The property.
+        property: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The configuration `glacier` runs with when given none: ZeroC's Glacier2 callback demo
+/// (instance name `DemoGlacier2`, clients on `tcp -h localhost -p 4063`, callbacks through a
+/// server endpoint on localhost, and the null permissions verifier, which accepts anyone).
+pub const DEFAULT_CONFIG: &str = "\
+Glacier2.InstanceName=DemoGlacier2
+Glacier2.Client.Endpoints=tcp -h localhost -p 4063
+Glacier2.Server.Endpoints=tcp -h localhost
+Glacier2.PermissionsVerifier=DemoGlacier2/NullPermissionsVerifier
+Glacier2.SessionTimeout=30
+Glacier2.Client.ForwardContext=1
+Glacier2.Server.ForwardContext=1
+Ice.PrintAdapterReady=1
+";
+
+/// Every `Glacier2.*` property glacier2router 3.7 or 3.8 reads (prefixes end with `.`).
+const KNOWN: &[&str] = &[
+    "Glacier2.AddConnectionContext",
+    "Glacier2.Client.",
+    "Glacier2.CryptPasswords",
+    "Glacier2.Filter.AdapterId.Accept",
+    "Glacier2.Filter.Address.Accept",
+    "Glacier2.Filter.Address.Reject",
+    "Glacier2.Filter.Category.Accept",
+    "Glacier2.Filter.Category.AcceptUser",
+    "Glacier2.Filter.Identity.Accept",
+    "Glacier2.Filter.ProxySizeMax",
+    "Glacier2.InstanceName",
+    "Glacier2.PermissionsVerifier",
+    "Glacier2.ReturnClientProxy",
+    "Glacier2.RoutingTable.MaxSize",
+    "Glacier2.Server.",
+    "Glacier2.SessionManager",
+    "Glacier2.SessionTimeout",
+    "Glacier2.SSLPermissionsVerifier",
+    "Glacier2.SSLSessionManager",
+    "Glacier2.Trace.RoutingTable",
+    "Glacier2.Trace.Session",
+];
+
+/// Properties that Ice 3.8's glacier2router no longer reads, and what they do here.
+const REMOVED_IN_38: &[(&str, &str)] = &[
+    (
+        "Glacier2.Client.Buffered",
+        "requests are always forwarded as they arrive (unbuffered), with bounded queues",
+    ),
+    (
+        "Glacier2.Server.Buffered",
+        "requests are always forwarded as they arrive (unbuffered), with bounded queues",
+    ),
+    ("Glacier2.Client.SleepTime", "ignored: requests are forwarded as they arrive"),
+    ("Glacier2.Server.SleepTime", "ignored: requests are forwarded as they arrive"),
+    ("Glacier2.Client.AlwaysBatch", "ignored: oneways are forwarded as oneways"),
+    ("Glacier2.Server.AlwaysBatch", "ignored: oneways are forwarded as oneways"),
+    ("Glacier2.Client.Trace.Override", "ignored: there are no `_ovrd' overrides without buffering"),
+    ("Glacier2.Server.Trace.Override", "ignored: there are no `_ovrd' overrides without buffering"),
+];
+
+/// Whether the configuration is written for Ice 3.8 (it uses 3.8's connection properties).
+pub(crate) fn is_ice38(props: &Properties) -> bool {
+    props.iter().any(|(k, _)| {
+        k.starts_with("Ice.Connection.")
+            || k.starts_with("Glacier2.Client.Connection.")
+            || k.starts_with("Glacier2.Server.Connection.")
+    })
+}
+
+/// Warns about unknown `Glacier2.*` properties, as glacier2router does, and about the
+/// buffered-mode properties this router reads differently.
+pub(crate) fn warn_properties(props: &Properties) {
+    for (key, _) in props.iter() {
+        if !key.starts_with("Glacier2.") {
+            continue;
+        }
+        let known = KNOWN.iter().any(|k| {
+            if k.ends_with('.') {
+                key.starts_with(k)
+            } else {
+                key == *k || key.starts_with(&format!("{k}."))
+            }
+        });
+        if !known {
+            tracing::warn!("unknown property: `{key}'");
+        }
+        if let Some((_, what)) = REMOVED_IN_38.iter().find(|(k, _)| *k == key) {
+            tracing::warn!("`{key}' (removed in Ice 3.8): {what}");
+        }
+    }
+}
+
+/// The rules glacier2router applies to its own communicator before creating its adapters:
+/// no default router, and with `Glacier2.SessionTimeout` the client connections' ACM timeout
+/// follows it and idle ones are aborted.
+pub(crate) fn prepare(props: &mut Properties) -> Result<RouterConfig, StartError> {
+    let config = RouterConfig::from_properties(props)?;
+    let set = |props: &mut Properties, k: &str, v: &str| {
+        props
+            .set(k, v)
+            .map_err(|e| StartError::Property { property: k.to_owned(), reason: e.to_string() })
+    };
+    set(props, "Ice.Default.Router", "")?;
+    if props.get("Glacier2.Client.Endpoints").is_none_or(|e| e.trim().is_empty()) {
+        return Err(StartError::Missing("Glacier2.Client.Endpoints".into()));
+    }
+    if let Some(timeout) = config.session_timeout {
+        if props.get("Glacier2.Client.ACM.Timeout").is_none() {
+            set(props, "Glacier2.Client.ACM.Timeout", &timeout.as_secs().to_string())?;
+        }
+        if props.get("Glacier2.Client.ACM.Close").is_none() {
+            set(props, "Glacier2.Client.ACM.Close", "4")?;
+        }
+    }
+    Ok(config)
+}
+
+fn first_int(props: &Properties, keys: &[&str], default: i32) -> i32 {
+    keys.iter().find_map(|k| props.get(k).and_then(|v| v.trim().parse().ok())).unwrap_or(default)
+}
+
+/// What `getACMTimeout` answers: the client connections' ACM timeout (3.7) or idle timeout
+/// (3.8), in seconds.
+pub(crate) fn client_acm_timeout(props: &Properties) -> i32 {
+    if is_ice38(props) {
+        first_int(
+            props,
+            &[
+                "Glacier2.Client.Connection.IdleTimeout",
+                "Ice.Connection.Server.IdleTimeout",
+                "Ice.Connection.IdleTimeout",
+            ],
+            60,
+        )
+    } else {
+        first_int(
+            props,
+            &["Glacier2.Client.ACM.Timeout", "Ice.ACM.Server.Timeout", "Ice.ACM.Timeout"],
+            60,
+        )
+    }
+}
+
+/// What `getSessionTimeout` answers, in seconds: `Glacier2.SessionTimeout` (3.7), or the
+/// idle timeout for a 3.8 configuration without one.
+pub(crate) fn session_timeout_reply(props: &Properties, config: &RouterConfig) -> i64 {
+    match config.session_timeout {
+        Some(t) => i64::try_from(t.as_secs()).unwrap_or(i64::MAX),
+        None if is_ice38(props) => i64::from(client_acm_timeout(props)),
+        None => 0,
+    }
+}
+
+/// How often expired sessions are looked for: a quarter of the session timeout.
+pub(crate) fn reaper_period(timeout: Duration) -> Duration {
+    (timeout / 4).max(Duration::from_millis(100))
+}

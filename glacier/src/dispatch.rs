@@ -1,0 +1,244 @@
+//! The forwarding data path: client requests to back ends, back-end callbacks to clients.
+//! Both run in the task of the connection the request arrived on; the reply is relayed from
+//! the task of the connection it came back on.
+
+use std::sync::{Arc, Weak};
+
+use ice_driver::{CloseMode, Connection, Dispatcher, Encapsulation, IncomingRequest, Outcome};
+use ice_proto::frame::{ReplyStatus, Request, RequestFailed};
+use ice_proto::proxy::ProxyData;
+use ice_proto::router::{CallbackRoute, ClientRoute, ConnectionId, ForwardOptions, Refusal};
+
+use crate::State;
+
+/// Takes the requests of client connections (`Glacier2.Client`).
+pub(crate) struct ClientDispatcher {
+    pub(crate) state: Weak<State>,
+}
+
+/// Takes the requests of back-end connections on `Glacier2.Server`.
+pub(crate) struct ServerDispatcher {
+    pub(crate) state: Weak<State>,
+}
+
+fn not_exist(request: &Request) -> ReplyStatus {
+    ReplyStatus::ObjectNotExist(RequestFailed {
+        identity: request.identity.clone(),
+        facet: request.facet.clone(),
+        operation: request.operation.clone(),
+    })
+}
+
+/// What the caller of a forwarded request is told of its outcome.
+fn relayed(outcome: Outcome, encoding: ice_driver::EncodingVersion) -> ReplyStatus {
+    match outcome {
+        Outcome::Reply(status) => status,
+        // A twoway request forwarded as oneway (`_fwd`) is answered once sent.
+        Outcome::Sent => ReplyStatus::Ok(Encapsulation::empty(encoding)),
+        Outcome::Failed { error, .. } => ReplyStatus::UnknownLocalException(error.to_string()),
+    }
+}
+
+impl Dispatcher for ClientDispatcher {
+    fn dispatch(
+        &self,
+        connection: &Connection,
+        incoming: IncomingRequest,
+    ) -> Option<IncomingRequest> {
+        let Some(state) = self.state.upgrade() else {
+            let status = not_exist(&incoming.request);
+            connection.reply(incoming.dispatch, status);
+            return None;
+        };
+        let identity = &incoming.request.identity;
+        if *identity == state.router_identity
+            || (identity.category == "Ice" && identity.name == "RouterFinder")
+        {
+            return Some(incoming);
+        }
+        forward_client_request(&state, connection, incoming);
+        None
+    }
+
+    fn heartbeat(&self, connection: &Connection) {
+        if let Some(state) = self.state.upgrade() {
+            crate::session::heartbeat(&state, connection);
+        }
+    }
+
+    fn closed(&self, connection: &Connection) {
+        if let Some(state) = self.state.upgrade() {
+            crate::session::client_closed(&state, connection);
+        }
+    }
+}
+
+fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming: IncomingRequest) {
+    let IncomingRequest { dispatch, request, twoway, .. } = incoming;
+    let encoding = request.params.encoding;
+    let trace = state.trace;
+    let (identity, operation) = if trace.client_reject > 0 || trace.client_request > 0 {
+        (Some(request.identity.clone()), Some(request.operation.clone()))
+    } else {
+        (None, None)
+    };
+    let route = state.core().route_client_request(
+        state.now(),
+        ConnectionId(connection.id()),
+        request,
+        twoway,
+    );
+    match route {
+        ClientRoute::NoSession => {
+            if trace.client_reject > 0 {
+                tracing::info!(target: "Glacier2", identity = ?identity, "rejecting request, no session is associated with the connection.");
+            }
+            // Aborted: the client sees the connection lost, never this reply.
+            connection.close(CloseMode::Forcefully);
+            connection.reply(dispatch, ReplyStatus::ObjectNotExist(RequestFailed::default()));
+        }
+        ClientRoute::Refused { status, why } => {
+            if why == Refusal::Filtered && trace.client_reject > 0 {
+                tracing::info!(target: "Glacier2", identity = ?identity, "rejecting request: filtered");
+            }
+            connection.reply(dispatch, status);
+        }
+        ClientRoute::Forward { target, options, request } => {
+            if trace.client_request > 0 {
+                tracing::info!(target: "Glacier2", proxy = %target, operation = ?operation, "routing");
+            }
+            if let Some(c) = options.unknown {
+                tracing::warn!(target: "Glacier2", "unknown forward option `{c}'");
+            }
+            let client = connection.clone();
+            send_to_backend(state, target, options, request, move |outcome| {
+                client.reply(dispatch, relayed(outcome, encoding));
+            });
+        }
+    }
+}
+
+/// The key of a back-end connection: the target's endpoints and transport kind.
+fn backend_key(target: &ProxyData) -> String {
+    let mut key = String::new();
+    for e in &target.endpoints {
+        key.push_str(&e.to_string());
+        key.push(':');
+    }
+    if target.mode.is_datagram() {
+        key.push_str("datagram");
+    }
+    key
+}
+
+/// Sends `request` to `target`, over the cached connection to its endpoints if there is one
+/// (from this task, without waiting), else after connecting in a task of its own.
+fn send_to_backend(
+    state: &Arc<State>,
+    mut target: ProxyData,
+    options: ForwardOptions,
+    request: Request,
+    on_done: impl FnOnce(Outcome) + Send + 'static,
+) {
+    // Without buffering, batch modes are sent one request at a time (as Ice 3.8 does).
+    target.mode = match target.mode {
+        ice_proto::ProxyMode::BatchOneway => ice_proto::ProxyMode::Oneway,
+        ice_proto::ProxyMode::BatchDatagram => ice_proto::ProxyMode::Datagram,
+        m => m,
+    };
+    let twoway = options.is_twoway();
+    let compress = options.compress || target.endpoints.first().is_some_and(|e| e.compress());
+    let key = backend_key(&target);
+    let cached = state
+        .backends
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&key)
+        .filter(|c| !c.is_closed())
+        .cloned();
+    if let Some(connection) = cached {
+        // A connection that started closing refuses the request before sending it: then
+        // connect again, which is safe (it was never sent).
+        let retry = (state.clone(), target, request.clone());
+        connection.invoke_then(request, twoway, compress, move |outcome| match outcome {
+            Outcome::Failed { sent: false, .. } => {
+                let (state, target, request) = retry;
+                connect_and_send(&state, target, key, request, twoway, compress, on_done);
+            }
+            outcome => on_done(outcome),
+        });
+        return;
+    }
+    connect_and_send(state, target, key, request, twoway, compress, on_done);
+}
+
+fn connect_and_send(
+    state: &Arc<State>,
+    target: ProxyData,
+    key: String,
+    request: Request,
+    twoway: bool,
+    compress: bool,
+    on_done: impl FnOnce(Outcome) + Send + 'static,
+) {
+    let state2 = state.clone();
+    state.runtime.spawn(Box::pin(async move {
+        let proxy = state2.communicator.proxy_from_data(target);
+        match proxy.ice_get_connection().await {
+            Ok(connection) => {
+                state2
+                    .backends
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, connection.clone());
+                connection.invoke_then(request, twoway, compress, on_done);
+            }
+            Err(error) => on_done(Outcome::Failed { error, sent: false }),
+        }
+    }));
+}
+
+impl Dispatcher for ServerDispatcher {
+    fn dispatch(
+        &self,
+        connection: &Connection,
+        incoming: IncomingRequest,
+    ) -> Option<IncomingRequest> {
+        // SessionControl and its filter objects (empty category) are servants of the adapter.
+        if incoming.request.identity.category.is_empty() {
+            return Some(incoming);
+        }
+        let Some(state) = self.state.upgrade() else {
+            let status = not_exist(&incoming.request);
+            connection.reply(incoming.dispatch, status);
+            return None;
+        };
+        let IncomingRequest { dispatch, request, twoway, .. } = incoming;
+        let encoding = request.params.encoding;
+        if state.trace.server_request > 0 {
+            tracing::info!(target: "Glacier2", identity = %request.identity, operation = %request.operation, "reverse routing");
+        }
+        let route = state.core().route_callback(request, twoway);
+        match route {
+            CallbackRoute::NoSession(status) => connection.reply(dispatch, status),
+            CallbackRoute::Forward { client, options, request } => {
+                let client =
+                    state.clients.lock().unwrap_or_else(|e| e.into_inner()).get(&client.0).cloned();
+                let Some(client) = client else {
+                    connection.reply(dispatch, not_exist(&request));
+                    return None;
+                };
+                let backend = connection.clone();
+                client.invoke_then(
+                    request,
+                    options.is_twoway(),
+                    options.compress,
+                    move |outcome| {
+                        backend.reply(dispatch, relayed(outcome, encoding));
+                    },
+                );
+            }
+        }
+        None
+    }
+}

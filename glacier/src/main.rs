@@ -1,0 +1,181 @@
+//! `glacier`: the Glacier2 router command, a drop-in for ZeroC's `glacier2router`.
+//!
+//! ```text
+//! glacier [--runtime tokio|async-std] [--nowarn] [--Ice.Config=FILE] [--Prop=value ...]
+//! ```
+//! Without a configuration (no `--Ice.Config`, no `ICE_CONFIG`), it runs ZeroC's Glacier2
+//! callback demo configuration ([`glacier::DEFAULT_CONFIG`]).
+
+use std::sync::Arc;
+
+use ice_driver::Runtime;
+use ice_proto::properties::FileSystem;
+use ice_proto::Properties;
+
+const USAGE: &str = "\
+Usage: glacier [options]
+Options:
+-h, --help              Show this message.
+-v, --version           Display the Ice version.
+--runtime tokio|async-std
+                        The async runtime to run on (default: tokio).
+--nowarn                Don't print warnings about unreachable verifiers.
+--Ice.Config=FILE       Read the router's configuration (glacier2router's format).
+--Name=value            Set a property.
+";
+
+/// Ice version this router speaks and reports.
+const ICE_VERSION: &str = "3.7.10";
+
+enum Which {
+    Tokio,
+    AsyncStd,
+}
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().collect();
+    let mut which = Which::Tokio;
+    let mut i = 1;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                return;
+            }
+            "-v" | "--version" => {
+                println!("{ICE_VERSION}");
+                return;
+            }
+            "--nowarn" => {
+                args.remove(i);
+            }
+            "--runtime" if i + 1 < args.len() => {
+                which = match args[i + 1].as_str() {
+                    "tokio" => Which::Tokio,
+                    "async-std" | "async_std" => Which::AsyncStd,
+                    other => fail(&format!("unknown runtime `{other}' (tokio or async-std)")),
+                };
+                args.drain(i..i + 2);
+            }
+            a if a.starts_with("--runtime=") => {
+                which = match &a["--runtime=".len()..] {
+                    "tokio" => Which::Tokio,
+                    "async-std" | "async_std" => Which::AsyncStd,
+                    other => fail(&format!("unknown runtime `{other}' (tokio or async-std)")),
+                };
+                args.remove(i);
+            }
+            _ => i += 1,
+        }
+    }
+    let uses_file = args.iter().any(|a| a.starts_with("--Ice.Config"))
+        || std::env::var("ICE_CONFIG").is_ok_and(|v| !v.is_empty());
+    let mut defaults = Properties::new();
+    if !uses_file {
+        defaults.load_str(glacier::DEFAULT_CONFIG);
+    }
+    let (mut props, rest) = match Properties::from_args(args, defaults, &mut FileSystem) {
+        Ok(r) => r,
+        Err(e) => fail(&e.to_string()),
+    };
+    // Every other `--Prefix.Name=value` is a property too, as Ice::Service takes them.
+    let rest = props.parse_command_line_options("", rest.into_iter().skip(1));
+    if let Some(extra) = rest.first() {
+        eprint!("glacier: invalid option `{extra}'\n{USAGE}");
+        std::process::exit(1);
+    }
+    init_tracing(&props);
+    if !uses_file {
+        tracing::warn!(
+            "no configuration given: running ZeroC's Glacier2 callback demo configuration; \
+             the null permissions verifier accepts ANY user id and password"
+        );
+    }
+    let code = match which {
+        Which::Tokio => {
+            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => fail(&format!("cannot start tokio: {e}")),
+            };
+            rt.block_on(async {
+                let signals = async {
+                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+                    }
+                };
+                run(ice_driver_tokio::TokioRuntime::shared(), props, signals).await
+            })
+        }
+        Which::AsyncStd => async_std::task::block_on(async {
+            let (tx, rx) = async_std::channel::bounded::<()>(1);
+            // async-std has no signal support: a thread of tokio's watches the signals.
+            std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    rt.block_on(async {
+                        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+                        }
+                    });
+                }
+                let _ = tx.send_blocking(());
+            });
+            run(ice_driver_async_std::AsyncStdRuntime::shared(), props, async move {
+                let _ = rx.recv().await;
+            })
+            .await
+        }),
+    };
+    std::process::exit(code);
+}
+
+async fn run(
+    runtime: Arc<dyn Runtime>,
+    props: Properties,
+    signals: impl std::future::Future<Output = ()>,
+) -> i32 {
+    let router = match glacier::Glacier::start(runtime, props).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("glacier: {e}");
+            return 1;
+        }
+    };
+    let stopped = router.wait_for_shutdown();
+    let mut stopped = std::pin::pin!(stopped);
+    let mut signals = std::pin::pin!(signals);
+    let by_signal = std::future::poll_fn(|cx| {
+        use std::future::Future as _;
+        use std::task::Poll;
+        if stopped.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(false);
+        }
+        if signals.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(true);
+        }
+        Poll::Pending
+    })
+    .await;
+    if by_signal {
+        tracing::info!("shutting down");
+        router.shutdown().await;
+    }
+    0
+}
+
+fn init_tracing(props: &Properties) {
+    use tracing_subscriber::EnvFilter;
+    let any_trace = props.iter().any(|(k, v)| k.contains(".Trace.") && v.trim() != "0");
+    let default = if any_trace { "info" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("glacier: {message}");
+    std::process::exit(1);
+}

@@ -1,0 +1,283 @@
+//! Session lifecycle: `createSession`, destruction by every path (spec 5.6), heartbeats,
+//! expiry, and the router's shutdown.
+
+use std::future::Future as _;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ice_driver::{
+    CloseMode, Connection, Context, Current, DispatchError, DispatchResult, Encapsulation,
+    OperationMode,
+};
+use ice_proto::proxy::ProxyData;
+use ice_proto::router::{
+    ConnectionId, ConnectionInfo, CreateSessionError, DestroyReason, DestroyedSession, NewSession,
+    SessionKind,
+};
+
+use crate::verifier::{cannot_create, create_with_manager, denied};
+use crate::State;
+
+/// How long a `createSession` waits between looks at another one under way on its connection.
+const CREATE_WAIT: Duration = Duration::from_millis(10);
+/// How long shutdown waits for session managers to destroy their sessions.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
+
+/// The characters of a callback category: printable ASCII without space (as glacier2router).
+fn random_category() -> String {
+    let mut bytes = [0u8; 20];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No OS randomness at all: refuse to hand out guessable categories.
+        panic!("the operating system's random number generator is unavailable");
+    }
+    bytes.iter().map(|b| char::from(33 + (b % 94))).collect()
+}
+
+/// A random UUID string, for the identities of SessionControl objects.
+pub(crate) fn uuid() -> String {
+    let mut b = [0u8; 16];
+    let _ = getrandom::fill(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        h[0..4].concat(),
+        h[4..6].concat(),
+        h[6..8].concat(),
+        h[8..10].concat(),
+        h[10..16].concat()
+    )
+}
+
+pub(crate) fn connection_info(connection: &Connection) -> ConnectionInfo {
+    ConnectionInfo {
+        transport: "tcp".to_owned(),
+        local: connection.local_addr(),
+        remote: connection.remote_addr(),
+    }
+}
+
+fn create_error(e: CreateSessionError, current: &Current) -> DispatchError {
+    cannot_create(&e.to_string(), current.encoding)
+}
+
+/// `createSession(userId, password)` on the connection of `current`.
+pub(crate) async fn create_session(
+    state: &Arc<State>,
+    current: &Current,
+    user: String,
+    password: String,
+) -> DispatchResult {
+    let Some(verifier) = &state.verifier else {
+        return Err(denied("no configured permissions verifier", current.encoding));
+    };
+    let id = ConnectionId(current.connection.id());
+    loop {
+        let begun = state.core().begin_create_session(id);
+        match begun {
+            Ok(()) => break,
+            Err(CreateSessionError::InProgress) => {
+                state.runtime.sleep_until(state.now() + CREATE_WAIT).await;
+            }
+            Err(e) => return Err(create_error(e, current)),
+        }
+    }
+    let info = connection_info(&current.connection);
+    let auth_context = state.core().authentication_context(&current.context, &info);
+    if let Err(e) = verifier.check(&user, &password, &auth_context, current.encoding).await {
+        state.core().abort_create_session(id);
+        return Err(e);
+    }
+    let category = state.server_adapter.as_ref().map(|_| random_category());
+    let mut control = None;
+    let mut session_proxy = None;
+    if let Some(manager) = &state.session_manager {
+        let control_proxy = crate::router_object::add_session_control(state, id);
+        control = control_proxy.as_ref().map(|p| p.identity.clone());
+        match create_with_manager(
+            manager,
+            &user,
+            control_proxy.as_ref(),
+            &auth_context,
+            current.encoding,
+        )
+        .await
+        {
+            Ok(p) => session_proxy = p,
+            Err(e) => {
+                state.core().abort_create_session(id);
+                crate::router_object::remove_session_control(state, control.as_ref());
+                return Err(e);
+            }
+        }
+    }
+    let config = state.config();
+    let new = NewSession {
+        user_id: user.clone(),
+        kind: SessionKind::Password,
+        category: category.clone(),
+        session_proxy: session_proxy.clone(),
+        control: control.clone(),
+        connection_context: info.context(),
+    };
+    let finished = state.core().finish_create_session(state.now(), id, new).map(|_| ());
+    if let Err(e) = finished {
+        crate::router_object::remove_session_control(state, control.as_ref());
+        if let Some(p) = &session_proxy {
+            destroy_at_manager(
+                state,
+                p,
+                if config.add_connection_context == 1 { info.context() } else { Context::new() },
+            );
+        }
+        return Err(create_error(e, current));
+    }
+    state
+        .clients
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id.0, current.connection.clone());
+    if current.connection.is_closed() {
+        // Closed while the session was being created: the close hook already ran.
+        client_closed(state, &current.connection);
+    }
+    if state.trace.session > 0 {
+        tracing::info!(target: "Glacier2", "created session\nid = {user}\ncategory = {}\n{:?}", category.unwrap_or_default(), info);
+    }
+    current.ok(&session_proxy)
+}
+
+/// `Session::destroy` on a session manager's session, in the background.
+fn destroy_at_manager(state: &Arc<State>, session: &ProxyData, context: Context) {
+    let proxy = state.communicator.proxy_from_data(session.clone());
+    let trace = state.trace.session;
+    let pending = state.pending_destroys.clone();
+    pending.send_modify(|n| *n += 1);
+    state.runtime.spawn(Box::pin(async move {
+        let params = Encapsulation::empty(proxy.ice_get_encoding_version());
+        if let Err(e) =
+            proxy.invoke_with_context("destroy", OperationMode::Normal, params, &context).await
+        {
+            if trace > 0 {
+                tracing::info!(target: "Glacier2", "exception while destroying session\n{e}");
+            }
+        }
+        pending.send_modify(|n| *n = n.saturating_sub(1));
+    }));
+}
+
+/// Everything that follows the end of a session.
+pub(crate) fn destroyed(state: &Arc<State>, d: DestroyedSession) {
+    state.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&d.connection.0);
+    crate::router_object::remove_session_control(state, d.session.control.as_ref());
+    if state.trace.session > 0 {
+        let what = if d.reason == DestroyReason::Expired {
+            "expiring session"
+        } else {
+            "destroying session"
+        };
+        tracing::info!(target: "Glacier2", "{what}\nid = {}\ncategory = {}", d.session.user_id, d.session.category.clone().unwrap_or_default());
+    }
+    if let Some(p) = &d.session.session_proxy {
+        let add = state.config().add_connection_context == 1;
+        let ctx = if add { d.session.connection_context.clone() } else { Context::new() };
+        destroy_at_manager(state, p, ctx);
+    }
+}
+
+/// A client connection closed: its session ends.
+pub(crate) fn client_closed(state: &Arc<State>, connection: &Connection) {
+    let gone = state.core().connection_closed(ConnectionId(connection.id()));
+    state.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&connection.id());
+    if let Some(d) = gone {
+        destroyed(state, d);
+    }
+}
+
+/// A heartbeat refreshes the session; with a session manager's session, that session is
+/// pinged too and the client aborted if it is gone.
+pub(crate) fn heartbeat(state: &Arc<State>, connection: &Connection) {
+    let id = ConnectionId(connection.id());
+    let session_proxy = {
+        let mut core = state.core();
+        if !core.touch(state.now(), id) {
+            return;
+        }
+        core.session(id).and_then(|s| s.session_proxy.clone())
+    };
+    if let Some(p) = session_proxy {
+        let proxy = state.communicator.proxy_from_data(p);
+        let (state, connection) = (state.clone(), connection.clone());
+        state.runtime.clone().spawn(Box::pin(async move {
+            if proxy.ice_ping().await.is_err() {
+                connection.close(CloseMode::Forcefully);
+                if let Some(d) = state.core().destroy_session(id, DestroyReason::ByServer) {
+                    destroyed(&state, d);
+                }
+            }
+        }));
+    }
+}
+
+/// `destroySession` / SessionControl `destroy`: `Ok` if there was a session.
+pub(crate) fn destroy(state: &Arc<State>, id: ConnectionId, reason: DestroyReason) -> bool {
+    let gone = state.core().destroy_session(id, reason);
+    match gone {
+        Some(d) => {
+            destroyed(state, d);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Destroys sessions unused for `Glacier2.SessionTimeout`, every quarter of it.
+pub(crate) fn spawn_reaper(state: &Arc<State>, timeout: Duration) {
+    let weak = Arc::downgrade(state);
+    let runtime = state.runtime.clone();
+    let period = crate::config::reaper_period(timeout);
+    runtime.clone().spawn(Box::pin(async move {
+        loop {
+            runtime.sleep_until(runtime.now() + period).await;
+            let Some(state) = weak.upgrade() else { return };
+            if *state.shutdown.borrow() {
+                return;
+            }
+            let expired = state.core().handle_timeout(state.now());
+            for d in expired {
+                destroyed(&state, d);
+            }
+        }
+    }));
+}
+
+/// Stops the router once: sessions destroyed (session managers told), then adapters and
+/// connections closed.
+pub(crate) async fn shutdown(state: &Arc<State>) {
+    state.shutdown.send_replace(true);
+    let gone = {
+        let mut core = state.core();
+        if core.is_shutting_down() {
+            Vec::new()
+        } else {
+            core.shutdown()
+        }
+    };
+    for d in gone {
+        destroyed(state, d);
+    }
+    // Let the Session::destroy calls complete (for a while) before the connections close.
+    let mut pending = state.pending_destroys.subscribe();
+    let mut done = std::pin::pin!(pending.wait_for(|n| *n == 0));
+    let mut deadline = state.runtime.sleep_until(state.now() + SHUTDOWN_WAIT);
+    std::future::poll_fn(|cx| {
+        if done.as_mut().poll(cx).is_ready() || deadline.as_mut().poll(cx).is_ready() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    state.communicator.destroy().await;
+}

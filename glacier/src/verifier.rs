@@ -1,0 +1,129 @@
+//! Permissions verifiers (`Glacier2.PermissionsVerifier`, `Glacier2.CryptPasswords`) and
+//! session managers (`Glacier2.SessionManager`): the calls the router makes while creating a
+//! session, and how their failures reach the client (spec 5.2 and 6.3).
+
+use ice_driver::glacier2::{exceptions, CannotCreateSessionException, PermissionDeniedException};
+use ice_driver::ice_proto::value::{
+    encode_user_exception, DecodedException, SlicedFormat, UserException,
+};
+use ice_driver::{
+    Context, DispatchError, Encapsulation, EncodingVersion, Error, OperationMode, Proxy,
+};
+use ice_proto::proxy::ProxyData;
+use ice_proto::Identity;
+
+use crate::crypt::CryptPasswords;
+
+/// How `createSession` checks a user id and password.
+pub(crate) enum Verifier {
+    /// `<InstanceName>/NullPermissionsVerifier`: anyone.
+    Null,
+    /// `Glacier2.CryptPasswords`.
+    Crypt(CryptPasswords),
+    /// A `Glacier2::PermissionsVerifier` proxy.
+    Remote(Proxy),
+}
+
+/// A `createSession*` failure as the client sees it: a user exception in the sliced format.
+pub(crate) fn denied(reason: &str, encoding: EncodingVersion) -> DispatchError {
+    let e = PermissionDeniedException { reason: reason.to_owned() };
+    DispatchError::UserException(encode_user_exception(&e, encoding, SlicedFormat::Sliced))
+}
+
+/// `CannotCreateSessionException(reason)`, sliced.
+pub(crate) fn cannot_create(reason: &str, encoding: EncodingVersion) -> DispatchError {
+    let e = CannotCreateSessionException { reason: reason.to_owned() };
+    DispatchError::UserException(encode_user_exception(&e, encoding, SlicedFormat::Sliced))
+}
+
+/// Whether `error` is a user exception whose type is `T` or derives from it: such an exception
+/// is relayed to the client as it came (derived slices included).
+fn relayable<T: UserException + 'static>(error: &Error) -> Option<Encapsulation> {
+    let Error::UserException(encapsulation) = error else { return None };
+    match error.decode_user_exception(&exceptions)? {
+        Ok(DecodedException::Known(k)) if k.exception.downcast_ref::<T>().is_some() => {
+            Some(encapsulation.clone())
+        }
+        _ => None,
+    }
+}
+
+impl Verifier {
+    /// Checks `user` / `password`; `Err` is the reply to the client.
+    pub(crate) async fn check(
+        &self,
+        user: &str,
+        password: &str,
+        context: &Context,
+        encoding: EncodingVersion,
+    ) -> Result<(), DispatchError> {
+        let remote = match self {
+            Verifier::Null => return Ok(()),
+            Verifier::Crypt(file) => {
+                return if file.check(user, password) {
+                    Ok(())
+                } else {
+                    Err(denied("permission denied", encoding))
+                };
+            }
+            Verifier::Remote(proxy) => proxy,
+        };
+        let params =
+            Encapsulation::from_value(remote.ice_get_encoding_version(), &(user, password));
+        let result = remote
+            .invoke_with_context("checkPermissions", OperationMode::Nonmutating, params, context)
+            .await
+            .and_then(|reply| reply.decode::<(String, bool)>().map_err(Error::from));
+        match result {
+            Ok((_, true)) => Ok(()),
+            Ok((reason, false)) => {
+                Err(denied(if reason.is_empty() { "permission denied" } else { &reason }, encoding))
+            }
+            Err(e) => match relayable::<PermissionDeniedException>(&e) {
+                Some(exception) => Err(DispatchError::UserException(exception)),
+                None => {
+                    tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
+                    Err(denied("internal server error", encoding))
+                }
+            },
+        }
+    }
+}
+
+/// `SessionManager::create(userId, control)` with `context`; the session proxy, or the reply
+/// to the client.
+pub(crate) async fn create_with_manager(
+    manager: &Proxy,
+    user: &str,
+    control: Option<&ProxyData>,
+    context: &Context,
+    encoding: EncodingVersion,
+) -> Result<Option<ProxyData>, DispatchError> {
+    let params =
+        Encapsulation::from_value(manager.ice_get_encoding_version(), &(user, &control.cloned()));
+    let result = manager
+        .invoke_with_context("create", OperationMode::Normal, params, context)
+        .await
+        .and_then(|reply| reply.decode::<Option<ProxyData>>().map_err(Error::from));
+    match result {
+        Ok(session) => Ok(session),
+        Err(e) => match relayable::<CannotCreateSessionException>(&e) {
+            Some(exception) => Err(DispatchError::UserException(exception)),
+            None => {
+                tracing::info!(target: "Glacier2", "exception while creating session with session manager:\n{e}");
+                Err(cannot_create("internal server error", encoding))
+            }
+        },
+    }
+}
+
+/// Whether `value` (a `Glacier2.PermissionsVerifier` value) names the built-in null verifier
+/// `<instance>/<name>`, as a proxy or as a bare identity.
+pub(crate) fn is_null_verifier(value: &str, instance: &str, name: &str) -> bool {
+    let wanted = Identity::with_category(instance, name);
+    let head = value.split([':', '@']).next().unwrap_or("").trim();
+    let head = head.split_whitespace().next().unwrap_or("");
+    let head = head.trim_matches('"');
+    ice_proto::proxy::string_to_identity(head).is_ok_and(|id| id == wanted)
+        || ice_proto::proxy::string_to_identity(value.trim()).is_ok_and(|id| id == wanted)
+}
