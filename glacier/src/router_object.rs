@@ -263,7 +263,7 @@ pub(crate) fn add_session_control(
         .insert(identity.clone(), filters.clone());
     let servant = SessionControlServant { state: weak, connection, filters };
     adapter.add(identity.clone(), Arc::new(servant)).ok()?;
-    Some(proxy_with(state, identity, &adapter.endpoints()))
+    Some(proxy_with(identity, &adapter.endpoints()))
 }
 
 /// Unregisters a SessionControl object and its filter objects.
