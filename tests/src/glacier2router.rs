@@ -31,6 +31,38 @@ pub fn require_glacier2router() -> Option<PathBuf> {
     }
 }
 
+/// Our router, `glacier` (built next to the test executables: `cargo test --workspace` builds
+/// it, since the `glacier` package has integration tests). Panics if it is missing.
+pub fn glacier_binary() -> PathBuf {
+    let exe = env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> -> target/<profile>/glacier
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target directory");
+    let path = dir.join(format!("glacier{}", env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build -p glacier` (cargo test --workspace does)",
+        path.display()
+    );
+    path
+}
+
+/// Which router a scenario runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouterKind {
+    /// ZeroC's `glacier2router` (Ice 3.7).
+    ZeroC,
+    /// Ours, `glacier`.
+    Glacier,
+}
+
+/// The binary of `kind`, or the missing-peer policy applied for ZeroC's (`None`: skip).
+pub fn router_binary(kind: RouterKind) -> Option<PathBuf> {
+    match kind {
+        RouterKind::ZeroC => require_glacier2router(),
+        RouterKind::Glacier => Some(glacier_binary()),
+    }
+}
+
 /// A free loopback TCP port (bound, then released: the router binds it right after).
 pub fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -45,7 +77,8 @@ pub struct Glacier2Router {
 }
 
 impl Glacier2Router {
-    /// Starts `binary` with the null permissions verifier, client endpoints on a free loopback
+    /// Starts `binary` with the null permissions verifier (unless `extra` sets one or a
+    /// password file), client endpoints on a free loopback
     /// port, server endpoints on loopback (any port) and `extra` properties; returns once both
     /// adapters are ready.
     pub fn start(binary: &PathBuf, extra: &[(&str, &str)]) -> io::Result<Glacier2Router> {
@@ -54,9 +87,14 @@ impl Glacier2Router {
             "Glacier2.InstanceName=Glacier2\n\
              Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {client_port}\n\
              Glacier2.Server.Endpoints=tcp -h 127.0.0.1\n\
-             Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
              Ice.PrintAdapterReady=1\n"
         );
+        let own_verifier = extra
+            .iter()
+            .any(|(k, _)| *k == "Glacier2.PermissionsVerifier" || *k == "Glacier2.CryptPasswords");
+        if !own_verifier {
+            config.push_str("Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n");
+        }
         for (k, v) in extra {
             config.push_str(&format!("{k}={v}\n"));
         }

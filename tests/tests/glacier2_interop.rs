@@ -17,7 +17,7 @@ use ice_driver::{
     BoxFuture, Communicator, Current, DispatchError, DispatchResult, Encapsulation, OperationMode,
     Runtime, Servant,
 };
-use ice_tests::glacier2router::{require_glacier2router, Glacier2Router};
+use ice_tests::glacier2router::{router_binary, Glacier2Router, RouterKind};
 use ice_tests::peers::IceVersion;
 
 /// `Lab::Callback`: records every `notify(msg)`.
@@ -133,10 +133,11 @@ async fn client_through_router(rt: Arc<dyn Runtime>, router_proxy: String, backe
 /// A scenario for one runtime, as `on_tokio` / `on_async_std` run it.
 type Scenario = Box<dyn FnOnce(Arc<dyn Runtime>) -> BoxFuture<'static, ()>>;
 
-/// Runs the scenario with a back-end on ZeroC `version`'s Python (the router is Ice 3.7's).
-fn run(on: fn(Scenario), version: IceVersion) {
+/// Runs the scenario with a back-end on ZeroC `version`'s Python, through ZeroC's Ice 3.7
+/// router or ours: the same assertions hold for both.
+fn run(on: fn(Scenario), version: IceVersion, kind: RouterKind) {
     let Some(python) = python_for(version) else { return };
-    let Some(binary) = require_glacier2router() else { return };
+    let Some(binary) = router_binary(kind) else { return };
     let router = Glacier2Router::start(&binary, &[("Glacier2.RoutingTable.MaxSize", "1")])
         .expect("start glacier2router");
     let backend = start_peer(&python, "lab_server.py", &[]);
@@ -147,15 +148,101 @@ fn run(on: fn(Scenario), version: IceVersion) {
 
 #[test]
 fn tokio_client_through_glacier2router() {
-    run(on_tokio::<Scenario, _>, IceVersion::V37);
+    run(on_tokio::<Scenario, _>, IceVersion::V37, RouterKind::ZeroC);
 }
 
 #[test]
 fn async_std_client_through_glacier2router() {
-    run(on_async_std::<Scenario, _>, IceVersion::V37);
+    run(on_async_std::<Scenario, _>, IceVersion::V37, RouterKind::ZeroC);
 }
 
 #[test]
 fn tokio_client_through_glacier2router_to_ice38_backend() {
-    run(on_tokio::<Scenario, _>, IceVersion::V38);
+    run(on_tokio::<Scenario, _>, IceVersion::V38, RouterKind::ZeroC);
+}
+
+#[test]
+fn tokio_client_through_glacier() {
+    run(on_tokio::<Scenario, _>, IceVersion::V37, RouterKind::Glacier);
+}
+
+#[test]
+fn async_std_client_through_glacier() {
+    run(on_async_std::<Scenario, _>, IceVersion::V37, RouterKind::Glacier);
+}
+
+#[test]
+fn tokio_client_through_glacier_to_ice38_backend() {
+    run(on_tokio::<Scenario, _>, IceVersion::V38, RouterKind::Glacier);
+}
+
+/// A password file made with `openssl passwd -6` (glibc SHA-512 crypt, what ZeroC's
+/// `icehashpassword` makes on Linux) for `user` / `password`.
+fn password_file(user: &str, password: &str) -> std::path::PathBuf {
+    let out = std::process::Command::new("openssl")
+        .args(["passwd", "-6", password])
+        .output()
+        .expect("run openssl passwd");
+    assert!(out.status.success(), "openssl passwd failed");
+    let hash = String::from_utf8(out.stdout).unwrap();
+    let unique = ice_tests::glacier2router::free_port().unwrap();
+    let path =
+        std::env::temp_dir().join(format!("ice-rs-passwords-{}-{unique}", std::process::id()));
+    std::fs::write(&path, format!("{user} {}\n", hash.trim())).unwrap();
+    path
+}
+
+/// ZeroC's Python client (`tests/interop/glacier_client.py`) through a router to a ZeroC
+/// back end: sessions with a crypt password file, routed calls, oneway ordering, callbacks.
+fn python_client_through(kind: RouterKind, version: IceVersion) {
+    let Some(python) = python_for(version) else { return };
+    let Some(binary) = router_binary(kind) else { return };
+    let passwords = password_file("userid", "abc123");
+    let router = Glacier2Router::start(
+        &binary,
+        &[
+            ("Glacier2.CryptPasswords", passwords.to_str().unwrap()),
+            ("Glacier2.SessionTimeout", "30"),
+        ],
+    )
+    .expect("start the router");
+    let backend = start_peer(&python, "lab_server.py", &[]);
+    let port = backend.port().to_string();
+    let proxy = router.router_proxy();
+    let out = python
+        .run(
+            "glacier_client.py",
+            &[
+                "--router",
+                &proxy,
+                "--backend-port",
+                &port,
+                "--user",
+                "userid",
+                "--password",
+                "abc123",
+                "--session-timeout",
+                "30",
+            ],
+            std::time::Duration::from_secs(120),
+        )
+        .expect("run glacier_client.py");
+    let _ = std::fs::remove_file(&passwords);
+    assert!(out.status.success(), "{kind:?}: {:#?}", out.stdout);
+    assert!(out.stdout.iter().any(|l| l == "OK destroy_session"), "{:#?}", out.stdout);
+}
+
+#[test]
+fn zeroc_client_through_glacier2router() {
+    python_client_through(RouterKind::ZeroC, IceVersion::V37);
+}
+
+#[test]
+fn zeroc_client_through_glacier() {
+    python_client_through(RouterKind::Glacier, IceVersion::V37);
+}
+
+#[test]
+fn zeroc_38_client_through_glacier() {
+    python_client_through(RouterKind::Glacier, IceVersion::V38);
 }
