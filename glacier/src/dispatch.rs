@@ -131,8 +131,30 @@ fn backend_key(target: &ProxyData) -> String {
     key
 }
 
-/// Sends `request` to `target`, over the cached connection to its endpoints if there is one
-/// (from this task, without waiting), else after connecting in a task of its own.
+/// Requests held for a back end while the router connects to it, at most.
+const MAX_CONNECT_QUEUE: usize = 10_000;
+
+type OnDone = Box<dyn FnOnce(Outcome) + Send>;
+
+/// A request waiting for its back-end connection.
+pub(crate) struct Queued {
+    request: Request,
+    twoway: bool,
+    compress: bool,
+    on_done: OnDone,
+}
+
+/// The router's connection to one back end (one endpoint list).
+pub(crate) enum Backend {
+    /// Established.
+    Ready(Connection),
+    /// Being established; requests wait in arrival order.
+    Connecting(Vec<Queued>),
+}
+
+/// Sends `request` to `target`, over the connection to its endpoints if there is one (from
+/// this task, without waiting), else once connected; requests to one back end keep their
+/// order either way.
 fn send_to_backend(
     state: &Arc<State>,
     mut target: ProxyData,
@@ -149,51 +171,76 @@ fn send_to_backend(
     let twoway = options.is_twoway();
     let compress = options.compress || target.endpoints.first().is_some_and(|e| e.compress());
     let key = backend_key(&target);
-    let cached = state
-        .backends
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&key)
-        .filter(|c| !c.is_closed())
-        .cloned();
-    if let Some(connection) = cached {
-        // A connection that started closing refuses the request before sending it: then
-        // connect again, which is safe (it was never sent).
-        let retry = (state.clone(), target, request.clone());
-        connection.invoke_then(request, twoway, compress, move |outcome| match outcome {
-            Outcome::Failed { sent: false, .. } => {
-                let (state, target, request) = retry;
-                connect_and_send(&state, target, key, request, twoway, compress, on_done);
-            }
-            outcome => on_done(outcome),
-        });
-        return;
-    }
-    connect_and_send(state, target, key, request, twoway, compress, on_done);
+    let cached = match state.backends.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        Some(Backend::Ready(c)) if !c.is_closed() => Some(c.clone()),
+        _ => None,
+    };
+    let Some(connection) = cached else {
+        let queued = Queued { request, twoway, compress, on_done: Box::new(on_done) };
+        return connect_and_send(state, target, key, queued);
+    };
+    // A connection that started closing refuses the request before sending it: then connect
+    // again, which is safe (it was never sent).
+    let retry = (state.clone(), target, request.clone());
+    connection.invoke_then(request, twoway, compress, move |outcome| match outcome {
+        Outcome::Failed { sent: false, .. } => {
+            let (state, target, request) = retry;
+            let queued = Queued { request, twoway, compress, on_done: Box::new(on_done) };
+            connect_and_send(&state, target, key, queued);
+        }
+        outcome => on_done(outcome),
+    });
 }
 
-fn connect_and_send(
-    state: &Arc<State>,
-    target: ProxyData,
-    key: String,
-    request: Request,
-    twoway: bool,
-    compress: bool,
-    on_done: impl FnOnce(Outcome) + Send + 'static,
-) {
+/// Queues `queued` for the back end `key`, connecting to it unless that is under way.
+fn connect_and_send(state: &Arc<State>, target: ProxyData, key: String, queued: Queued) {
+    {
+        let mut backends = state.backends.lock().unwrap_or_else(|e| e.into_inner());
+        match backends.get_mut(&key) {
+            Some(Backend::Connecting(waiting)) => {
+                if waiting.len() >= MAX_CONNECT_QUEUE {
+                    drop(backends);
+                    let error = ice_driver::Error::ConnectFailed {
+                        endpoint: key,
+                        reason: "too many requests waiting for the connection".into(),
+                    };
+                    (queued.on_done)(Outcome::Failed { error, sent: false });
+                } else {
+                    waiting.push(queued);
+                }
+                return;
+            }
+            Some(Backend::Ready(c)) if !c.is_closed() => {
+                let c = c.clone();
+                drop(backends);
+                c.invoke_then(queued.request, queued.twoway, queued.compress, queued.on_done);
+                return;
+            }
+            _ => {
+                backends.insert(key.clone(), Backend::Connecting(vec![queued]));
+            }
+        }
+    }
     let state2 = state.clone();
     state.runtime.spawn(Box::pin(async move {
         let proxy = state2.communicator.proxy_from_data(target);
-        match proxy.ice_get_connection().await {
-            Ok(connection) => {
-                state2
-                    .backends
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key, connection.clone());
-                connection.invoke_then(request, twoway, compress, on_done);
+        let result = proxy.ice_get_connection().await;
+        let waiting = {
+            let mut backends = state2.backends.lock().unwrap_or_else(|e| e.into_inner());
+            let waiting = match backends.remove(&key) {
+                Some(Backend::Connecting(w)) => w,
+                _ => Vec::new(),
+            };
+            if let Ok(c) = &result {
+                backends.insert(key, Backend::Ready(c.clone()));
             }
-            Err(error) => on_done(Outcome::Failed { error, sent: false }),
+            waiting
+        };
+        for q in waiting {
+            match &result {
+                Ok(c) => c.invoke_then(q.request, q.twoway, q.compress, q.on_done),
+                Err(error) => (q.on_done)(Outcome::Failed { error: error.clone(), sent: false }),
+            }
         }
     }));
 }

@@ -76,7 +76,7 @@ pub(crate) struct State {
     /// Client connections with a session, by connection id (callbacks go over them).
     pub(crate) clients: Mutex<HashMap<u64, Connection>>,
     /// Connections to back ends, by endpoint list.
-    pub(crate) backends: Mutex<HashMap<String, Connection>>,
+    pub(crate) backends: Mutex<HashMap<String, dispatch::Backend>>,
     pub(crate) verifier: Option<Verifier>,
     pub(crate) ssl_verifier: bool,
     pub(crate) session_manager: Option<Proxy>,
@@ -260,7 +260,7 @@ impl Glacier {
         };
         let clients = self.state.clients.lock().unwrap_or_else(|e| e.into_inner()).len();
         let mut backends = self.state.backends.lock().unwrap_or_else(|e| e.into_inner());
-        backends.retain(|_, c| !c.is_closed());
+        backends.retain(|_, b| !matches!(b, dispatch::Backend::Ready(c) if c.is_closed()));
         RouterStats {
             sessions,
             routing_table_entries,

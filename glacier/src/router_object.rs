@@ -100,7 +100,7 @@ impl Servant for RouterServant {
                 "addProxies" => {
                     let proxies: Vec<Option<ProxyData>> = params.decode()?;
                     let added = state.core().add_proxies(state.now(), id, &proxies);
-                    let Some((evicted, added)) = added else {
+                    let Some(ice_proto::router::AddedProxies { evicted, added }) = added else {
                         return Err(no_session(current));
                     };
                     let level = state.trace.routing_table;

@@ -89,6 +89,16 @@ pub enum Refusal {
     Filtered,
 }
 
+/// What `addProxies` did: the proxies evicted to make room (returned to the client), and
+/// what happened to each proxy added.
+#[derive(Debug, Clone)]
+pub struct AddedProxies {
+    /// Evicted, least recently used first.
+    pub evicted: Vec<ProxyData>,
+    /// Each non-null proxy, and whether it was new.
+    pub added: Vec<(ProxyData, Added)>,
+}
+
 /// What to do with a request from a client.
 #[derive(Debug, Clone)]
 pub enum ClientRoute {
@@ -361,7 +371,7 @@ impl Router {
         now: Instant,
         connection: ConnectionId,
         proxies: &[Option<ProxyData>],
-    ) -> Option<(Vec<ProxyData>, Vec<(ProxyData, Added)>)> {
+    ) -> Option<AddedProxies> {
         let session = self.sessions.get_mut(&connection)?;
         session.last_activity = session.last_activity.max(now);
         let mut evicted = Vec::new();
@@ -370,7 +380,7 @@ impl Router {
             let what = session.routing_table.add(p, &mut evicted);
             added.push((p.clone(), what));
         }
-        Some((evicted, added))
+        Some(AddedProxies { evicted, added })
     }
 
     /// Decides what to do with `request`, which arrived `twoway` (or not) on the client

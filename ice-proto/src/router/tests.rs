@@ -89,7 +89,7 @@ fn requests_need_a_session_and_a_routing_table_entry() {
     let mut added = proxy("", "hello", 10000);
     added.mode = ProxyMode::Oneway;
     added.facet = "f".into();
-    let (evicted, _) = r.add_proxies(now, C1, &[None, Some(added)]).unwrap();
+    let evicted = r.add_proxies(now, C1, &[None, Some(added)]).unwrap().evicted;
     assert!(evicted.is_empty());
     let mut req = request("", "hello", &[]);
     req.facet = "admin".into();
@@ -125,11 +125,11 @@ fn eviction_returns_the_least_recently_used_and_keeps_the_first_proxy() {
         r.route_client_request(now, C1, request("", "a", &[]), true),
         ClientRoute::Forward { .. }
     ));
-    let (evicted, _) = r.add_proxies(now, C1, &[Some(proxy("", "c", 1))]).unwrap();
+    let evicted = r.add_proxies(now, C1, &[Some(proxy("", "c", 1))]).unwrap().evicted;
     assert_eq!(evicted.len(), 1);
     assert_eq!(evicted[0].identity, Identity::new("b"));
     // Re-adding an identity does not retarget it.
-    let (_, added) = r.add_proxies(now, C1, &[Some(proxy("", "a", 2))]).unwrap();
+    let added = r.add_proxies(now, C1, &[Some(proxy("", "a", 2))]).unwrap().added;
     assert_eq!(added[0].1, Added::AlreadyPresent);
     match r.route_client_request(now, C1, request("", "a", &[]), true) {
         ClientRoute::Forward { target, .. } => {

@@ -1,0 +1,158 @@
+//! The `glacier` command as an operator runs it: options, start-up errors that name the
+//! property, the ready lines ZeroC's test harness waits for, SIGTERM and the admin `Process`
+//! facet's `shutdown` both stopping it cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const GLACIER: &str = env!("CARGO_BIN_EXE_glacier");
+
+fn run(args: &[&str]) -> Output {
+    Command::new(GLACIER).args(args).stdin(Stdio::null()).output().expect("run glacier")
+}
+
+fn config(lines: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut f, lines.as_bytes()).unwrap();
+    f
+}
+
+#[test]
+fn help_and_version() {
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--Ice.Config"));
+    let out = run(&["--version"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("3."));
+}
+
+#[test]
+fn bad_configurations_stop_start_up_with_a_message_naming_the_problem() {
+    let cases = [
+        ("Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n", "Glacier2.Client.Endpoints"),
+        ("Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n", "requires a permissions verifier"),
+        (
+            "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\nGlacier2.CryptPasswords=/nonexistent/passwords\n",
+            "cannot open `/nonexistent/passwords'",
+        ),
+        (
+            "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\nGlacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\nGlacier2.Filter.Category.AcceptUser=7\n",
+            "Glacier2.Filter.Category.AcceptUser",
+        ),
+        (
+            "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p notaport\nGlacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n",
+            "Glacier2.Client.Endpoints",
+        ),
+    ];
+    for (cfg, expected) in cases {
+        let f = config(cfg);
+        let out = run(&[&format!("--Ice.Config={}", f.path().display())]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{cfg}");
+        assert!(stderr.contains(expected), "{cfg}: {stderr}");
+    }
+}
+
+/// A running `glacier` whose stdout lines arrive on a channel.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+fn start(args: &[&str]) -> Running {
+    let mut child = Command::new(GLACIER)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start glacier");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    Running { child, lines }
+}
+
+impl Running {
+    fn wait_ready(&self, adapters: &[&str]) {
+        let mut missing: Vec<&str> = adapters.to_vec();
+        while !missing.is_empty() {
+            let line = self.lines.recv_timeout(Duration::from_secs(60)).expect("ready lines");
+            missing.retain(|a| line != format!("{a} ready"));
+        }
+    }
+
+    fn wait_exit(mut self) -> (std::process::ExitStatus, String) {
+        let mut stderr = self.child.stderr.take().unwrap();
+        let pid = self.child.id().to_string();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+            let _ = tx.send((self.child.wait(), err));
+        });
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok((status, err)) => (status.unwrap(), err),
+            Err(_) => {
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                panic!("glacier did not exit");
+            }
+        }
+    }
+}
+
+#[test]
+fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
+    // The built-in demo configuration, on a free port instead of 4063.
+    let running = start(&["--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0"]);
+    running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(stderr.contains("accepts ANY user"), "{stderr}");
+}
+
+#[test]
+fn admin_process_shutdown_stops_the_router() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let f = config(&format!(
+        "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n\
+         Glacier2.Server.Endpoints=tcp -h 127.0.0.1\n\
+         Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
+         Ice.Admin.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
+         Ice.Admin.InstanceName=Glacier2\n\
+         Ice.PrintAdapterReady=1\n"
+    ));
+    for runtime in ["tokio", "async-std"] {
+        let running =
+            start(&["--runtime", runtime, &format!("--Ice.Config={}", f.path().display())]);
+        running.wait_ready(&["Glacier2.Client", "Glacier2.Server", "Ice.Admin"]);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let c = ice_driver_tokio::communicator();
+            let process = c
+                .string_to_proxy(&format!("Glacier2/admin -f Process:tcp -h 127.0.0.1 -p {port}"))
+                .unwrap();
+            assert!(process.ice_is_a("::Ice::Process").await.unwrap());
+            process
+                .invoke(
+                    "shutdown",
+                    ice_driver::OperationMode::Normal,
+                    ice_driver::Encapsulation::empty(Default::default()),
+                )
+                .await
+                .unwrap();
+            c.destroy().await;
+        });
+        let (status, stderr) = running.wait_exit();
+        assert!(status.success(), "{runtime}: {status}: {stderr}");
+    }
+}

@@ -1,0 +1,400 @@
+//! Our router (`glacier`, in-process) between a Rust client and a Rust back end, on both
+//! runtimes: sessions, routed calls of every kind, callbacks over the client's connection,
+//! contexts, routing-table eviction, and hostile or careless clients. The router's own
+//! counters prove that gone clients leave nothing behind.
+
+#[macro_use]
+mod common;
+
+use std::io::{Read as _, Write as _};
+use std::sync::Arc;
+
+use common::*;
+use ice_driver::glacier2::SessionRouter;
+use ice_driver::{
+    BoxFuture, Communicator, Current, DispatchError, DispatchResult, Encapsulation, Error,
+    Identity, OperationMode, Proxy, Runtime, Servant,
+};
+
+/// Starts a router on loopback (any ports) with the null verifier and `extra` properties.
+async fn start_router(rt: &Arc<dyn Runtime>, extra: &[(&str, &str)]) -> glacier::Glacier {
+    let mut pairs = vec![
+        ("Glacier2.Client.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+        ("Glacier2.Server.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+        ("Glacier2.PermissionsVerifier", "Glacier2/NullPermissionsVerifier"),
+    ];
+    pairs.extend_from_slice(extra);
+    glacier::Glacier::start(rt.clone(), properties(&pairs)).await.expect("start the router")
+}
+
+/// `caller.callback(receiver, msg)`: calls `notify(msg)` on `receiver` (a proxy, through the
+/// router's server endpoints) and returns its answer; its user exceptions are passed on.
+struct CallerI {
+    communicator: Communicator,
+}
+
+impl Servant for CallerI {
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            let (receiver, msg): (Option<ice_driver::ProxyData>, String) = params.decode()?;
+            let receiver =
+                self.communicator.proxy_from_data(receiver.ok_or(DispatchError::ObjectNotExist)?);
+            let oneway = current.operation == "callbackOneway";
+            let target = if oneway { receiver.ice_oneway() } else { receiver };
+            match target.invoke_typed::<_, String>("notify", OperationMode::Normal, &msg).await {
+                Ok(answer) => current.ok(&answer),
+                Err(Error::UserException(e)) => Err(DispatchError::UserException(e)),
+                Err(Error::ObjectNotExist { .. }) => Err(DispatchError::ObjectNotExist),
+                Err(e) => Err(DispatchError::UnknownLocal(e.to_string())),
+            }
+        })
+    }
+}
+
+/// A client's callback object: answers `notify(msg)` with `"cb:<msg>"`, raises Boom for
+/// `"boom"`.
+struct CallbackI;
+
+impl Servant for CallbackI {
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            let msg: String = params.decode()?;
+            if msg == "boom" {
+                return Err(DispatchError::user(
+                    &Boom { code: 42, reason: "from the client".into() },
+                    current,
+                ));
+            }
+            current.ok(&format!("cb:{msg}"))
+        })
+    }
+}
+
+struct Backend {
+    communicator: Communicator,
+    port: u16,
+}
+
+async fn start_backend(rt: &Arc<dyn Runtime>) -> Backend {
+    let communicator = Communicator::new(rt.clone());
+    let adapter = communicator
+        .create_object_adapter_with_endpoints("Backend", "tcp -h 127.0.0.1 -p 0")
+        .unwrap();
+    let hello = HelloI::new();
+    adapter.add(Identity::new("hello"), hello.clone()).unwrap();
+    adapter.add_facet(Identity::new("hello"), "f", hello).unwrap();
+    adapter
+        .add(Identity::new("caller"), Arc::new(CallerI { communicator: communicator.clone() }))
+        .unwrap();
+    adapter.activate().unwrap();
+    let port = match &adapter.endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => ip.port,
+        other => panic!("{other}"),
+    };
+    Backend { communicator, port }
+}
+
+/// A client communicator routed through `router`, and its session router.
+fn client(
+    rt: &Arc<dyn Runtime>,
+    router: &glacier::Glacier,
+    extra: &[(&str, &str)],
+) -> (Communicator, SessionRouter) {
+    let router_proxy = router.router_proxy().to_string();
+    let mut pairs = vec![("Ice.Default.Router", router_proxy.as_str())];
+    pairs.extend_from_slice(extra);
+    let communicator = Communicator::with_properties(rt.clone(), properties(&pairs));
+    let session = SessionRouter::new(&communicator.string_to_proxy(&router_proxy).unwrap());
+    (communicator, session)
+}
+
+fn proxy(c: &Communicator, name: &str, port: u16) -> Proxy {
+    c.string_to_proxy(&format!("{name}:tcp -h 127.0.0.1 -p {port}")).unwrap()
+}
+
+async fn say_hello(hello: &Proxy) -> Result<String, Error> {
+    hello.invoke_typed("sayHello", OperationMode::Normal, "Rust").await
+}
+
+async fn routed_calls_callbacks_and_errors(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let (client, session) = client(&rt, &router, &[]);
+    let hello = proxy(&client, "hello", backend.port);
+
+    // No session yet: the router aborts the connection.
+    assert!(matches!(hello.ice_ping().await, Err(Error::ConnectionLost)), "no session");
+    assert!(session.create_session("user", "pw").await.unwrap().is_none());
+    assert_eq!(router.stats().sessions, 1);
+
+    assert_eq!(say_hello(&hello).await.unwrap(), "Hello, Rust!");
+    assert_eq!(say_hello(&hello.ice_facet("f")).await.unwrap(), "Hello, Rust! [f]");
+    let err = hello
+        .invoke_typed::<_, ()>("fail", OperationMode::Normal, &(7, "seven"))
+        .await
+        .unwrap_err();
+    assert_eq!(expect_boom(&err), (7, "seven".to_owned()), "user exceptions pass untouched");
+    let ghost = hello.ice_identity(Identity::new("ghost"));
+    assert!(
+        matches!(ghost.ice_ping().await, Err(Error::ObjectNotExist { operation, .. }) if operation == "ice_ping")
+    );
+    // The client's context is not forwarded by default.
+    let ctx = hello.ice_context(context(&[("k", "v")]));
+    let seen: ice_driver::Context =
+        ctx.invoke_typed("getContext", OperationMode::Idempotent, &()).await.unwrap();
+    assert!(seen.is_empty(), "{seen:?}");
+
+    // Every oneway arrives. (Their order through the router is checked against ZeroC's back
+    // end in glacier2_interop: our own server may still start dispatches of one connection
+    // out of order on a multi-threaded runtime, issue 12.)
+    let oneway = hello.ice_oneway();
+    for _ in 0..500 {
+        oneway
+            .invoke("tick", OperationMode::Normal, Encapsulation::empty(Default::default()))
+            .await
+            .unwrap();
+    }
+    wait_for_count(&rt, &hello, 500).await;
+
+    // Callbacks: the back end calls the client's object through the router's server endpoints.
+    let router_prx = client.string_to_proxy(&router.router_proxy().to_string()).unwrap();
+    let adapter = client.create_object_adapter_with_router("Callbacks", &router_prx).await.unwrap();
+    adapter.activate().unwrap();
+    let cb = adapter.add_with_uuid(Arc::new(CallbackI)).unwrap();
+    assert_eq!(cb.ice_get_endpoints(), router.server_endpoints().as_slice());
+    let caller = proxy(&client, "caller", backend.port);
+    let answer: String = caller
+        .invoke_typed("callback", OperationMode::Normal, &(Some(cb.data().clone()), "hi"))
+        .await
+        .unwrap();
+    assert_eq!(answer, "cb:hi");
+    // A user exception raised by the client's callback goes back to the back end and, relayed
+    // by it, to the client: members intact across four hops.
+    let err = caller
+        .invoke_typed::<_, String>(
+            "callback",
+            OperationMode::Normal,
+            &(Some(cb.data().clone()), "boom"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(expect_boom(&err), (42, "from the client".to_owned()));
+    // A category no session owns: ObjectNotExist at the back end.
+    let stranger = cb.ice_identity(Identity::with_category("dummy", "cb"));
+    let err = caller
+        .invoke_typed::<_, String>(
+            "callback",
+            OperationMode::Normal,
+            &(Some(stranger.data().clone()), "x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ObjectNotExist { .. }), "{err:?}");
+    // Three concurrent twoway callbacks are not serialised.
+    let calls = (0..3).map(|i| {
+        let (caller, cb) = (caller.clone(), cb.clone());
+        async move {
+            caller
+                .invoke_typed::<_, String>(
+                    "callback",
+                    OperationMode::Normal,
+                    &(Some(cb.data().clone()), format!("{i}")),
+                )
+                .await
+        }
+    });
+    for (i, r) in futures_join(calls).await.into_iter().enumerate() {
+        assert_eq!(r.unwrap(), format!("cb:{i}"));
+    }
+
+    assert!(router.stats().routing_table_entries >= 2);
+    session.destroy_session().await.unwrap();
+    assert_eq!(router.stats().sessions, 0);
+    assert_eq!(router.stats().routing_table_entries, 0);
+    // The connection stays open (Ice 3.7), but has no session any more.
+    assert!(matches!(hello.ice_ping().await, Err(Error::ConnectionLost)));
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
+/// Runs futures concurrently and returns their outputs in order.
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut all = true;
+        for (f, out) in pinned.iter_mut().zip(outputs.iter_mut()) {
+            if out.is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *out = Some(v),
+                    std::task::Poll::Pending => all = false,
+                }
+            }
+        }
+        if all {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().map(|o| o.expect("completed")).collect()
+}
+
+async fn contexts_are_forwarded_when_configured(rt: Arc<dyn Runtime>) {
+    let router = start_router(
+        &rt,
+        &[("Glacier2.Client.ForwardContext", "1"), ("Glacier2.AddConnectionContext", "1")],
+    )
+    .await;
+    let backend = start_backend(&rt).await;
+    let (client, session) = client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    let hello = proxy(&client, "hello", backend.port).ice_context(context(&[("k", "v")]));
+    let seen: ice_driver::Context =
+        hello.invoke_typed("getContext", OperationMode::Idempotent, &()).await.unwrap();
+    assert_eq!(seen.get("k").map(String::as_str), Some("v"));
+    assert_eq!(seen.get("_con.type").map(String::as_str), Some("tcp"));
+    assert_eq!(seen.get("_con.remoteAddress").map(String::as_str), Some("127.0.0.1"));
+    let local_port = match &router.client_endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => ip.port.to_string(),
+        other => panic!("{other}"),
+    };
+    assert_eq!(seen.get("_con.localPort"), Some(&local_port));
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
+async fn eviction_and_re_add(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[("Glacier2.RoutingTable.MaxSize", "2")]).await;
+    let backend = start_backend(&rt).await;
+    let (client, session) = client(&rt, &router, &[("Ice.RetryIntervals", "-1")]);
+    session.create_session("user", "pw").await.unwrap();
+    // Five identities of one servant (a default servant would do; here one identity per
+    // call of the same object is enough: `hello` with facets shares the identity, so use
+    // distinct identities that the back end does not have and expect ObjectNotExist from it).
+    let names = ["a", "b", "c", "hello"];
+    for round in 0..5 {
+        for name in names {
+            let p = proxy(&client, name, backend.port);
+            let r = p.ice_ping().await;
+            if name == "hello" {
+                r.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            } else {
+                // The back end's own ObjectNotExist (operation ice_ping), not the router's.
+                assert!(
+                    matches!(r, Err(Error::ObjectNotExist { ref operation, .. }) if operation == "ice_ping"),
+                    "{r:?}"
+                );
+            }
+            assert!(router.stats().routing_table_entries <= 2);
+        }
+    }
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
+async fn hostile_and_gone_clients_leave_nothing_behind(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let addr = match &router.client_endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => format!("127.0.0.1:{}", ip.port),
+        other => panic!("{other}"),
+    };
+    // Garbage, an oversized message and a truncated one, each on its own raw socket: the
+    // router closes each connection (read returns EOF or an error) and stays up.
+    let bad: Vec<Vec<u8>> = vec![
+        b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+        vec![b'I', b'c', b'e', b'P', 1, 0, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f],
+        vec![b'I', b'c', b'e', b'P', 1, 0, 1, 0, 0, 0, 100, 0, 0, 0, 1, 2, 3],
+    ];
+    let handles: Vec<_> = bad
+        .into_iter()
+        .map(|bytes| {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let mut s = std::net::TcpStream::connect(&addr).unwrap();
+                s.set_read_timeout(Some(std::time::Duration::from_secs(90))).unwrap();
+                let _ = s.write_all(&bytes);
+                if bytes.len() == 17 {
+                    // Truncated: say no more, and close our side.
+                    let _ = s.shutdown(std::net::Shutdown::Write);
+                }
+                let mut buf = [0u8; 1024];
+                let mut total = 0;
+                loop {
+                    match s.read(&mut buf) {
+                        Ok(0) | Err(_) => return total,
+                        Ok(n) => total += n,
+                    }
+                }
+            })
+        })
+        .collect();
+    // Meanwhile 200 clients create sessions, call, and go away without destroying them.
+    for batch in 0..4 {
+        let clients: Vec<_> = (0..50)
+            .map(|i| {
+                let (c, s) = client(&rt, &router, &[]);
+                let hello = proxy(&c, "hello", backend.port);
+                async move {
+                    s.create_session(&format!("u{batch}-{i}"), "pw").await.unwrap();
+                    assert_eq!(say_hello(&hello).await.unwrap(), "Hello, Rust!");
+                    c.destroy().await;
+                }
+            })
+            .collect();
+        futures_join(clients.into_iter()).await;
+    }
+    for h in handles {
+        // The router wrote its ValidateConnection, then closed.
+        let written = h.join().unwrap();
+        assert!(written <= 14, "{written}");
+    }
+    let no_session = || async { router.stats().sessions == 0 };
+    wait_until(&rt, "no session left", no_session, true).await;
+    let s = router.stats();
+    assert_eq!((s.sessions, s.routing_table_entries, s.session_connections), (0, 0, 0));
+    // Still serving.
+    let (c, session) = client(&rt, &router, &[]);
+    session.create_session("last", "pw").await.unwrap();
+    assert_eq!(say_hello(&proxy(&c, "hello", backend.port)).await.unwrap(), "Hello, Rust!");
+    c.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
+async fn session_timeout_expires_idle_sessions(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[("Glacier2.SessionTimeout", "1")]).await;
+    let backend = start_backend(&rt).await;
+    // The client heartbeats off: nothing refreshes the session.
+    let (client, session) = client(&rt, &router, &[("Ice.ACM.Client.Heartbeat", "0")]);
+    session.create_session("user", "pw").await.unwrap();
+    assert_eq!(session.get_session_timeout().await.unwrap(), 1);
+    let hello = proxy(&client, "hello", backend.port);
+    assert_eq!(say_hello(&hello).await.unwrap(), "Hello, Rust!");
+    let no_session = || async { router.stats().sessions == 0 };
+    wait_until(&rt, "no session left", no_session, true).await;
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
+on_both_runtimes!(
+    routed_calls_callbacks_and_errors,
+    contexts_are_forwarded_when_configured,
+    eviction_and_re_add,
+    hostile_and_gone_clients_leave_nothing_behind,
+    session_timeout_expires_idle_sessions,
+);
