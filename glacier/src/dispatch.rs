@@ -104,6 +104,12 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             connection.reply(dispatch, status);
         }
         ClientRoute::Forward { target, options, request } => {
+            // A proxy that points back at the router itself would loop through it: ZeroC's
+            // router dispatches such a request collocated and finds no object.
+            if points_at_router(state, &target) {
+                connection.reply(dispatch, not_exist(&request));
+                return;
+            }
             if trace.client_request > 0 {
                 tracing::info!(target: "Glacier2", proxy = %target, operation = ?operation, "routing");
             }
@@ -116,6 +122,29 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             });
         }
     }
+}
+
+fn is_loopback(host: &str) -> bool {
+    matches!(host, "" | "localhost" | "127.0.0.1" | "::1" | "0.0.0.0" | "::")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Whether one of `target`'s endpoints is one of the router's own listening endpoints.
+fn points_at_router(state: &State, target: &ProxyData) -> bool {
+    let server = state.server_adapter.as_ref().map(ice_driver::ObjectAdapter::endpoints);
+    let own = state.client_endpoints.iter().chain(server.iter().flatten());
+    let own: Vec<(&str, u16)> = own
+        .filter_map(|e| match e {
+            ice_driver::Endpoint::Tcp(ip) => Some((ip.host.as_str(), ip.port)),
+            _ => None,
+        })
+        .collect();
+    target.endpoints.iter().any(|e| match e {
+        ice_driver::Endpoint::Tcp(ip) => own.iter().any(|(host, port)| {
+            *port == ip.port && (*host == ip.host || (is_loopback(&ip.host) && is_loopback(host)))
+        }),
+        _ => false,
+    })
 }
 
 /// The key of a back-end connection: the target's endpoints and transport kind.

@@ -146,6 +146,10 @@ async fn routed_calls_callbacks_and_errors(rt: Arc<dyn Runtime>) {
     assert!(
         matches!(ghost.ice_ping().await, Err(Error::ObjectNotExist { operation, .. }) if operation == "ice_ping")
     );
+    // A proxy pointing back at the router's own client endpoint neither loops nor hangs.
+    let own = router.client_endpoints()[0].to_string();
+    let collocated = client.string_to_proxy(&format!("collocated:{own}")).unwrap();
+    assert!(matches!(collocated.ice_ping().await, Err(Error::ObjectNotExist { .. })));
     // The client's context is not forwarded by default.
     let ctx = hello.ice_context(context(&[("k", "v")]));
     let seen: ice_driver::Context =
