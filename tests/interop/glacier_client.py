@@ -130,6 +130,9 @@ def main():
         check(category != "", "empty category")
         adapter = communicator.createObjectAdapterWithRouter("CallbackAdapter", router)
         adapter.activate()
+        if icepeer.ICE_38:
+            # Ice 3.8 dispatches requests from the router connection only to an adapter set on it.
+            router.ice_getCachedConnection().setAdapter(adapter)
         servant = CallbackI()
         cb = Lab.CallbackPrx.uncheckedCast(adapter.add(servant, Ice.Identity("cb", category)))
         for n in (1, 2):

@@ -246,3 +246,8 @@ fn zeroc_client_through_glacier() {
 fn zeroc_38_client_through_glacier() {
     python_client_through(RouterKind::Glacier, IceVersion::V38);
 }
+
+#[test]
+fn zeroc_38_client_through_glacier2router() {
+    python_client_through(RouterKind::ZeroC, IceVersion::V38);
+}
