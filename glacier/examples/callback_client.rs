@@ -7,8 +7,6 @@
 #[path = "../demos/callback.rs"]
 mod demo;
 
-use std::io::BufRead as _;
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let opt = |name: &str| args.windows(2).find(|w| w[0] == name).map(|w| w[1].clone());

@@ -12,7 +12,8 @@ use ice_driver::glacier2::SessionRouter;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let router = args.first().cloned().unwrap_or_else(|| "Glacier2/router:tcp -h 127.0.0.1 -p 4063".into());
+    let router =
+        args.first().cloned().unwrap_or_else(|| "Glacier2/router:tcp -h 127.0.0.1 -p 4063".into());
     let n: usize = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(1000);
     let rt = tokio::runtime::Runtime::new().expect("tokio");
     rt.block_on(async {

@@ -88,9 +88,13 @@ const REMOVED_IN_38: &[(&str, &str)] = &[
     ("Glacier2.Server.Trace.Override", "ignored: there are no `_ovrd' overrides without buffering"),
 ];
 
+/// The dispatch limit of back-end connections, which the router raises unless configured.
+const OWN_MAX_DISPATCHES: &str = "Glacier2.Server.Connection.MaxDispatches";
+
 /// Whether the configuration is written for Ice 3.8 (it uses 3.8's connection properties).
+/// (The back-end dispatch limit does not count: the router sets it itself.)
 pub(crate) fn is_ice38(props: &Properties) -> bool {
-    props.iter().any(|(k, _)| {
+    props.iter().filter(|(k, _)| *k != OWN_MAX_DISPATCHES).any(|(k, _)| {
         k.starts_with("Ice.Connection.")
             || k.starts_with("Glacier2.Client.Connection.")
             || k.starts_with("Glacier2.Server.Connection.")
@@ -133,6 +137,11 @@ pub(crate) fn prepare(props: &mut Properties) -> Result<RouterConfig, StartError
     set(props, "Ice.Default.Router", "")?;
     if props.get("Glacier2.Client.Endpoints").is_none_or(|e| e.trim().is_empty()) {
         return Err(StartError::Missing("Glacier2.Client.Endpoints".into()));
+    }
+    // Callbacks in flight from one back-end connection may belong to many clients, each
+    // bounded on its own (see `dispatch`): allow more than a server's usual 100.
+    if props.get(OWN_MAX_DISPATCHES).is_none() {
+        set(props, OWN_MAX_DISPATCHES, "10000")?;
     }
     if let Some(timeout) = config.session_timeout {
         if props.get("Glacier2.Client.ACM.Timeout").is_none() {

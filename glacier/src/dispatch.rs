@@ -2,6 +2,7 @@
 //! Both run in the task of the connection the request arrived on; the reply is relayed from
 //! the task of the connection it came back on.
 
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 
 use ice_driver::{CloseMode, Connection, Dispatcher, Encapsulation, IncomingRequest, Outcome};
@@ -10,6 +11,9 @@ use ice_proto::proxy::ProxyData;
 use ice_proto::router::{CallbackRoute, ClientRoute, ConnectionId, ForwardOptions, Refusal};
 
 use crate::State;
+
+/// Callbacks in flight to one client, at most (see `ServerDispatcher`).
+const MAX_CALLBACKS_PER_CLIENT: usize = 64;
 
 /// Takes the requests of client connections (`Glacier2.Client`).
 pub(crate) struct ClientDispatcher {
@@ -304,12 +308,24 @@ impl Dispatcher for ServerDispatcher {
                     connection.reply(dispatch, not_exist(&request));
                     return None;
                 };
+                // A client that does not keep up gets at most this many callbacks in flight;
+                // more fail at once, so that it cannot hold up the back end's connection
+                // (shared with other clients) or grow the router's memory.
+                let in_flight = client.callbacks.fetch_add(1, Ordering::AcqRel);
+                if in_flight >= MAX_CALLBACKS_PER_CLIENT {
+                    client.callbacks.fetch_sub(1, Ordering::AcqRel);
+                    let reason = "the client has too many callbacks in flight".to_owned();
+                    connection.reply(dispatch, ReplyStatus::UnknownLocalException(reason));
+                    return None;
+                }
                 let backend = connection.clone();
-                client.invoke_then(
+                let counter = client.callbacks.clone();
+                client.connection.invoke_then(
                     request,
                     options.is_twoway(),
                     options.compress,
                     move |outcome| {
+                        counter.fetch_sub(1, Ordering::AcqRel);
                         backend.reply(dispatch, relayed(outcome, encoding));
                     },
                 );

@@ -68,13 +68,26 @@ pub struct RouterStats {
     pub backend_connections: usize,
 }
 
+/// The connection of a client with a session, and its callbacks in flight.
+#[derive(Clone)]
+pub(crate) struct SessionClient {
+    pub(crate) connection: Connection,
+    pub(crate) callbacks: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SessionClient {
+    pub(crate) fn new(connection: Connection) -> SessionClient {
+        SessionClient { connection, callbacks: Arc::default() }
+    }
+}
+
 pub(crate) struct State {
     pub(crate) core: Mutex<Router>,
     pub(crate) communicator: Communicator,
     pub(crate) runtime: Arc<dyn Runtime>,
     pub(crate) properties: Properties,
     /// Client connections with a session, by connection id (callbacks go over them).
-    pub(crate) clients: Mutex<HashMap<u64, Connection>>,
+    pub(crate) clients: Mutex<HashMap<u64, SessionClient>>,
     /// Connections to back ends, by endpoint list.
     pub(crate) backends: Mutex<HashMap<String, dispatch::Backend>>,
     pub(crate) verifier: Option<Verifier>,

@@ -314,7 +314,7 @@ impl Servant for SessionControlServant {
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
                         .get(&self.connection.0)
-                        .cloned();
+                        .map(|c| c.connection.clone());
                     if !crate::session::destroy(&state, self.connection, DestroyReason::ByServer) {
                         if state.ice38 {
                             return current.void();

@@ -137,7 +137,7 @@ pub(crate) async fn create_session(
         .clients
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(id.0, current.connection.clone());
+        .insert(id.0, crate::SessionClient::new(current.connection.clone()));
     if current.connection.is_closed() {
         // Closed while the session was being created: the close hook already ran.
         client_closed(state, &current.connection);

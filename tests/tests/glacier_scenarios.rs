@@ -6,6 +6,7 @@
 #[macro_use]
 mod common;
 
+use std::future::Future as _;
 use std::io::{Read as _, Write as _};
 use std::sync::Arc;
 
@@ -395,7 +396,98 @@ async fn session_timeout_expires_idle_sessions(rt: Arc<dyn Runtime>) {
     router.shutdown().await;
 }
 
+/// A client's callback object that never answers.
+struct StuckI;
+
+impl Servant for StuckI {
+    fn dispatch<'a>(
+        &'a self,
+        _current: &'a Current,
+        _params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(std::future::pending())
+    }
+}
+
+async fn a_stuck_client_does_not_hold_up_others(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let router_proxy = router.router_proxy().to_string();
+    let mut receivers = Vec::new();
+    let mut clients = Vec::new();
+    for servant in [Arc::new(StuckI) as Arc<dyn Servant>, Arc::new(CallbackI)] {
+        let (c, session) = client(&rt, &router, &[]);
+        session.create_session("user", "pw").await.unwrap();
+        let r = c.string_to_proxy(&router_proxy).unwrap();
+        let adapter = c.create_object_adapter_with_router("Callbacks", &r).await.unwrap();
+        adapter.activate().unwrap();
+        receivers.push(adapter.add_with_uuid(servant).unwrap());
+        clients.push(c);
+    }
+    let caller = proxy(&clients[1], "caller", backend.port);
+    // 200 callbacks to the stuck client at once, from the back end's one connection.
+    let stuck = receivers[0].data().clone();
+    let calls: Vec<_> = (0..200)
+        .map(|_| {
+            let caller = caller.clone();
+            let stuck = stuck.clone();
+            async move {
+                caller
+                    .invoke_typed::<_, String>(
+                        "callback",
+                        OperationMode::Normal,
+                        &(Some(stuck), "x"),
+                    )
+                    .await
+            }
+        })
+        .collect();
+    let mut calls: Vec<_> = calls.into_iter().map(Box::pin).collect();
+    // The callbacks beyond the client's bound fail at once, with the router's reason.
+    let mut failed = 0;
+    while failed < 200 - 64 {
+        let (r, i) = std::future::poll_fn(|cx| {
+            for (i, f) in calls.iter_mut().enumerate() {
+                if let std::task::Poll::Ready(r) = f.as_mut().poll(cx) {
+                    return std::task::Poll::Ready((r, i));
+                }
+            }
+            std::task::Poll::Pending
+        })
+        .await;
+        drop(calls.remove(i));
+        let err = r.unwrap_err();
+        assert!(err.to_string().contains("too many callbacks in flight"), "{err}");
+        failed += 1;
+    }
+    // Meanwhile the other client's callbacks go through the same back-end connection.
+    let ok = receivers[1].data().clone();
+    for _ in 0..3 {
+        let answer: String = caller
+            .invoke_typed("callback", OperationMode::Normal, &(Some(ok.clone()), "hi"))
+            .await
+            .unwrap();
+        assert_eq!(answer, "cb:hi");
+    }
+    // The stuck client goes away: its 64 callbacks fail, and the router keeps nothing of it.
+    let stuck_client = clients.remove(0);
+    let r = stuck_client.string_to_proxy(&router_proxy).unwrap();
+    r.ice_get_connection().await.unwrap().close(ice_driver::CloseMode::Forcefully);
+    stuck_client.destroy().await;
+    for f in calls {
+        assert!(f.await.is_err());
+    }
+    let one_session = || async { router.stats().sessions == 1 };
+    wait_until(&rt, "one session left", one_session, true).await;
+    for c in clients {
+        c.destroy().await;
+    }
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    a_stuck_client_does_not_hold_up_others,
     routed_calls_callbacks_and_errors,
     contexts_are_forwarded_when_configured,
     eviction_and_re_add,

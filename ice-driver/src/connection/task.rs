@@ -28,8 +28,11 @@ use super::{
 use crate::error::Error;
 use crate::runtime::{BoxFuture, Runtime, UdpSocket};
 
-/// How many bytes to make room for before each read.
+/// The most bytes to make room for before one read.
 const READ_CHUNK: usize = 64 * 1024;
+/// The least: an idle connection holds no more than this, so that thousands of idle
+/// connections (a router's clients) cost little; the room doubles while reads fill it.
+const MIN_READ_CHUNK: usize = 2 * 1024;
 /// Rounds of work in one poll before yielding to other tasks.
 const MAX_ROUNDS: usize = 64;
 /// Slices handed to one vectored write.
@@ -79,6 +82,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         connection: connection.clone(),
         runtime: setup.runtime.clone(),
         read_buf: BytesMut::new(),
+        read_chunk: MIN_READ_CHUNK,
         writing: VecDeque::new(),
         timer: None,
         timer_floor: None,
@@ -105,6 +109,8 @@ struct Driver {
     connection: Connection,
     runtime: Arc<dyn Runtime>,
     read_buf: BytesMut,
+    /// Room made before the next read.
+    read_chunk: usize,
     /// What is left to write of the last transmit.
     writing: VecDeque<Bytes>,
     timer: Option<(Instant, BoxFuture<'static, ()>)>,
@@ -231,7 +237,8 @@ impl Driver {
         // A few reads per round, so that one busy peer cannot starve the writes.
         for _ in 0..4 {
             let start = self.read_buf.len();
-            self.read_buf.resize(start + READ_CHUNK, 0);
+            let chunk = self.read_chunk;
+            self.read_buf.resize(start + chunk, 0);
             let result = stream.poll_read(cx, &mut self.read_buf[start..]);
             let n = match result {
                 Poll::Ready(Ok(n)) => n,
@@ -243,9 +250,17 @@ impl Driver {
                 }
                 Poll::Pending => {
                     self.read_buf.truncate(start);
+                    if start == 0 && self.read_buf.capacity() > 2 * MIN_READ_CHUNK {
+                        // Nothing half-read: give the memory back while the peer is quiet.
+                        self.read_buf = BytesMut::new();
+                        self.read_chunk = MIN_READ_CHUNK;
+                    }
                     return progress;
                 }
             };
+            if n == chunk {
+                self.read_chunk = (chunk * 2).min(READ_CHUNK);
+            }
             self.read_buf.truncate(start + n);
             progress = true;
             let now = self.runtime.now();
