@@ -56,8 +56,14 @@ impl Servant for ProcessFacet {
             match current.operation.as_str() {
                 "shutdown" => {
                     params.expect_empty()?;
+                    // From now on the admin object is gone (a ping fails at once, as with
+                    // ZeroC's deactivated adapter); the reply still goes out, then
+                    // `wait_for_shutdown` stops the router.
+                    if let Some(adapter) = &current.adapter {
+                        adapter.remove_facet(&current.identity, "Process");
+                        adapter.remove_facet(&current.identity, "Properties");
+                    }
                     if let Some(state) = self.state.upgrade() {
-                        // The reply goes out first; `wait_for_shutdown` then stops the router.
                         state.shutdown.send_replace(true);
                     }
                     current.void()
