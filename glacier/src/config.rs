@@ -72,21 +72,26 @@ const KNOWN: &[&str] = &[
 
 /// Properties that Ice 3.8's glacier2router no longer reads, and what they do here.
 const REMOVED_IN_38: &[(&str, &str)] = &[
-    (
-        "Glacier2.Client.Buffered",
-        "requests are always forwarded as they arrive (unbuffered), with bounded queues",
-    ),
-    (
-        "Glacier2.Server.Buffered",
-        "requests are always forwarded as they arrive (unbuffered), with bounded queues",
-    ),
-    ("Glacier2.Client.SleepTime", "ignored: requests are forwarded as they arrive"),
-    ("Glacier2.Server.SleepTime", "ignored: requests are forwarded as they arrive"),
-    ("Glacier2.Client.AlwaysBatch", "ignored: oneways are forwarded as oneways"),
-    ("Glacier2.Server.AlwaysBatch", "ignored: oneways are forwarded as oneways"),
-    ("Glacier2.Client.Trace.Override", "ignored: there are no `_ovrd' overrides without buffering"),
-    ("Glacier2.Server.Trace.Override", "ignored: there are no `_ovrd' overrides without buffering"),
+    ("Glacier2.Client.Buffered", "ignored: Ice 3.8 forwards unbuffered"),
+    ("Glacier2.Server.Buffered", "ignored: Ice 3.8 forwards unbuffered"),
+    ("Glacier2.Client.SleepTime", "ignored: Ice 3.8 forwards unbuffered"),
+    ("Glacier2.Server.SleepTime", "ignored: Ice 3.8 forwards unbuffered"),
+    ("Glacier2.Client.AlwaysBatch", "ignored: oneways are forwarded one by one"),
+    ("Glacier2.Server.AlwaysBatch", "ignored: oneways are forwarded one by one"),
+    ("Glacier2.SessionTimeout", "still read: sessions unused that long are destroyed"),
 ];
+
+/// Whether `<prefix>.Buffered` asks for buffered forwarding: Ice 3.7's default, never in a
+/// configuration written for Ice 3.8 (which has no buffered mode).
+pub(crate) fn buffered(props: &Properties, prefix: &str) -> bool {
+    !is_ice38(props) && props.get_int_or(&format!("{prefix}.Buffered"), 1) > 0
+}
+
+/// `<prefix>.SleepTime` in milliseconds (0 by default).
+pub(crate) fn sleep_time(props: &Properties, prefix: &str) -> Duration {
+    let ms = props.get_int_or(&format!("{prefix}.SleepTime"), 0);
+    Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
 
 /// The dispatch limit of back-end connections, which the router raises unless configured.
 const OWN_MAX_DISPATCHES: &str = "Glacier2.Server.Connection.MaxDispatches";
@@ -119,7 +124,9 @@ pub(crate) fn warn_properties(props: &Properties) {
             tracing::warn!("unknown property: `{key}'");
         }
         if let Some((_, what)) = REMOVED_IN_38.iter().find(|(k, _)| *k == key) {
-            tracing::warn!("`{key}' (removed in Ice 3.8): {what}");
+            if is_ice38(props) {
+                tracing::warn!("`{key}' (removed in Ice 3.8): {what}");
+            }
         }
     }
 }

@@ -10,7 +10,18 @@ use ice_proto::frame::{ReplyStatus, Request, RequestFailed};
 use ice_proto::proxy::ProxyData;
 use ice_proto::router::{CallbackRoute, ClientRoute, ConnectionId, ForwardOptions, Refusal};
 
+use crate::buffered::{self, Direction, OnDone};
 use crate::State;
+
+/// Counts one callback in flight to a client until dropped (sent, answered, or dropped
+/// unsent by an override).
+struct CallbackSlot(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for CallbackSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// Callbacks in flight to one client, at most (see `ServerDispatcher`).
 const MAX_CALLBACKS_PER_CLIENT: usize = 64;
@@ -121,9 +132,28 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                 tracing::warn!(target: "Glacier2", "unknown forward option `{c}'");
             }
             let client = connection.clone();
-            send_to_backend(state, target, options, request, move |outcome| {
-                client.reply(dispatch, relayed(outcome, encoding));
-            });
+            let finish: OnDone =
+                Box::new(move |outcome| client.reply(dispatch, relayed(outcome, encoding)));
+            if state.client_buffered {
+                let target_key = format!("{target} {:?}", target.mode);
+                let (override_key, twoway) = (options.override_key.clone(), options.is_twoway());
+                let st = state.clone();
+                let start =
+                    move |done: OnDone| send_to_backend(&st, target, options, request, done);
+                let session = connection.id();
+                buffered::enqueue(
+                    state,
+                    session,
+                    Direction::ToServer,
+                    override_key,
+                    target_key,
+                    twoway,
+                    start,
+                    finish,
+                );
+            } else {
+                send_to_backend(state, target, options, request, finish);
+            }
         }
     }
 }
@@ -166,8 +196,6 @@ fn backend_key(target: &ProxyData) -> String {
 
 /// Requests held for a back end while the router connects to it, at most.
 const MAX_CONNECT_QUEUE: usize = 10_000;
-
-type OnDone = Box<dyn FnOnce(Outcome) + Send>;
 
 /// A request waiting for its back-end connection.
 pub(crate) struct Queued {
@@ -319,16 +347,32 @@ impl Dispatcher for ServerDispatcher {
                     return None;
                 }
                 let backend = connection.clone();
-                let counter = client.callbacks.clone();
-                client.connection.invoke_then(
-                    request,
-                    options.is_twoway(),
-                    options.compress,
-                    move |outcome| {
-                        counter.fetch_sub(1, Ordering::AcqRel);
-                        backend.reply(dispatch, relayed(outcome, encoding));
-                    },
-                );
+                let finish: OnDone =
+                    Box::new(move |outcome| backend.reply(dispatch, relayed(outcome, encoding)));
+                let slot = CallbackSlot(client.callbacks.clone());
+                let (twoway, compress) = (options.is_twoway(), options.compress);
+                let target_key = format!("{}/{}", request.identity, request.facet);
+                let to = client.connection.clone();
+                let start = move |done: OnDone| {
+                    to.invoke_then(request, twoway, compress, move |outcome| {
+                        drop(slot);
+                        done(outcome);
+                    });
+                };
+                if state.server_buffered {
+                    buffered::enqueue(
+                        &state,
+                        client.connection.id(),
+                        Direction::ToClient,
+                        options.override_key.clone(),
+                        target_key,
+                        twoway,
+                        start,
+                        finish,
+                    );
+                } else {
+                    start(finish);
+                }
             }
         }
         None

@@ -24,6 +24,7 @@
 //! ```
 
 mod admin;
+mod buffered;
 mod config;
 pub mod crypt;
 mod dispatch;
@@ -103,6 +104,12 @@ pub(crate) struct State {
     pub(crate) ice38: bool,
     pub(crate) trace: Trace,
     pub(crate) shutdown: watch::Sender<bool>,
+    /// Buffered forwarding, each way, and the pause between drains.
+    pub(crate) client_buffered: bool,
+    pub(crate) server_buffered: bool,
+    pub(crate) client_sleep: std::time::Duration,
+    pub(crate) server_sleep: std::time::Duration,
+    pub(crate) queues: buffered::Queues,
     /// The filter objects of each SessionControl object.
     pub(crate) control_index: Mutex<HashMap<Identity, [Identity; 3]>>,
     /// `Session::destroy` calls under way.
@@ -215,6 +222,11 @@ impl Glacier {
             shutdown: watch::channel(false).0,
             pending_destroys: watch::channel(0).0,
             control_index: Mutex::new(HashMap::new()),
+            client_buffered: config::buffered(&properties, "Glacier2.Client"),
+            server_buffered: config::buffered(&properties, "Glacier2.Server"),
+            client_sleep: config::sleep_time(&properties, "Glacier2.Client"),
+            server_sleep: config::sleep_time(&properties, "Glacier2.Server"),
+            queues: buffered::Queues::default(),
         });
         let weak = Arc::downgrade(&state);
         client_adapter

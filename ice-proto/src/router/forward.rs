@@ -5,7 +5,7 @@ use crate::proxy::ProxyMode;
 use crate::Context;
 
 /// How to send a forwarded request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForwardOptions {
     /// twoway, oneway, datagram, or their batch forms.
     pub mode: ProxyMode,
@@ -13,8 +13,11 @@ pub struct ForwardOptions {
     pub secure: bool,
     /// bzip2-compress the request (`z`).
     pub compress: bool,
-    /// Characters of `_fwd` that mean nothing (each warned about once per request).
+    /// A character of `_fwd` that means nothing (warned about).
     pub unknown: Option<char>,
+    /// The `_ovrd` context value: in a buffered router, a queued oneway request with the same
+    /// value and target is replaced by this one ([`super::RequestQueue`]).
+    pub override_key: Option<String>,
 }
 
 impl ForwardOptions {
@@ -27,6 +30,7 @@ impl ForwardOptions {
             secure: false,
             compress: false,
             unknown: None,
+            override_key: context.get("_ovrd").filter(|v| !v.is_empty()).cloned(),
         };
         if let Some(fwd) = context.get("_fwd") {
             for c in fwd.chars() {

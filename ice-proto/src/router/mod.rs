@@ -20,11 +20,13 @@
 
 mod config;
 mod forward;
+mod queue;
 mod routing_table;
 mod session;
 
 pub use config::{split_filter_list, AcceptUser, Filters, RouterConfig, RouterConfigError};
 pub use forward::ForwardOptions;
+pub use queue::{Enqueued, RequestQueue};
 pub use routing_table::{Added, RoutingTable};
 pub use session::{ConnectionInfo, NewSession, Session, SessionKind};
 
