@@ -251,3 +251,48 @@ fn zeroc_38_client_through_glacier() {
 fn zeroc_38_client_through_glacier2router() {
     python_client_through(RouterKind::ZeroC, IceVersion::V38);
 }
+
+/// Buffered forwarding with `Glacier2.Client.SleepTime`: oneways that wait in the queue with
+/// the same `_ovrd` value replace each other, with ZeroC's router and ours.
+async fn overrides(rt: Arc<dyn Runtime>, router_proxy: String, backend: u16) {
+    let client = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Default.Router", &router_proxy)]),
+    );
+    let router = client.string_to_proxy(&router_proxy).unwrap();
+    SessionRouter::new(&router).create_session("rust", "any").await.unwrap();
+    let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {backend}")).unwrap();
+    hello.invoke_typed::<_, ()>("resetCount", OperationMode::Normal, &()).await.unwrap();
+    // The drain that forwarded resetCount now sleeps: these four wait, each replacing the last.
+    let oneway = hello.ice_oneway().ice_context(context(&[("_ovrd", "tick")]));
+    for _ in 0..4 {
+        oneway.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    // Queued after them, so answered once they were forwarded.
+    let count: i32 = hello.invoke_typed("getCount", OperationMode::Idempotent, &()).await.unwrap();
+    assert!((1..4).contains(&count), "{count} ticks arrived");
+    client.destroy().await;
+}
+
+fn run_overrides(kind: RouterKind) {
+    let Some(python) = python_for(IceVersion::V37) else { return };
+    let Some(binary) = router_binary(kind) else { return };
+    let router = Glacier2Router::start(
+        &binary,
+        &[("Glacier2.Client.Buffered", "1"), ("Glacier2.Client.SleepTime", "1000")],
+    )
+    .expect("start the router");
+    let backend = start_peer(&python, "lab_server.py", &[]);
+    let (proxy, port) = (router.router_proxy(), backend.port());
+    on_tokio::<Scenario, _>(Box::new(move |rt| Box::pin(overrides(rt, proxy, port))));
+}
+
+#[test]
+fn buffered_overrides_through_glacier2router() {
+    run_overrides(RouterKind::ZeroC);
+}
+
+#[test]
+fn buffered_overrides_through_glacier() {
+    run_overrides(RouterKind::Glacier);
+}
