@@ -82,6 +82,7 @@ impl Servant for CallbackI {
 struct Backend {
     communicator: Communicator,
     port: u16,
+    hello: Arc<HelloI>,
 }
 
 async fn start_backend(rt: &Arc<dyn Runtime>) -> Backend {
@@ -91,7 +92,7 @@ async fn start_backend(rt: &Arc<dyn Runtime>) -> Backend {
         .unwrap();
     let hello = HelloI::new();
     adapter.add(Identity::new("hello"), hello.clone()).unwrap();
-    adapter.add_facet(Identity::new("hello"), "f", hello).unwrap();
+    adapter.add_facet(Identity::new("hello"), "f", hello.clone()).unwrap();
     adapter
         .add(Identity::new("caller"), Arc::new(CallerI { communicator: communicator.clone() }))
         .unwrap();
@@ -100,7 +101,7 @@ async fn start_backend(rt: &Arc<dyn Runtime>) -> Backend {
         ice_driver::Endpoint::Tcp(ip) => ip.port,
         other => panic!("{other}"),
     };
-    Backend { communicator, port }
+    Backend { communicator, port, hello }
 }
 
 /// A client communicator routed through `router`, and its session router.
@@ -347,9 +348,9 @@ async fn hostile_and_gone_clients_leave_nothing_behind(rt: Arc<dyn Runtime>) {
             })
         })
         .collect();
-    // Meanwhile 200 clients create sessions, call, and go away without destroying them.
-    for batch in 0..4 {
-        let clients: Vec<_> = (0..50)
+    // Meanwhile 1000 clients create sessions, call, and go away without destroying them.
+    for batch in 0..10 {
+        let clients: Vec<_> = (0..100)
             .map(|i| {
                 let (c, s) = client(&rt, &router, &[]);
                 let hello = proxy(&c, "hello", backend.port);
@@ -486,7 +487,28 @@ async fn a_stuck_client_does_not_hold_up_others(rt: Arc<dyn Runtime>) {
     router.shutdown().await;
 }
 
+async fn a_request_that_may_have_reached_the_back_end_is_never_sent_twice(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let (client, session) = client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    let hello = proxy(&client, "hello", backend.port);
+    hello.ice_ping().await.unwrap();
+    // `drop` (a Normal operation) makes the back end abort its connection with the router
+    // after the request arrived: the router reports the failure instead of sending it again.
+    let err = hello.invoke_typed::<_, ()>("drop", OperationMode::Normal, &()).await.unwrap_err();
+    assert!(matches!(err, Error::UnknownLocal(_)), "{err:?}");
+    assert_eq!(backend.hello.drops.load(std::sync::atomic::Ordering::SeqCst), 1, "sent once");
+    // The router connects again for the next request.
+    assert_eq!(say_hello(&hello).await.unwrap(), "Hello, Rust!");
+    assert_eq!(backend.hello.drops.load(std::sync::atomic::Ordering::SeqCst), 1);
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    a_request_that_may_have_reached_the_back_end_is_never_sent_twice,
     a_stuck_client_does_not_hold_up_others,
     routed_calls_callbacks_and_errors,
     contexts_are_forwarded_when_configured,
