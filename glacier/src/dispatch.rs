@@ -138,9 +138,10 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                 let target_key = format!("{target} {:?}", target.mode);
                 let (override_key, twoway) = (options.override_key.clone(), options.is_twoway());
                 let st = state.clone();
-                let start =
-                    move |done: OnDone| send_to_backend(&st, target, options, request, done);
                 let session = connection.id();
+                let start = move |done: OnDone| {
+                    send_to_backend(&st, session, target, options, request, done);
+                };
                 buffered::enqueue(
                     state,
                     session,
@@ -152,7 +153,7 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                     finish,
                 );
             } else {
-                send_to_backend(state, target, options, request, finish);
+                send_to_backend(state, connection.id(), target, options, request, finish);
             }
         }
     }
@@ -203,6 +204,16 @@ pub(crate) struct Queued {
     twoway: bool,
     compress: bool,
     on_done: OnDone,
+    /// The client and number of the request (see `InFlight`).
+    track: (u64, u64),
+}
+
+impl Queued {
+    fn send(self, state: &State, connection: &Connection) {
+        let (client, seq) = self.track;
+        let key = connection.invoke_then(self.request, self.twoway, self.compress, self.on_done);
+        state.inflight.started(client, seq, connection, key);
+    }
 }
 
 /// The router's connection to one back end (one endpoint list).
@@ -218,11 +229,21 @@ pub(crate) enum Backend {
 /// order either way.
 fn send_to_backend(
     state: &Arc<State>,
+    client: u64,
     mut target: ProxyData,
     options: ForwardOptions,
     request: Request,
     on_done: impl FnOnce(Outcome) + Send + 'static,
 ) {
+    let seq = state.inflight.begin(client);
+    let weak = Arc::downgrade(state);
+    let on_done = move |outcome| {
+        if let Some(state) = weak.upgrade() {
+            state.inflight.end(client, seq);
+        }
+        on_done(outcome);
+    };
+    let track = (client, seq);
     // Without buffering, batch modes are sent one request at a time (as Ice 3.8 does).
     target.mode = match target.mode {
         ice_proto::ProxyMode::BatchOneway => ice_proto::ProxyMode::Oneway,
@@ -237,20 +258,23 @@ fn send_to_backend(
         _ => None,
     };
     let Some(connection) = cached else {
-        let queued = Queued { request, twoway, compress, on_done: Box::new(on_done) };
+        let queued = Queued { request, twoway, compress, on_done: Box::new(on_done), track };
         return connect_and_send(state, target, key, queued);
     };
     // A connection that started closing refuses the request before sending it: then connect
     // again, which is safe (it was never sent).
     let retry = (state.clone(), target, request.clone());
-    connection.invoke_then(request, twoway, compress, move |outcome| match outcome {
-        Outcome::Failed { sent: false, .. } => {
-            let (state, target, request) = retry;
-            let queued = Queued { request, twoway, compress, on_done: Box::new(on_done) };
-            connect_and_send(&state, target, key, queued);
-        }
-        outcome => on_done(outcome),
-    });
+    let invocation =
+        connection.invoke_then(request, twoway, compress, move |outcome| match outcome {
+            Outcome::Failed { sent: false, .. } => {
+                let (state, target, request) = retry;
+                let queued =
+                    Queued { request, twoway, compress, on_done: Box::new(on_done), track };
+                connect_and_send(&state, target, key, queued);
+            }
+            outcome => on_done(outcome),
+        });
+    state.inflight.started(client, seq, &connection, invocation);
 }
 
 /// Queues `queued` for the back end `key`, connecting to it unless that is under way.
@@ -274,7 +298,7 @@ fn connect_and_send(state: &Arc<State>, target: ProxyData, key: String, queued: 
             Some(Backend::Ready(c)) if !c.is_closed() => {
                 let c = c.clone();
                 drop(backends);
-                c.invoke_then(queued.request, queued.twoway, queued.compress, queued.on_done);
+                queued.send(state, &c);
                 return;
             }
             _ => {
@@ -299,7 +323,7 @@ fn connect_and_send(state: &Arc<State>, target: ProxyData, key: String, queued: 
         };
         for q in waiting {
             match &result {
-                Ok(c) => c.invoke_then(q.request, q.twoway, q.compress, q.on_done),
+                Ok(c) => q.send(&state2, c),
                 Err(error) => (q.on_done)(Outcome::Failed { error: error.clone(), sent: false }),
             }
         }

@@ -28,6 +28,7 @@ mod buffered;
 mod config;
 pub mod crypt;
 mod dispatch;
+mod inflight;
 mod router_object;
 mod session;
 mod verifier;
@@ -67,6 +68,8 @@ pub struct RouterStats {
     pub session_connections: usize,
     /// Connections to back ends the router keeps.
     pub backend_connections: usize,
+    /// Client requests forwarded and not answered yet.
+    pub forwards_in_flight: usize,
 }
 
 /// The connection of a client with a session, and its callbacks in flight.
@@ -110,6 +113,7 @@ pub(crate) struct State {
     pub(crate) client_sleep: std::time::Duration,
     pub(crate) server_sleep: std::time::Duration,
     pub(crate) queues: buffered::Queues,
+    pub(crate) inflight: inflight::InFlight,
     /// The filter objects of each SessionControl object.
     pub(crate) control_index: Mutex<HashMap<Identity, [Identity; 3]>>,
     /// `Session::destroy` calls under way.
@@ -227,6 +231,7 @@ impl Glacier {
             client_sleep: config::sleep_time(&properties, "Glacier2.Client"),
             server_sleep: config::sleep_time(&properties, "Glacier2.Server"),
             queues: buffered::Queues::default(),
+            inflight: inflight::InFlight::default(),
         });
         let weak = Arc::downgrade(&state);
         client_adapter
@@ -291,6 +296,7 @@ impl Glacier {
             routing_table_entries,
             session_connections: clients,
             backend_connections: backends.len(),
+            forwards_in_flight: self.state.inflight.len(),
         }
     }
 

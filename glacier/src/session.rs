@@ -188,6 +188,7 @@ pub(crate) fn destroyed(state: &Arc<State>, d: DestroyedSession) {
 
 /// A client connection closed: its session ends.
 pub(crate) fn client_closed(state: &Arc<State>, connection: &Connection) {
+    state.inflight.client_gone(connection.id());
     let gone = state.core().connection_closed(ConnectionId(connection.id()));
     state.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&connection.id());
     if let Some(d) = gone {

@@ -507,7 +507,46 @@ async fn a_request_that_may_have_reached_the_back_end_is_never_sent_twice(rt: Ar
     router.shutdown().await;
 }
 
+async fn a_back_end_that_never_answers_keeps_nothing_of_gone_clients(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let (client, session) = client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    let hello = proxy(&client, "hello", backend.port);
+    hello.ice_ping().await.unwrap();
+    for _ in 0..10 {
+        let hello = hello.clone();
+        rt.spawn(Box::pin(async move {
+            let _ = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
+        }));
+    }
+    let blocked = || async { backend.hello.blocked.load(std::sync::atomic::Ordering::SeqCst) };
+    wait_until(&rt, "blocked dispatches", blocked, 10).await;
+    assert_eq!(router.stats().forwards_in_flight, 10);
+    // The client goes away: the router forgets its ten requests (the back end still runs them).
+    let r = client.string_to_proxy(&router.router_proxy().to_string()).unwrap();
+    r.ice_get_connection().await.unwrap().close(ice_driver::CloseMode::Forcefully);
+    let nothing_left =
+        || async { router.stats().forwards_in_flight == 0 && router.stats().sessions == 0 };
+    wait_until(&rt, "nothing left of the client", nothing_left, true).await;
+    // The same back end still serves others.
+    let (other, session) = self::client(&rt, &router, &[]);
+    session.create_session("other", "pw").await.unwrap();
+    assert_eq!(say_hello(&proxy(&other, "hello", backend.port)).await.unwrap(), "Hello, Rust!");
+    for _ in 0..10 {
+        proxy(&backend.communicator, "hello", backend.port)
+            .invoke_typed::<_, ()>("unblock", OperationMode::Normal, &())
+            .await
+            .unwrap();
+    }
+    other.destroy().await;
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    a_back_end_that_never_answers_keeps_nothing_of_gone_clients,
     a_request_that_may_have_reached_the_back_end_is_never_sent_twice,
     a_stuck_client_does_not_hold_up_others,
     routed_calls_callbacks_and_errors,

@@ -199,14 +199,14 @@ impl Connection {
     /// Sends `request` (twoway or oneway, bzip2-compressed if `compress`) without waiting:
     /// `on_done` is called with the outcome, from this connection's task (so it must not
     /// block), or at once if the connection is gone. What a router uses to forward a request
-    /// without a task per request.
+    /// without a task per request. Returns a key for [`Connection::cancel_invocation`].
     pub fn invoke_then(
         &self,
         request: Request,
         twoway: bool,
         compress: bool,
         on_done: impl FnOnce(Outcome) + Send + 'static,
-    ) {
+    ) -> u64 {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let done = Completion::Callback(Box::new(on_done));
         let command = Command::Invoke { key, request, twoway, compress, done };
@@ -215,6 +215,14 @@ impl Connection {
         {
             done.complete(Outcome::Failed { error: self.closed_error(), sent: false });
         }
+        key
+    }
+
+    /// Forgets the invocation `key` of [`Connection::invoke_then`]: its `on_done` is dropped
+    /// without being called, and its reply, if one comes, is ignored. (A request already
+    /// written stays sent.)
+    pub fn cancel_invocation(&self, key: u64) {
+        let _ = self.shared.commands.send(Command::Cancel { key });
     }
 
     /// The local address of the socket.
