@@ -172,9 +172,9 @@ impl Glacier {
                     .map_err(|e| bad("Glacier2.PermissionsVerifier", &e))?;
                 Some(Verifier::Remote(proxy))
             }
-            (None, Some(file)) => {
-                Some(Verifier::Crypt(crypt::CryptPasswords::load(std::path::Path::new(&file))?))
-            }
+            (None, Some(file)) => Some(Verifier::Crypt(Arc::new(crypt::CryptPasswords::load(
+                std::path::Path::new(&file),
+            )?))),
             (None, None) => None,
         };
         let ssl_verifier = prop("Glacier2.SSLPermissionsVerifier").is_some();

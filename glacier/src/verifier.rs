@@ -12,6 +12,8 @@ use ice_driver::{
 use ice_proto::proxy::ProxyData;
 use ice_proto::Identity;
 
+use std::sync::Arc;
+
 use crate::crypt::CryptPasswords;
 
 /// How `createSession` checks a user id and password.
@@ -19,7 +21,7 @@ pub(crate) enum Verifier {
     /// `<InstanceName>/NullPermissionsVerifier`: anyone.
     Null,
     /// `Glacier2.CryptPasswords`.
-    Crypt(CryptPasswords),
+    Crypt(Arc<CryptPasswords>),
     /// A `Glacier2::PermissionsVerifier` proxy.
     Remote(Proxy),
 }
@@ -60,7 +62,14 @@ impl Verifier {
         let remote = match self {
             Verifier::Null => return Ok(()),
             Verifier::Crypt(file) => {
-                return if file.check(user, password) {
+                // A hash takes up to a second to check (656,000 SHA-512 rounds by default):
+                // on a thread of its own, not the runtime's.
+                let (file, user, password) = (file.clone(), user.to_owned(), password.to_owned());
+                let (tx, rx) = tokio::sync::oneshot::channel();
+                std::thread::spawn(move || {
+                    let _ = tx.send(file.check(&user, &password));
+                });
+                return if rx.await.unwrap_or(false) {
                     Ok(())
                 } else {
                     Err(denied("permission denied", encoding))
