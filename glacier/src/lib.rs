@@ -148,7 +148,16 @@ impl Glacier {
     /// `Ice.PrintAdapterReady`.
     pub async fn start(
         runtime: Arc<dyn Runtime>,
+        properties: Properties,
+    ) -> Result<Glacier, StartError> {
+        Glacier::start_with_options(runtime, properties, StartOptions::default()).await
+    }
+
+    /// [`Glacier::start`] with the options of the `glacier` command line.
+    pub async fn start_with_options(
+        runtime: Arc<dyn Runtime>,
         mut properties: Properties,
+        options: StartOptions,
     ) -> Result<Glacier, StartError> {
         let config = config::prepare(&mut properties)?;
         config::warn_properties(&properties);
@@ -187,6 +196,21 @@ impl Glacier {
             ),
             None => None,
         };
+        // Checked once, as glacier2router does: unreachable is only worth a warning (the
+        // back end may start later), the wrong type stops start-up.
+        if let Some(Verifier::Remote(p)) = &verifier {
+            check_type(
+                p,
+                "Glacier2.PermissionsVerifier",
+                "::Glacier2::PermissionsVerifier",
+                &options,
+            )
+            .await?;
+        }
+        if let Some(p) = &session_manager {
+            check_type(p, "Glacier2.SessionManager", "::Glacier2::SessionManager", &options)
+                .await?;
+        }
         let client_adapter = communicator
             .create_object_adapter("Glacier2.Client")
             .map_err(|e| bad("Glacier2.Client.Endpoints", &e))?;
@@ -312,6 +336,37 @@ impl Glacier {
         let mut rx = self.state.shutdown.subscribe();
         let _ = rx.wait_for(|s| *s).await;
         session::shutdown(&self.state).await;
+    }
+}
+
+/// Options of the `glacier` command line that are not properties.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// `--nowarn`: no warning about an unreachable verifier or session manager.
+    pub nowarn: bool,
+}
+
+/// How long start-up waits to learn whether a verifier or session manager is reachable.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn check_type(
+    proxy: &Proxy,
+    property: &str,
+    type_id: &str,
+    options: &StartOptions,
+) -> Result<(), StartError> {
+    match proxy.ice_invocation_timeout(Some(CHECK_TIMEOUT)).ice_is_a(type_id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(StartError::Property {
+            property: property.to_owned(),
+            reason: format!("`{proxy}' is not a {type_id}"),
+        }),
+        Err(e) => {
+            if !options.nowarn {
+                tracing::warn!(target: "Glacier2", "unable to contact `{proxy}' ({property}): {e}");
+            }
+            Ok(())
+        }
     }
 }
 

@@ -35,6 +35,7 @@ enum Which {
 fn main() {
     let mut args: Vec<String> = std::env::args().collect();
     let mut which = Which::Tokio;
+    let mut options = glacier::StartOptions::default();
     let mut i = 1;
     while i < args.len() {
         match args[i].as_str() {
@@ -47,6 +48,7 @@ fn main() {
                 return;
             }
             "--nowarn" => {
+                options.nowarn = true;
                 args.remove(i);
             }
             "--runtime" if i + 1 < args.len() => {
@@ -105,7 +107,7 @@ fn main() {
                         _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
                     }
                 };
-                run(ice_driver_tokio::TokioRuntime::shared(), props, signals).await
+                run(ice_driver_tokio::TokioRuntime::shared(), props, options, uses_file, signals).await
             })
         }
         Which::AsyncStd => async_std::task::block_on(async {
@@ -123,9 +125,15 @@ fn main() {
                 }
                 let _ = tx.send_blocking(());
             });
-            run(ice_driver_async_std::AsyncStdRuntime::shared(), props, async move {
-                let _ = rx.recv().await;
-            })
+            run(
+                ice_driver_async_std::AsyncStdRuntime::shared(),
+                props,
+                options,
+                uses_file,
+                async move {
+                    let _ = rx.recv().await;
+                },
+            )
             .await
         }),
     };
@@ -135,15 +143,25 @@ fn main() {
 async fn run(
     runtime: Arc<dyn Runtime>,
     props: Properties,
+    options: glacier::StartOptions,
+    uses_file: bool,
     signals: impl std::future::Future<Output = ()>,
 ) -> i32 {
-    let router = match glacier::Glacier::start(runtime, props).await {
+    let router = match glacier::Glacier::start_with_options(runtime, props, options).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("glacier: {e}");
             return 1;
         }
     };
+    if !uses_file {
+        // The demo configuration: say where to connect (glacier2router itself prints nothing).
+        println!("glacier: router {}", router.router_proxy());
+        for e in router.server_endpoints() {
+            println!("glacier: callbacks from back ends to {e}");
+        }
+        println!("glacier: Ctrl-C stops it");
+    }
     let stopped = router.wait_for_shutdown();
     let mut stopped = std::pin::pin!(stopped);
     let mut signals = std::pin::pin!(signals);

@@ -156,3 +156,52 @@ fn admin_process_shutdown_stops_the_router() {
         assert!(status.success(), "{runtime}: {status}: {stderr}");
     }
 }
+
+#[test]
+fn verifiers_and_session_managers_are_checked_at_start_up() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _guard = rt.enter();
+    let server = ice_driver_tokio::communicator();
+    let adapter =
+        server.create_object_adapter_with_endpoints("S", "tcp -h 127.0.0.1 -p 0").unwrap();
+    let hello =
+        ice_driver::FnServant::new("::Demo::Hello", |current: ice_driver::Current, _| async move {
+            current.void()
+        });
+    adapter.add(ice_driver::Identity::new("hello"), hello).unwrap();
+    adapter.activate().unwrap();
+    let port = match &adapter.endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => ip.port,
+        other => panic!("{other}"),
+    };
+    // The wrong type stops start-up, naming the property.
+    let f = config(&format!(
+        "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n\
+         Glacier2.SessionManager=hello:tcp -h 127.0.0.1 -p {port}\n\
+         Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n"
+    ));
+    let out = run(&[&format!("--Ice.Config={}", f.path().display())]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("Glacier2.SessionManager") && stderr.contains("is not a"), "{stderr}");
+    // Unreachable is only a warning (the back end may start later), which --nowarn silences.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let f = config(&format!(
+        "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n\
+         Glacier2.PermissionsVerifier=verifier:tcp -h 127.0.0.1 -p {closed}\n\
+         Ice.PrintAdapterReady=1\n"
+    ));
+    for (extra, warned) in [(None, true), (Some("--nowarn"), false)] {
+        let mut args = vec![format!("--Ice.Config={}", f.path().display())];
+        args.extend(extra.map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let running = start(&args);
+        running.wait_ready(&["Glacier2.Client"]);
+        let pid = running.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let (status, stderr) = running.wait_exit();
+        assert!(status.success(), "{stderr}");
+        assert_eq!(stderr.contains("unable to contact"), warned, "{stderr}");
+    }
+    rt.block_on(server.destroy());
+}

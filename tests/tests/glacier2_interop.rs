@@ -296,3 +296,83 @@ fn buffered_overrides_through_glacier2router() {
 fn buffered_overrides_through_glacier() {
     run_overrides(RouterKind::Glacier);
 }
+
+/// A remote permissions verifier and session manager written with ZeroC
+/// (`tests/interop/glacier_auth_server.py`), through ZeroC's router and ours: every refusal
+/// reaches the client with the same exception and reason, the client's context reaches the
+/// verifier, and destroying the session tells the session manager's session.
+async fn authentication(rt: Arc<dyn Runtime>, router_proxy: String, auth: u16) {
+    let client = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Default.Router", &router_proxy)]),
+    );
+    let stats = client
+        .string_to_proxy(&format!("stats:tcp -h 127.0.0.1 -p {auth}"))
+        .unwrap()
+        .ice_router(None);
+    let router = client.string_to_proxy(&router_proxy).unwrap();
+    let session = SessionRouter::new(&router);
+    for (user, password, reason, denied) in [
+        ("u", "bad", "bad password u", true),
+        ("raise", "x", "no way", true),
+        ("cannot", "okcannot", "nope", false),
+        ("one", "okone", "internal server error", false),
+    ] {
+        let err = session.create_session(user, password).await.unwrap_err();
+        assert_eq!(glacier2::denied_reason(&err).as_deref(), Some(reason), "{user}");
+        let is_denied = matches!(
+            err.decode_user_exception(&glacier2::exceptions),
+            Some(Ok(DecodedException::Known(k)))
+                if k.exception.downcast_ref::<glacier2::PermissionDeniedException>().is_some()
+        );
+        assert_eq!(is_denied, denied, "{user}");
+    }
+    let with_context = SessionRouter::new(&router.ice_context(context(&[("k", "v")])));
+    let proxy = with_context.create_session("alice", "okalice").await.unwrap().expect("a session");
+    let seen = |key: &'static str| {
+        let stats = stats.clone();
+        async move {
+            stats.invoke_typed::<_, String>("sayHello", OperationMode::Normal, key).await.unwrap()
+        }
+    };
+    assert_eq!(seen("k").await, "v");
+    assert_eq!(seen("_con.type").await, "tcp");
+    assert_eq!(seen("control").await, "control:True");
+    // The session is reached through the router like any back-end object.
+    proxy.ice_ping().await.unwrap();
+    session.destroy_session().await.unwrap();
+    let destroyed = || async {
+        stats.invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &()).await.unwrap()
+    };
+    wait_until(&rt, "destroyed sessions", destroyed, 1).await;
+    client.destroy().await;
+}
+
+fn run_authentication(kind: RouterKind) {
+    let Some(python) = python_for(IceVersion::V37) else { return };
+    let Some(binary) = router_binary(kind) else { return };
+    let auth = start_peer(&python, "glacier_auth_server.py", &[]);
+    let verifier = format!("verifier:tcp -h 127.0.0.1 -p {}", auth.port());
+    let manager = format!("manager:tcp -h 127.0.0.1 -p {}", auth.port());
+    let router = Glacier2Router::start(
+        &binary,
+        &[
+            ("Glacier2.PermissionsVerifier", &verifier),
+            ("Glacier2.SessionManager", &manager),
+            ("Glacier2.AddConnectionContext", "1"),
+        ],
+    )
+    .expect("start the router");
+    let (proxy, port) = (router.router_proxy(), auth.port());
+    on_tokio::<Scenario, _>(Box::new(move |rt| Box::pin(authentication(rt, proxy, port))));
+}
+
+#[test]
+fn remote_verifier_and_session_manager_through_glacier2router() {
+    run_authentication(RouterKind::ZeroC);
+}
+
+#[test]
+fn remote_verifier_and_session_manager_through_glacier() {
+    run_authentication(RouterKind::Glacier);
+}
