@@ -104,8 +104,8 @@ fuzz_target!(|input: Input| {
                     })
                     .collect();
                 let result = router.add_proxies(now, c, &list);
-                assert_eq!(result.is_some(), live.contains_key(&c.0));
-                if let (Some(_), Some((_, added))) = (result, live.get_mut(&c.0)) {
+                assert_eq!(result.is_ok(), live.contains_key(&c.0));
+                if let (Ok(_), Some((_, added))) = (result, live.get_mut(&c.0)) {
                     for p in list.into_iter().flatten() {
                         let port = match &p.endpoints[0] {
                             Endpoint::Tcp(ip) => ip.port,

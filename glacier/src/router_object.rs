@@ -100,8 +100,14 @@ impl Servant for RouterServant {
                 "addProxies" => {
                     let proxies: Vec<Option<ProxyData>> = params.decode()?;
                     let added = state.core().add_proxies(state.now(), id, &proxies);
-                    let Some(ice_proto::router::AddedProxies { evicted, added }) = added else {
-                        return Err(no_session(current));
+                    let (evicted, added) = match added {
+                        Ok(a) => (a.evicted, a.added),
+                        Err(e) => {
+                            if state.trace.client_reject > 0 {
+                                tracing::info!(target: "Glacier2", "rejecting request: {e}");
+                            }
+                            return Err(no_session(current));
+                        }
                     };
                     let level = state.trace.routing_table;
                     for (p, what) in &added {

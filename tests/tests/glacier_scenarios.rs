@@ -545,7 +545,41 @@ async fn a_back_end_that_never_answers_keeps_nothing_of_gone_clients(rt: Arc<dyn
     router.shutdown().await;
 }
 
+async fn address_filters_and_proxy_size_guard_add_proxies(rt: Arc<dyn Runtime>) {
+    let backend = start_backend(&rt).await;
+    let accept = format!("127.0.0.1:{}", backend.port);
+    let router = start_router(&rt, &[("Glacier2.Filter.Address.Accept", &accept)]).await;
+    let (client, session) = client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    assert_eq!(say_hello(&proxy(&client, "hello", backend.port)).await.unwrap(), "Hello, Rust!");
+    // Another host for the same back end: addProxies is refused, the connection aborted and
+    // the session gone with it.
+    let other =
+        client.string_to_proxy(&format!("other:tcp -h localhost -p {}", backend.port)).unwrap();
+    assert!(matches!(other.ice_ping().await, Err(Error::ConnectionLost)));
+    let gone = || async { router.stats().sessions == 0 };
+    wait_until(&rt, "session destroyed", gone, true).await;
+    client.destroy().await;
+    router.shutdown().await;
+
+    // ProxySizeMax: measured on the proxy's string form as the client sent it.
+    let p = format!("hello -t -e 1.1:tcp -h 127.0.0.1 -p {} -t 60000", backend.port);
+    let size = p.len().to_string();
+    let router = start_router(&rt, &[("Glacier2.Filter.ProxySizeMax", &size)]).await;
+    let (client, session) = self::client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    let fits = client.string_to_proxy(&p).unwrap();
+    assert_eq!(fits.to_string(), p);
+    assert_eq!(say_hello(&fits).await.unwrap(), "Hello, Rust!");
+    let longer = fits.ice_identity(Identity::new("hello2"));
+    assert!(matches!(longer.ice_ping().await, Err(Error::ConnectionLost)));
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    address_filters_and_proxy_size_guard_add_proxies,
     a_back_end_that_never_answers_keeps_nothing_of_gone_clients,
     a_request_that_may_have_reached_the_back_end_is_never_sent_twice,
     a_stuck_client_does_not_hold_up_others,

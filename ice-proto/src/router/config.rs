@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use super::address_filter::ProxyVerifier;
 use crate::properties::Properties;
 use crate::proxy::string_to_identity;
 use crate::split::split_quoted;
@@ -73,6 +74,8 @@ pub struct RouterConfig {
     pub filters: Filters,
     /// `Glacier2.Filter.Category.AcceptUser`.
     pub accept_user: AcceptUser,
+    /// `Glacier2.Filter.Address.Accept`, `.Reject` and `Glacier2.Filter.ProxySizeMax`.
+    pub proxy_verifier: ProxyVerifier,
 }
 
 impl Default for RouterConfig {
@@ -86,6 +89,7 @@ impl Default for RouterConfig {
             server_forward_context: false,
             filters: Filters::default(),
             accept_user: AcceptUser::No,
+            proxy_verifier: ProxyVerifier::default(),
         }
     }
 }
@@ -140,7 +144,21 @@ impl RouterConfig {
                 .map_err(|e| error("Glacier2.Filter.Identity.Accept", e.to_string()))?;
             filters.identities.insert(id);
         }
+        let size_max = match props.get("Glacier2.Filter.ProxySizeMax") {
+            None => None,
+            Some(v) => {
+                Some(v.trim().parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    error("Glacier2.Filter.ProxySizeMax", "must be an integer above 0")
+                })?)
+            }
+        };
+        let proxy_verifier = ProxyVerifier::new(
+            props.get("Glacier2.Filter.Address.Accept").filter(|v| !v.trim().is_empty()),
+            props.get("Glacier2.Filter.Address.Reject").filter(|v| !v.trim().is_empty()),
+            size_max,
+        )?;
         Ok(RouterConfig {
+            proxy_verifier,
             instance_name,
             routing_table_max,
             session_timeout,

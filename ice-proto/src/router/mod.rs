@@ -18,12 +18,14 @@
 //! - Callbacks from back ends ([`Router::route_callback`]): by identity category to the
 //!   connection of the session that owns it.
 
+mod address_filter;
 mod config;
 mod forward;
 mod queue;
 mod routing_table;
 mod session;
 
+pub use address_filter::{ProxyRejection, ProxyVerifier};
 pub use config::{split_filter_list, AcceptUser, Filters, RouterConfig, RouterConfigError};
 pub use forward::ForwardOptions;
 pub use queue::{Enqueued, RequestQueue};
@@ -99,6 +101,22 @@ pub struct AddedProxies {
     pub evicted: Vec<ProxyData>,
     /// Each non-null proxy, and whether it was new.
     pub added: Vec<(ProxyData, Added)>,
+}
+
+/// Why `addProxies` changed nothing; either way the caller aborts the client's connection.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AddProxiesError {
+    /// The connection has no session.
+    #[error("no session is associated with the connection")]
+    NoSession,
+    /// The proxy verifier refused `proxy`.
+    #[error("rejected proxy `{proxy}': {why:?}")]
+    Rejected {
+        /// The proxy.
+        proxy: ProxyData,
+        /// Why.
+        why: ProxyRejection,
+    },
 }
 
 /// What to do with a request from a client.
@@ -367,25 +385,30 @@ impl Router {
 
     // ----- routing -----
 
-    /// `addProxies` from the client of `connection` at `now`: null entries are skipped, each
-    /// proxy is added to the session's routing table; returns the evicted proxies, or `None`
-    /// without a session (the caller aborts the connection). The proxy verifier (address
-    /// filters) must have accepted every proxy before this is called.
+    /// `addProxies` from the client of `connection` at `now`: null entries are skipped; every
+    /// proxy is first checked by the proxy verifier (address filters, `ProxySizeMax`), and if
+    /// one is refused nothing changes and the caller aborts the connection (the session dies
+    /// with it); else each is added to the session's routing table.
     pub fn add_proxies(
         &mut self,
         now: Instant,
         connection: ConnectionId,
         proxies: &[Option<ProxyData>],
-    ) -> Option<AddedProxies> {
-        let session = self.sessions.get_mut(&connection)?;
+    ) -> Result<AddedProxies, AddProxiesError> {
+        let session = self.sessions.get_mut(&connection).ok_or(AddProxiesError::NoSession)?;
         session.last_activity = session.last_activity.max(now);
+        for p in proxies.iter().flatten() {
+            if let Err(why) = self.config.proxy_verifier.check(p) {
+                return Err(AddProxiesError::Rejected { proxy: p.clone(), why });
+            }
+        }
         let mut evicted = Vec::new();
         let mut added = Vec::new();
         for p in proxies.iter().flatten() {
             let what = session.routing_table.add(p, &mut evicted);
             added.push((p.clone(), what));
         }
-        Some(AddedProxies { evicted, added })
+        Ok(AddedProxies { evicted, added })
     }
 
     /// Decides what to do with `request`, which arrived `twoway` (or not) on the client
