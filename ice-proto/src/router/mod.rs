@@ -113,7 +113,7 @@ pub enum AddProxiesError {
     #[error("rejected proxy `{proxy}': {why:?}")]
     Rejected {
         /// The proxy.
-        proxy: ProxyData,
+        proxy: Box<ProxyData>,
         /// Why.
         why: ProxyRejection,
     },
@@ -399,7 +399,7 @@ impl Router {
         session.last_activity = session.last_activity.max(now);
         for p in proxies.iter().flatten() {
             if let Err(why) = self.config.proxy_verifier.check(p) {
-                return Err(AddProxiesError::Rejected { proxy: p.clone(), why });
+                return Err(AddProxiesError::Rejected { proxy: Box::new(p.clone()), why });
             }
         }
         let mut evicted = Vec::new();
