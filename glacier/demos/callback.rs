@@ -61,7 +61,13 @@ impl Servant for CallbackI {
                         Ok(_) => current.void(),
                         Err(e) => {
                             eprintln!("callback failed: {e}");
-                            Err(DispatchError::UnknownLocal(e.to_string()))
+                            // As ZeroC's demo server, which lets the exception propagate.
+                            Err(match e {
+                                ice_driver::Error::ObjectNotExist { .. } => {
+                                    DispatchError::ObjectNotExist
+                                }
+                                e => DispatchError::UnknownLocal(e.to_string()),
+                            })
                         }
                     }
                 }
