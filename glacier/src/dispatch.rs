@@ -235,6 +235,21 @@ fn send_to_backend(
     request: Request,
     on_done: impl FnOnce(Outcome) + Send + 'static,
 ) {
+    if target.endpoints.is_empty() {
+        // Indirect: find its endpoints first, then forward as usual.
+        let state2 = state.clone();
+        state.runtime.spawn(Box::pin(async move {
+            match state2.resolver.resolve(&target, state2.now()).await {
+                Ok(endpoints) => {
+                    let mut target = target;
+                    target.endpoints = endpoints;
+                    send_to_backend(&state2, client, target, options, request, on_done);
+                }
+                Err(error) => on_done(Outcome::Failed { error, sent: false }),
+            }
+        }));
+        return;
+    }
     let seq = state.inflight.begin(client);
     let weak = Arc::downgrade(state);
     let on_done = move |outcome| {

@@ -29,6 +29,7 @@ mod config;
 pub mod crypt;
 mod dispatch;
 mod inflight;
+mod locator;
 mod router_object;
 mod session;
 mod verifier;
@@ -114,6 +115,8 @@ pub(crate) struct State {
     pub(crate) server_sleep: std::time::Duration,
     pub(crate) queues: buffered::Queues,
     pub(crate) inflight: inflight::InFlight,
+    /// Resolves indirect proxies through `Ice.Default.Locator`.
+    pub(crate) resolver: locator::Resolver,
     /// The filter objects of each SessionControl object.
     pub(crate) control_index: Mutex<HashMap<Identity, [Identity; 3]>>,
     /// `Session::destroy` calls under way.
@@ -256,6 +259,18 @@ impl Glacier {
             server_sleep: config::sleep_time(&properties, "Glacier2.Server"),
             queues: buffered::Queues::default(),
             inflight: inflight::InFlight::default(),
+            resolver: locator::Resolver::new(
+                match prop("Ice.Default.Locator") {
+                    Some(l) => Some(
+                        communicator
+                            .string_to_proxy(&l)
+                            .map_err(|e| bad("Ice.Default.Locator", &e))?
+                            .ice_router(None),
+                    ),
+                    None => None,
+                },
+                properties.get_int_or("Ice.Default.LocatorCacheTimeout", -1),
+            ),
         });
         let weak = Arc::downgrade(&state);
         client_adapter

@@ -578,7 +578,75 @@ async fn address_filters_and_proxy_size_guard_add_proxies(rt: Arc<dyn Runtime>) 
     router.shutdown().await;
 }
 
+/// `Ice::Locator` of a back end: every adapter id and identity resolves to the back end.
+struct LocatorI {
+    port: u16,
+}
+
+impl Servant for LocatorI {
+    fn ice_id(&self) -> &str {
+        "::Ice::Locator"
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            let identity = match current.operation.as_str() {
+                "findAdapterById" => {
+                    let _adapter: String = params.decode()?;
+                    Identity::new("dummy")
+                }
+                "findObjectById" => params.decode::<Identity>()?,
+                _ => return Err(DispatchError::OperationNotExist),
+            };
+            let mut p = ice_driver::ProxyData::new(identity);
+            p.endpoints.push(ice_driver::Endpoint::Tcp(ice_driver::IpEndpoint::new(
+                "127.0.0.1",
+                self.port,
+            )));
+            current.ok(&Some(p))
+        })
+    }
+}
+
+async fn indirect_proxies_resolve_through_the_routers_locator(rt: Arc<dyn Runtime>) {
+    let backend = start_backend(&rt).await;
+    let locator_adapter = backend
+        .communicator
+        .create_object_adapter_with_endpoints("Locator", "tcp -h 127.0.0.1 -p 0")
+        .unwrap();
+    locator_adapter
+        .add(Identity::new("locator"), Arc::new(LocatorI { port: backend.port }))
+        .unwrap();
+    locator_adapter.activate().unwrap();
+    let locator = format!("locator:{}", locator_adapter.endpoints()[0]);
+    let router = start_router(
+        &rt,
+        &[("Ice.Default.Locator", &locator), ("Glacier2.Filter.AdapterId.Accept", "bar")],
+    )
+    .await;
+    let (client, session) = client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    let by_adapter = client.string_to_proxy("hello @ bar").unwrap();
+    assert_eq!(say_hello(&by_adapter).await.unwrap(), "Hello, Rust!");
+    let refused = client.string_to_proxy("caller @ baz").unwrap();
+    assert!(
+        matches!(refused.ice_ping().await, Err(Error::ObjectNotExist { .. })),
+        "adapter-id filter"
+    );
+    let well_known = client.string_to_proxy("hello").unwrap();
+    // A well-known proxy has no adapter id: the adapter-id filter does not apply to it.
+    assert_eq!(say_hello(&well_known.ice_facet("f")).await.unwrap(), "Hello, Rust! [f]");
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    indirect_proxies_resolve_through_the_routers_locator,
     address_filters_and_proxy_size_guard_add_proxies,
     a_back_end_that_never_answers_keeps_nothing_of_gone_clients,
     a_request_that_may_have_reached_the_back_end_is_never_sent_twice,
