@@ -2,11 +2,11 @@
 //! default): requests of a session wait in a queue per direction, drained by one task at a
 //! time, which pauses `Glacier2.{Client,Server}.SleepTime` between passes. Oneway requests
 //! are acknowledged once queued and may be replaced there by a later one with the same
-//! `_ovrd` value (see [`ice_proto::router::RequestQueue`]); one waits to be written before
-//! the next is sent, so a client that does not read keeps its callbacks here, where overrides
-//! apply. Unlike glacier2router's, the queue is bounded: past [`MAX_ACKED`] waiting
-//! requests, oneways are acknowledged only once written, which stops the sender (its
-//! connection is no longer read once 100 requests are in flight).
+//! `_ovrd` value (see [`ice_proto::router::RequestQueue`]). A pass is sent at once and the
+//! next waits until its oneways are written, so a client that does not read keeps its
+//! callbacks here, where overrides apply. Unlike glacier2router's, the queue is bounded: past
+//! [`MAX_ACKED`] waiting requests, oneways are acknowledged only once written, which stops the
+//! sender (its connection is no longer read once 100 requests are in flight).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -112,6 +112,9 @@ async fn drain(state: Arc<State>, key: (u64, Direction), sleep: Duration) {
             }
             jobs
         };
+        // The whole pass goes out at once; the next waits until its oneways are written, so
+        // that while a receiver does not read, new requests wait here (where overrides apply).
+        let mut written = Vec::new();
         for job in jobs {
             let finish = job.finish;
             if job.twoway {
@@ -130,7 +133,9 @@ async fn drain(state: Arc<State>, key: (u64, Direction), sleep: Duration) {
                 }
                 let _ = tx.send(());
             }));
-            // The next one goes once this one is written (or failed).
+            written.push(rx);
+        }
+        for rx in written {
             let _ = rx.await;
         }
         if !sleep.is_zero() {
