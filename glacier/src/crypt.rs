@@ -146,6 +146,15 @@ mod tests {
     }
 
     #[test]
+    fn bcrypt() {
+        // The known-answer hash of "abc123" (cost 4) that ZeroC's 3.8 Glacier2 tests use.
+        let h = "$2b$04$cVv0r3VdmM5qjmJwUjDIne19WwQxB6Q8Py8MKRRDtcSU9Fo0ESRiK";
+        assert!(verify("abc123", h));
+        assert!(!verify("abc124", h));
+        assert!(verify("abc123", &h.replacen("$2b$", "$2y$", 1)));
+    }
+
+    #[test]
     fn passlib_pbkdf2() {
         // passlib.hash.pbkdf2_sha256.using(rounds=1000, salt=b"saltsalt").hash("abc123")
         let h = "$pbkdf2-sha256$1000$c2FsdHNhbHQ$tmgjoEqtVCLAq8WGpAH8Ajtkf6wpYHXJuGxNimCamX0";
