@@ -106,6 +106,29 @@ pub(crate) fn is_ice38(props: &Properties) -> bool {
     })
 }
 
+/// Whether the configuration is written for Ice 3.7: it uses properties 3.8 removed
+/// (`Glacier2.SessionTimeout`, buffering, ACM) and none of 3.8's. A configuration with
+/// neither gets 3.8's behaviour where the two differ in ways a 3.7 client does not rely on.
+pub(crate) fn is_explicitly_ice37(props: &Properties) -> bool {
+    const ICE37: &[&str] = &[
+        "Glacier2.SessionTimeout",
+        "Glacier2.Client.Buffered",
+        "Glacier2.Server.Buffered",
+        "Glacier2.Client.SleepTime",
+        "Glacier2.Server.SleepTime",
+        "Glacier2.Client.AlwaysBatch",
+        "Glacier2.Server.AlwaysBatch",
+        "Glacier2.ReturnClientProxy",
+    ];
+    !is_ice38(props)
+        && props.iter().any(|(k, _)| {
+            ICE37.contains(&k)
+                || k.starts_with("Ice.ACM.")
+                || k.starts_with("Glacier2.Client.ACM.")
+                || k.starts_with("Glacier2.Server.ACM.")
+        })
+}
+
 /// Warns about unknown `Glacier2.*` properties, as glacier2router does, and about the
 /// buffered-mode properties this router reads differently.
 pub(crate) fn warn_properties(props: &Properties) {

@@ -104,8 +104,9 @@ pub(crate) struct State {
     pub(crate) return_client_proxy: bool,
     pub(crate) session_timeout_reply: i64,
     pub(crate) acm_timeout: i32,
-    /// Ice 3.8 behaviour where 3.7 and 3.8 differ (SessionControl `destroy`).
-    pub(crate) ice38: bool,
+    /// Ice 3.7 behaviour for SessionControl `destroy` (the client's connection stays open):
+    /// only for a configuration that uses 3.7's own properties and none of 3.8's.
+    pub(crate) ice37: bool,
     pub(crate) trace: Trace,
     pub(crate) shutdown: watch::Sender<bool>,
     /// Buffered forwarding, each way, and the pause between drains.
@@ -235,7 +236,7 @@ impl Glacier {
         let state = Arc::new(State {
             session_timeout_reply: config::session_timeout_reply(&properties, &config),
             acm_timeout: config::client_acm_timeout(&properties),
-            ice38: config::is_ice38(&properties),
+            ice37: config::is_explicitly_ice37(&properties),
             return_client_proxy: properties.get_int_or("Glacier2.ReturnClientProxy", 0) > 0,
             router_identity: Identity::with_category(instance.clone(), "router"),
             core: Mutex::new(Router::new(config.clone())),

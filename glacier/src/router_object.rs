@@ -322,7 +322,7 @@ impl Servant for SessionControlServant {
                         .get(&self.connection.0)
                         .map(|c| c.connection.clone());
                     if !crate::session::destroy(&state, self.connection, DestroyReason::ByServer) {
-                        if state.ice38 {
+                        if !state.ice37 {
                             return current.void();
                         }
                         return Err(DispatchError::UnknownUser(
@@ -330,7 +330,7 @@ impl Servant for SessionControlServant {
                         ));
                     }
                     // Ice 3.8 closes the client's connection; 3.7 leaves it open.
-                    if let (true, Some(c)) = (state.ice38, client) {
+                    if let (false, Some(c)) = (state.ice37, client) {
                         c.close(CloseMode::Gracefully);
                     }
                     current.void()
