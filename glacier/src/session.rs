@@ -143,7 +143,14 @@ pub(crate) async fn create_session(
         client_closed(state, &current.connection);
     }
     if state.trace.session > 0 {
-        tracing::info!(target: "Glacier2", "created session\nid = {user}\ncategory = {}\n{:?}", category.unwrap_or_default(), info);
+        tracing::info!(
+            target: "Glacier2",
+            user = %user,
+            category = %category.unwrap_or_default(),
+            connection = id.0,
+            remote = ?info.remote,
+            "created session"
+        );
     }
     current.ok(&session_proxy)
 }
@@ -177,7 +184,14 @@ pub(crate) fn destroyed(state: &Arc<State>, d: DestroyedSession) {
         } else {
             "destroying session"
         };
-        tracing::info!(target: "Glacier2", "{what}\nid = {}\ncategory = {}", d.session.user_id, d.session.category.clone().unwrap_or_default());
+        tracing::info!(
+            target: "Glacier2",
+            user = %d.session.user_id,
+            category = %d.session.category.as_deref().unwrap_or_default(),
+            connection = d.connection.0,
+            reason = ?d.reason,
+            "{what}"
+        );
     }
     if let Some(p) = &d.session.session_proxy {
         let add = state.config().add_connection_context == 1;
