@@ -23,8 +23,10 @@ impl Drop for CallbackSlot {
     }
 }
 
-/// Callbacks in flight to one client, at most (see `ServerDispatcher`).
-const MAX_CALLBACKS_PER_CLIENT: usize = 64;
+/// Twoway callbacks in flight to one client, at most (see `ServerDispatcher`).
+const MAX_TWOWAY_CALLBACKS: usize = 64;
+/// Oneway callbacks to one client not yet written, at most.
+const MAX_ONEWAY_CALLBACKS: usize = 10_000;
 
 /// Takes the requests of client connections (`Glacier2.Client`).
 pub(crate) struct ClientDispatcher {
@@ -139,8 +141,9 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                 let (override_key, twoway) = (options.override_key.clone(), options.is_twoway());
                 let st = state.clone();
                 let session = connection.id();
+                let from = connection.clone();
                 let start = move |done: OnDone| {
-                    send_to_backend(&st, session, target, options, request, done);
+                    send_to_backend(&st, &from, target, options, request, done);
                 };
                 buffered::enqueue(
                     state,
@@ -153,7 +156,7 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                     finish,
                 );
             } else {
-                send_to_backend(state, connection.id(), target, options, request, finish);
+                send_to_backend(state, connection, target, options, request, finish);
             }
         }
     }
@@ -229,21 +232,27 @@ pub(crate) enum Backend {
 /// order either way.
 fn send_to_backend(
     state: &Arc<State>,
-    client: u64,
+    client: &Connection,
     mut target: ProxyData,
     options: ForwardOptions,
     request: Request,
     on_done: impl FnOnce(Outcome) + Send + 'static,
 ) {
     if target.endpoints.is_empty() {
-        // Indirect: find its endpoints first, then forward as usual.
+        if let Some(endpoints) = state.resolver.lookup(&target, state.now()) {
+            target.endpoints = endpoints;
+        }
+    }
+    if target.endpoints.is_empty() {
+        // Indirect and not known yet: find its endpoints first, then forward as usual.
         let state2 = state.clone();
+        let client = client.clone();
         state.runtime.spawn(Box::pin(async move {
             match state2.resolver.resolve(&target, state2.now()).await {
                 Ok(endpoints) => {
                     let mut target = target;
                     target.endpoints = endpoints;
-                    send_to_backend(&state2, client, target, options, request, on_done);
+                    send_to_backend(&state2, &client, target, options, request, on_done);
                 }
                 Err(error) => on_done(Outcome::Failed { error, sent: false }),
             }
@@ -251,6 +260,7 @@ fn send_to_backend(
         return;
     }
     let seq = state.inflight.begin(client);
+    let client = client.id();
     let weak = Arc::downgrade(state);
     let on_done = move |outcome| {
         if let Some(state) = weak.upgrade() {
@@ -317,6 +327,8 @@ fn connect_and_send(state: &Arc<State>, target: ProxyData, key: String, queued: 
                 return;
             }
             _ => {
+                // Connections that closed are forgotten here, as new ones are made.
+                backends.retain(|_, b| !matches!(b, Backend::Ready(c) if c.is_closed()));
                 backends.insert(key.clone(), Backend::Connecting(vec![queued]));
             }
         }
@@ -375,12 +387,19 @@ impl Dispatcher for ServerDispatcher {
                     connection.reply(dispatch, not_exist(&request));
                     return None;
                 };
-                // A client that does not keep up gets at most this many callbacks in flight;
+                // A client that does not keep up gets at most so many callbacks in flight;
                 // more fail at once, so that it cannot hold up the back end's connection
-                // (shared with other clients) or grow the router's memory.
-                let in_flight = client.callbacks.fetch_add(1, Ordering::AcqRel);
-                if in_flight >= MAX_CALLBACKS_PER_CLIENT {
-                    client.callbacks.fetch_sub(1, Ordering::AcqRel);
+                // (shared with other clients) or grow the router's memory. (A oneway beyond
+                // the bound is lost, as one to a dead client is.)
+                let (twoway, compress) = (options.is_twoway(), options.compress);
+                let (counter, max) = if twoway {
+                    (&client.twoways, MAX_TWOWAY_CALLBACKS)
+                } else {
+                    (&client.oneways, MAX_ONEWAY_CALLBACKS)
+                };
+                if counter.fetch_add(1, Ordering::AcqRel) >= max {
+                    counter.fetch_sub(1, Ordering::AcqRel);
+                    tracing::warn!(target: "Glacier2", identity = %request.identity, "callback refused: the client has too many callbacks in flight");
                     let reason = "the client has too many callbacks in flight".to_owned();
                     connection.reply(dispatch, ReplyStatus::UnknownLocalException(reason));
                     return None;
@@ -388,9 +407,9 @@ impl Dispatcher for ServerDispatcher {
                 let backend = connection.clone();
                 let finish: OnDone =
                     Box::new(move |outcome| backend.reply(dispatch, relayed(outcome, encoding)));
-                let slot = CallbackSlot(client.callbacks.clone());
-                let (twoway, compress) = (options.is_twoway(), options.compress);
-                let target_key = format!("{}/{}", request.identity, request.facet);
+                let slot = CallbackSlot(counter.clone());
+                let target_key =
+                    format!("{}/{} {:?}", request.identity, request.facet, options.mode);
                 let to = client.connection.clone();
                 let start = move |done: OnDone| {
                     to.invoke_then(request, twoway, compress, move |outcome| {

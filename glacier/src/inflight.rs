@@ -25,17 +25,29 @@ impl InFlight {
         self.shards[i].lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A request of `client` is about to be forwarded; returns its number.
-    pub(crate) fn begin(&self, client: u64) -> u64 {
+    /// A request of the client connection `client` is about to be forwarded; returns its
+    /// number. Nothing is kept for a client already gone.
+    pub(crate) fn begin(&self, client: &Connection) -> u64 {
         let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        self.shard(client).entry(client).or_default().insert(seq, None);
+        if !client.is_closed() {
+            self.shard(client.id()).entry(client.id()).or_default().insert(seq, None);
+        }
         seq
     }
 
-    /// Request `seq` went out on `backend` as invocation `key` (unless already answered).
+    /// Request `seq` went out on `backend` as invocation `key`. If it is not known any more,
+    /// either it was answered already or its client is gone: cancelling is right in the
+    /// second case and does nothing in the first.
     pub(crate) fn started(&self, client: u64, seq: u64, backend: &Connection, key: u64) {
-        if let Some(slot) = self.shard(client).get_mut(&client).and_then(|m| m.get_mut(&seq)) {
-            *slot = Some((backend.clone(), key));
+        let known = match self.shard(client).get_mut(&client).and_then(|m| m.get_mut(&seq)) {
+            Some(slot) => {
+                *slot = Some((backend.clone(), key));
+                true
+            }
+            None => false,
+        };
+        if !known {
+            backend.cancel_invocation(key);
         }
     }
 

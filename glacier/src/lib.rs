@@ -77,12 +77,22 @@ pub struct RouterStats {
 #[derive(Clone)]
 pub(crate) struct SessionClient {
     pub(crate) connection: Connection,
-    pub(crate) callbacks: Arc<std::sync::atomic::AtomicUsize>,
+    /// Twoway callbacks in flight.
+    pub(crate) twoways: Arc<std::sync::atomic::AtomicUsize>,
+    /// Oneway callbacks not yet written.
+    pub(crate) oneways: Arc<std::sync::atomic::AtomicUsize>,
+    /// Whether a ping of the session manager's session is under way.
+    pub(crate) pinging: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl SessionClient {
     pub(crate) fn new(connection: Connection) -> SessionClient {
-        SessionClient { connection, callbacks: Arc::default() }
+        SessionClient {
+            connection,
+            twoways: Arc::default(),
+            oneways: Arc::default(),
+            pinging: Arc::default(),
+        }
     }
 }
 

@@ -38,6 +38,19 @@ impl Resolver {
         }
     }
 
+    /// The cached endpoints of the indirect proxy `target`, if any (no call, no wait).
+    pub(crate) fn lookup(&self, target: &ProxyData, now: Instant) -> Option<Vec<Endpoint>> {
+        if self.locator.is_none() || self.ttl == Some(Duration::ZERO) {
+            return None;
+        }
+        let key = if target.adapter_id.is_empty() {
+            format!("object:{}", target.identity)
+        } else {
+            format!("adapter:{}", target.adapter_id)
+        };
+        self.cached(&key, now)
+    }
+
     /// The endpoints of the indirect proxy `target`.
     pub(crate) async fn resolve(
         &self,

@@ -164,11 +164,18 @@ impl Servant for RouterServant {
                     if !has_session {
                         return Err(session_not_exist(current));
                     }
-                    let session_proxy =
-                        state.core().session(id).and_then(|s| s.session_proxy.clone());
-                    if let Some(p) = session_proxy {
+                    let session = state
+                        .core()
+                        .session(id)
+                        .and_then(|s| s.session_proxy.clone().map(|p| (p, s.generation())));
+                    if let Some((p, generation)) = session {
                         if state.communicator.proxy_from_data(p).ice_ping().await.is_err() {
-                            crate::session::destroy(&state, id, DestroyReason::ByServer);
+                            crate::session::destroy_if(
+                                &state,
+                                id,
+                                generation,
+                                DestroyReason::ByServer,
+                            );
                             return Err(session_not_exist(current));
                         }
                     }
@@ -358,8 +365,9 @@ impl Servant for FilterServant {
             let state = self.state.upgrade().ok_or(DispatchError::ObjectNotExist)?;
             let op = current.operation.as_str();
             let mut core = state.core();
-            let session = core.session_mut(self.connection).ok_or(DispatchError::ObjectNotExist)?;
-            let filters = &mut session.filters;
+            // The session's filters, or those of the session being created (a session manager
+            // may set them from inside `create`).
+            let filters = core.filters_mut(self.connection).ok_or(DispatchError::ObjectNotExist)?;
             match (self.kind, op) {
                 (FilterKind::Identities, "add" | "remove") => {
                     let items: Vec<Identity> = params.decode()?;

@@ -11,8 +11,8 @@ use ice_driver::{
 };
 use ice_proto::proxy::ProxyData;
 use ice_proto::router::{
-    ConnectionId, ConnectionInfo, CreateSessionError, DestroyReason, DestroyedSession, NewSession,
-    SessionKind,
+    ConnectionId, ConnectionInfo, CreateSessionError, DestroyReason, DestroyedSession, Heartbeat,
+    NewSession, Router, SessionKind,
 };
 
 use crate::verifier::{cannot_create, create_with_manager, denied};
@@ -121,7 +121,20 @@ pub(crate) async fn create_session(
         control: control.clone(),
         connection_context: info.context(),
     };
-    let finished = state.core().finish_create_session(state.now(), id, new).map(|_| ());
+    // The session and its client connection are registered together, under the core's lock,
+    // so that a session ending concurrently never takes the other's entry along.
+    let finished = {
+        let mut core = state.core();
+        let r = core.finish_create_session(state.now(), id, new).map(|_| ());
+        if r.is_ok() {
+            state
+                .clients
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(id.0, crate::SessionClient::new(current.connection.clone()));
+        }
+        r
+    };
     if let Err(e) = finished {
         crate::router_object::remove_session_control(state, control.as_ref());
         if let Some(p) = &session_proxy {
@@ -133,11 +146,6 @@ pub(crate) async fn create_session(
         }
         return Err(create_error(e, current));
     }
-    state
-        .clients
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id.0, crate::SessionClient::new(current.connection.clone()));
     if current.connection.is_closed() {
         // Closed while the session was being created: the close hook already ran.
         client_closed(state, &current.connection);
@@ -174,9 +182,27 @@ fn destroy_at_manager(state: &Arc<State>, session: &ProxyData, context: Context)
     }));
 }
 
+/// Ends the sessions `f` picks, forgetting their client connections in the same critical
+/// section, then does everything that follows (SessionControl, session manager, traces).
+pub(crate) fn end(state: &Arc<State>, f: impl FnOnce(&mut Router) -> Vec<DestroyedSession>) {
+    let gone = {
+        let mut core = state.core();
+        let gone = f(&mut core);
+        if !gone.is_empty() {
+            let mut clients = state.clients.lock().unwrap_or_else(|e| e.into_inner());
+            for d in &gone {
+                clients.remove(&d.connection.0);
+            }
+        }
+        gone
+    };
+    for d in gone {
+        destroyed(state, d);
+    }
+}
+
 /// Everything that follows the end of a session.
-pub(crate) fn destroyed(state: &Arc<State>, d: DestroyedSession) {
-    state.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&d.connection.0);
+fn destroyed(state: &Arc<State>, d: DestroyedSession) {
     crate::router_object::remove_session_control(state, d.session.control.as_ref());
     if state.trace.session > 0 {
         let what = if d.reason == DestroyReason::Expired {
@@ -203,48 +229,71 @@ pub(crate) fn destroyed(state: &Arc<State>, d: DestroyedSession) {
 /// A client connection closed: its session ends.
 pub(crate) fn client_closed(state: &Arc<State>, connection: &Connection) {
     state.inflight.client_gone(connection.id());
-    let gone = state.core().connection_closed(ConnectionId(connection.id()));
+    let id = ConnectionId(connection.id());
+    end(state, |core| core.connection_closed(id).into_iter().collect());
     state.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&connection.id());
-    if let Some(d) = gone {
-        destroyed(state, d);
-    }
 }
 
 /// A heartbeat refreshes the session; with a session manager's session, that session is
 /// pinged too and the client aborted if it is gone.
 pub(crate) fn heartbeat(state: &Arc<State>, connection: &Connection) {
     let id = ConnectionId(connection.id());
-    let session_proxy = {
+    let session = {
         let mut core = state.core();
-        if !core.touch(state.now(), id) {
-            return;
-        }
-        core.session(id).and_then(|s| s.session_proxy.clone())
-    };
-    if let Some(p) = session_proxy {
-        let proxy = state.communicator.proxy_from_data(p);
-        let (state, connection) = (state.clone(), connection.clone());
-        state.runtime.clone().spawn(Box::pin(async move {
-            if proxy.ice_ping().await.is_err() {
+        match core.handle_heartbeat(state.now(), id) {
+            Heartbeat::Refreshed => {}
+            Heartbeat::NoSession => return,
+            Heartbeat::Abort => {
+                // Its session ended while the connection stayed open: the client learns it.
+                drop(core);
                 connection.close(CloseMode::Forcefully);
-                if let Some(d) = state.core().destroy_session(id, DestroyReason::ByServer) {
-                    destroyed(&state, d);
-                }
+                return;
             }
-        }));
+        }
+        core.session(id).and_then(|s| s.session_proxy.clone().map(|p| (p, s.generation())))
+    };
+    let Some((p, generation)) = session else { return };
+    // One ping in flight per session, however fast the heartbeats come.
+    let client = state.clients.lock().unwrap_or_else(|e| e.into_inner()).get(&id.0).cloned();
+    let Some(client) = client else { return };
+    if client.pinging.swap(true, std::sync::atomic::Ordering::AcqRel) {
+        return;
     }
+    let proxy = state.communicator.proxy_from_data(p);
+    let (state, connection) = (state.clone(), connection.clone());
+    state.runtime.clone().spawn(Box::pin(async move {
+        let failed = proxy.ice_ping().await.is_err();
+        client.pinging.store(false, std::sync::atomic::Ordering::Release);
+        if failed {
+            connection.close(CloseMode::Forcefully);
+            end(&state, |core| {
+                core.destroy_session_if(id, generation, DestroyReason::ByServer)
+                    .into_iter()
+                    .collect()
+            });
+        }
+    }));
 }
 
 /// `destroySession` / SessionControl `destroy`: `Ok` if there was a session.
 pub(crate) fn destroy(state: &Arc<State>, id: ConnectionId, reason: DestroyReason) -> bool {
-    let gone = state.core().destroy_session(id, reason);
-    match gone {
-        Some(d) => {
-            destroyed(state, d);
-            true
-        }
-        None => false,
-    }
+    let mut found = false;
+    end(state, |core| {
+        let gone: Vec<_> = core.destroy_session(id, reason).into_iter().collect();
+        found = !gone.is_empty();
+        gone
+    });
+    found
+}
+
+/// Like [`destroy`], only if the session is still the one of `generation`.
+pub(crate) fn destroy_if(
+    state: &Arc<State>,
+    id: ConnectionId,
+    generation: u64,
+    reason: DestroyReason,
+) {
+    end(state, |core| core.destroy_session_if(id, generation, reason).into_iter().collect());
 }
 
 /// Destroys sessions unused for `Glacier2.SessionTimeout`, every quarter of it.
@@ -259,10 +308,8 @@ pub(crate) fn spawn_reaper(state: &Arc<State>, timeout: Duration) {
             if *state.shutdown.borrow() {
                 return;
             }
-            let expired = state.core().handle_timeout(state.now());
-            for d in expired {
-                destroyed(&state, d);
-            }
+            let now = state.now();
+            end(&state, |core| core.handle_timeout(now));
         }
     }));
 }
@@ -271,17 +318,7 @@ pub(crate) fn spawn_reaper(state: &Arc<State>, timeout: Duration) {
 /// connections closed.
 pub(crate) async fn shutdown(state: &Arc<State>) {
     state.shutdown.send_replace(true);
-    let gone = {
-        let mut core = state.core();
-        if core.is_shutting_down() {
-            Vec::new()
-        } else {
-            core.shutdown()
-        }
-    };
-    for d in gone {
-        destroyed(state, d);
-    }
+    end(state, |core| if core.is_shutting_down() { Vec::new() } else { core.shutdown() });
     // Let the Session::destroy calls complete (for a while) before the connections close.
     let mut pending = state.pending_destroys.subscribe();
     let mut done = std::pin::pin!(pending.wait_for(|n| *n == 0));

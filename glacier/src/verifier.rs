@@ -16,6 +16,9 @@ use std::sync::Arc;
 
 use crate::crypt::CryptPasswords;
 
+/// Password hashes checked at once, at most (each keeps a CPU busy for up to a second).
+static CRYPT_CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// How `createSession` checks a user id and password.
 pub(crate) enum Verifier {
     /// `<InstanceName>/NullPermissionsVerifier`: anyone.
@@ -64,10 +67,13 @@ impl Verifier {
             Verifier::Crypt(file) => {
                 // A hash takes up to a second to check (656,000 SHA-512 rounds by default):
                 // on a thread of its own, not the runtime's.
+                // At most a few at once, whoever asks.
+                let permit = CRYPT_CHECKS.acquire().await.ok();
                 let (file, user, password) = (file.clone(), user.to_owned(), password.to_owned());
                 let (tx, rx) = tokio::sync::oneshot::channel();
                 std::thread::spawn(move || {
                     let _ = tx.send(file.check(&user, &password));
+                    drop(permit);
                 });
                 return if rx.await.unwrap_or(false) {
                     Ok(())

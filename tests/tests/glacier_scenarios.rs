@@ -645,7 +645,97 @@ async fn indirect_proxies_resolve_through_the_routers_locator(rt: Arc<dyn Runtim
     router.shutdown().await;
 }
 
+/// A `Glacier2::SessionManager` that, inside `create`, adds the category `allowed` to the
+/// session's filters through its SessionControl (as IceGrid's session managers do), then
+/// returns no session proxy.
+struct FilteringManagerI {
+    communicator: Communicator,
+}
+
+impl Servant for FilteringManagerI {
+    fn ice_id(&self) -> &str {
+        "::Glacier2::SessionManager"
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            let (_user, control): (String, Option<ice_driver::ProxyData>) = params.decode()?;
+            let control =
+                self.communicator.proxy_from_data(control.ok_or(DispatchError::ObjectNotExist)?);
+            let local = |e: Error| DispatchError::UnknownLocal(e.to_string());
+            let categories: Option<ice_driver::ProxyData> = control
+                .invoke_typed("categories", OperationMode::Normal, &())
+                .await
+                .map_err(local)?;
+            let categories =
+                self.communicator.proxy_from_data(categories.ok_or(DispatchError::ObjectNotExist)?);
+            categories
+                .invoke_typed::<_, ()>(
+                    "add",
+                    OperationMode::Idempotent,
+                    &vec!["allowed".to_owned()],
+                )
+                .await
+                .map_err(local)?;
+            let got: Vec<String> = categories
+                .invoke_typed("get", OperationMode::Idempotent, &())
+                .await
+                .map_err(local)?;
+            assert_eq!(got, ["allowed"]);
+            current.ok(&None::<ice_driver::ProxyData>)
+        })
+    }
+}
+
+async fn a_session_manager_sets_filters_while_creating_the_session(rt: Arc<dyn Runtime>) {
+    let backend = start_backend(&rt).await;
+    let manager_adapter = backend
+        .communicator
+        .create_object_adapter_with_endpoints("Manager", "tcp -h 127.0.0.1 -p 0")
+        .unwrap();
+    let manager = FilteringManagerI { communicator: backend.communicator.clone() };
+    manager_adapter.add(Identity::new("manager"), Arc::new(manager)).unwrap();
+    manager_adapter.activate().unwrap();
+    let manager = format!("manager:{}", manager_adapter.endpoints()[0]);
+    let router = start_router(&rt, &[("Glacier2.SessionManager", &manager)]).await;
+    let (client, session) = client(&rt, &router, &[]);
+    assert!(session.create_session("user", "pw").await.unwrap().is_none());
+    let allowed = proxy(&client, "allowed/hello", backend.port);
+    // The back end has no `allowed/hello`: its own ObjectNotExist says the router let it through.
+    assert!(
+        matches!(allowed.ice_ping().await, Err(Error::ObjectNotExist { ref operation, .. }) if operation == "ice_ping")
+    );
+    let hello = proxy(&client, "hello", backend.port);
+    assert!(matches!(hello.ice_ping().await, Err(Error::ObjectNotExist { .. })), "filtered");
+    // Not reached: the back end never saw a request for `hello`.
+    assert_eq!(backend.hello.count.load(std::sync::atomic::Ordering::SeqCst), 0);
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
+async fn a_heartbeat_after_the_session_ended_aborts_the_connection(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    // Heartbeats every half second or so, whatever happens.
+    let (client, session) =
+        client(&rt, &router, &[("Ice.ACM.Client.Timeout", "1"), ("Ice.ACM.Client.Heartbeat", "3")]);
+    session.create_session("user", "pw").await.unwrap();
+    let connection = session.proxy().ice_get_connection().await.unwrap();
+    session.destroy_session().await.unwrap();
+    // The router leaves the connection open (Ice 3.7), then aborts it at the next heartbeat.
+    let reason = connection.closed().await;
+    assert!(matches!(reason, Error::ConnectionLost), "{reason:?}");
+    client.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    a_session_manager_sets_filters_while_creating_the_session,
+    a_heartbeat_after_the_session_ended_aborts_the_connection,
     indirect_proxies_resolve_through_the_routers_locator,
     address_filters_and_proxy_size_guard_add_proxies,
     a_back_end_that_never_answers_keeps_nothing_of_gone_clients,

@@ -107,22 +107,43 @@ fn number_at(host: &[u8], at: usize) -> Option<(u32, usize)> {
     std::str::from_utf8(&host[at..end]).ok()?.parse().ok().map(|n| (n, end))
 }
 
-/// Whether `tokens` match the whole of `host` (lower-case), from token `i` at `at`.
-fn matches_from(tokens: &[Token], i: usize, host: &str, at: usize) -> bool {
+/// Hosts longer than this match no rule (a DNS name has at most 253 characters).
+const MAX_HOST: usize = 255;
+
+/// Whether `tokens` match the whole of `host` (lower-case). Each (token, position) pair is
+/// tried at most once, so any pattern costs at most tokens × positions² steps.
+fn matches_whole(tokens: &[Token], host: &str) -> bool {
+    if host.len() > MAX_HOST {
+        return false;
+    }
+    let width = host.len() + 1;
+    let mut failed = vec![false; (tokens.len() + 1) * width];
+    matches_from(tokens, 0, host, 0, &mut failed)
+}
+
+fn matches_from(tokens: &[Token], i: usize, host: &str, at: usize, failed: &mut [bool]) -> bool {
     let Some(token) = tokens.get(i) else { return at == host.len() };
-    match token {
+    let slot = i * (host.len() + 1) + at;
+    if failed[slot] {
+        return false;
+    }
+    let ok = match token {
         Token::Literal(l) => {
-            host[at..].starts_with(l.as_str()) && matches_from(tokens, i + 1, host, at + l.len())
+            host[at..].starts_with(l.as_str())
+                && matches_from(tokens, i + 1, host, at + l.len(), failed)
         }
         Token::Group(r) => match number_at(host.as_bytes(), at) {
-            Some((n, end)) => r.contains(n) && matches_from(tokens, i + 1, host, end),
+            Some((n, end)) => r.contains(n) && matches_from(tokens, i + 1, host, end, failed),
             None => false,
         },
-        // Every later position is tried (a bounded search: hosts are short).
         Token::Star => (at..=host.len())
             .filter(|p| host.is_char_boundary(*p))
-            .any(|p| matches_from(tokens, i + 1, host, p)),
+            .any(|p| matches_from(tokens, i + 1, host, p, failed)),
+    };
+    if !ok {
+        failed[slot] = true;
     }
+    ok
 }
 
 impl Rule {
@@ -150,7 +171,7 @@ impl Rule {
                 return false;
             }
         }
-        self.host.is_empty() || matches_from(&self.host, 0, &host.to_ascii_lowercase(), 0)
+        self.host.is_empty() || matches_whole(&self.host, &host.to_ascii_lowercase())
     }
 
     /// A proxy satisfies a rule when it has endpoints and every one of them matches.
@@ -327,6 +348,21 @@ mod tests {
         assert_eq!(p.to_string(), "hello -t -e 1.1:tcp -h 127.0.0.1 -p 12010 -t infinite");
         assert!(ProxyVerifier::new(None, None, Some(size)).unwrap().check(&p).is_ok());
         assert!(ProxyVerifier::new(None, None, Some(size - 1)).unwrap().check(&p).is_err());
+    }
+
+    #[test]
+    fn many_wildcards_on_a_long_host_stay_cheap() {
+        let v = verifier(Some("*.*.*.*.*.*.x"), None);
+        let host = ".".repeat(250);
+        assert!(v.check(&proxy(&format!("a:tcp -h \"{host}\" -p 1"))).is_err());
+        let long = "a".repeat(300);
+        assert!(
+            verifier(Some("*"), None).check(&proxy(&format!("a:tcp -h {long} -p 1"))).is_ok(),
+            "`*` alone is any host"
+        );
+        assert!(verifier(Some("a*"), None)
+            .check(&proxy(&format!("a:tcp -h {long} -p 1")))
+            .is_err());
     }
 
     #[test]

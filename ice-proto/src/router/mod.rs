@@ -57,6 +57,18 @@ pub enum CreateSessionError {
     InProgress,
 }
 
+/// What a heartbeat means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Heartbeat {
+    /// The session was refreshed.
+    Refreshed,
+    /// The connection never had a session: nothing to do.
+    NoSession,
+    /// The connection's session ended (destroyed, expired): abort the connection, as
+    /// glacier2router does, so that the client learns it.
+    Abort,
+}
+
 /// Why a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DestroyReason {
@@ -168,7 +180,12 @@ pub struct Router {
     config: RouterConfig,
     sessions: HashMap<ConnectionId, Session>,
     by_category: HashMap<String, ConnectionId>,
-    creating: HashSet<ConnectionId>,
+    /// Connections whose `createSession*` is under way, with the filters their session will
+    /// start from (a session manager may change them through SessionControl meanwhile).
+    creating: HashMap<ConnectionId, Filters>,
+    /// Connections still open whose session ended (a heartbeat on one aborts it).
+    ended: HashSet<ConnectionId>,
+    next_generation: u64,
     shutting_down: bool,
 }
 
@@ -187,7 +204,9 @@ impl Router {
             config,
             sessions: HashMap::new(),
             by_category: HashMap::new(),
-            creating: HashSet::new(),
+            creating: HashMap::new(),
+            ended: HashSet::new(),
+            next_generation: 1,
             shutting_down: false,
         }
     }
@@ -258,10 +277,20 @@ impl Router {
         if self.sessions.contains_key(&connection) {
             return Err(CreateSessionError::SessionExists);
         }
-        if !self.creating.insert(connection) {
+        if self.creating.contains_key(&connection) {
             return Err(CreateSessionError::InProgress);
         }
+        self.creating.insert(connection, self.config.filters.clone());
         Ok(())
+    }
+
+    /// The filters of the session of `connection`, or of the session being created on it
+    /// (what SessionControl's filter objects change).
+    pub fn filters_mut(&mut self, connection: ConnectionId) -> Option<&mut Filters> {
+        match self.sessions.get_mut(&connection) {
+            Some(s) => Some(&mut s.filters),
+            None => self.creating.get_mut(&connection),
+        }
     }
 
     /// Gives up the creation started on `connection` (authentication failed).
@@ -278,14 +307,13 @@ impl Router {
         connection: ConnectionId,
         new: NewSession,
     ) -> Result<&Session, CreateSessionError> {
-        let started = self.creating.remove(&connection);
+        let pending = self.creating.remove(&connection);
         if self.shutting_down {
             return Err(CreateSessionError::ShuttingDown);
         }
-        if !started || self.sessions.contains_key(&connection) {
+        let Some(mut filters) = pending.filter(|_| !self.sessions.contains_key(&connection)) else {
             return Err(CreateSessionError::SessionExists);
-        }
-        let mut filters = self.config.filters.clone();
+        };
         if new.kind == SessionKind::Password && !new.user_id.is_empty() {
             match self.config.accept_user {
                 AcceptUser::No => {}
@@ -310,7 +338,10 @@ impl Router {
             filters,
             routing_table: RoutingTable::new(self.config.routing_table_max),
             last_activity: now,
+            generation: self.next_generation,
         };
+        self.next_generation += 1;
+        self.ended.remove(&connection);
         Ok(self.sessions.entry(connection).or_insert(session))
     }
 
@@ -320,6 +351,9 @@ impl Router {
         reason: DestroyReason,
     ) -> Option<DestroyedSession> {
         let session = self.sessions.remove(&connection)?;
+        if !matches!(reason, DestroyReason::ConnectionClosed | DestroyReason::Shutdown) {
+            self.ended.insert(connection);
+        }
         if let Some(category) = &session.category {
             if self.by_category.get(category) == Some(&connection) {
                 self.by_category.remove(category);
@@ -342,6 +376,7 @@ impl Router {
     /// forgotten.
     pub fn connection_closed(&mut self, connection: ConnectionId) -> Option<DestroyedSession> {
         self.creating.remove(&connection);
+        self.ended.remove(&connection);
         self.remove(connection, DestroyReason::ConnectionClosed)
     }
 
@@ -350,6 +385,32 @@ impl Router {
         self.shutting_down = true;
         let all: Vec<ConnectionId> = self.sessions.keys().copied().collect();
         all.into_iter().filter_map(|c| self.remove(c, DestroyReason::Shutdown)).collect()
+    }
+
+    /// Ends the session of `connection` only if it is still the one of `generation` (see
+    /// [`Session::generation`]): for a decision taken before an await, such as a failed ping
+    /// of the session manager's session, which must not end a newer session.
+    pub fn destroy_session_if(
+        &mut self,
+        connection: ConnectionId,
+        generation: u64,
+        reason: DestroyReason,
+    ) -> Option<DestroyedSession> {
+        match self.sessions.get(&connection) {
+            Some(s) if s.generation == generation => self.remove(connection, reason),
+            _ => None,
+        }
+    }
+
+    /// A heartbeat (ValidateConnection) arrived on `connection` at `now`.
+    pub fn handle_heartbeat(&mut self, now: Instant, connection: ConnectionId) -> Heartbeat {
+        if self.touch(now, connection) {
+            Heartbeat::Refreshed
+        } else if self.ended.contains(&connection) {
+            Heartbeat::Abort
+        } else {
+            Heartbeat::NoSession
+        }
     }
 
     /// The client of `connection` used its session at `now` (a router operation, a heartbeat,

@@ -84,9 +84,15 @@ pub struct Session {
     /// Its routing table.
     pub routing_table: RoutingTable,
     pub(super) last_activity: Instant,
+    pub(super) generation: u64,
 }
 
 impl Session {
+    /// A number that tells this session from an earlier or later one of the same connection.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// When the session was last used by its client.
     pub fn last_activity(&self) -> Instant {
         self.last_activity

@@ -313,3 +313,54 @@ fn bad_filter_and_limit_properties_are_refused() {
         assert_eq!(e.property, k);
     }
 }
+
+#[test]
+fn filters_changed_while_the_session_is_created_are_kept() {
+    let now = Instant::now();
+    let mut r = Router::new(RouterConfig::default());
+    r.begin_create_session(C1).unwrap();
+    // The session manager adds a category through SessionControl inside `create`.
+    r.filters_mut(C1).unwrap().categories.insert("allowed".into());
+    let new = NewSession {
+        user_id: "u".into(),
+        kind: SessionKind::Password,
+        category: None,
+        session_proxy: None,
+        control: None,
+        connection_context: Context::new(),
+    };
+    r.finish_create_session(now, C1, new).unwrap();
+    r.add_proxies(now, C1, &[Some(proxy("allowed", "a", 1)), Some(proxy("other", "b", 1))])
+        .unwrap();
+    assert!(matches!(
+        r.route_client_request(now, C1, request("allowed", "a", &[]), true),
+        ClientRoute::Forward { .. }
+    ));
+    assert!(matches!(
+        r.route_client_request(now, C1, request("other", "b", &[]), true),
+        ClientRoute::Refused { why: Refusal::Filtered, .. }
+    ));
+    assert!(r.filters_mut(C2).is_none());
+}
+
+#[test]
+fn heartbeats_and_generations() {
+    let now = Instant::now();
+    let mut r = Router::new(RouterConfig::default());
+    assert_eq!(r.handle_heartbeat(now, C1), Heartbeat::NoSession);
+    session(&mut r, now, C1, "u", "c");
+    assert_eq!(r.handle_heartbeat(now, C1), Heartbeat::Refreshed);
+    let first = r.session(C1).unwrap().generation();
+    r.destroy_session(C1, DestroyReason::Destroyed).unwrap();
+    // The connection stays open without a session: a heartbeat on it aborts it.
+    assert_eq!(r.handle_heartbeat(now, C1), Heartbeat::Abort);
+    session(&mut r, now, C1, "u", "c2");
+    assert_eq!(r.handle_heartbeat(now, C1), Heartbeat::Refreshed);
+    // A decision about the first session does not end the second.
+    assert!(r.destroy_session_if(C1, first, DestroyReason::ByServer).is_none());
+    let second = r.session(C1).unwrap().generation();
+    assert_ne!(first, second);
+    assert!(r.destroy_session_if(C1, second, DestroyReason::ByServer).is_some());
+    r.connection_closed(C1);
+    assert_eq!(r.handle_heartbeat(now, C1), Heartbeat::NoSession);
+}
