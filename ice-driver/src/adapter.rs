@@ -62,6 +62,9 @@ struct Inner {
     category: String,
     /// Takes the requests of incoming connections before the servants do.
     dispatcher: Mutex<Option<Arc<dyn Dispatcher>>>,
+    /// `<name>.ThreadPool.Serialize` (else `Ice.ThreadPool.Server.Serialize`): one dispatch
+    /// at a time per connection.
+    serialize: bool,
 }
 
 /// A collection of servants and the endpoints where clients reach them
@@ -187,6 +190,16 @@ impl ObjectAdapter {
                 router,
                 category,
                 dispatcher: Mutex::new(None),
+                serialize: {
+                    let p = &instance.properties;
+                    let general = p.get_int_or("Ice.ThreadPool.Server.Serialize", 0);
+                    let own = if name.is_empty() {
+                        general
+                    } else {
+                        p.get_int_or(&format!("{name}.ThreadPool.Serialize"), general)
+                    };
+                    own > 0
+                },
             }),
         }
     }
@@ -380,6 +393,7 @@ impl ObjectAdapter {
                 adapter: Some(self.clone()),
                 dispatcher: self.dispatcher(),
                 endpoint: None,
+                serialize: self.inner.serialize,
             });
             self.accepted(connection);
         }
@@ -529,6 +543,7 @@ async fn accept_loop(
                     adapter: Some(adapter.clone()),
                     dispatcher: adapter.dispatcher(),
                     endpoint: None,
+                    serialize: adapter.inner.serialize,
                 });
                 adapter.accepted(connection);
             }

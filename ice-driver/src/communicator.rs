@@ -45,6 +45,8 @@ pub(crate) struct Instance {
     pub(crate) trace: TraceLevels,
     /// What proxy and endpoint strings leave out (`Ice.Default.*`).
     pub(crate) parse_defaults: ParseDefaults,
+    /// `Ice.ThreadPool.Client.Serialize`: dispatches on outgoing connections one at a time.
+    client_serialize: bool,
     destroyed: AtomicBool,
     /// Keyed by transport, host and port.
     outgoing: Mutex<HashMap<(i16, String, u16), ConnectionSlot>>,
@@ -116,6 +118,7 @@ impl Instance {
                         adapter: self.default_adapter(),
                         dispatcher: None,
                         endpoint: Some(endpoint.clone()),
+                        serialize: self.client_serialize,
                     }));
                 }
                 Some(Err(e)) => e.to_string(),
@@ -146,6 +149,7 @@ impl Instance {
             adapter: self.default_adapter(),
             dispatcher: None,
             endpoint: Some(endpoint.clone()),
+            serialize: self.client_serialize,
         }))
     }
 
@@ -231,6 +235,7 @@ impl Communicator {
         let datagram_server_config = datagram_config(&properties, Side::Server);
         let trace = TraceLevels::from_properties(&properties);
         let parse_defaults = ParseDefaults::from_properties(&properties);
+        let client_serialize = properties.get_int_or("Ice.ThreadPool.Client.Serialize", 0) > 0;
         if properties.get_int_or("Ice.Default.Timeout", DEFAULT_TIMEOUT) != parse_defaults.timeout {
             tracing::warn!("invalid Ice.Default.Timeout, using {}", parse_defaults.timeout);
         }
@@ -244,6 +249,7 @@ impl Communicator {
             datagram_server_config,
             trace,
             parse_defaults,
+            client_serialize,
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
             adapters: Mutex::new(Vec::new()),

@@ -255,6 +255,53 @@ async fn slow_servant_does_not_block_others(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
+/// "Oneway set, then twoway get": the requests of one connection are dispatched in the order
+/// they arrived, on every runtime (each dispatch used to be a task of its own, which a
+/// multi-threaded runtime could start out of order).
+async fn dispatches_start_in_arrival_order(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let oneway = s.hello.ice_oneway();
+    for round in 1..=5 {
+        for _ in 0..2000 {
+            oneway.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+        }
+        let count: i32 =
+            s.hello.invoke_typed("getCount", OperationMode::Idempotent, &()).await.unwrap();
+        assert_eq!(count, round * 2000, "the twoway was dispatched before earlier oneways");
+    }
+    s.teardown().await;
+}
+
+/// `ThreadPool.Serialize`: a connection's next dispatch starts only once the previous one
+/// completed.
+async fn serialized_dispatch(rt: Arc<dyn Runtime>) {
+    let mut props = test_properties();
+    props.set("Test.ThreadPool.Serialize", "1").unwrap();
+    let s = setup_with(&rt, props).await;
+    let (tx, mut blocked) = tokio::sync::oneshot::channel();
+    let hello = s.hello.clone();
+    rt.spawn(Box::pin(async move {
+        let r = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
+        let _ = tx.send(r);
+    }));
+    let started = || async { s.servant.blocked.load(std::sync::atomic::Ordering::SeqCst) };
+    wait_until(&rt, "block() dispatched", started, 1).await;
+    let (tx2, mut answered) = tokio::sync::oneshot::channel();
+    let hello = s.hello.clone();
+    rt.spawn(Box::pin(async move {
+        let _ = tx2.send(say_hello(&hello, "queued").await);
+    }));
+    // Another connection (another client) releases block(); only then is sayHello dispatched.
+    let other = Communicator::with_properties(rt.clone(), test_properties());
+    let unblock = other.string_to_proxy(&s.hello.to_string()).unwrap();
+    assert!(answered.try_recv().is_err(), "sayHello ran while block() was dispatched");
+    unblock.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
+    blocked.await.unwrap().unwrap();
+    assert_eq!(answered.await.unwrap().unwrap(), "Hello, queued!");
+    other.destroy().await;
+    s.teardown().await;
+}
+
 async fn panicking_servant(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     match s.hello.invoke_typed::<_, ()>("crash", OperationMode::Normal, &()).await {
@@ -583,6 +630,8 @@ async fn at_most_once(rt: Arc<dyn Runtime>) {
 }
 
 on_both_runtimes!(
+    dispatches_start_in_arrival_order,
+    serialized_dispatch,
     twoway,
     oneway,
     batch,

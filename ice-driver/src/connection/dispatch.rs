@@ -42,42 +42,46 @@ pub(super) fn spawn_dispatch(
         "dispatching request"
     );
     let (incoming, datagram) = (connection.is_incoming(), connection.is_datagram());
-    runtime.spawn(Box::pin(async move {
-        // Only the adapter's own connections are held; bidirectional ones are not. A held
-        // datagram is dropped (its answer, like any oneway answer, is never sent).
-        let mut dropped = false;
-        if let (true, Some(a)) = (incoming, &adapter) {
-            dropped = datagram && a.is_holding();
-            if !dropped {
-                a.until_active().await;
+    let lane = connection.clone();
+    lane.run_dispatch(
+        runtime,
+        Box::pin(async move {
+            // Only the adapter's own connections are held; bidirectional ones are not. A held
+            // datagram is dropped (its answer, like any oneway answer, is never sent).
+            let mut dropped = false;
+            if let (true, Some(a)) = (incoming, &adapter) {
+                dropped = datagram && a.is_holding();
+                if !dropped {
+                    a.until_active().await;
+                }
             }
-        }
-        let _guard = adapter.as_ref().map(|a| a.dispatch_guard());
-        let servant = match &adapter {
-            Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet),
-            _ => Err(DispatchError::ObjectNotExist),
-        };
-        let result = match servant {
-            Err(e) => Err(e),
-            Ok(servant) => match dispatch_builtin(servant.as_ref(), &current, &params) {
-                Some(r) => r,
-                None => match CatchUnwind::new(servant.dispatch(&current, params)).await {
-                    Ok(r) => r,
-                    Err(panic) => {
-                        tracing::warn!(
-                            operation = %current.operation,
-                            %panic,
-                            "servant panicked"
-                        );
-                        Err(DispatchError::Unknown(format!("servant panicked: {panic}")))
-                    }
+            let _guard = adapter.as_ref().map(|a| a.dispatch_guard());
+            let servant = match &adapter {
+                Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet),
+                _ => Err(DispatchError::ObjectNotExist),
+            };
+            let result = match servant {
+                Err(e) => Err(e),
+                Ok(servant) => match dispatch_builtin(servant.as_ref(), &current, &params) {
+                    Some(r) => r,
+                    None => match CatchUnwind::new(servant.dispatch(&current, params)).await {
+                        Ok(r) => r,
+                        Err(panic) => {
+                            tracing::warn!(
+                                operation = %current.operation,
+                                %panic,
+                                "servant panicked"
+                            );
+                            Err(DispatchError::Unknown(format!("servant panicked: {panic}")))
+                        }
+                    },
                 },
-            },
-        };
-        let status = match result {
-            Ok(e) => ReplyStatus::Ok(e),
-            Err(e) => e.into_reply(&current),
-        };
-        let _ = commands.send(Command::Reply { dispatch, status });
-    }));
+            };
+            let status = match result {
+                Ok(e) => ReplyStatus::Ok(e),
+                Err(e) => e.into_reply(&current),
+            };
+            let _ = commands.send(Command::Reply { dispatch, status });
+        }),
+    );
 }

@@ -6,6 +6,7 @@
 
 mod dispatch;
 mod dispatcher;
+mod lane;
 mod task;
 
 pub use dispatcher::Dispatcher;
@@ -89,6 +90,10 @@ pub(crate) struct Shared {
     commands: mpsc::UnboundedSender<Command>,
     adapter: Mutex<Option<ObjectAdapter>>,
     dispatcher: Mutex<Option<Arc<dyn Dispatcher>>>,
+    /// The task that runs this connection's dispatches in arrival order, once started.
+    lane: Mutex<Option<lane::LaneSender>>,
+    /// `ThreadPool.Serialize`: one dispatch at a time.
+    serialize: bool,
     /// The close reason, once the connection is closed.
     closed: watch::Sender<Option<ConnectionError>>,
     /// Cleared once the connection is closing: no new invocations should be sent on it.
@@ -163,6 +168,8 @@ pub(crate) struct ConnectionSetup {
     pub(crate) adapter: Option<ObjectAdapter>,
     pub(crate) dispatcher: Option<Arc<dyn Dispatcher>>,
     pub(crate) endpoint: Option<Endpoint>,
+    /// `ThreadPool.Serialize` for the dispatches of this connection.
+    pub(crate) serialize: bool,
 }
 
 /// Source of [`Connection::id`].
@@ -184,6 +191,26 @@ impl Connection {
         if let Ok(mut d) = self.shared.dispatcher.lock() {
             *d = dispatcher;
         }
+    }
+
+    /// Runs `dispatch` after the earlier dispatches of this connection have started (see
+    /// `lane.rs`).
+    pub(crate) fn run_dispatch(
+        &self,
+        runtime: &Arc<dyn Runtime>,
+        dispatch: crate::runtime::BoxFuture<'static, ()>,
+    ) {
+        let mut lane = self.shared.lane.lock().unwrap_or_else(|e| e.into_inner());
+        let tx = lane.get_or_insert_with(|| lane::start_lane(runtime, self.shared.serialize));
+        if let Err(mpsc::error::SendError(dispatch)) = tx.send(dispatch) {
+            // The lane ended (cannot happen while the sender is held): run it on its own.
+            runtime.spawn(dispatch);
+        }
+    }
+
+    /// No more dispatches: the lane ends once the running ones complete.
+    pub(crate) fn close_lane(&self) {
+        self.shared.lane.lock().unwrap_or_else(|e| e.into_inner()).take();
     }
 
     pub(crate) fn dispatcher(&self) -> Option<Arc<dyn Dispatcher>> {

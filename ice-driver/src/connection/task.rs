@@ -54,6 +54,8 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         commands: tx,
         adapter: Mutex::new(setup.adapter),
         dispatcher: Mutex::new(setup.dispatcher),
+        lane: Mutex::new(None),
+        serialize: setup.serialize,
         closed,
         usable: AtomicBool::new(true),
         next_key: AtomicU64::new(0),
@@ -502,6 +504,7 @@ impl Driver {
         for (_, done) in self.flushes.drain() {
             let _ = done.send(Outcome::Failed { error: error.clone(), sent: true });
         }
+        self.connection.close_lane();
         if let Some(d) = self.connection.dispatcher() {
             d.closed(&self.connection);
         }
