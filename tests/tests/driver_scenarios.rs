@@ -278,7 +278,7 @@ async fn serialized_dispatch(rt: Arc<dyn Runtime>) {
     let mut props = test_properties();
     props.set("Test.ThreadPool.Serialize", "1").unwrap();
     let s = setup_with(&rt, props).await;
-    let (tx, mut blocked) = tokio::sync::oneshot::channel();
+    let (tx, blocked) = tokio::sync::oneshot::channel();
     let hello = s.hello.clone();
     rt.spawn(Box::pin(async move {
         let r = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
