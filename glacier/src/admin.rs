@@ -98,11 +98,38 @@ impl Servant for PropertiesFacet {
             match current.operation.as_str() {
                 "getProperty" => {
                     let key: String = params.decode()?;
-                    current.ok(state.properties.get(&key).unwrap_or(""))
+                    let changed =
+                        state.changed_properties.lock().unwrap_or_else(|e| e.into_inner());
+                    let value = changed.get(&key).map(String::as_str);
+                    current.ok(value.or_else(|| state.properties.get(&key)).unwrap_or(""))
                 }
                 "getPropertiesForPrefix" => {
                     let prefix: String = params.decode()?;
-                    current.ok(&state.properties.get_with_prefix(&prefix))
+                    let mut all = state.properties.get_with_prefix(&prefix);
+                    let changed =
+                        state.changed_properties.lock().unwrap_or_else(|e| e.into_inner());
+                    for (k, v) in changed.iter().filter(|(k, _)| k.starts_with(&prefix)) {
+                        if v.is_empty() {
+                            all.remove(k);
+                        } else {
+                            all.insert(k.clone(), v.clone());
+                        }
+                    }
+                    current.ok(&all)
+                }
+                "setProperties" => {
+                    // Trace levels take effect at once; other properties are only reported
+                    // back (as with ZeroC's router, which reads them at start-up).
+                    let new: std::collections::BTreeMap<String, String> = params.decode()?;
+                    let mut changed =
+                        state.changed_properties.lock().unwrap_or_else(|e| e.into_inner());
+                    for (k, v) in new {
+                        if state.trace.set(&k, &v) {
+                            tracing::info!(target: "Glacier2", "`{k}' set to `{v}'");
+                        }
+                        changed.insert(k, v);
+                    }
+                    current.void()
                 }
                 _ => Err(DispatchError::OperationNotExist),
             }

@@ -93,7 +93,7 @@ impl Dispatcher for ClientDispatcher {
 fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming: IncomingRequest) {
     let IncomingRequest { dispatch, request, twoway, .. } = incoming;
     let encoding = request.params.encoding;
-    let trace = state.trace;
+    let trace = state.trace.snapshot();
     let (identity, operation) = if trace.client_reject > 0 || trace.client_request > 0 {
         (Some(request.identity.clone()), Some(request.operation.clone()))
     } else {
@@ -374,7 +374,7 @@ impl Dispatcher for ServerDispatcher {
         };
         let IncomingRequest { dispatch, request, twoway, .. } = incoming;
         let encoding = request.params.encoding;
-        if state.trace.server_request > 0 {
+        if state.trace.server_request() > 0 {
             tracing::info!(target: "Glacier2", identity = %request.identity, operation = %request.operation, "reverse routing");
         }
         let route = state.core().route_callback(request, twoway);

@@ -32,6 +32,7 @@ mod inflight;
 mod locator;
 mod router_object;
 mod session;
+mod trace;
 mod verifier;
 
 pub use config::{StartError, DEFAULT_CONFIG};
@@ -47,16 +48,6 @@ use ice_proto::router::{Router, RouterConfig};
 use tokio::sync::watch;
 
 use crate::verifier::Verifier;
-
-/// What `Glacier2.Trace.*` and `Glacier2.{Client,Server}.Trace.*` turn on.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Trace {
-    pub(crate) session: i32,
-    pub(crate) routing_table: i32,
-    pub(crate) client_request: i32,
-    pub(crate) server_request: i32,
-    pub(crate) client_reject: i32,
-}
 
 /// Counters of a running router, for operators and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -117,7 +108,9 @@ pub(crate) struct State {
     /// Ice 3.7 behaviour for SessionControl `destroy` (the client's connection stays open):
     /// only for a configuration that uses 3.7's own properties and none of 3.8's.
     pub(crate) ice37: bool,
-    pub(crate) trace: Trace,
+    pub(crate) trace: trace::Trace,
+    /// Properties changed through the admin `Properties` facet (`setProperties`).
+    pub(crate) changed_properties: Mutex<std::collections::BTreeMap<String, String>>,
     pub(crate) shutdown: watch::Sender<bool>,
     /// Buffered forwarding, each way, and the pause between drains.
     pub(crate) client_buffered: bool,
@@ -236,13 +229,7 @@ impl Glacier {
             ),
             None => None,
         };
-        let trace = Trace {
-            session: properties.get_int_or("Glacier2.Trace.Session", 0),
-            routing_table: properties.get_int_or("Glacier2.Trace.RoutingTable", 0),
-            client_request: properties.get_int_or("Glacier2.Client.Trace.Request", 0),
-            server_request: properties.get_int_or("Glacier2.Server.Trace.Request", 0),
-            client_reject: properties.get_int_or("Glacier2.Client.Trace.Reject", 0),
-        };
+        let trace = trace::Trace::from_properties(&properties);
         let state = Arc::new(State {
             session_timeout_reply: config::session_timeout_reply(&properties, &config),
             acm_timeout: config::client_acm_timeout(&properties),
@@ -261,6 +248,7 @@ impl Glacier {
             client_endpoints: client_adapter.endpoints(),
             server_adapter: server_adapter.clone(),
             trace,
+            changed_properties: Mutex::default(),
             shutdown: watch::channel(false).0,
             pending_destroys: watch::channel(0).0,
             control_index: Mutex::new(HashMap::new()),

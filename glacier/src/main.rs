@@ -93,51 +93,65 @@ fn main() {
              the null permissions verifier accepts ANY user id and password"
         );
     }
+    // The handlers are in place before the router starts (and says it is ready), so that a
+    // SIGTERM right after start-up shuts it down cleanly instead of killing it.
+    let stop = watch_signals();
+    let signals = async move {
+        let _ = stop.recv().await;
+    };
     let code = match which {
         Which::Tokio => {
             let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => fail(&format!("cannot start tokio: {e}")),
             };
-            rt.block_on(async {
-                let signals = async {
-                    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-                    }
-                };
-                run(ice_driver_tokio::TokioRuntime::shared(), props, options, uses_file, signals).await
-            })
-        }
-        Which::AsyncStd => async_std::task::block_on(async {
-            let (tx, rx) = async_std::channel::bounded::<()>(1);
-            // async-std has no signal support: a thread of tokio's watches the signals.
-            std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    rt.block_on(async {
-                        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-                        tokio::select! {
-                            _ = tokio::signal::ctrl_c() => {}
-                            _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-                        }
-                    });
-                }
-                let _ = tx.send_blocking(());
-            });
-            run(
-                ice_driver_async_std::AsyncStdRuntime::shared(),
+            rt.block_on(run(
+                ice_driver_tokio::TokioRuntime::shared(),
                 props,
                 options,
                 uses_file,
-                async move {
-                    let _ = rx.recv().await;
-                },
-            )
-            .await
-        }),
+                signals,
+            ))
+        }
+        Which::AsyncStd => async_std::task::block_on(run(
+            ice_driver_async_std::AsyncStdRuntime::shared(),
+            props,
+            options,
+            uses_file,
+            signals,
+        )),
     };
     std::process::exit(code);
+}
+
+/// SIGINT and SIGTERM, watched by a thread of their own (async-std has no signal support;
+/// one way for both runtimes): the channel gets a message on the first one. Returns once the
+/// handlers are installed.
+fn watch_signals() -> async_std::channel::Receiver<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (tx, rx) = async_std::channel::bounded::<()>(1);
+    let (installed_tx, installed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            let _ = installed_tx.send(());
+            return;
+        };
+        rt.block_on(async {
+            let int = signal(SignalKind::interrupt());
+            let term = signal(SignalKind::terminate());
+            let _ = installed_tx.send(());
+            let (Ok(mut int), Ok(mut term)) = (int, term) else {
+                return std::future::pending().await;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        });
+        let _ = tx.send_blocking(());
+    });
+    let _ = installed.recv();
+    rx
 }
 
 async fn run(

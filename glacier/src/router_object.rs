@@ -103,13 +103,13 @@ impl Servant for RouterServant {
                     let (evicted, added) = match added {
                         Ok(a) => (a.evicted, a.added),
                         Err(e) => {
-                            if state.trace.client_reject > 0 {
+                            if state.trace.client_reject() > 0 {
                                 tracing::info!(target: "Glacier2", "rejecting request: {e}");
                             }
                             return Err(no_session(current));
                         }
                     };
-                    let level = state.trace.routing_table;
+                    let level = state.trace.routing_table();
                     for (p, what) in &added {
                         if level == 1 || level >= 3 {
                             let verb = match what {

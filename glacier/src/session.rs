@@ -150,7 +150,7 @@ pub(crate) async fn create_session(
         // Closed while the session was being created: the close hook already ran.
         client_closed(state, &current.connection);
     }
-    if state.trace.session > 0 {
+    if state.trace.session() > 0 {
         tracing::info!(
             target: "Glacier2",
             user = %user,
@@ -166,7 +166,7 @@ pub(crate) async fn create_session(
 /// `Session::destroy` on a session manager's session, in the background.
 fn destroy_at_manager(state: &Arc<State>, session: &ProxyData, context: Context) {
     let proxy = state.communicator.proxy_from_data(session.clone());
-    let trace = state.trace.session;
+    let trace = state.trace.session();
     let pending = state.pending_destroys.clone();
     pending.send_modify(|n| *n += 1);
     state.runtime.spawn(Box::pin(async move {
@@ -204,7 +204,7 @@ pub(crate) fn end(state: &Arc<State>, f: impl FnOnce(&mut Router) -> Vec<Destroy
 /// Everything that follows the end of a session.
 fn destroyed(state: &Arc<State>, d: DestroyedSession) {
     crate::router_object::remove_session_control(state, d.session.control.as_ref());
-    if state.trace.session > 0 {
+    if state.trace.session() > 0 {
         let what = if d.reason == DestroyReason::Expired {
             "expiring session"
         } else {

@@ -142,6 +142,39 @@ fn admin_process_shutdown_stops_the_router() {
                 .string_to_proxy(&format!("Glacier2/admin -f Process:tcp -h 127.0.0.1 -p {port}"))
                 .unwrap();
             assert!(process.ice_is_a("::Ice::Process").await.unwrap());
+            // The Properties facet: read, and change a trace level at run time.
+            let admin = process.ice_facet("Properties");
+            let get = |key: &'static str| {
+                let admin = admin.clone();
+                async move {
+                    admin
+                        .invoke_typed::<_, String>(
+                            "getProperty",
+                            ice_driver::OperationMode::Normal,
+                            key,
+                        )
+                        .await
+                        .unwrap()
+                }
+            };
+            assert_eq!(get("Ice.Admin.InstanceName").await, "Glacier2");
+            assert_eq!(get("Glacier2.Trace.Session").await, "");
+            let mut changes = ice_driver::Context::new();
+            changes.insert("Glacier2.Trace.Session".into(), "1".into());
+            admin
+                .invoke_typed::<_, ()>("setProperties", ice_driver::OperationMode::Normal, &changes)
+                .await
+                .unwrap();
+            assert_eq!(get("Glacier2.Trace.Session").await, "1");
+            let all: ice_driver::Context = admin
+                .invoke_typed(
+                    "getPropertiesForPrefix",
+                    ice_driver::OperationMode::Normal,
+                    "Glacier2.Trace",
+                )
+                .await
+                .unwrap();
+            assert_eq!(all.get("Glacier2.Trace.Session").map(String::as_str), Some("1"));
             process
                 .invoke(
                     "shutdown",

@@ -84,3 +84,30 @@ fn a_datagram_connection_drops_requests_beyond_the_limit() {
     server.handle_datagram(now, oneway("b"));
     assert_eq!(dispatches(&mut server).len(), 1);
 }
+
+#[test]
+fn decoding_stops_exactly_at_the_limit_and_resumes_with_what_was_read() {
+    let now = Instant::now();
+    let mut config = ConnectionConfig::new(Side::Server);
+    config.max_dispatches = 3;
+    let mut server = Connection::new(config, now);
+    while let Some(_t) = server.poll_transmit() {
+        server.handle_written(now);
+    }
+    // Fifty small requests in one read.
+    let mut input = BytesMut::new();
+    for i in 0..50 {
+        input.extend_from_slice(&oneway(&format!("op{i}")));
+    }
+    server.handle_input(now, &mut input);
+    let first = dispatches(&mut server);
+    assert_eq!(first.len(), 3, "exactly the limit");
+    assert!(!server.wants_input());
+    assert!(!input.is_empty(), "the rest waits, undecoded");
+    // One completes: one more is decoded from what was already read.
+    server.reply(first[0], ReplyStatus::Ok(Encapsulation::empty(EncodingVersion::V1_1)));
+    assert!(server.wants_input());
+    server.handle_input(now, &mut input);
+    assert_eq!(dispatches(&mut server).len(), 1);
+    assert!(!server.wants_input());
+}

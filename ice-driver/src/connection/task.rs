@@ -93,6 +93,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushes: HashMap::new(),
         close_error: None,
         heartbeats: 0,
+        undecoded: false,
     };
     setup.runtime.spawn(Box::pin(driver));
     connection
@@ -124,6 +125,8 @@ struct Driver {
     close_error: Option<ConnectionError>,
     /// Heartbeats already reported to the dispatcher.
     heartbeats: u64,
+    /// Bytes were left in `read_buf` when the dispatch limit was reached.
+    undecoded: bool,
 }
 
 impl Future for Driver {
@@ -133,7 +136,15 @@ impl Future for Driver {
         let this = self.get_mut();
         for _ in 0..MAX_ROUNDS {
             let mut progress = this.poll_commands(cx);
-            // Not while the dispatch limit is reached: a reply (a command) resumes reading.
+            // Not while the dispatch limit is reached: a reply (a command) resumes reading,
+            // starting with the messages already read and left undecoded at the limit.
+            if this.proto.wants_input() && this.undecoded {
+                this.undecoded = false;
+                let now = this.runtime.now();
+                this.proto.handle_input(now, &mut this.read_buf);
+                this.undecoded = !this.read_buf.is_empty() && !this.proto.wants_input();
+                progress = true;
+            }
             if this.proto.wants_input() {
                 progress |= this.poll_read(cx);
             }
@@ -274,6 +285,7 @@ impl Driver {
             self.proto.handle_input(now, &mut self.read_buf);
             // Closed, or the dispatch limit was reached: read no more for now.
             if !self.proto.wants_input() {
+                self.undecoded = !self.read_buf.is_empty();
                 return true;
             }
         }

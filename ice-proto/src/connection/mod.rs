@@ -233,7 +233,9 @@ impl Connection {
 
     /// Feeds bytes read from a stream transport, to be called whenever new bytes arrived.
     /// Complete messages are consumed from `buf`; a partial message stays in it for the next
-    /// call (and the read timeout runs until more of it arrives).
+    /// call (and the read timeout runs until more of it arrives). Decoding stops once
+    /// [`ConnectionConfig::max_dispatches`] requests are being dispatched: the messages left in
+    /// `buf` must be fed again once [`Connection::wants_input`] is true again.
     pub fn handle_input(&mut self, now: Instant, buf: &mut BytesMut) {
         if self.is_closed() {
             buf.clear();
@@ -243,7 +245,7 @@ impl Connection {
         if !buf.is_empty() {
             self.timers.read(now);
         }
-        while !self.is_closed() {
+        while !self.is_closed() && !self.reading_paused() {
             match self.decoder.decode(buf) {
                 Ok(Some(frame)) => self.handle_frame(now, frame),
                 Ok(None) => break,
