@@ -168,6 +168,9 @@ impl Glacier {
     ) -> Result<Glacier, StartError> {
         let config = config::prepare(&mut properties)?;
         config::warn_properties(&properties);
+        for w in properties.take_warnings() {
+            tracing::warn!("{w}");
+        }
         let communicator = Communicator::with_properties(runtime.clone(), properties.clone());
         let prop = |k: &str| properties.get(k).filter(|v| !v.trim().is_empty()).map(str::to_owned);
         let bad = |property: &str, e: &dyn std::fmt::Display| StartError::Property {

@@ -116,10 +116,12 @@ impl RouterConfig {
             .ok()
             .filter(|m| *m >= 1)
             .ok_or_else(|| error("Glacier2.RoutingTable.MaxSize", "must be at least 1"))?;
-        let timeout = int(props, "Glacier2.SessionTimeout", 0)?;
+        // Plain numbers read as Ice reads them: a non-number gives the default, with a warning
+        // recorded in `props` (only limits and filters stop start-up).
+        let timeout = props.get_int_or("Glacier2.SessionTimeout", 0);
         let session_timeout =
             u64::try_from(timeout).ok().filter(|t| *t > 0).map(Duration::from_secs);
-        let add = int(props, "Glacier2.AddConnectionContext", 0)?;
+        let add = props.get_int_or("Glacier2.AddConnectionContext", 0);
         let add_connection_context = match add {
             i32::MIN..=0 => 0,
             1 => 1,
@@ -163,8 +165,8 @@ impl RouterConfig {
             routing_table_max,
             session_timeout,
             add_connection_context,
-            client_forward_context: int(props, "Glacier2.Client.ForwardContext", 0)? > 0,
-            server_forward_context: int(props, "Glacier2.Server.ForwardContext", 0)? > 0,
+            client_forward_context: props.get_int_or("Glacier2.Client.ForwardContext", 0) > 0,
+            server_forward_context: props.get_int_or("Glacier2.Server.ForwardContext", 0) > 0,
             filters,
             accept_user,
         })

@@ -302,12 +302,22 @@ fn sessions_expire_after_the_session_timeout_unless_touched() {
 }
 
 #[test]
+fn plain_numbers_that_are_not_numbers_give_the_default_with_a_warning() {
+    let p =
+        props(&[("Glacier2.SessionTimeout", "\"30\""), ("Glacier2.Client.ForwardContext", "yes")]);
+    let cfg = RouterConfig::from_properties(&p).unwrap();
+    assert_eq!(cfg.session_timeout, None);
+    assert!(!cfg.client_forward_context);
+    assert_eq!(p.take_warnings().len(), 2);
+}
+
+#[test]
 fn bad_filter_and_limit_properties_are_refused() {
     for (k, v) in [
         ("Glacier2.RoutingTable.MaxSize", "0"),
         ("Glacier2.Filter.Category.AcceptUser", "3"),
         ("Glacier2.Filter.Category.Accept", "\"open"),
-        ("Glacier2.SessionTimeout", "abc"),
+        ("Glacier2.RoutingTable.MaxSize", "abc"),
     ] {
         let e = RouterConfig::from_properties(&props(&[(k, v)])).unwrap_err();
         assert_eq!(e.property, k);
