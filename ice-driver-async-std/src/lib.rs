@@ -95,7 +95,15 @@ impl Runtime for AsyncStdRuntime {
     }
 
     fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>> {
-        Ok(Box::new(Listener(Async::<std::net::TcpListener>::bind(addr)?)))
+        use socket2::{Domain, Socket, Type};
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+        socket.set_reuse_address(true)?;
+        socket.bind(&addr.into())?;
+        // A deep backlog, as ZeroC's (SOMAXCONN): with std's 128, a burst of connections
+        // overflows it and each dropped SYN costs the client a one-second retry.
+        socket.listen(ice_driver::runtime::LISTEN_BACKLOG as i32)?;
+        let listener: std::net::TcpListener = socket.into();
+        Ok(Box::new(Listener(Async::new(listener)?)))
     }
 
     fn udp(&self, socket: std::net::UdpSocket) -> io::Result<Box<dyn UdpSocket>> {

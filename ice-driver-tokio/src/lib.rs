@@ -67,9 +67,16 @@ impl Runtime for TokioRuntime {
     }
 
     fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>> {
-        let std_listener = std::net::TcpListener::bind(addr)?;
-        std_listener.set_nonblocking(true)?;
-        let listener = tokio::net::TcpListener::from_std(std_listener)?;
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        // A deep backlog, as ZeroC's (SOMAXCONN): with std's 128, a burst of connections
+        // overflows it and each dropped SYN costs the client a one-second retry.
+        let listener = socket.listen(ice_driver::runtime::LISTEN_BACKLOG)?;
         Ok(Box::new(Listener(listener)))
     }
 

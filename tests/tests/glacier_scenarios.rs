@@ -732,7 +732,38 @@ async fn a_heartbeat_after_the_session_ended_aborts_the_connection(rt: Arc<dyn R
     router.shutdown().await;
 }
 
+async fn idle_and_stalled_connections_do_not_hold_up_clients(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let addr = match &router.client_endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => format!("127.0.0.1:{}", ip.port),
+        other => panic!("{other}"),
+    };
+    // 2,000 connections that never send a byte, and 100 that send half a header and stall.
+    let mut sockets = Vec::new();
+    for i in 0..2100 {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        if i >= 2000 {
+            s.write_all(&[b'I', b'c', b'e', b'P', 1, 0]).unwrap();
+        }
+        sockets.push(s);
+    }
+    // Clients are served meanwhile, each with its own session.
+    for i in 0..5 {
+        let (c, session) = client(&rt, &router, &[]);
+        session.create_session(&format!("u{i}"), "pw").await.unwrap();
+        assert_eq!(say_hello(&proxy(&c, "hello", backend.port)).await.unwrap(), "Hello, Rust!");
+        c.destroy().await;
+    }
+    drop(sockets);
+    let nothing_left = || async { router.stats().sessions == 0 };
+    wait_until(&rt, "no session left", nothing_left, true).await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    idle_and_stalled_connections_do_not_hold_up_clients,
     a_session_manager_sets_filters_while_creating_the_session,
     a_heartbeat_after_the_session_ended_aborts_the_connection,
     indirect_proxies_resolve_through_the_routers_locator,
