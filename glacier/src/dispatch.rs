@@ -207,15 +207,15 @@ pub(crate) struct Queued {
     twoway: bool,
     compress: bool,
     on_done: OnDone,
-    /// The client and number of the request (see `InFlight`).
-    track: (u64, u64),
+    /// The client, number and attempt of the request (see `InFlight`).
+    track: (u64, u64, u32),
 }
 
 impl Queued {
     fn send(self, state: &State, connection: &Connection) {
-        let (client, seq) = self.track;
+        let (client, seq, attempt) = self.track;
         let key = connection.invoke_then(self.request, self.twoway, self.compress, self.on_done);
-        state.inflight.started(client, seq, connection, key);
+        state.inflight.started(client, seq, attempt, connection, key);
     }
 }
 
@@ -268,7 +268,7 @@ fn send_to_backend(
         }
         on_done(outcome);
     };
-    let track = (client, seq);
+    let track = (client, seq, 0);
     // Without buffering, batch modes are sent one request at a time (as Ice 3.8 does).
     target.mode = match target.mode {
         ice_proto::ProxyMode::BatchOneway => ice_proto::ProxyMode::Oneway,
@@ -293,13 +293,18 @@ fn send_to_backend(
         connection.invoke_then(request, twoway, compress, move |outcome| match outcome {
             Outcome::Failed { sent: false, .. } => {
                 let (state, target, request) = retry;
-                let queued =
-                    Queued { request, twoway, compress, on_done: Box::new(on_done), track };
+                let queued = Queued {
+                    request,
+                    twoway,
+                    compress,
+                    on_done: Box::new(on_done),
+                    track: (client, seq, 1),
+                };
                 connect_and_send(&state, target, key, queued);
             }
             outcome => on_done(outcome),
         });
-    state.inflight.started(client, seq, &connection, invocation);
+    state.inflight.started(client, seq, 0, &connection, invocation);
 }
 
 /// Queues `queued` for the back end `key`, connecting to it unless that is under way.

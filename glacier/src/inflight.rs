@@ -10,8 +10,9 @@ use ice_driver::Connection;
 
 const SHARDS: usize = 16;
 
-/// The back-end invocation of one forwarded request, once started.
-type Started = Option<(Connection, u64)>;
+/// The back-end invocation of one forwarded request, once started: its attempt (a request
+/// refused unsent by a closing connection is sent again, as attempt 1), connection and key.
+type Started = Option<(u32, Connection, u64)>;
 
 #[derive(Default)]
 pub(crate) struct InFlight {
@@ -38,10 +39,20 @@ impl InFlight {
     /// Request `seq` went out on `backend` as invocation `key`. If it is not known any more,
     /// either it was answered already or its client is gone: cancelling is right in the
     /// second case and does nothing in the first.
-    pub(crate) fn started(&self, client: u64, seq: u64, backend: &Connection, key: u64) {
+    /// A later attempt's record is never replaced by an earlier one's, whichever comes last.
+    pub(crate) fn started(
+        &self,
+        client: u64,
+        seq: u64,
+        attempt: u32,
+        backend: &Connection,
+        key: u64,
+    ) {
         let known = match self.shard(client).get_mut(&client).and_then(|m| m.get_mut(&seq)) {
             Some(slot) => {
-                *slot = Some((backend.clone(), key));
+                if slot.as_ref().is_none_or(|(a, _, _)| *a <= attempt) {
+                    *slot = Some((attempt, backend.clone(), key));
+                }
                 true
             }
             None => false,
@@ -65,7 +76,7 @@ impl InFlight {
     /// `client` is gone: its requests still waiting for back ends are cancelled.
     pub(crate) fn client_gone(&self, client: u64) {
         let gone = self.shard(client).remove(&client).unwrap_or_default();
-        for (connection, key) in gone.into_values().flatten() {
+        for (_, connection, key) in gone.into_values().flatten() {
             connection.cancel_invocation(key);
         }
     }

@@ -97,6 +97,8 @@ impl Runtime for AsyncStdRuntime {
     fn bind(&self, addr: SocketAddr) -> io::Result<Box<dyn TcpListener>> {
         use socket2::{Domain, Socket, Type};
         let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+        // As std does: on Windows, SO_REUSEADDR would let another socket take a bound port.
+        #[cfg(not(windows))]
         socket.set_reuse_address(true)?;
         socket.bind(&addr.into())?;
         // A deep backlog, as ZeroC's (SOMAXCONN): with std's 128, a burst of connections

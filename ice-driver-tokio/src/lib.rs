@@ -72,6 +72,8 @@ impl Runtime for TokioRuntime {
         } else {
             tokio::net::TcpSocket::new_v6()?
         };
+        // As std does: on Windows, SO_REUSEADDR would let another socket take a bound port.
+        #[cfg(not(windows))]
         socket.set_reuseaddr(true)?;
         socket.bind(addr)?;
         // A deep backlog, as ZeroC's (SOMAXCONN): with std's 128, a burst of connections

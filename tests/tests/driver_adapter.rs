@@ -303,18 +303,6 @@ async fn held_datagrams_are_dropped(rt: Arc<dyn Runtime>) {
     server.destroy().await;
 }
 
-/// Runs `future` as a task of the scenario's runtime; the receiver yields its output.
-fn spawn<T: Send + 'static>(
-    rt: &Arc<dyn Runtime>,
-    future: impl std::future::Future<Output = T> + Send + 'static,
-) -> tokio::sync::oneshot::Receiver<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    rt.spawn(Box::pin(async move {
-        let _ = tx.send(future.await);
-    }));
-    rx
-}
-
 on_both_runtimes!(
     hold_and_activate,
     wait_for_hold,

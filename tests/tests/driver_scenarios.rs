@@ -310,6 +310,51 @@ async fn panicking_servant(rt: Arc<dyn Runtime>) {
     }
     // The connection and the server are fine.
     assert_eq!(say_hello(&s.hello, "again").await.unwrap(), "Hello, again!");
+    // A servant that panics before its future even exists fails its own dispatch only.
+    let eager = ice_driver::FnServant::new("::Test::Eager", |_current: ice_driver::Current, _| {
+        panic!("eager panic");
+        #[allow(unreachable_code)]
+        async {
+            Err(ice_driver::DispatchError::ObjectNotExist)
+        }
+    });
+    s.adapter.add(ice_driver::Identity::new("eager"), eager).unwrap();
+    let eager = s.hello.ice_identity(ice_driver::Identity::new("eager"));
+    let slow = s.hello.clone();
+    let blocked =
+        spawn(
+            &rt,
+            async move { slow.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await },
+        );
+    match eager.invoke_typed::<_, ()>("anything", OperationMode::Normal, &()).await {
+        Err(Error::Unknown(msg)) => assert!(msg.contains("eager panic"), "{msg}"),
+        other => panic!("expected UnknownException, got {other:?}"),
+    }
+    // The dispatch in progress on the same connection was not lost with it.
+    s.hello.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
+    blocked.await.unwrap().unwrap();
+    s.teardown().await;
+}
+
+/// While the adapter holds, requests wait; once it is activated they are dispatched in the
+/// order they arrived.
+async fn held_requests_start_in_order(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    s.hello.ice_ping().await.unwrap();
+    s.adapter.hold().unwrap();
+    let oneway = s.hello.ice_oneway();
+    for _ in 0..300 {
+        oneway.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    let hello = s.hello.clone();
+    let count = spawn(&rt, async move {
+        hello.invoke_typed::<_, i32>("getCount", OperationMode::Idempotent, &()).await
+    });
+    // The requests are read (the dispatch limit is 100: reading pauses) while held.
+    let seen = || async { s.servant.count.load(std::sync::atomic::Ordering::SeqCst) };
+    assert_eq!(seen().await, 0);
+    s.adapter.activate().unwrap();
+    assert_eq!(count.await.unwrap().unwrap(), 300);
     s.teardown().await;
 }
 
@@ -630,6 +675,7 @@ async fn at_most_once(rt: Arc<dyn Runtime>) {
 }
 
 on_both_runtimes!(
+    held_requests_start_in_order,
     dispatches_start_in_arrival_order,
     serialized_dispatch,
     twoway,

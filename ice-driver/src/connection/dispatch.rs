@@ -8,8 +8,9 @@ use std::sync::Arc;
 use ice_proto::connection::IncomingRequest;
 use ice_proto::frame::ReplyStatus;
 
+use super::lane;
 use super::{Command, Connection};
-use crate::runtime::Runtime;
+use crate::runtime::{BoxFuture, Runtime};
 use crate::servant::{dispatch_builtin, Current, DispatchError};
 use crate::util::CatchUnwind;
 
@@ -42,46 +43,42 @@ pub(super) fn spawn_dispatch(
         "dispatching request"
     );
     let (incoming, datagram) = (connection.is_incoming(), connection.is_datagram());
-    let lane = connection.clone();
-    lane.run_dispatch(
-        runtime,
-        Box::pin(async move {
-            // Only the adapter's own connections are held; bidirectional ones are not. A held
-            // datagram is dropped (its answer, like any oneway answer, is never sent).
-            let mut dropped = false;
-            if let (true, Some(a)) = (incoming, &adapter) {
-                dropped = datagram && a.is_holding();
-                if !dropped {
-                    a.until_active().await;
-                }
-            }
-            let _guard = adapter.as_ref().map(|a| a.dispatch_guard());
+    // Only the adapter's own connections are held; bidirectional ones are not. A held
+    // datagram is dropped (its answer, like any oneway answer, is never sent).
+    let dropped = incoming && datagram && adapter.as_ref().is_some_and(|a| a.is_holding());
+    let gate = match (&adapter, incoming && !dropped) {
+        (Some(a), true) if a.is_holding() => {
+            let a = a.clone();
+            Some(Box::pin(async move {
+                a.until_active().await;
+            }) as BoxFuture<'static, ()>)
+        }
+        _ => None,
+    };
+    let run = Box::pin(async move {
+        let _guard = adapter.as_ref().map(|a| a.dispatch_guard());
+        // Everything the servant's code runs, its synchronous part included, is inside
+        // CatchUnwind: a panic fails this dispatch only, with a reply.
+        let result = CatchUnwind::new(async {
             let servant = match &adapter {
-                Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet),
-                _ => Err(DispatchError::ObjectNotExist),
+                Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet)?,
+                _ => return Err(DispatchError::ObjectNotExist),
             };
-            let result = match servant {
-                Err(e) => Err(e),
-                Ok(servant) => match dispatch_builtin(servant.as_ref(), &current, &params) {
-                    Some(r) => r,
-                    None => match CatchUnwind::new(servant.dispatch(&current, params)).await {
-                        Ok(r) => r,
-                        Err(panic) => {
-                            tracing::warn!(
-                                operation = %current.operation,
-                                %panic,
-                                "servant panicked"
-                            );
-                            Err(DispatchError::Unknown(format!("servant panicked: {panic}")))
-                        }
-                    },
-                },
-            };
-            let status = match result {
-                Ok(e) => ReplyStatus::Ok(e),
-                Err(e) => e.into_reply(&current),
-            };
-            let _ = commands.send(Command::Reply { dispatch, status });
-        }),
-    );
+            match dispatch_builtin(servant.as_ref(), &current, &params) {
+                Some(r) => r,
+                None => servant.dispatch(&current, params.clone()).await,
+            }
+        })
+        .await
+        .unwrap_or_else(|panic| {
+            tracing::warn!(operation = %current.operation, %panic, "servant panicked");
+            Err(DispatchError::Unknown(format!("servant panicked: {panic}")))
+        });
+        let status = match result {
+            Ok(e) => ReplyStatus::Ok(e),
+            Err(e) => e.into_reply(&current),
+        };
+        let _ = commands.send(Command::Reply { dispatch, status });
+    });
+    connection.run_dispatch(runtime, lane::Job { gate, run });
 }

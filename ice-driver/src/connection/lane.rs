@@ -1,7 +1,10 @@
-//! The dispatches of one connection, run by one task that starts them in arrival order: a
+//! The dispatches of one connection, started in arrival order by one task per connection: a
 //! servant that does not await sees a connection's requests in the order they came (what
-//! "oneway set, then twoway get" relies on), while one that awaits lets later requests run
-//! meanwhile, as an AMD servant does in ZeroC. With `serialize` (`ThreadPool.Serialize`) a
+//! "oneway set, then twoway get" relies on). A dispatch still running after its first step is
+//! handed to a task of its own, so one that awaits (an AMD servant, in ZeroC's terms) lets
+//! later requests run meanwhile, and dispatches run in parallel on a multi-threaded runtime.
+//! While the object adapter holds, the next dispatch waits at the head of the line, so they
+//! still start in order once it is activated. With `serialize` (`ThreadPool.Serialize`) a
 //! dispatch starts only once the previous one has completed.
 
 use std::collections::VecDeque;
@@ -14,20 +17,38 @@ use tokio::sync::mpsc;
 
 use crate::runtime::{BoxFuture, Runtime};
 
+/// One dispatch: what it waits for before it may start (a held adapter), and the dispatch.
+pub(crate) struct Job {
+    pub(crate) gate: Option<BoxFuture<'static, ()>>,
+    pub(crate) run: BoxFuture<'static, ()>,
+}
+
 /// Where a connection sends its dispatches.
-pub(crate) type LaneSender = mpsc::UnboundedSender<BoxFuture<'static, ()>>;
+pub(crate) type LaneSender = mpsc::UnboundedSender<Job>;
 
 /// Starts the task of a new lane and returns its sender; the task ends once the sender is
-/// dropped and every dispatch completed.
+/// dropped and every dispatch started (and, with `serialize`, completed).
 pub(crate) fn start_lane(runtime: &Arc<dyn Runtime>, serialize: bool) -> LaneSender {
     let (tx, rx) = mpsc::unbounded_channel();
-    runtime.spawn(Box::pin(Lane { rx, running: VecDeque::new(), serialize, closed: false }));
+    let lane = Lane {
+        rx,
+        waiting: VecDeque::new(),
+        current: None,
+        runtime: runtime.clone(),
+        serialize,
+        closed: false,
+    };
+    runtime.spawn(Box::pin(lane));
     tx
 }
 
 struct Lane {
-    rx: mpsc::UnboundedReceiver<BoxFuture<'static, ()>>,
-    running: VecDeque<BoxFuture<'static, ()>>,
+    rx: mpsc::UnboundedReceiver<Job>,
+    /// Not started yet, oldest first.
+    waiting: VecDeque<Job>,
+    /// With `serialize`, the dispatch running now.
+    current: Option<BoxFuture<'static, ()>>,
+    runtime: Arc<dyn Runtime>,
     serialize: bool,
     closed: bool,
 }
@@ -37,42 +58,41 @@ impl Future for Lane {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        while !this.closed {
+            match this.rx.poll_recv(cx) {
+                Poll::Ready(Some(job)) => this.waiting.push_back(job),
+                Poll::Ready(None) => this.closed = true,
+                Poll::Pending => break,
+            }
+        }
         loop {
-            let mut progress = false;
-            while !this.closed {
-                match this.rx.poll_recv(cx) {
-                    Poll::Ready(Some(mut dispatch)) => {
-                        progress = true;
-                        // Started now, in arrival order, unless it must wait for the others.
-                        let start = !this.serialize || this.running.is_empty();
-                        if !(start && dispatch.as_mut().poll(cx).is_ready()) {
-                            this.running.push_back(dispatch);
-                        }
-                    }
-                    Poll::Ready(None) => this.closed = true,
-                    Poll::Pending => break,
+            if let Some(current) = this.current.as_mut() {
+                if current.as_mut().poll(cx).is_pending() {
+                    break;
+                }
+                this.current = None;
+            }
+            let Some(job) = this.waiting.front_mut() else { break };
+            if let Some(gate) = job.gate.as_mut() {
+                if gate.as_mut().poll(cx).is_pending() {
+                    break;
+                }
+                job.gate = None;
+            }
+            let Some(Job { mut run, .. }) = this.waiting.pop_front() else { break };
+            if run.as_mut().poll(cx).is_pending() {
+                if this.serialize {
+                    this.current = Some(run);
+                } else {
+                    // A new task polls it again at once, and so takes over its wake-ups.
+                    this.runtime.spawn(run);
                 }
             }
-            if this.serialize {
-                // Only the oldest runs; the next starts when it completes.
-                while let Some(first) = this.running.front_mut() {
-                    if first.as_mut().poll(cx).is_pending() {
-                        break;
-                    }
-                    drop(this.running.pop_front());
-                    progress = true;
-                }
-            } else {
-                let before = this.running.len();
-                this.running.retain_mut(|d| d.as_mut().poll(cx).is_pending());
-                progress |= this.running.len() != before;
-            }
-            if this.closed && this.running.is_empty() {
-                return Poll::Ready(());
-            }
-            if !progress {
-                return Poll::Pending;
-            }
+        }
+        if this.closed && this.waiting.is_empty() && this.current.is_none() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
     }
 }

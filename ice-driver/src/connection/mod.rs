@@ -195,16 +195,17 @@ impl Connection {
 
     /// Runs `dispatch` after the earlier dispatches of this connection have started (see
     /// `lane.rs`).
-    pub(crate) fn run_dispatch(
-        &self,
-        runtime: &Arc<dyn Runtime>,
-        dispatch: crate::runtime::BoxFuture<'static, ()>,
-    ) {
+    pub(crate) fn run_dispatch(&self, runtime: &Arc<dyn Runtime>, job: lane::Job) {
         let mut lane = self.shared.lane.lock().unwrap_or_else(|e| e.into_inner());
         let tx = lane.get_or_insert_with(|| lane::start_lane(runtime, self.shared.serialize));
-        if let Err(mpsc::error::SendError(dispatch)) = tx.send(dispatch) {
+        if let Err(mpsc::error::SendError(job)) = tx.send(job) {
             // The lane ended (cannot happen while the sender is held): run it on its own.
-            runtime.spawn(dispatch);
+            runtime.spawn(Box::pin(async move {
+                if let Some(gate) = job.gate {
+                    gate.await;
+                }
+                job.run.await;
+            }));
         }
     }
 

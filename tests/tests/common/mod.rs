@@ -241,6 +241,18 @@ async fn within(runtime: Arc<dyn Runtime>, future: impl Future<Output = ()>) {
     .await
 }
 
+/// Runs `future` as a task of the scenario's runtime; the receiver yields its output.
+pub fn spawn<T: Send + 'static>(
+    rt: &Arc<dyn Runtime>,
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> tokio::sync::oneshot::Receiver<T> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    rt.spawn(Box::pin(async move {
+        let _ = tx.send(future.await);
+    }));
+    rx
+}
+
 /// Sleeps on the runtime's clock.
 pub async fn sleep(runtime: &Arc<dyn Runtime>, d: Duration) {
     runtime.sleep_until(runtime.now() + d).await
