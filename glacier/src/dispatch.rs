@@ -2,10 +2,13 @@
 //! Both run in the task of the connection the request arrived on; the reply is relayed from
 //! the task of the connection it came back on.
 
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
-use ice_driver::{CloseMode, Connection, Dispatcher, Encapsulation, IncomingRequest, Outcome};
+use ice_driver::{
+    CloseMode, Connection, Dispatcher, Encapsulation, Endpoint, IncomingRequest, Outcome,
+};
 use ice_proto::frame::{ReplyStatus, Request, RequestFailed};
 use ice_proto::proxy::ProxyData;
 use ice_proto::router::{CallbackRoute, ClientRoute, ConnectionId, ForwardOptions, Refusal};
@@ -137,8 +140,12 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             let finish: OnDone =
                 Box::new(move |outcome| client.reply(dispatch, relayed(outcome, encoding)));
             if state.client_buffered {
-                let target_key = format!("{target} {:?}", target.mode);
                 let (override_key, twoway) = (options.override_key.clone(), options.is_twoway());
+                // Only a request with `_ovrd` is ever compared with the queued ones.
+                let target_key = match &override_key {
+                    Some(_) => format!("{target} {:?}", target.mode),
+                    None => String::new(),
+                };
                 let st = state.clone();
                 let session = connection.id();
                 let from = connection.clone();
@@ -169,33 +176,35 @@ fn is_loopback(host: &str) -> bool {
 
 /// Whether one of `target`'s endpoints is one of the router's own listening endpoints.
 fn points_at_router(state: &State, target: &ProxyData) -> bool {
-    let server = state.server_adapter.as_ref().map(ice_driver::ObjectAdapter::endpoints);
-    let own = state.client_endpoints.iter().chain(server.iter().flatten());
-    let own: Vec<(&str, u16)> = own
-        .filter_map(|e| match e {
-            ice_driver::Endpoint::Tcp(ip) => Some((ip.host.as_str(), ip.port)),
-            _ => None,
-        })
-        .collect();
     target.endpoints.iter().any(|e| match e {
-        ice_driver::Endpoint::Tcp(ip) => own.iter().any(|(host, port)| {
+        ice_driver::Endpoint::Tcp(ip) => state.own_addresses.iter().any(|(host, port)| {
             *port == ip.port && (*host == ip.host || (is_loopback(&ip.host) && is_loopback(host)))
         }),
         _ => false,
     })
 }
 
-/// The key of a back-end connection: the target's endpoints and transport kind.
-fn backend_key(target: &ProxyData) -> String {
-    let mut key = String::new();
-    for e in &target.endpoints {
-        key.push_str(&e.to_string());
-        key.push(':');
-    }
-    if target.mode.is_datagram() {
-        key.push_str("datagram");
-    }
-    key
+/// The hosts and ports the router listens on (client and server endpoints), computed once.
+pub(crate) fn own_addresses(endpoints: &[Endpoint]) -> Vec<(String, u16)> {
+    endpoints
+        .iter()
+        .filter_map(|e| match e {
+            Endpoint::Tcp(ip) => Some((ip.host.clone(), ip.port)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The router's connections to back ends by endpoint list, one table for stream and one for
+/// datagram targets (looked up by the target's endpoints, with no key to build per request).
+pub(crate) type Backends = Mutex<HashMap<Vec<Endpoint>, Backend>>;
+
+fn backends<'a>(
+    state: &'a State,
+    target: &ProxyData,
+) -> std::sync::MutexGuard<'a, HashMap<Vec<Endpoint>, Backend>> {
+    let table = &state.backends[usize::from(target.mode.is_datagram())];
+    table.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Requests held for a back end while the router connects to it, at most.
@@ -277,22 +286,28 @@ fn send_to_backend(
     };
     let twoway = options.is_twoway();
     let compress = options.compress || target.endpoints.first().is_some_and(|e| e.compress());
-    let key = backend_key(&target);
-    let cached = match state.backends.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+    let cached = match backends(state, &target).get(target.endpoints.as_slice()) {
         Some(Backend::Ready(c)) if !c.is_closed() => Some(c.clone()),
         _ => None,
     };
     let Some(connection) = cached else {
         let queued = Queued { request, twoway, compress, on_done: Box::new(on_done), track };
-        return connect_and_send(state, target, key, queued);
+        return connect_and_send(state, target, queued);
     };
     // A connection that started closing refuses the request before sending it: then connect
     // again, which is safe (it was never sent).
-    let retry = (state.clone(), target, request.clone());
+    let retry = (state.clone(), target, request.clone(), connection.clone());
     let invocation =
         connection.invoke_then(request, twoway, compress, move |outcome| match outcome {
             Outcome::Failed { sent: false, .. } => {
-                let (state, target, request) = retry;
+                let (state, target, request, refused) = retry;
+                // Forget that connection, so that a new one is made.
+                let mut table = backends(&state, &target);
+                let key = target.endpoints.as_slice();
+                if matches!(table.get(key), Some(Backend::Ready(c)) if *c == refused) {
+                    table.remove(key);
+                }
+                drop(table);
                 let queued = Queued {
                     request,
                     twoway,
@@ -300,23 +315,23 @@ fn send_to_backend(
                     on_done: Box::new(on_done),
                     track: (client, seq, 1),
                 };
-                connect_and_send(&state, target, key, queued);
+                connect_and_send(&state, target, queued);
             }
             outcome => on_done(outcome),
         });
     state.inflight.started(client, seq, 0, &connection, invocation);
 }
 
-/// Queues `queued` for the back end `key`, connecting to it unless that is under way.
-fn connect_and_send(state: &Arc<State>, target: ProxyData, key: String, queued: Queued) {
+/// Queues `queued` for the back end `target`, connecting to it unless that is under way.
+fn connect_and_send(state: &Arc<State>, target: ProxyData, queued: Queued) {
     {
-        let mut backends = state.backends.lock().unwrap_or_else(|e| e.into_inner());
-        match backends.get_mut(&key) {
+        let mut backends = backends(state, &target);
+        match backends.get_mut(target.endpoints.as_slice()) {
             Some(Backend::Connecting(waiting)) => {
                 if waiting.len() >= MAX_CONNECT_QUEUE {
                     drop(backends);
                     let error = ice_driver::Error::ConnectFailed {
-                        endpoint: key,
+                        endpoint: target.to_string(),
                         reason: "too many requests waiting for the connection".into(),
                     };
                     (queued.on_done)(Outcome::Failed { error, sent: false });
@@ -334,22 +349,22 @@ fn connect_and_send(state: &Arc<State>, target: ProxyData, key: String, queued: 
             _ => {
                 // Connections that closed are forgotten here, as new ones are made.
                 backends.retain(|_, b| !matches!(b, Backend::Ready(c) if c.is_closed()));
-                backends.insert(key.clone(), Backend::Connecting(vec![queued]));
+                backends.insert(target.endpoints.clone(), Backend::Connecting(vec![queued]));
             }
         }
     }
     let state2 = state.clone();
     state.runtime.spawn(Box::pin(async move {
-        let proxy = state2.communicator.proxy_from_data(target);
+        let proxy = state2.communicator.proxy_from_data(target.clone());
         let result = proxy.ice_get_connection().await;
         let waiting = {
-            let mut backends = state2.backends.lock().unwrap_or_else(|e| e.into_inner());
-            let waiting = match backends.remove(&key) {
+            let mut backends = backends(&state2, &target);
+            let waiting = match backends.remove(target.endpoints.as_slice()) {
                 Some(Backend::Connecting(w)) => w,
                 _ => Vec::new(),
             };
             if let Ok(c) = &result {
-                backends.insert(key, Backend::Ready(c.clone()));
+                backends.insert(target.endpoints, Backend::Ready(c.clone()));
             }
             waiting
         };
@@ -413,8 +428,12 @@ impl Dispatcher for ServerDispatcher {
                 let finish: OnDone =
                     Box::new(move |outcome| backend.reply(dispatch, relayed(outcome, encoding)));
                 let slot = CallbackSlot(counter.clone());
-                let target_key =
-                    format!("{}/{} {:?}", request.identity, request.facet, options.mode);
+                let target_key = match (&options.override_key, state.server_buffered) {
+                    (Some(_), true) => {
+                        format!("{}/{} {:?}", request.identity, request.facet, options.mode)
+                    }
+                    _ => String::new(),
+                };
                 let to = client.connection.clone();
                 let start = move |done: OnDone| {
                     to.invoke_then(request, twoway, compress, move |outcome| {

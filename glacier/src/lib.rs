@@ -44,7 +44,7 @@ use std::time::Instant;
 use ice_driver::{
     Communicator, Connection, Endpoint, Identity, ObjectAdapter, Properties, Proxy, Runtime,
 };
-use ice_proto::router::{Router, RouterConfig};
+use ice_proto::router::Router;
 use tokio::sync::watch;
 
 use crate::verifier::Verifier;
@@ -95,12 +95,17 @@ pub(crate) struct State {
     /// Client connections with a session, by connection id (callbacks go over them).
     pub(crate) clients: Mutex<HashMap<u64, SessionClient>>,
     /// Connections to back ends, by endpoint list.
-    pub(crate) backends: Mutex<HashMap<String, dispatch::Backend>>,
+    /// Stream (0) and datagram (1) back ends.
+    pub(crate) backends: [dispatch::Backends; 2],
     pub(crate) verifier: Option<Verifier>,
     pub(crate) ssl_verifier: bool,
     pub(crate) session_manager: Option<Proxy>,
     pub(crate) router_identity: Identity,
     pub(crate) client_endpoints: Vec<Endpoint>,
+    /// Hosts and ports of the client and server endpoints, for proxies pointing back here.
+    pub(crate) own_addresses: Vec<(String, u16)>,
+    /// `Glacier2.AddConnectionContext`.
+    pub(crate) add_connection_context: u8,
     pub(crate) server_adapter: Option<ObjectAdapter>,
     pub(crate) return_client_proxy: bool,
     pub(crate) session_timeout_reply: i64,
@@ -134,10 +139,6 @@ impl State {
 
     pub(crate) fn now(&self) -> Instant {
         self.runtime.now()
-    }
-
-    pub(crate) fn config(&self) -> RouterConfig {
-        self.core().config().clone()
     }
 }
 
@@ -244,11 +245,19 @@ impl Glacier {
             runtime: runtime.clone(),
             properties: properties.clone(),
             clients: Mutex::new(HashMap::new()),
-            backends: Mutex::new(HashMap::new()),
+            backends: Default::default(),
             verifier,
             ssl_verifier,
             session_manager,
             client_endpoints: client_adapter.endpoints(),
+            own_addresses: dispatch::own_addresses(
+                &[
+                    client_adapter.endpoints(),
+                    server_adapter.as_ref().map(ObjectAdapter::endpoints).unwrap_or_default(),
+                ]
+                .concat(),
+            ),
+            add_connection_context: config.add_connection_context,
             server_adapter: server_adapter.clone(),
             trace,
             changed_properties: Mutex::default(),
@@ -330,13 +339,17 @@ impl Glacier {
             (core.session_count(), core.routing_table_entries())
         };
         let clients = self.state.clients.lock().unwrap_or_else(|e| e.into_inner()).len();
-        let mut backends = self.state.backends.lock().unwrap_or_else(|e| e.into_inner());
-        backends.retain(|_, b| !matches!(b, dispatch::Backend::Ready(c) if c.is_closed()));
+        let mut backend_connections = 0;
+        for table in &self.state.backends {
+            let mut table = table.lock().unwrap_or_else(|e| e.into_inner());
+            table.retain(|_, b| !matches!(b, dispatch::Backend::Ready(c) if c.is_closed()));
+            backend_connections += table.len();
+        }
         RouterStats {
             sessions,
             routing_table_entries,
             session_connections: clients,
-            backend_connections: backends.len(),
+            backend_connections,
             forwards_in_flight: self.state.inflight.len(),
         }
     }

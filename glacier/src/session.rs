@@ -35,8 +35,12 @@ fn random_category() -> String {
 
 /// A random UUID string, for the identities of SessionControl objects.
 pub(crate) fn uuid() -> String {
+    // Not ice-driver's uuid(): a back end that guessed a session's SessionControl identity
+    // could destroy it, so these come from the OS's random number generator.
     let mut b = [0u8; 16];
-    let _ = getrandom::fill(&mut b);
+    if getrandom::fill(&mut b).is_err() {
+        panic!("the operating system's random number generator is unavailable");
+    }
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
@@ -112,7 +116,6 @@ pub(crate) async fn create_session(
             }
         }
     }
-    let config = state.config();
     let new = NewSession {
         user_id: user.clone(),
         kind: SessionKind::Password,
@@ -141,7 +144,7 @@ pub(crate) async fn create_session(
             destroy_at_manager(
                 state,
                 p,
-                if config.add_connection_context == 1 { info.context() } else { Context::new() },
+                if state.add_connection_context == 1 { info.context() } else { Context::new() },
             );
         }
         return Err(create_error(e, current));
@@ -220,7 +223,7 @@ fn destroyed(state: &Arc<State>, d: DestroyedSession) {
         );
     }
     if let Some(p) = &d.session.session_proxy {
-        let add = state.config().add_connection_context == 1;
+        let add = state.add_connection_context == 1;
         let ctx = if add { d.session.connection_context.clone() } else { Context::new() };
         destroy_at_manager(state, p, ctx);
     }
