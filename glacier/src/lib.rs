@@ -190,7 +190,7 @@ impl Glacier {
                 let proxy = communicator
                     .string_to_proxy(&v)
                     .map_err(|e| bad("Glacier2.PermissionsVerifier", &e))?;
-                Some(Verifier::Remote(proxy))
+                Some(Verifier::Remote(Box::new(proxy)))
             }
             (None, Some(file)) => Some(Verifier::Crypt(Arc::new(crypt::CryptPasswords::load(
                 std::path::Path::new(&file),

@@ -26,7 +26,7 @@ pub(crate) enum Verifier {
     /// `Glacier2.CryptPasswords`.
     Crypt(Arc<CryptPasswords>),
     /// A `Glacier2::PermissionsVerifier` proxy.
-    Remote(Proxy),
+    Remote(Box<Proxy>),
 }
 
 /// A `createSession*` failure as the client sees it: a user exception in the sliced format.

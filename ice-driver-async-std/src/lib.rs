@@ -86,6 +86,14 @@ impl Runtime for AsyncStdRuntime {
         })
     }
 
+    fn resolve(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+        // async-std resolves on its blocking pool.
+        Box::pin(async move {
+            let addrs = async_std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port));
+            Ok(addrs.await?.collect())
+        })
+    }
+
     fn connect(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Box<dyn TcpStream>>> {
         Box::pin(async move {
             let stream = Async::<std::net::TcpStream>::connect(addr).await?;

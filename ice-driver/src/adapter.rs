@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use crate::communicator::{Communicator, Instance};
 use crate::connection::{spawn_connection, Connection, ConnectionSetup, Dispatcher, Io};
 use crate::endpoint::bind_addrs;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SocketError};
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
 use crate::runtime::{Runtime, TcpListener, UdpSocket};
@@ -104,14 +104,11 @@ impl ObjectAdapter {
             match endpoint {
                 Endpoint::Tcp(ip) => {
                     for addr in bind_addrs(&ip.host, ip.port)? {
-                        let listener = runtime.bind(addr).map_err(|e| {
-                            Error::Socket(format!(
-                                "cannot listen on {}: {e}",
-                                Endpoint::Tcp(ip.clone())
-                            ))
-                        })?;
+                        let what = || format!("cannot listen on {}", Endpoint::Tcp(ip.clone()));
+                        let listener =
+                            runtime.bind(addr).map_err(|e| SocketError::new(what(), &e))?;
                         let local =
-                            listener.local_addr().map_err(|e| Error::Socket(e.to_string()))?;
+                            listener.local_addr().map_err(|e| SocketError::new(what(), &e))?;
                         let mut e = ip.clone();
                         e.port = local.port();
                         e.host = published_host(&e.host);
@@ -121,10 +118,9 @@ impl ObjectAdapter {
                 }
                 Endpoint::Udp(udp) => {
                     let socket = adapter_socket(&udp)?;
-                    let local = socket.local_addr().map_err(|e| Error::Socket(e.to_string()))?;
-                    let socket = runtime
-                        .udp(socket)
-                        .map_err(|e| Error::Socket(format!("cannot set up udp socket: {e}")))?;
+                    let what = "cannot set up udp socket";
+                    let local = socket.local_addr().map_err(|e| SocketError::new(what, &e))?;
+                    let socket = runtime.udp(socket).map_err(|e| SocketError::new(what, &e))?;
                     let mut e = udp.clone();
                     e.port = local.port();
                     e.host = published_host(&e.host);

@@ -10,7 +10,8 @@ use std::time::Duration;
 
 use ice_proto::connection::{Acm, AcmClose, AcmHeartbeat, CloseMode, ConnectionConfig, Side};
 use ice_proto::proxy::{
-    parse_proxy, Endpoint, ParseDefaults, ProxyData, UdpEndpoint, DEFAULT_TIMEOUT,
+    parse_proxy, Endpoint, EndpointSelection, ParseDefaults, ProxyData, UdpEndpoint,
+    DEFAULT_TIMEOUT,
 };
 use ice_proto::retry::RetryPolicy;
 use ice_proto::{Identity, Properties};
@@ -18,8 +19,8 @@ use ice_proto::{Identity, Properties};
 use crate::adapter::ObjectAdapter;
 use crate::connection::Io;
 use crate::connection::{spawn_connection, Connection, ConnectionSetup};
-use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints};
-use crate::error::{Error, Result};
+use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints, ConnectionKey};
+use crate::error::{Error, ParseError, Result, SocketError};
 use crate::glacier2::SessionRouter;
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
@@ -48,15 +49,16 @@ pub(crate) struct Instance {
     /// `Ice.ThreadPool.Client.Serialize`: dispatches on outgoing connections one at a time.
     client_serialize: bool,
     destroyed: AtomicBool,
-    /// Keyed by transport, host and port.
-    outgoing: Mutex<HashMap<(i16, String, u16), ConnectionSlot>>,
+    /// `Ice.Default.EndpointSelection`.
+    pub(crate) default_selection: EndpointSelection,
+    outgoing: Mutex<HashMap<ConnectionKey, ConnectionSlot>>,
     adapters: Mutex<Vec<ObjectAdapter>>,
     /// Set by `shutdown` (and `destroy`).
     shutdown: tokio::sync::watch::Sender<bool>,
     /// The adapter new outgoing connections dispatch to (bidirectional connections).
     default_adapter: Mutex<Option<ObjectAdapter>>,
-    /// One per router proxy, keyed by its stringified form.
-    routers: Mutex<HashMap<String, Arc<RouterInfo>>>,
+    /// One per router proxy, keyed by its stringified form and connection id.
+    routers: Mutex<HashMap<(String, String), Arc<RouterInfo>>>,
     default_router: OnceLock<Option<Arc<RouterInfo>>>,
     weak: Weak<Instance>,
 }
@@ -74,11 +76,29 @@ impl Instance {
         }
     }
 
-    /// The usable connection to `endpoint`, opened now if there is none.
-    pub(crate) async fn connection_to(&self, endpoint: &Endpoint) -> Result<Connection> {
+    /// The usable connection to `endpoint` for proxies with `connection_id`, if one is open
+    /// (or being opened: then its opener's result is not awaited).
+    pub(crate) fn existing_connection(
+        &self,
+        endpoint: &Endpoint,
+        connection_id: &str,
+    ) -> Option<Connection> {
+        let key = connection_key(endpoint, connection_id)?;
+        let slot = self.outgoing.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned()?;
+        let guard = slot.try_lock().ok()?;
+        guard.as_ref().filter(|c| c.is_usable()).cloned()
+    }
+
+    /// The usable connection to `endpoint` for proxies with `connection_id`, opened now if
+    /// there is none.
+    pub(crate) async fn connection_to(
+        &self,
+        endpoint: &Endpoint,
+        connection_id: &str,
+    ) -> Result<Connection> {
         self.check_alive()?;
-        let key =
-            connection_key(endpoint).ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
+        let key = connection_key(endpoint, connection_id)
+            .ok_or_else(|| Error::NoEndpoint(endpoint.to_string()))?;
         let slot =
             self.outgoing.lock().unwrap_or_else(|e| e.into_inner()).entry(key).or_default().clone();
         let mut guard = slot.lock().await;
@@ -94,17 +114,26 @@ impl Instance {
     async fn connect(&self, endpoint: &Endpoint) -> Result<Connection> {
         let ip = match endpoint {
             Endpoint::Tcp(ip) => ip,
-            Endpoint::Udp(udp) => return self.connect_udp(endpoint, udp),
+            Endpoint::Udp(udp) => return self.connect_udp(endpoint, udp).await,
             _ => return Err(Error::NoEndpoint(endpoint.to_string())),
         };
         let mut last =
             Error::ConnectFailed { endpoint: endpoint.to_string(), reason: "no address".into() };
-        for addr in connect_addrs(&ip.host, ip.port)? {
-            let rt = &self.runtime;
-            let deadline = u64::try_from(ip.timeout)
-                .ok()
-                .filter(|t| *t > 0)
-                .map(|t| rt.sleep_until(rt.now() + Duration::from_millis(t)));
+        let rt = &self.runtime;
+        let timeout = u64::try_from(ip.timeout).ok().filter(|t| *t > 0).map(Duration::from_millis);
+        let deadline = || timeout.map(|t| rt.sleep_until(rt.now() + t));
+        // Resolution gets the connect timeout too: a resolver that never answers must not
+        // hold the invocation forever.
+        let addrs = with_deadline(connect_addrs(&**rt, &ip.host, ip.port), deadline())
+            .await
+            .unwrap_or_else(|| {
+                Err(Error::ConnectFailed {
+                    endpoint: endpoint.to_string(),
+                    reason: "name resolution timed out".into(),
+                })
+            })?;
+        for addr in addrs {
+            let deadline = deadline();
             traced!(self.trace.network, debug, %endpoint, %addr, "connecting");
             let reason = match with_deadline(rt.connect(addr), deadline).await {
                 Some(Ok(stream)) => {
@@ -132,14 +161,16 @@ impl Instance {
 
     /// A UDP "connection" to `udp`: a socket that sends to its first address. Nothing is
     /// exchanged before the first datagram, so this cannot fail for an absent peer.
-    fn connect_udp(&self, endpoint: &Endpoint, udp: &UdpEndpoint) -> Result<Connection> {
-        let remote = connect_addrs(&udp.host, udp.port)?.into_iter().next().ok_or_else(|| {
-            Error::ConnectFailed { endpoint: endpoint.to_string(), reason: "no address".into() }
+    async fn connect_udp(&self, endpoint: &Endpoint, udp: &UdpEndpoint) -> Result<Connection> {
+        let addrs = connect_addrs(&*self.runtime, &udp.host, udp.port).await?;
+        let remote = addrs.into_iter().next().ok_or_else(|| Error::ConnectFailed {
+            endpoint: endpoint.to_string(),
+            reason: "no address".into(),
         })?;
         let socket = self
             .runtime
             .udp(client_socket(udp, remote)?)
-            .map_err(|e| Error::Socket(format!("cannot set up {endpoint}: {e}")))?;
+            .map_err(|e| SocketError::new(format!("cannot set up {endpoint}"), &e))?;
         traced!(self.trace.network, debug, %endpoint, %remote, "datagram connection ready");
         Ok(spawn_connection(ConnectionSetup {
             runtime: self.runtime.clone(),
@@ -157,13 +188,16 @@ impl Instance {
         self.default_adapter.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// The router information shared by every proxy routed through `router`.
-    pub(crate) fn router_info(&self, router: &ProxyData) -> Arc<RouterInfo> {
+    /// The router information shared by every proxy routed through `router` (with
+    /// `connection_id`: a Glacier2 client holds one session per router connection id).
+    pub(crate) fn router_info(&self, router: &ProxyData, connection_id: &str) -> Arc<RouterInfo> {
         self.routers
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .entry(router.to_string())
-            .or_insert_with(|| Arc::new(RouterInfo::new(router.clone(), self.weak.clone())))
+            .entry((router.to_string(), connection_id.to_owned()))
+            .or_insert_with(|| {
+                Arc::new(RouterInfo::new(router.clone(), connection_id, self.weak.clone()))
+            })
             .clone()
     }
 
@@ -173,7 +207,7 @@ impl Instance {
             .get_or_init(|| {
                 let s = self.properties.get("Ice.Default.Router").filter(|s| !s.is_empty())?;
                 match parse_proxy(s, &self.parse_defaults) {
-                    Ok(parsed) => parsed.proxy.map(|data| self.router_info(&data)),
+                    Ok(parsed) => parsed.proxy.map(|data| self.router_info(&data, "")),
                     Err(e) => {
                         tracing::warn!(router = s, error = %e, "ignoring Ice.Default.Router");
                         None
@@ -183,9 +217,10 @@ impl Instance {
             .clone()
     }
 
-    /// Forgets `connection` so that the next invocation opens a new one.
-    pub(crate) fn forget(&self, connection: &Connection) {
-        if let Some(key) = connection.endpoint().and_then(connection_key) {
+    /// Forgets `connection` (opened for proxies with `connection_id`) so that the next
+    /// invocation opens a new one.
+    pub(crate) fn forget(&self, connection: &Connection, connection_id: &str) {
+        if let Some(key) = connection.endpoint().and_then(|e| connection_key(e, connection_id)) {
             let slot = self.outgoing.lock().unwrap_or_else(|e| e.into_inner()).get(&key).cloned();
             if let Some(slot) = slot {
                 if let Ok(mut guard) = slot.try_lock() {
@@ -239,6 +274,13 @@ impl Communicator {
         if properties.get_int_or("Ice.Default.Timeout", DEFAULT_TIMEOUT) != parse_defaults.timeout {
             tracing::warn!("invalid Ice.Default.Timeout, using {}", parse_defaults.timeout);
         }
+        let default_selection = match properties.get("Ice.Default.EndpointSelection") {
+            None => EndpointSelection::Random,
+            Some(s) => s.parse().unwrap_or_else(|e| {
+                tracing::warn!("invalid Ice.Default.EndpointSelection: {e}; using Random");
+                EndpointSelection::Random
+            }),
+        };
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
             properties,
@@ -250,6 +292,7 @@ impl Communicator {
             trace,
             parse_defaults,
             client_serialize,
+            default_selection,
             destroyed: AtomicBool::new(false),
             outgoing: Mutex::new(HashMap::new()),
             adapters: Mutex::new(Vec::new()),
@@ -281,6 +324,48 @@ impl Communicator {
         Proxy::parse(self.instance.clone(), s)
     }
 
+    /// The proxy in property `name`, with the settings of its sub-properties as ZeroC's
+    /// `propertyToProxy` reads them: `<name>.EndpointSelection`, `<name>.ConnectionCached`,
+    /// `<name>.InvocationTimeout` (milliseconds, -1 for none), `<name>.Router` and
+    /// `<name>.Context.<key>`. `Ok(None)` if the property is not set.
+    pub fn property_to_proxy(&self, name: &str) -> Result<Option<Proxy>> {
+        let props = &self.instance.properties;
+        let Some(s) = props.get(name).filter(|s| !s.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let mut proxy = self.string_to_proxy(s)?;
+        if let Some(v) = props.get(&format!("{name}.EndpointSelection")) {
+            let selection = v.parse().map_err(ParseError::EndpointSelection)?;
+            proxy = proxy.ice_endpoint_selection(selection);
+        }
+        if let Some(v) = props
+            .try_get_int(&format!("{name}.ConnectionCached"))
+            .map_err(|e| Error::invalid(e.to_string()))?
+        {
+            proxy = proxy.ice_connection_cached(v > 0);
+        }
+        if let Some(ms) = props
+            .try_get_int(&format!("{name}.InvocationTimeout"))
+            .map_err(|e| Error::invalid(e.to_string()))?
+        {
+            let timeout = u64::try_from(ms).ok().filter(|ms| *ms > 0).map(Duration::from_millis);
+            proxy = proxy.ice_invocation_timeout(timeout);
+        }
+        if let Some(router) = self.property_to_proxy(&format!("{name}.Router"))? {
+            proxy = proxy.ice_router(Some(&router));
+        }
+        let prefix = format!("{name}.Context.");
+        let context: ice_proto::Context = props
+            .get_with_prefix(&prefix)
+            .into_iter()
+            .map(|(k, v)| (k[prefix.len()..].to_owned(), v))
+            .collect();
+        if !context.is_empty() {
+            proxy = proxy.ice_context(context);
+        }
+        Ok(Some(proxy))
+    }
+
     /// A twoway proxy for `identity` at `endpoints`.
     pub fn create_proxy(&self, identity: Identity, endpoints: Vec<Endpoint>) -> Proxy {
         Proxy::direct(self.instance.clone(), identity, endpoints)
@@ -298,7 +383,7 @@ impl Communicator {
     /// calls to the router: use [`Communicator::create_routed_object_adapter`].
     pub fn create_object_adapter(&self, name: &str) -> Result<ObjectAdapter> {
         if !name.is_empty() && self.instance.properties.get(&format!("{name}.Router")).is_some() {
-            return Err(Error::Parse(format!(
+            return Err(Error::invalid(format!(
                 "{name}.Router is set: create the adapter with create_routed_object_adapter"
             )));
         }
@@ -328,7 +413,7 @@ impl Communicator {
         router: &Proxy,
     ) -> Result<ObjectAdapter> {
         self.instance.check_alive()?;
-        let info = self.instance.router_info(router.data());
+        let info = self.instance.router_info(router.data(), router.ice_get_connection_id());
         let session = SessionRouter::new(&info.router_proxy()?);
         let server = session
             .get_server_proxy()
@@ -369,7 +454,7 @@ impl Communicator {
             .properties
             .get(&key)
             .filter(|s| !s.is_empty())
-            .ok_or_else(|| Error::Parse(format!("{key} is not set")))?;
+            .ok_or_else(|| Error::invalid(format!("{key} is not set")))?;
         let router = self.string_to_proxy(router)?.ice_router(None);
         self.create_object_adapter_with_router(name, &router).await
     }

@@ -6,7 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 
 use ice_proto::proxy::{Endpoint, EndpointRole, ParseDefaults};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseError, Result};
+use crate::runtime::Runtime;
 
 /// Whether this driver can reach `endpoint` for a proxy that sends datagrams (`datagram`,
 /// UDP endpoints only) or uses streams (TCP endpoints only), as ZeroC's runtime filters them.
@@ -24,7 +25,7 @@ pub(crate) fn parse_adapter_endpoints(s: &str, defaults: &ParseDefaults) -> Resu
     let mut out = Vec::new();
     for part in split_unquoted(s, ':').iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         let endpoint = Endpoint::parse(part, defaults, EndpointRole::ObjectAdapter)
-            .map_err(|e| Error::Parse(e.to_string()))?;
+            .map_err(ParseError::Endpoint)?;
         match endpoint {
             Endpoint::Tcp(_) | Endpoint::Udp(_) => out.push(endpoint),
             other => tracing::warn!(
@@ -61,10 +62,16 @@ pub(crate) fn host_port(endpoint: &Endpoint) -> Option<(&str, u16)> {
     }
 }
 
-/// The key under which outgoing connections to `endpoint` are shared: one per transport,
-/// host and port.
-pub(crate) fn connection_key(endpoint: &Endpoint) -> Option<(i16, String, u16)> {
-    host_port(endpoint).map(|(host, port)| (endpoint.endpoint_type(), host.to_owned(), port))
+/// The key under which outgoing connections are shared: transport, host, port and the
+/// proxy's connection id (`ice_connection_id`), so that proxies with different connection ids
+/// never share a connection.
+pub(crate) type ConnectionKey = (i16, String, u16, String);
+
+/// The key of outgoing connections to `endpoint` for proxies with `connection_id`.
+pub(crate) fn connection_key(endpoint: &Endpoint, connection_id: &str) -> Option<ConnectionKey> {
+    host_port(endpoint).map(|(host, port)| {
+        (endpoint.endpoint_type(), host.to_owned(), port, connection_id.to_owned())
+    })
 }
 
 /// Whether `host` means "every interface" in an object adapter's endpoint.
@@ -72,14 +79,33 @@ pub(crate) fn is_wildcard(host: &str) -> bool {
     host.is_empty() || host == "*" || host == "0.0.0.0"
 }
 
-/// The addresses to connect to (blocking name resolution unless the host is an address).
-pub(crate) fn connect_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
+/// The addresses to connect to: the host itself if it is an address, else what the
+/// runtime's resolver answers (never blocking the runtime's threads).
+pub(crate) async fn connect_addrs(
+    runtime: &dyn Runtime,
+    host: &str,
+    port: u16,
+) -> Result<Vec<SocketAddr>> {
     let host = if host.is_empty() || host == "*" { "localhost" } else { host };
-    resolve(host, port)
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let cannot =
+        |reason: String| Error::ConnectFailed { endpoint: format!("{bare}:{port}"), reason };
+    let addrs = runtime
+        .resolve(bare.to_owned(), port)
+        .await
+        .map_err(|e| cannot(format!("cannot resolve: {e}")))?;
+    if addrs.is_empty() {
+        return Err(cannot("name resolves to no address".into()));
+    }
+    Ok(addrs)
 }
 
 /// The addresses to listen on: every interface for an empty host, else the first address
-/// of the host (IPv4 first, as for `localhost`).
+/// of the host (IPv4 first, as for `localhost`). Resolution blocks, as ZeroC's does when an
+/// object adapter is created: it happens once, at set-up, not on a connection's path.
 pub(crate) fn bind_addrs(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
     if is_wildcard(host) {
         return Ok(vec![SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port)]);
@@ -128,7 +154,7 @@ mod tests {
         assert!(list[1].is_datagram());
         let (host, port) = host_port(&list[2]).unwrap();
         assert_eq!(host, "::1");
-        assert_eq!(connect_addrs(host, port).unwrap()[0].to_string(), "[::1]:3");
+        assert_eq!(bind_addrs(host, port).unwrap()[0].to_string(), "[::1]:3");
         assert!(parse_adapter_endpoints("tcp -p notaport", &ParseDefaults::default()).is_err());
         assert!(parse_adapter_endpoints("carrier-pigeon -p 1", &ParseDefaults::default()).is_err());
         let any = parse_adapter_endpoints("default -p 5", &ParseDefaults::default()).unwrap();
@@ -136,6 +162,7 @@ mod tests {
         assert_eq!(bind_addrs(host, port).unwrap()[0].to_string(), "0.0.0.0:5");
         assert!(usable(&list[0], false) && !usable(&list[0], true));
         assert!(usable(&list[1], true) && !usable(&list[1], false));
-        assert_ne!(connection_key(&list[0]), connection_key(&list[1]));
+        assert_ne!(connection_key(&list[0], ""), connection_key(&list[1], ""));
+        assert_ne!(connection_key(&list[0], ""), connection_key(&list[0], "a"));
     }
 }

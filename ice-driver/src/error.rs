@@ -2,6 +2,9 @@
 
 use ice_proto::connection::ConnectionError;
 use ice_proto::frame::ProtocolError;
+use ice_proto::proxy::{
+    EndpointParseError, EndpointSelectionParseError, IdentityParseError, ProxyParseError,
+};
 use ice_proto::retry::Failure;
 use ice_proto::value::{decode_user_exception, DecodedException, ExceptionFactory};
 use ice_proto::{DecodeError, Encapsulation, Identity};
@@ -114,17 +117,17 @@ pub enum Error {
     /// Bytes could not be (un)marshaled (`Ice::MarshalException`).
     #[error("marshal error: {0}")]
     Marshal(#[from] DecodeError),
-    /// A proxy or endpoint string could not be parsed (`Ice::ProxyParseException`,
-    /// `Ice::EndpointParseException`).
+    /// A proxy, endpoint or identity string, or a setting, could not be parsed
+    /// (`Ice::ProxyParseException`, `Ice::EndpointParseException`, …).
     #[error("parse error: {0}")]
-    Parse(String),
+    Parse(#[from] ParseError),
     /// A servant or default servant is already registered for this identity and facet, or an
     /// object adapter with this name exists (`Ice::AlreadyRegisteredException`).
     #[error("already registered: {0}")]
     AlreadyRegistered(String),
     /// A socket could not be set up (bind, listen).
     #[error("socket error: {0}")]
-    Socket(String),
+    Socket(#[from] SocketError),
     /// The proxy has no endpoints and no fixed connection (`Ice::NoEndpointException`).
     #[error("proxy has no endpoints: {0}")]
     NoEndpoint(String),
@@ -198,6 +201,54 @@ impl Error {
             Error::Marshal(_) | Error::DatagramLimit { .. } => Failure::Marshal,
             _ => Failure::Application,
         }
+    }
+}
+
+/// What could not be parsed, with the parser's own error where there is one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ParseError {
+    /// A stringified proxy.
+    #[error(transparent)]
+    Proxy(#[from] ProxyParseError),
+    /// An endpoint.
+    #[error(transparent)]
+    Endpoint(#[from] EndpointParseError),
+    /// A stringified identity.
+    #[error(transparent)]
+    Identity(#[from] IdentityParseError),
+    /// An endpoint selection type (`Random` or `Ordered`).
+    #[error(transparent)]
+    EndpointSelection(#[from] EndpointSelectionParseError),
+    /// Anything else (a property value, a null proxy where one is needed), described.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// A socket that could not be set up: what was attempted and the system's error kind and
+/// message (kept as text so that [`Error`] stays `Clone`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{context}: {message}")]
+pub struct SocketError {
+    /// What was attempted, such as `bind tcp -h 0.0.0.0 -p 4063`.
+    pub context: String,
+    /// The system error's kind.
+    pub kind: std::io::ErrorKind,
+    /// The system error's message.
+    pub message: String,
+}
+
+impl SocketError {
+    /// `error` while doing `context`.
+    pub fn new(context: impl Into<String>, error: &std::io::Error) -> SocketError {
+        SocketError { context: context.into(), kind: error.kind(), message: error.to_string() }
+    }
+}
+
+impl Error {
+    /// An [`Error::Parse`] that describes what is wrong in words.
+    pub fn invalid(description: impl Into<String>) -> Error {
+        Error::Parse(ParseError::Invalid(description.into()))
     }
 }
 

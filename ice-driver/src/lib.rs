@@ -32,17 +32,19 @@ mod util;
 pub use adapter::ObjectAdapter;
 pub use communicator::Communicator;
 pub use connection::{Connection, Dispatcher, Outcome};
-pub use error::{Error, Result};
+pub use error::{Error, ParseError, Result, SocketError};
 pub use proxy::Proxy;
 pub use runtime::{BoxFuture, Runtime};
 pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
 
 pub use ice_proto;
 pub use ice_proto::connection::{CloseMode, DispatchId, IncomingRequest};
-pub use ice_proto::proxy::{Endpoint, IpEndpoint, ProxyData, ProxyMode, UdpEndpoint};
+pub use ice_proto::proxy::{
+    Endpoint, EndpointSelection, IpEndpoint, ProxyData, ProxyMode, UdpEndpoint,
+};
 pub use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode, Properties};
 
 /// Parses an identity in Ice's string form (`category/name`, backslash escapes).
 pub fn string_to_identity(s: &str) -> Result<Identity> {
-    ice_proto::proxy::string_to_identity(s).map_err(|e| Error::Parse(e.to_string()))
+    Ok(ice_proto::proxy::string_to_identity(s).map_err(ParseError::Identity)?)
 }

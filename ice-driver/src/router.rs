@@ -25,6 +25,8 @@ struct ClientSide {
 pub(crate) struct RouterInfo {
     /// The router proxy itself; never routed.
     router: ProxyData,
+    /// The router proxy's connection id: its session lives on the connection with that id.
+    connection_id: String,
     instance: Weak<Instance>,
     client: tokio::sync::OnceCell<ClientSide>,
     /// Identities already given to the router with `addProxies`.
@@ -34,9 +36,14 @@ pub(crate) struct RouterInfo {
 }
 
 impl RouterInfo {
-    pub(crate) fn new(router: ProxyData, instance: Weak<Instance>) -> RouterInfo {
+    pub(crate) fn new(
+        router: ProxyData,
+        connection_id: &str,
+        instance: Weak<Instance>,
+    ) -> RouterInfo {
         RouterInfo {
             router,
+            connection_id: connection_id.to_owned(),
             instance,
             client: tokio::sync::OnceCell::new(),
             added: Mutex::new(HashSet::new()),
@@ -52,7 +59,7 @@ impl RouterInfo {
     /// An unrouted proxy for the router.
     pub(crate) fn router_proxy(&self) -> Result<Proxy> {
         let instance = self.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
-        Ok(Proxy::unrouted(instance, self.router.clone()))
+        Ok(Proxy::unrouted(instance, self.router.clone()).ice_connection_id(&self.connection_id))
     }
 
     async fn client_side(&self) -> Result<&ClientSide> {
@@ -138,11 +145,12 @@ impl RouterInfo {
         self.added.lock().unwrap_or_else(|e| e.into_inner()).remove(identity);
     }
 
-    /// The connection to the router's client endpoints, established if needed.
+    /// The connection to the router's client endpoints that carries the router proxy's
+    /// session (its connection id), established if needed.
     pub(crate) async fn connection(&self) -> Result<Connection> {
-        let instance = self.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
+        let router = self.router_proxy()?;
         let endpoints = self.client_endpoints().await?;
-        let connection = crate::proxy::connect_any(&instance, &endpoints, false, "router").await?;
+        let connection = router.select_connection(&endpoints, false).await?;
         self.attach(&connection);
         Ok(connection)
     }

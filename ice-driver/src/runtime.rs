@@ -29,6 +29,23 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
     /// A future that completes at `deadline`.
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()>;
 
+    /// Resolves the host name `host` to its addresses, each with `port`, without blocking the
+    /// runtime's threads. The default asks the system resolver on a thread of its own;
+    /// runtimes with a resolver of their own use it.
+    fn resolve(&self, host: String, port: u16) -> BoxFuture<'static, io::Result<Vec<SocketAddr>>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let spawned = std::thread::Builder::new().name("ice-resolver".into()).spawn(move || {
+            let _ = tx.send(
+                std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+                    .map(Iterator::collect),
+            );
+        });
+        Box::pin(async move {
+            spawned?;
+            rx.await.unwrap_or_else(|_| Err(io::Error::other("the resolver thread died")))
+        })
+    }
+
     /// Opens a TCP connection to `addr`.
     fn connect(&self, addr: SocketAddr) -> BoxFuture<'static, io::Result<Box<dyn TcpStream>>>;
 

@@ -14,8 +14,10 @@ use crate::adapter::ObjectAdapter;
 use crate::connection::Connection;
 use crate::runtime::BoxFuture;
 
-/// Information about the request being dispatched (`Ice::Current`).
+/// Information about the request being dispatched (`Ice::Current`). Non-exhaustive: fields
+/// may be added.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Current {
     /// The object adapter that dispatches the request, if any.
     pub adapter: Option<ObjectAdapter>,
@@ -51,6 +53,15 @@ impl fmt::Debug for Current {
 }
 
 impl Current {
+    /// The communicator dispatching this request (`Current::adapter->getCommunicator()`),
+    /// so that a servant can make proxies and calls of its own; `None` once it is dropped.
+    pub fn communicator(&self) -> Option<crate::Communicator> {
+        self.adapter
+            .as_ref()
+            .and_then(ObjectAdapter::communicator)
+            .or_else(|| self.connection.communicator())
+    }
+
     /// A successful result holding `value`, in the request's encoding.
     pub fn ok<T: Encode + ?Sized>(&self, value: &T) -> DispatchResult {
         Ok(Encapsulation::from_value(self.encoding, value))
@@ -98,6 +109,26 @@ pub enum DispatchError {
     /// Any other failure (`Ice::UnknownException`).
     #[error("unknown exception: {0}")]
     Unknown(String),
+}
+
+impl From<crate::Error> for DispatchError {
+    /// The failure of a call a servant made, passed on to its own caller as ZeroC's runtime
+    /// does when a servant lets the exception escape: user exceptions and the `Unknown*`
+    /// exceptions as they are, "does not exist" answers as the same kind, and any local error
+    /// as an `UnknownLocalException` that describes it.
+    fn from(e: crate::Error) -> Self {
+        use crate::Error as E;
+        match e {
+            E::UserException(encoded) => DispatchError::UserException(encoded),
+            E::ObjectNotExist { .. } => DispatchError::ObjectNotExist,
+            E::FacetNotExist { .. } => DispatchError::FacetNotExist,
+            E::OperationNotExist { .. } => DispatchError::OperationNotExist,
+            E::UnknownLocal(s) => DispatchError::UnknownLocal(s),
+            E::UnknownUser(s) => DispatchError::UnknownUser(s),
+            E::Unknown(s) => DispatchError::Unknown(s),
+            other => DispatchError::UnknownLocal(other.to_string()),
+        }
+    }
 }
 
 impl From<DecodeError> for DispatchError {

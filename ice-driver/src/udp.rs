@@ -7,10 +7,10 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use ice_proto::proxy::UdpEndpoint;
 
 use crate::endpoint::{bind_addrs, is_wildcard};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, SocketError};
 
 fn socket_error(what: &str, endpoint: &UdpEndpoint, e: std::io::Error) -> Error {
-    Error::Socket(format!("{what} udp -h {} -p {}: {e}", endpoint.host, endpoint.port))
+    SocketError::new(format!("{what} udp -h {} -p {}", endpoint.host, endpoint.port), &e).into()
 }
 
 /// The socket of an object adapter's udp endpoint. For a multicast group it listens on the
@@ -23,7 +23,7 @@ pub(crate) fn adapter_socket(endpoint: &UdpEndpoint) -> Result<UdpSocket> {
         None => bind_addrs(&endpoint.host, endpoint.port)?
             .into_iter()
             .next()
-            .ok_or_else(|| Error::Socket(format!("no address for {}", endpoint.host)))?,
+            .ok_or_else(|| Error::invalid(format!("no address for {}", endpoint.host)))?,
     };
     let socket = UdpSocket::bind(addr).map_err(|e| socket_error("cannot bind", endpoint, e))?;
     let joined = match group {
@@ -60,7 +60,7 @@ pub(crate) fn client_socket(endpoint: &UdpEndpoint, remote: SocketAddr) -> Resul
         }
     } else {
         let ip = endpoint.source_address.parse::<IpAddr>().map_err(|_| {
-            Error::Parse(format!(
+            Error::invalid(format!(
                 "--sourceAddress {} is not an IP address",
                 endpoint.source_address
             ))

@@ -762,7 +762,41 @@ async fn idle_and_stalled_connections_do_not_hold_up_clients(rt: Arc<dyn Runtime
     router.shutdown().await;
 }
 
+/// One client communicator holds two sessions, one per router connection id (as ZeroC's
+/// multi-session clients do): each has its own connection, category and routed proxies, and
+/// destroying one leaves the other working.
+async fn one_communicator_holds_a_session_per_connection_id(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let client = Communicator::new(rt.clone());
+    let router_proxy = client.string_to_proxy(&router.router_proxy().to_string()).unwrap();
+    let (r1, r2) = (router_proxy.ice_connection_id("one"), router_proxy.ice_connection_id("two"));
+    let (s1, s2) = (SessionRouter::new(&r1), SessionRouter::new(&r2));
+    s1.create_session("alice", "pw").await.unwrap();
+    s2.create_session("bob", "pw").await.unwrap();
+    assert_eq!(router.stats().sessions, 2);
+    let c1 = s1.get_category_for_client().await.unwrap();
+    let c2 = s2.get_category_for_client().await.unwrap();
+    assert_ne!(c1, c2, "two sessions");
+    let routed = |r: &Proxy, id: &str| {
+        proxy(&client, "hello", backend.port).ice_router(Some(r)).ice_connection_id(id)
+    };
+    let (h1, h2) = (routed(&r1, "one"), routed(&r2, "two"));
+    assert_eq!(say_hello(&h1).await.unwrap(), "Hello, Rust!");
+    assert_eq!(say_hello(&h2).await.unwrap(), "Hello, Rust!");
+    assert_ne!(h1.ice_get_connection().await.unwrap(), h2.ice_get_connection().await.unwrap());
+    assert_eq!(h1.ice_get_connection().await.unwrap(), r1.ice_get_connection().await.unwrap());
+    s1.destroy_session().await.unwrap();
+    wait_until(&rt, "sessions", || async { router.stats().sessions }, 1).await;
+    assert_eq!(say_hello(&h2).await.unwrap(), "Hello, Rust!");
+    assert_eq!(s2.get_category_for_client().await.unwrap(), c2);
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    one_communicator_holds_a_session_per_connection_id,
     idle_and_stalled_connections_do_not_hold_up_clients,
     a_session_manager_sets_filters_while_creating_the_session,
     a_heartbeat_after_the_session_ended_aborts_the_connection,

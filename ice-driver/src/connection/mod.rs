@@ -292,6 +292,11 @@ impl Connection {
         self.shared.adapter.lock().ok().and_then(|a| a.clone())
     }
 
+    /// The communicator that owns this connection, unless it was dropped.
+    pub fn communicator(&self) -> Option<crate::Communicator> {
+        self.shared.instance.upgrade().map(crate::Communicator::from_instance)
+    }
+
     /// A proxy for `identity` whose invocations always go over this connection (a fixed
     /// proxy), e.g. to call back a client; a datagram proxy on a UDP connection. Fails once
     /// the communicator is destroyed.

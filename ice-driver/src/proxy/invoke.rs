@@ -129,7 +129,7 @@ impl Proxy {
             Outcome::Reply(status) => reply_result(status).map(Ok).map_err(|e| (e, true)),
             Outcome::Sent => Ok(Ok(Encapsulation::empty(self.data.encoding))),
             Outcome::Failed { error, sent } => {
-                self.instance.forget(&connection);
+                self.forget_connection(&connection);
                 let error = match (&self.fixed, sent) {
                     (Some(_), false) => Error::FixedConnectionClosed(Box::new(error)),
                     _ => error,

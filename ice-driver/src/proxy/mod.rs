@@ -1,5 +1,6 @@
 //! Proxies: local handles to remote Ice objects (`Ice::ObjectPrx`).
 
+mod binding;
 mod invoke;
 mod marshal;
 
@@ -7,15 +8,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ice_proto::proxy::{parse_proxy, Endpoint, ProxyData, ProxyMode};
+use ice_proto::proxy::{parse_proxy, Endpoint, EndpointSelection, ProxyData, ProxyMode};
 use ice_proto::{Context, Decode, Encapsulation, Encode, EncodingVersion, Identity, OperationMode};
 
 use crate::communicator::{Communicator, Instance};
 use crate::connection::Connection;
-use crate::endpoint::usable;
-use crate::error::{Error, Result};
+use crate::error::{Error, ParseError, Result};
 use crate::router::RouterInfo;
-use crate::util::shuffle;
+use binding::ChosenConnection;
 
 /// A proxy for an Ice object: its identity and facet, where to reach it, and how to call it.
 /// The `ice_*` builders return modified copies; proxies are cheap to clone.
@@ -30,6 +30,12 @@ pub struct Proxy {
     invocation_timeout: Option<Duration>,
     /// The router requests go through, if any.
     router: Option<Arc<RouterInfo>>,
+    /// `ice_connection_id`: connections are shared only between proxies with the same id.
+    connection_id: String,
+    endpoint_selection: EndpointSelection,
+    connection_cached: bool,
+    /// The connection chosen while `connection_cached`.
+    chosen: Arc<ChosenConnection>,
 }
 
 impl Proxy {
@@ -43,6 +49,7 @@ impl Proxy {
     /// A proxy that is not routed, whatever `Ice.Default.Router` says.
     pub(crate) fn unrouted(instance: Arc<Instance>, data: ProxyData) -> Proxy {
         Proxy {
+            endpoint_selection: instance.default_selection,
             instance,
             data,
             fixed: None,
@@ -50,6 +57,9 @@ impl Proxy {
             compress: None,
             invocation_timeout: None,
             router: None,
+            connection_id: String::new(),
+            connection_cached: true,
+            chosen: binding::fresh(),
         }
     }
 
@@ -74,12 +84,12 @@ impl Proxy {
     }
 
     pub(crate) fn parse(instance: Arc<Instance>, s: &str) -> Result<Proxy> {
-        let parsed =
-            parse_proxy(s, &instance.parse_defaults).map_err(|e| Error::Parse(e.to_string()))?;
+        let parsed = parse_proxy(s, &instance.parse_defaults).map_err(ParseError::Proxy)?;
         for skipped in &parsed.skipped_endpoints {
             tracing::debug!(endpoint = %skipped, "skipping an endpoint of an unknown transport");
         }
-        let data = parsed.proxy.ok_or_else(|| Error::Parse(format!("`{s}' is the null proxy")))?;
+        let data =
+            parsed.proxy.ok_or_else(|| Error::invalid(format!("`{s}' is the null proxy")))?;
         Ok(Proxy::from_data(instance, data))
     }
 
@@ -124,9 +134,49 @@ impl Proxy {
 
     /// A copy with other endpoints.
     pub fn ice_endpoints(&self, endpoints: Vec<Endpoint>) -> Proxy {
-        let mut p = self.clone();
+        let mut p = self.rebound();
         p.data.endpoints = endpoints;
         p
+    }
+
+    /// The connection id (empty by default).
+    pub fn ice_get_connection_id(&self) -> &str {
+        &self.connection_id
+    }
+
+    /// A copy whose connections are shared only with proxies of the same connection id:
+    /// proxies with different ids never use the same connection (a Glacier2 client opens
+    /// one session per router connection id this way).
+    pub fn ice_connection_id(&self, id: impl Into<String>) -> Proxy {
+        Proxy { connection_id: id.into(), ..self.rebound() }
+    }
+
+    /// The order in which endpoints are tried.
+    pub fn ice_get_endpoint_selection(&self) -> EndpointSelection {
+        self.endpoint_selection
+    }
+
+    /// A copy that tries its endpoints in `selection` order (`Ice.Default.EndpointSelection`
+    /// sets the default, `Random`).
+    pub fn ice_endpoint_selection(&self, selection: EndpointSelection) -> Proxy {
+        Proxy { endpoint_selection: selection, ..self.rebound() }
+    }
+
+    /// Whether the proxy keeps the connection it chose (the default).
+    pub fn ice_is_connection_cached(&self) -> bool {
+        self.connection_cached
+    }
+
+    /// A copy that keeps the connection it chose until that connection closes (`true`, the
+    /// default) or chooses again for every request (`false`: with several endpoints and
+    /// `Random` selection, its requests spread over them).
+    pub fn ice_connection_cached(&self, cached: bool) -> Proxy {
+        Proxy { connection_cached: cached, ..self.rebound() }
+    }
+
+    /// A copy that chooses its connection anew.
+    fn rebound(&self) -> Proxy {
+        Proxy { chosen: binding::fresh(), ..self.clone() }
     }
 
     /// How requests are sent.
@@ -167,7 +217,12 @@ impl Proxy {
     }
 
     fn with_mode(&self, mode: ProxyMode) -> Proxy {
-        let mut p = self.clone();
+        // Datagram and stream modes use different endpoints.
+        let mut p = if mode.is_datagram() == self.data.mode.is_datagram() {
+            self.clone()
+        } else {
+            self.rebound()
+        };
         p.data.mode = mode;
         p
     }
@@ -213,7 +268,7 @@ impl Proxy {
 
     /// A copy whose invocations all go over `connection` (a fixed proxy).
     pub fn ice_fixed(&self, connection: Connection) -> Proxy {
-        Proxy { fixed: Some(connection), ..self.clone() }
+        Proxy { fixed: Some(connection), ..self.rebound() }
     }
 
     /// Whether the proxy is bound to one connection.
@@ -225,8 +280,8 @@ impl Proxy {
     /// router): they are sent over the connection to the router's client endpoints, after the
     /// router was told about this proxy (`addProxies`). `None` for direct invocations.
     pub fn ice_router(&self, router: Option<&Proxy>) -> Proxy {
-        let router = router.map(|r| self.instance.router_info(&r.data));
-        Proxy { router, ..self.clone() }
+        let router = router.map(|r| self.instance.router_info(&r.data, &r.connection_id));
+        Proxy { router, ..self.rebound() }
     }
 
     /// The router of this proxy, if it is routed.
@@ -239,9 +294,9 @@ impl Proxy {
         self.connection().await
     }
 
-    /// The connection for the next attempt: the fixed one, or a usable connection to one of
-    /// the endpoints (udp ones for datagram proxies, tcp ones otherwise), tried in random
-    /// order. Datagram proxies are never routed: Glacier2 does not forward datagrams.
+    /// The connection for the next attempt: the fixed one, or one to the endpoints (udp ones
+    /// for datagram proxies, tcp ones otherwise; see `binding`), or to the router's client
+    /// endpoints. Datagram proxies are never routed: Glacier2 does not forward datagrams.
     async fn connection(&self) -> Result<Connection> {
         self.instance.check_alive()?;
         if let Some(c) = &self.fixed {
@@ -252,9 +307,16 @@ impl Proxy {
         }
         let datagram = self.data.mode.is_datagram();
         if let (Some(router), false) = (&self.router, datagram) {
-            return router.connection().await;
+            if let Some(c) = self.cached_connection() {
+                router.attach(&c);
+                return Ok(c);
+            }
+            let endpoints = router.client_endpoints().await?;
+            let connection = self.select_connection(&endpoints, false).await?;
+            router.attach(&connection);
+            return Ok(connection);
         }
-        connect_any(&self.instance, &self.data.endpoints, datagram, &self.to_string()).await
+        self.select_connection(&self.data.endpoints, datagram).await
     }
 
     /// Whether requests are compressed: the proxy's setting, else the endpoints'.
@@ -324,29 +386,6 @@ impl Proxy {
     }
 }
 
-/// A usable connection to one of `endpoints` (the udp ones if `datagram`, else the tcp
-/// ones), tried in random order; `what` names the target in errors.
-pub(crate) async fn connect_any(
-    instance: &Instance,
-    endpoints: &[Endpoint],
-    datagram: bool,
-    what: &str,
-) -> Result<Connection> {
-    let mut endpoints: Vec<&Endpoint> = endpoints.iter().filter(|e| usable(e, datagram)).collect();
-    if endpoints.is_empty() {
-        return Err(Error::NoEndpoint(what.to_owned()));
-    }
-    shuffle(&mut endpoints);
-    let mut last = None;
-    for e in endpoints {
-        match instance.connection_to(e).await {
-            Ok(c) => return Ok(c),
-            Err(err) => last = Some(err),
-        }
-    }
-    Err(last.unwrap_or_else(|| Error::NoEndpoint(what.to_owned())))
-}
-
 impl PartialEq for Proxy {
     fn eq(&self, other: &Self) -> bool {
         self.data == other.data
@@ -354,6 +393,9 @@ impl PartialEq for Proxy {
             && self.context == other.context
             && self.compress == other.compress
             && self.invocation_timeout == other.invocation_timeout
+            && self.connection_id == other.connection_id
+            && self.endpoint_selection == other.endpoint_selection
+            && self.connection_cached == other.connection_cached
             && match (&self.router, &other.router) {
                 (Some(a), Some(b)) => Arc::ptr_eq(a, b),
                 (None, None) => true,

@@ -28,6 +28,7 @@ mod lexer;
 mod opaque_base64;
 mod proxy_string;
 mod reference;
+mod selection;
 
 pub use defaults::ParseDefaults;
 pub use endpoint::{
@@ -40,3 +41,4 @@ pub use error::{
 pub use escape::{escape, identity_to_string, string_to_identity, unescape, ToStringMode};
 pub use proxy_string::{parse_proxy, ParsedProxy};
 pub use reference::{ProxyData, ProxyMode};
+pub use selection::{EndpointSelection, EndpointSelectionParseError};

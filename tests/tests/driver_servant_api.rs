@@ -1,0 +1,90 @@
+//! What a servant that calls out gets from the API: `Current::communicator()` to make
+//! proxies, and `?` on a call's error, which passes the failure on to its own caller as
+//! ZeroC's runtime does. Runs on tokio and async-std.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use ice_driver::{
+    Communicator, Current, DispatchError, Error, FnServant, Identity, OperationMode, Runtime,
+};
+
+/// `relay(target, operation)`: calls `operation` (no parameters, no result) on the proxy
+/// string `target`, made with the dispatching communicator, and lets its error escape with `?`.
+async fn relay(current: Current, params: ice_driver::Encapsulation) -> ice_driver::DispatchResult {
+    let (target, operation): (String, String) = params.decode()?;
+    let communicator = current.communicator().ok_or(DispatchError::ObjectNotExist)?;
+    let proxy = communicator.string_to_proxy(&target)?;
+    let answer: String = proxy.invoke_typed(&operation, OperationMode::Normal, "x").await?;
+    current.ok(&answer)
+}
+
+async fn a_servant_passes_on_the_failures_of_its_calls(rt: Arc<dyn Runtime>) {
+    let server = Communicator::new(rt.clone());
+    let adapter = server.create_object_adapter_with_endpoints("", "tcp -h 127.0.0.1 -p 0").unwrap();
+    adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
+    adapter.add(Identity::new("relay"), FnServant::new("::Test::Relay", relay)).unwrap();
+    adapter.activate().unwrap();
+    let endpoint = adapter.endpoints()[0].to_string();
+    let client = Communicator::new(rt.clone());
+    let relay = client.string_to_proxy(&format!("relay:{endpoint}")).unwrap();
+    let call = |target: String, operation: &str| {
+        let relay = relay.clone();
+        let operation = operation.to_owned();
+        async move {
+            relay
+                .invoke_typed::<_, String>("relay", OperationMode::Normal, &(target, operation))
+                .await
+        }
+    };
+    let hello = format!("hello:{endpoint}");
+    assert_eq!(call(hello.clone(), "sayHello").await.unwrap(), "Hello, x!");
+    // "fail" expects (int, string): the nested call's marshal failure comes back as the
+    // relay's UnknownLocalException.
+    assert!(matches!(call(hello.clone(), "fail").await, Err(Error::UnknownLocal(_))));
+    assert!(matches!(
+        call(format!("nobody:{endpoint}"), "sayHello").await,
+        Err(Error::ObjectNotExist { .. })
+    ));
+    assert!(matches!(
+        call(hello.clone(), "noSuchOperation").await,
+        Err(Error::OperationNotExist { .. })
+    ));
+    match call("hello:tcp -h 127.0.0.1 -p 1".into(), "sayHello").await {
+        Err(Error::UnknownLocal(text)) => assert!(text.contains("connect"), "{text}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(call("not a proxy ::".into(), "sayHello").await, Err(Error::UnknownLocal(_))));
+    client.destroy().await;
+    server.destroy().await;
+}
+
+/// A user exception raised by the nested call reaches the relay's caller unchanged.
+async fn a_nested_user_exception_is_relayed(rt: Arc<dyn Runtime>) {
+    let server = Communicator::new(rt.clone());
+    let adapter = server.create_object_adapter_with_endpoints("", "tcp -h 127.0.0.1 -p 0").unwrap();
+    adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
+    let boom_relay = FnServant::new("::Test::Relay", |current: Current, _params| async move {
+        let communicator = current.communicator().ok_or(DispatchError::ObjectNotExist)?;
+        let endpoint = current.adapter.as_ref().map(|a| a.endpoints()[0].to_string());
+        let hello = communicator.string_to_proxy(&format!("hello:{}", endpoint.unwrap()))?;
+        hello.invoke_typed::<_, ()>("fail", OperationMode::Normal, &(7, "nested")).await?;
+        current.void()
+    });
+    adapter.add(Identity::new("relay"), boom_relay).unwrap();
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    let relay = client.string_to_proxy(&format!("relay:{}", adapter.endpoints()[0])).unwrap();
+    let error = relay.invoke_typed::<_, ()>("go", OperationMode::Normal, &()).await.unwrap_err();
+    assert_eq!(expect_boom(&error), (7, "nested".to_owned()));
+    client.destroy().await;
+    server.destroy().await;
+}
+
+on_both_runtimes!(
+    a_servant_passes_on_the_failures_of_its_calls,
+    a_nested_user_exception_is_relayed
+);
