@@ -26,6 +26,13 @@ SLICE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "slice")
 ICE_38 = Ice.intVersion() >= 30800
 
 
+def check(condition, detail=None):
+    """Fails the peer's check unless `condition` holds. Unlike `assert`, which `python -O` and
+    PYTHONOPTIMIZE remove, it always runs."""
+    if not condition:
+        raise AssertionError(detail if detail is not None else "check failed")
+
+
 def load_slice(file_name):
     """Compiles a Slice file of `slice/` at run time, so no generated code is committed."""
     load_slice_path(os.path.join(SLICE_DIR, file_name))

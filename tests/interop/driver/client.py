@@ -12,6 +12,8 @@ import traceback
 import Ice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from icepeer import check  # noqa: E402
 if Ice.intVersion() >= 30800:
     Ice.loadSlice([os.path.join(HERE, "DriverTest.ice")])
 else:
@@ -49,11 +51,11 @@ def local_port(proxy):
 def idle_check(hello, seconds):
     """Calls, stays idle `seconds`, calls again: the second call must reuse the connection
     (with Ice 3.8's idle check, a server that sends no heartbeats gets it aborted)."""
-    assert hello.sayHello("idle") == "Hello, idle!"
+    check(hello.sayHello("idle") == "Hello, idle!")
     port = local_port(hello)
     time.sleep(seconds)
-    assert hello.sayHello("idle") == "Hello, idle!"
-    assert local_port(hello) == port, "the idle connection was replaced"
+    check(hello.sayHello("idle") == "Hello, idle!")
+    check(local_port(hello) == port, "the idle connection was replaced")
     print("OK idle {0:g}".format(seconds), flush=True)
     return 0
 
@@ -75,22 +77,22 @@ def main():
         if args.idle is not None:
             return idle_check(DriverTest.HelloPrx.uncheckedCast(base), args.idle)
         hello = DriverTest.HelloPrx.checkedCast(base)
-        assert hello is not None, "checkedCast returned None"
+        check(hello is not None, "checkedCast returned None")
         print("OK checkedCast", flush=True)
-        assert hello.sayHello("Py") == "Hello, Py!"
-        assert hello.sayHello("Py", {"lang": "fr"}) == "Bonjour, Py!"
-        assert hello.getContext({"a": "b"}) == {"a": "b"}
+        check(hello.sayHello("Py") == "Hello, Py!")
+        check(hello.sayHello("Py", {"lang": "fr"}) == "Bonjour, Py!")
+        check(hello.getContext({"a": "b"}) == {"a": "b"})
         print("OK twoway+context", flush=True)
         admin = DriverTest.HelloPrx.uncheckedCast(hello.ice_facet("admin"))
-        assert admin.sayHello("Py") == "Hello, Py! [admin]"
-        assert admin.getContext({"on": "facet"}) == {"on": "facet"}
+        check(admin.sayHello("Py") == "Hello, Py! [admin]")
+        check(admin.getContext({"on": "facet"}) == {"on": "facet"})
         print("OK facet", flush=True)
-        assert hello.ice_id() == "::DriverTest::Hello"
-        assert hello.ice_ids() == ["::DriverTest::Hello", "::Ice::Object"]
+        check(hello.ice_id() == "::DriverTest::Hello")
+        check(hello.ice_ids() == ["::DriverTest::Hello", "::Ice::Object"])
         hello.ice_ping()
         print("OK builtins", flush=True)
         e = expect_raises(DriverTest.Boom, lambda: hello.fail(7, "nope"))
-        assert (e.code, e.reason) == (7, "nope"), (e.code, e.reason)
+        check((e.code, e.reason) == (7, "nope"), (e.code, e.reason))
         print("OK user exception", flush=True)
         oneway = hello.ice_oneway()
         for _ in range(10):
@@ -104,24 +106,24 @@ def main():
         wait_count(hello, 15)
         print("OK batch", flush=True)
         data = bytes(i // 100 % 256 for i in range(300000))
-        assert hello.ice_compress(True).echo(data) == data
+        check(hello.ice_compress(True).echo(data) == data)
         big = bytes(i * 7 % 251 for i in range(3000000))
-        assert hello.echo(big) == big
+        check(hello.echo(big) == big)
         print("OK compression+large", flush=True)
         expect_raises(Ice.UnknownException, hello.crash)
         ghost = hello.ice_identity(Ice.stringToIdentity("ghost"))
         expect_raises(Ice.ObjectNotExistException, ghost.ice_ping)
         e = expect_raises(Ice.FacetNotExistException, hello.ice_facet("nope").ice_ping)
-        assert e.facet == "nope", e
+        check(e.facet == "nope", e)
         e = expect_raises(Ice.OperationNotExistException,
                           lambda: hello.ice_invoke("frobnicate", Ice.OperationMode.Normal, b""))
-        assert e.operation == "frobnicate", e
+        check(e.operation == "frobnicate", e)
         print("OK dispatch errors", flush=True)
         adapter = communicator.createObjectAdapter("")
         adapter.add(ReceiverI(), Ice.stringToIdentity("receiver"))
         adapter.activate()
         hello.ice_getConnection().setAdapter(adapter)
-        assert hello.callback("receiver") == "py:ping"
+        check(hello.callback("receiver") == "py:ping")
         print("OK callback", flush=True)
         return 0
     except Exception:

@@ -12,6 +12,8 @@ import Ice
 import types_common as C
 from types_common import T, UNSET, icepeer
 
+check = icepeer.check
+
 Color = T.Color
 Point = T.Point
 
@@ -31,19 +33,19 @@ def check_primitives(t):
         (True, 0, 0, 0, 0, 0.0, 0.0, "a\u0000b"),
     ]:
         got = tuple(t.primitives(*args))
-        assert got == C.primitives(*args), (args, got)
+        check(got == C.primitives(*args), (args, got))
 
 
 def check_enum(t):
     for c in (Color.Red, Color.Green, Color.Blue):
         got = t.nextColor(c)
-        assert got == C.NEXT_COLOR[c], (c, got)
+        check(got == C.NEXT_COLOR[c], (c, got))
 
 
 def check_struct(t):
     for l in (line(1, -2, -32768, 32767, "ab\u20ac", Color.Blue), line(0, 0, 0, 0, "", Color.Red)):
         got = t.flipLine(l)
-        assert got == C.flip_line(l), (l, got)
+        check(got == C.flip_line(l), (l, got))
 
 
 def full_seqs():
@@ -71,24 +73,24 @@ def check_sequences(t):
             g, w = getattr(got, field), getattr(want, field)
             if field == "bytes":
                 g = bytes(g)
-            assert list(g) == list(w), (field, g, w)
+            check(list(g) == list(w), (field, g, w))
 
 
 def check_dictionaries(t):
     d = {"a": 1, "b": -2, "\u20ac": 2**31 - 1}
-    assert t.invert(d) == C.invert(d)
-    assert t.invert({}) == {}
+    check(t.invert(d) == C.invert(d))
+    check(t.invert({}) == {})
     lines = [line(1, 2, 3, 4, "one", Color.Green), line(-1, -2, -3, -4, "two", Color.Blue)]
-    assert t.byLabel(lines) == C.by_label(lines)
+    check(t.byLabel(lines) == C.by_label(lines))
 
 
 def check_classes(t, v10):
-    assert t.grow(None) is None
+    check(t.grow(None) is None)
     g = t.grow(T.Shape("square"))
-    assert type(g) is T.Shape and g.name == "square!", g
+    check(type(g) is T.Shape and g.name == "square!", g)
     g = t.grow(T.Circle("c", Point(1, 2), 21))
-    assert isinstance(g, T.Circle), g
-    assert (g.name, g.center, g.radius) == ("c!", Point(1, 2), 42), g
+    check(isinstance(g, T.Circle), g)
+    check((g.name, g.center, g.radius) == ("c!", Point(1, 2), 42), g)
     # A list of three nodes whose first and last share one Circle.
     shared = T.Circle("shared", Point(5, 6), 7)
     n2 = T.Node(3, None, shared, UNSET, Point(9, 9))
@@ -96,19 +98,19 @@ def check_classes(t, v10):
     n0 = T.Node(1, n1, shared, "first", Point(0, 0))
     r = t.reverse(n0)
     nodes = [r, r.next, r.next.next]
-    assert r.next.next.next is None
-    assert [n.value for n in nodes] == [-3, -2, -1], [n.value for n in nodes]
-    assert nodes[0].shape is nodes[2].shape, "the shared shape came back as two instances"
-    assert isinstance(nodes[0].shape, T.Circle) and nodes[0].shape.radius == 7
-    assert (nodes[0].shape.name, nodes[0].shape.center) == ("shared", Point(5, 6))
-    assert nodes[1].shape is None
+    check(r.next.next.next is None)
+    check([n.value for n in nodes] == [-3, -2, -1], [n.value for n in nodes])
+    check(nodes[0].shape is nodes[2].shape, "the shared shape came back as two instances")
+    check(isinstance(nodes[0].shape, T.Circle) and nodes[0].shape.radius == 7)
+    check((nodes[0].shape.name, nodes[0].shape.center) == ("shared", Point(5, 6)))
+    check(nodes[1].shape is None)
     if v10:
-        assert all(absent(n.note) and absent(n.where) for n in nodes)
+        check(all(absent(n.note) and absent(n.where) for n in nodes))
     else:
-        assert absent(nodes[0].note) and nodes[0].where == Point(9, 9)
-        assert nodes[1].note == "mid" and absent(nodes[1].where)
-        assert nodes[2].note == "first" and nodes[2].where == Point(0, 0)
-    assert t.reverse(None) is None
+        check(absent(nodes[0].note) and nodes[0].where == Point(9, 9))
+        check(nodes[1].note == "mid" and absent(nodes[1].where))
+        check(nodes[2].note == "first" and nodes[2].where == Point(0, 0))
+    check(t.reverse(None) is None)
 
 
 def check_optionals(t, v10):
@@ -120,27 +122,27 @@ def check_optionals(t, v10):
     ]:
         got = tuple(t.optionals(*args))
         if v10:
-            assert all(absent(v) for v in got), got
+            check(all(absent(v) for v in got), got)
             continue
         want = C.optionals(*args)
-        assert len(got) == len(want), got
+        check(len(got) == len(want), got)
         for g, w in zip(got, want):
             if absent(w):
-                assert absent(g), (args, got)
+                check(absent(g), (args, got))
             else:
-                assert g == w or list(g) == list(w), (args, got, want)
+                check(g == w or list(g) == list(w), (args, got, want))
 
 
 def check_proxies(t, communicator):
-    assert t.echoProxy(None) is None
+    check(t.echoProxy(None) is None)
     p = communicator.stringToProxy("thing/one -f fac -o:tcp -h 127.0.0.1 -p 12345 -t 5000")
     r = t.echoProxy(p)
-    assert r.ice_getIdentity() == p.ice_getIdentity(), r
-    assert r.ice_getFacet() == "fac" and r.ice_isOneway(), r
-    assert r.ice_getEndpoints() == p.ice_getEndpoints(), r
+    check(r.ice_getIdentity() == p.ice_getIdentity(), r)
+    check(r.ice_getFacet() == "fac" and r.ice_isOneway(), r)
+    check(r.ice_getEndpoints() == p.ice_getEndpoints(), r)
     me = t.getSelf()
-    assert Ice.identityToString(me.ice_getIdentity()) == "types", me
-    assert me.nextColor(Color.Blue) == Color.Red
+    check(Ice.identityToString(me.ice_getIdentity()) == "types", me)
+    check(me.nextColor(Color.Blue) == Color.Red)
 
 
 def check_exceptions(t, v10):
@@ -148,18 +150,18 @@ def check_exceptions(t, v10):
         t.throwError(0, "plain", 1, "none")
         raise AssertionError("no exception")
     except T.BaseError as e:
-        assert type(e) is T.BaseError and e.reason == "plain", e
+        check(type(e) is T.BaseError and e.reason == "plain", e)
     for kind in (1, 2):
         try:
             t.throwError(kind, "derived", -9, "why")
             raise AssertionError("no exception")
         except T.BaseError as e:  # the derived exception, caught as its base
-            assert isinstance(e, T.DerivedError), e
-            assert (e.reason, e.code) == ("derived", -9), e
+            check(isinstance(e, T.DerivedError), e)
+            check((e.reason, e.code) == ("derived", -9), e)
             if kind == 1 and not v10:
-                assert e.detail == "why", e
+                check(e.detail == "why", e)
             else:
-                assert absent(e.detail), e
+                check(absent(e.detail), e)
     t.throwError(3, "", 0, "")
 
 
@@ -176,7 +178,7 @@ def main():
         if v10:
             base = base.ice_encodingVersion(Ice.Encoding_1_0)
         t = T.TypesPrx.checkedCast(base)
-        assert t is not None, "checkedCast returned None"
+        check(t is not None, "checkedCast returned None")
         for name, check in [
             ("primitives", lambda: check_primitives(t)),
             ("enum", lambda: check_enum(t)),

@@ -13,6 +13,7 @@ import Ice
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 import icepeer  # noqa: E402
+from icepeer import check  # noqa: E402
 
 icepeer.load_slice_path(os.path.join(HERE, "Datagram.ice"))
 import DatagramTest  # noqa: E402
@@ -42,7 +43,7 @@ def run(communicator, proxy):
     for _ in range(5):
         batch.put(b"x" * 100)
     time.sleep(0.2)
-    assert sink.getCount() == 10, "a batch arrived before it was flushed"
+    check(sink.getCount() == 10, "a batch arrived before it was flushed")
     batch.ice_flushBatchRequests()
     wait_for("count", sink.getCount, 15)
     wait_for("total", sink.getTotal, 500)
