@@ -1,1 +1,440 @@
-//! Criterion benchmarks live in `benches/`; this library is empty.
+//! Helpers of the criterion benchmarks in `benches/`: the ZeroC C++ peer (built from
+//! `benches/zeroc/peer.cpp` against Debian's `libzeroc-ice-dev`), our server and client on
+//! each runtime, and the two routers, so that every end-to-end number is measured beside
+//! ZeroC's in the same run.
+
+use std::future::Future;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ice_driver::{
+    BoxFuture, Communicator, Current, DispatchResult, Encapsulation, EncodingVersion, Identity,
+    OperationMode, Properties, Proxy, Runtime, Servant,
+};
+
+/// The runtimes our side runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// tokio, multi-thread (2 workers: the machine's cores).
+    TokioMt,
+    /// tokio, current-thread.
+    TokioCt,
+    /// async-std.
+    AsyncStd,
+}
+
+impl Kind {
+    /// Every runtime.
+    pub const ALL: [Kind; 3] = [Kind::TokioMt, Kind::TokioCt, Kind::AsyncStd];
+
+    /// The name in benchmark ids.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::TokioMt => "tokio_mt",
+            Kind::TokioCt => "tokio_ct",
+            Kind::AsyncStd => "async_std",
+        }
+    }
+}
+
+/// Where our async code runs: one runtime of a [`Kind`].
+pub enum Exec {
+    /// A tokio runtime.
+    Tokio(tokio::runtime::Runtime),
+    /// async-std's global executor.
+    AsyncStd,
+}
+
+impl Exec {
+    /// A runtime of `kind`.
+    pub fn new(kind: Kind) -> Exec {
+        match kind {
+            Kind::TokioMt => Exec::Tokio(
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime"),
+            ),
+            Kind::TokioCt => Exec::Tokio(
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("tokio runtime"),
+            ),
+            Kind::AsyncStd => Exec::AsyncStd,
+        }
+    }
+
+    /// The driver's runtime object for this executor.
+    pub fn runtime(&self) -> Arc<dyn Runtime> {
+        match self {
+            Exec::Tokio(_) => ice_driver_tokio::TokioRuntime::shared(),
+            Exec::AsyncStd => ice_driver_async_std::AsyncStdRuntime::shared(),
+        }
+    }
+
+    /// Runs `future` to completion.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self {
+            Exec::Tokio(rt) => rt.block_on(future),
+            Exec::AsyncStd => async_std::task::block_on(future),
+        }
+    }
+}
+
+/// The benchmark servant, as the ZeroC peer's Blobject: `echo` returns its parameters (the
+/// same bytes, not copied), anything else an empty result.
+pub struct Bench;
+
+impl Servant for Bench {
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            if current.operation == "echo" {
+                Ok(params)
+            } else {
+                current.void()
+            }
+        })
+    }
+}
+
+/// Starts our server on a runtime of `kind` in a thread of its own (kept for the whole
+/// process) and returns its port.
+pub fn rust_server(kind: Kind) -> u16 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let exec = Exec::new(kind);
+        let runtime = exec.runtime();
+        exec.block_on(async move {
+            let communicator = Communicator::new(runtime);
+            let adapter = communicator
+                .create_object_adapter_with_endpoints("Bench", "tcp -h 127.0.0.1 -p 0")
+                .expect("adapter");
+            adapter.add(Identity::new("bench"), Arc::new(Bench)).expect("servant");
+            adapter.activate().expect("activate");
+            let port = match &adapter.endpoints()[0] {
+                ice_driver::Endpoint::Tcp(ip) => ip.port,
+                other => panic!("{other}"),
+            };
+            tx.send(port).expect("report the port");
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(30)).expect("our server started")
+}
+
+/// `bench:tcp -h 127.0.0.1 -p <port>`.
+pub fn bench_proxy(port: u16) -> String {
+    format!("bench:tcp -h 127.0.0.1 -p {port}")
+}
+
+/// The ZeroC C++ peer: `ZEROC_PEER` if set, else built once into `target/zeroc-peer` with
+/// `g++` (needs `libzeroc-ice-dev`; `scripts/install-peers` installs it).
+pub fn zeroc_peer() -> PathBuf {
+    if let Some(path) = std::env::var_os("ZEROC_PEER") {
+        return PathBuf::from(path);
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let source = root.join("zeroc/peer.cpp");
+    let out = root.join("../target/zeroc-peer");
+    let fresh = |o: &Path| {
+        let (Ok(o), Ok(s)) = (o.metadata(), source.metadata()) else { return false };
+        matches!((o.modified(), s.modified()), (Ok(a), Ok(b)) if a >= b)
+    };
+    if !fresh(&out) {
+        let status = Command::new("g++")
+            .args(["-O2", "-std=c++17", "-DICE_CPP11_MAPPING", "-o"])
+            .arg(&out)
+            .arg(&source)
+            .args(["-lGlacier2++11", "-lIce++11", "-lpthread"])
+            .status()
+            .expect("run g++ (install g++ and libzeroc-ice-dev: scripts/install-peers)");
+        assert!(status.success(), "building the ZeroC peer failed: is libzeroc-ice-dev installed?");
+    }
+    out
+}
+
+/// A running ZeroC C++ server; killed when dropped.
+pub struct ZeroCServer {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl ZeroCServer {
+    /// Starts the peer's server and waits for its port.
+    pub fn start() -> ZeroCServer {
+        let mut child = Command::new(zeroc_peer())
+            .arg("server")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the ZeroC server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("READY line");
+        let port = line.trim().strip_prefix("READY ").and_then(|p| p.parse().ok());
+        ZeroCServer { child, port: port.unwrap_or_else(|| panic!("bad READY line {line:?}")) }
+    }
+}
+
+impl Drop for ZeroCServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the ZeroC client for `n` iterations of `workload` against `proxy` (through `router`
+/// if given) and returns the time it measured itself (process start and connection set-up
+/// excluded).
+pub fn zeroc_client(router: Option<&str>, proxy: &str, workload: &str, n: u64) -> Duration {
+    let mut command = Command::new(zeroc_peer());
+    match router {
+        Some(r) => command.args(["routed", r]),
+        None => command.arg("client"),
+    };
+    let out = command
+        .args([proxy, workload, &n.to_string()])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run the ZeroC client");
+    assert!(out.status.success(), "ZeroC client {workload} failed");
+    let ns: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().expect("nanoseconds");
+    Duration::from_nanos(ns)
+}
+
+/// The workloads, as both clients run them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workload {
+    /// Sequential twoway `ice_ping`.
+    Ping,
+    /// 64 twoways in flight on one connection.
+    InFlight64,
+    /// A 1 KiB `sequence<byte>` echoed.
+    Echo1K,
+    /// A 1 MiB `sequence<byte>` echoed.
+    Echo1M,
+    /// Small oneways, then one twoway.
+    Oneway,
+    /// Batch oneways flushed every 100, then one twoway.
+    Batch,
+}
+
+impl Workload {
+    /// The name the ZeroC peer knows it by.
+    pub fn zeroc_name(self) -> &'static str {
+        match self {
+            Workload::Ping => "ping",
+            Workload::InFlight64 => "inflight64",
+            Workload::Echo1K => "echo1k",
+            Workload::Echo1M => "echo1m",
+            Workload::Oneway => "oneway",
+            Workload::Batch => "batch",
+        }
+    }
+
+    /// Bytes echoed per iteration, for the echo workloads.
+    pub fn echo_size(self) -> Option<usize> {
+        match self {
+            Workload::Echo1K => Some(1024),
+            Workload::Echo1M => Some(1024 * 1024),
+            _ => None,
+        }
+    }
+}
+
+/// Runs `n` iterations of `workload` with our client on `proxy` and returns the elapsed time.
+pub async fn rust_client(
+    rt: &Arc<dyn Runtime>,
+    proxy: &Proxy,
+    workload: Workload,
+    n: u64,
+) -> Duration {
+    proxy.ice_ping().await.expect("connect");
+    let empty = || Encapsulation::empty(EncodingVersion::V1_1);
+    let start = std::time::Instant::now();
+    match workload {
+        Workload::Ping => {
+            for _ in 0..n {
+                proxy.ice_ping().await.expect("ping");
+            }
+        }
+        Workload::InFlight64 => {
+            let per_task = n.div_ceil(64);
+            let mut done = Vec::new();
+            for _ in 0..64 {
+                let (p, (tx, rx)) = (proxy.clone(), tokio::sync::oneshot::channel());
+                rt.spawn(Box::pin(async move {
+                    for _ in 0..per_task {
+                        p.invoke(
+                            "op",
+                            OperationMode::Normal,
+                            Encapsulation::empty(EncodingVersion::V1_1),
+                        )
+                        .await
+                        .expect("op");
+                    }
+                    let _ = tx.send(());
+                }));
+                done.push(rx);
+            }
+            for rx in done {
+                rx.await.expect("task");
+            }
+        }
+        Workload::Echo1K | Workload::Echo1M => {
+            let size = workload.echo_size().unwrap_or(0);
+            let data = bytes::Bytes::from(vec![7u8; size]);
+            let params = Encapsulation::from_value(EncodingVersion::V1_1, &data);
+            for _ in 0..n {
+                proxy.invoke("echo", OperationMode::Normal, params.clone()).await.expect("echo");
+            }
+        }
+        Workload::Oneway => {
+            let oneway = proxy.ice_oneway();
+            for _ in 0..n {
+                oneway.invoke("tick", OperationMode::Normal, empty()).await.expect("tick");
+            }
+            proxy.ice_ping().await.expect("ping");
+        }
+        Workload::Batch => {
+            let batch = proxy.ice_batch_oneway();
+            for i in 0..n {
+                batch.invoke("tick", OperationMode::Normal, empty()).await.expect("tick");
+                if i % 100 == 99 {
+                    batch.ice_flush_batch_requests().await.expect("flush");
+                }
+            }
+            batch.ice_flush_batch_requests().await.expect("flush");
+            proxy.ice_ping().await.expect("ping");
+        }
+    }
+    start.elapsed()
+}
+
+/// A raw-TCP echo of one byte on loopback (threads and blocking sockets): the physical limit
+/// of a sequential round trip. Returns the port of the echo server.
+pub fn raw_echo_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let _ = stream.set_nodelay(true);
+                let mut b = [0u8; 1];
+                while stream.read_exact(&mut b).is_ok() {
+                    if stream.write_all(&b).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// `n` one-byte round trips to the raw echo server on `port`.
+pub fn raw_round_trips(port: u16, n: u64) -> Duration {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_nodelay(true).expect("nodelay");
+    let mut b = [1u8; 1];
+    let start = std::time::Instant::now();
+    for _ in 0..n {
+        stream.write_all(&b).expect("write");
+        stream.read_exact(&mut b).expect("read");
+    }
+    start.elapsed()
+}
+
+/// Starts our router (`glacier`) on a runtime of `kind` in a thread of its own, with the null
+/// verifier, unbuffered or buffered, and returns its client port.
+pub fn glacier_router(kind: Kind, buffered: bool) -> u16 {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let exec = Exec::new(kind);
+        let runtime = exec.runtime();
+        exec.block_on(async move {
+            let mut props = Properties::new();
+            for (k, v) in [
+                ("Glacier2.Client.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+                ("Glacier2.PermissionsVerifier", "Glacier2/NullPermissionsVerifier"),
+                ("Glacier2.Client.Buffered", if buffered { "1" } else { "0" }),
+                ("Glacier2.Server.Buffered", if buffered { "1" } else { "0" }),
+            ] {
+                props.set(k, v).expect("property");
+            }
+            let router = glacier::Glacier::start(runtime, props).await.expect("glacier");
+            let port = match &router.client_endpoints()[0] {
+                ice_driver::Endpoint::Tcp(ip) => ip.port,
+                other => panic!("{other}"),
+            };
+            tx.send(port).expect("report the port");
+            std::future::pending::<()>().await;
+        });
+    });
+    rx.recv_timeout(Duration::from_secs(30)).expect("glacier started")
+}
+
+/// A running `glacier2router` (Debian's `zeroc-glacier2`); killed when dropped.
+pub struct ZeroCRouter {
+    child: Child,
+    /// Its client port on 127.0.0.1.
+    pub port: u16,
+    config: PathBuf,
+}
+
+impl ZeroCRouter {
+    /// Starts `glacier2router` with the null verifier, unbuffered or buffered.
+    pub fn start(buffered: bool) -> ZeroCRouter {
+        let port =
+            TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+        let b = if buffered { 1 } else { 0 };
+        let config = std::env::temp_dir().join(format!("ice-bench-glacier2-{port}.cfg"));
+        std::fs::write(
+            &config,
+            format!(
+                "Glacier2.InstanceName=Glacier2\n\
+                 Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
+                 Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
+                 Glacier2.Client.Buffered={b}\nGlacier2.Server.Buffered={b}\n\
+                 Ice.PrintAdapterReady=1\n"
+            ),
+        )
+        .expect("router config");
+        let mut child = Command::new("glacier2router")
+            .arg(format!("--Ice.Config={}", config.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start glacier2router (scripts/install-peers installs it)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ready");
+        assert!(line.contains("ready"), "glacier2router: {line:?}");
+        ZeroCRouter { child, port, config }
+    }
+}
+
+impl Drop for ZeroCRouter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
+
+/// `Glacier2/router:tcp -h 127.0.0.1 -p <port>`.
+pub fn router_proxy(port: u16) -> String {
+    format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}")
+}

@@ -52,6 +52,14 @@ pub(crate) struct Queues {
     map: Mutex<HashMap<(u64, Direction), SessionQueue>>,
 }
 
+impl Queues {
+    /// Requests waiting in the queues going `direction`.
+    pub(crate) fn waiting(&self, direction: Direction) -> usize {
+        let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
+        map.iter().filter(|((_, d), _)| *d == direction).map(|(_, q)| q.queue.len()).sum()
+    }
+}
+
 /// Queues a request of the session of connection `session` going `direction`.
 /// `finish` is told the outcome; a oneway request is acknowledged at once (`finish` gets
 /// [`Outcome::Sent`]) while fewer than [`MAX_ACKED`] wait.

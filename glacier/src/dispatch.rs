@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
 
 use ice_driver::{
     CloseMode, Connection, Dispatcher, Encapsulation, Endpoint, IncomingRequest, Outcome,
@@ -14,6 +15,7 @@ use ice_proto::proxy::ProxyData;
 use ice_proto::router::{CallbackRoute, ClientRoute, ConnectionId, ForwardOptions, Refusal};
 
 use crate::buffered::{self, Direction, OnDone};
+use crate::metrics::Rejection;
 use crate::State;
 
 /// Counts one callback in flight to a client until dropped (sent, answered, or dropped
@@ -113,11 +115,15 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             if trace.client_reject > 0 {
                 tracing::info!(target: "Glacier2", identity = ?identity, "rejecting request, no session is associated with the connection.");
             }
+            state.metrics.rejected(Rejection::NoSession);
             // Aborted: the client sees the connection lost, never this reply.
             connection.close(CloseMode::Forcefully);
             connection.reply(dispatch, ReplyStatus::ObjectNotExist(RequestFailed::default()));
         }
         ClientRoute::Refused { status, why } => {
+            if why == Refusal::Filtered {
+                state.metrics.rejected(Rejection::Filtered);
+            }
             if why == Refusal::Filtered && trace.client_reject > 0 {
                 tracing::info!(target: "Glacier2", identity = ?identity, "rejecting request: filtered");
             }
@@ -136,9 +142,11 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             if let Some(c) = options.unknown {
                 tracing::warn!(target: "Glacier2", "unknown forward option `{c}'");
             }
+            state.metrics.forwarded(Direction::ToServer, request.params.data.len());
             let client = connection.clone();
-            let finish: OnDone =
-                Box::new(move |outcome| client.reply(dispatch, relayed(outcome, encoding)));
+            let finish: OnDone = timed(state, Direction::ToServer, twoway, move |outcome| {
+                client.reply(dispatch, relayed(outcome, encoding))
+            });
             if state.client_buffered {
                 let (override_key, twoway) = (options.override_key.clone(), options.is_twoway());
                 // Only a request with `_ovrd` is ever compared with the queued ones.
@@ -167,6 +175,25 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             }
         }
     }
+}
+
+/// `reply`, which also records the latency of a twoway for the metrics.
+fn timed(
+    state: &Arc<State>,
+    direction: Direction,
+    twoway: bool,
+    reply: impl FnOnce(Outcome) + Send + 'static,
+) -> OnDone {
+    if !twoway {
+        return Box::new(reply);
+    }
+    let (weak, since) = (Arc::downgrade(state), Instant::now());
+    Box::new(move |outcome| {
+        if let Some(state) = weak.upgrade() {
+            state.metrics.answered(direction, since);
+        }
+        reply(outcome);
+    })
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -419,14 +446,17 @@ impl Dispatcher for ServerDispatcher {
                 };
                 if counter.fetch_add(1, Ordering::AcqRel) >= max {
                     counter.fetch_sub(1, Ordering::AcqRel);
+                    state.metrics.rejected(Rejection::CallbackLimit);
                     tracing::warn!(target: "Glacier2", identity = %request.identity, "callback refused: the client has too many callbacks in flight");
                     let reason = "the client has too many callbacks in flight".to_owned();
                     connection.reply(dispatch, ReplyStatus::UnknownLocalException(reason));
                     return None;
                 }
+                state.metrics.forwarded(Direction::ToClient, request.params.data.len());
                 let backend = connection.clone();
-                let finish: OnDone =
-                    Box::new(move |outcome| backend.reply(dispatch, relayed(outcome, encoding)));
+                let finish: OnDone = timed(&state, Direction::ToClient, twoway, move |outcome| {
+                    backend.reply(dispatch, relayed(outcome, encoding))
+                });
                 let slot = CallbackSlot(counter.clone());
                 let target_key = match (&options.override_key, state.server_buffered) {
                     (Some(_), true) => {

@@ -30,6 +30,7 @@ pub mod crypt;
 mod dispatch;
 mod inflight;
 mod locator;
+mod metrics;
 mod router_object;
 mod session;
 mod trace;
@@ -130,6 +131,9 @@ pub(crate) struct State {
     pub(crate) control_index: Mutex<HashMap<Identity, [Identity; 3]>>,
     /// `Session::destroy` calls under way.
     pub(crate) pending_destroys: watch::Sender<usize>,
+    /// Counters for the metrics endpoint (kept whether or not it is served).
+    pub(crate) metrics: metrics::Metrics,
+    pub(crate) metrics_server: std::sync::OnceLock<metrics::MetricsServer>,
 }
 
 impl State {
@@ -234,6 +238,8 @@ impl Glacier {
             None => None,
         };
         let trace = trace::Trace::from_properties(&properties);
+        let metrics_address =
+            metrics::address(&properties).map_err(|e| bad("Glacier.Metrics.Address", &e))?;
         let state = Arc::new(State {
             session_timeout_reply: config::session_timeout_reply(&properties, &config),
             acm_timeout: config::client_acm_timeout(&properties),
@@ -263,6 +269,8 @@ impl Glacier {
             changed_properties: Mutex::default(),
             shutdown: watch::channel(false).0,
             pending_destroys: watch::channel(0).0,
+            metrics: metrics::Metrics::new(),
+            metrics_server: std::sync::OnceLock::new(),
             control_index: Mutex::new(HashMap::new()),
             client_buffered: config::buffered(&properties, "Glacier2.Client"),
             server_buffered: config::buffered(&properties, "Glacier2.Server"),
@@ -284,6 +292,11 @@ impl Glacier {
             ),
         });
         let weak = Arc::downgrade(&state);
+        if let Some(addr) = metrics_address {
+            let server = metrics::MetricsServer::start(addr, weak.clone())
+                .map_err(|e| bad("Glacier.Metrics.Address", &e))?;
+            let _ = state.metrics_server.set(server);
+        }
         client_adapter
             .set_dispatcher(Some(Arc::new(dispatch::ClientDispatcher { state: weak.clone() })));
         router_object::register(&state, &client_adapter)
@@ -334,24 +347,12 @@ impl Glacier {
 
     /// The router's counters.
     pub fn stats(&self) -> RouterStats {
-        let (sessions, routing_table_entries) = {
-            let core = self.state.core();
-            (core.session_count(), core.routing_table_entries())
-        };
-        let clients = self.state.clients.lock().unwrap_or_else(|e| e.into_inner()).len();
-        let mut backend_connections = 0;
-        for table in &self.state.backends {
-            let mut table = table.lock().unwrap_or_else(|e| e.into_inner());
-            table.retain(|_, b| !matches!(b, dispatch::Backend::Ready(c) if c.is_closed()));
-            backend_connections += table.len();
-        }
-        RouterStats {
-            sessions,
-            routing_table_entries,
-            session_connections: clients,
-            backend_connections,
-            forwards_in_flight: self.state.inflight.len(),
-        }
+        stats_of(&self.state)
+    }
+
+    /// Where the metrics endpoint listens (`Glacier.Metrics.Address`), if it is on.
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.state.metrics_server.get().map(metrics::MetricsServer::addr)
     }
 
     /// Stops the router: no new session, every session destroyed (session managers told),
@@ -366,6 +367,28 @@ impl Glacier {
         let mut rx = self.state.shutdown.subscribe();
         let _ = rx.wait_for(|s| *s).await;
         session::shutdown(&self.state).await;
+    }
+}
+
+/// The counters of the router of `state`.
+pub(crate) fn stats_of(state: &State) -> RouterStats {
+    let (sessions, routing_table_entries) = {
+        let core = state.core();
+        (core.session_count(), core.routing_table_entries())
+    };
+    let clients = state.clients.lock().unwrap_or_else(|e| e.into_inner()).len();
+    let mut backend_connections = 0;
+    for table in &state.backends {
+        let mut table = table.lock().unwrap_or_else(|e| e.into_inner());
+        table.retain(|_, b| !matches!(b, dispatch::Backend::Ready(c) if c.is_closed()));
+        backend_connections += table.len();
+    }
+    RouterStats {
+        sessions,
+        routing_table_entries,
+        session_connections: clients,
+        backend_connections,
+        forwards_in_flight: state.inflight.len(),
     }
 }
 

@@ -42,7 +42,8 @@ fn proxy_with(identity: Identity, endpoints: &[ice_driver::Endpoint]) -> ProxyDa
 
 /// A request that needs a session on a connection without one: the connection is aborted,
 /// so the client sees it lost.
-fn no_session(current: &Current) -> DispatchError {
+fn no_session(state: &State, current: &Current) -> DispatchError {
+    state.metrics.rejected(crate::metrics::Rejection::NoSession);
     current.connection.close(CloseMode::Forcefully);
     DispatchError::ObjectNotExist
 }
@@ -73,7 +74,7 @@ impl Servant for RouterServant {
                 "getClientProxy" => {
                     params.expect_empty()?;
                     if !has_session {
-                        return Err(no_session(current));
+                        return Err(no_session(&state, current));
                     }
                     let client = state
                         .return_client_proxy
@@ -86,7 +87,7 @@ impl Servant for RouterServant {
                 "getServerProxy" => {
                     params.expect_empty()?;
                     if !has_session {
-                        return Err(no_session(current));
+                        return Err(no_session(&state, current));
                     }
                     let category = state.core().session(id).and_then(|s| s.category.clone());
                     let server = match (&state.server_adapter, category) {
@@ -103,10 +104,13 @@ impl Servant for RouterServant {
                     let (evicted, added) = match added {
                         Ok(a) => (a.evicted, a.added),
                         Err(e) => {
+                            if !matches!(e, ice_proto::router::AddProxiesError::NoSession) {
+                                state.metrics.rejected(crate::metrics::Rejection::AddProxies);
+                            }
                             if state.trace.client_reject() > 0 {
                                 tracing::info!(target: "Glacier2", "rejecting request: {e}");
                             }
-                            return Err(no_session(current));
+                            return Err(no_session(&state, current));
                         }
                     };
                     let level = state.trace.routing_table();
@@ -137,7 +141,7 @@ impl Servant for RouterServant {
                         return current.ok("");
                     }
                     if !has_session {
-                        return Err(no_session(current));
+                        return Err(no_session(&state, current));
                     }
                     let category = state
                         .core()

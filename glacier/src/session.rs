@@ -153,6 +153,7 @@ pub(crate) async fn create_session(
         // Closed while the session was being created: the close hook already ran.
         client_closed(state, &current.connection);
     }
+    state.metrics.session_created();
     if state.trace.session() > 0 {
         tracing::info!(
             target: "Glacier2",
@@ -206,6 +207,7 @@ pub(crate) fn end(state: &Arc<State>, f: impl FnOnce(&mut Router) -> Vec<Destroy
 
 /// Everything that follows the end of a session.
 fn destroyed(state: &Arc<State>, d: DestroyedSession) {
+    state.metrics.session_destroyed(d.reason);
     crate::router_object::remove_session_control(state, d.session.control.as_ref());
     if state.trace.session() > 0 {
         let what = if d.reason == DestroyReason::Expired {
@@ -321,6 +323,9 @@ pub(crate) fn spawn_reaper(state: &Arc<State>, timeout: Duration) {
 /// connections closed.
 pub(crate) async fn shutdown(state: &Arc<State>) {
     state.shutdown.send_replace(true);
+    if let Some(server) = state.metrics_server.get() {
+        server.stop();
+    }
     end(state, |core| if core.is_shutting_down() { Vec::new() } else { core.shutdown() });
     // Let the Session::destroy calls complete (for a while) before the connections close.
     let mut pending = state.pending_destroys.subscribe();

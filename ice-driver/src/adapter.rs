@@ -17,6 +17,7 @@ use crate::communicator::{Communicator, Instance};
 use crate::connection::{spawn_connection, Connection, ConnectionSetup, Dispatcher, Io};
 use crate::endpoint::bind_addrs;
 use crate::error::{Error, Result, SocketError};
+use crate::locator::Registration;
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
 use crate::runtime::{Runtime, TcpListener, UdpSocket};
@@ -65,6 +66,9 @@ struct Inner {
     /// `<name>.ThreadPool.Serialize` (else `Ice.ThreadPool.Server.Serialize`): one dispatch
     /// at a time per connection.
     serialize: bool,
+    /// `<name>.AdapterId` and `<name>.ReplicaGroupId`, registered with `locator`.
+    registration: Registration,
+    unregistered: AtomicBool,
 }
 
 /// A collection of servants and the endpoints where clients reach them
@@ -186,6 +190,8 @@ impl ObjectAdapter {
                 router,
                 category,
                 dispatcher: Mutex::new(None),
+                registration: Registration::from_properties(instance, name),
+                unregistered: AtomicBool::new(false),
                 serialize: {
                     let p = &instance.properties;
                     let general = p.get_int_or("Ice.ThreadPool.Server.Serialize", 0);
@@ -245,10 +251,40 @@ impl ObjectAdapter {
         *self.inner.endpoints.lock().unwrap_or_else(|e| e.into_inner()) = endpoints;
     }
 
-    /// A proxy for `identity` through this adapter's endpoints.
+    /// A proxy for `identity`: indirect (`identity @ <ReplicaGroupId or AdapterId>`) when the
+    /// adapter has an adapter id, as ZeroC's `createProxy`; else through its endpoints.
     pub fn create_proxy(&self, identity: Identity) -> Result<Proxy> {
+        match self.inner.registration.proxy_adapter_id() {
+            Some(id) => self.create_indirect_proxy_for(identity, id),
+            None => self.create_direct_proxy(identity),
+        }
+    }
+
+    /// A proxy for `identity` through this adapter's endpoints (`createDirectProxy`).
+    pub fn create_direct_proxy(&self, identity: Identity) -> Result<Proxy> {
         let instance = self.inner.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
         Ok(Proxy::direct(instance, identity, self.endpoints()))
+    }
+
+    /// A proxy for `identity` naming this adapter's own id (`createIndirectProxy`), or a
+    /// direct one if it has none.
+    pub fn create_indirect_proxy(&self, identity: Identity) -> Result<Proxy> {
+        match self.adapter_id() {
+            "" => self.create_direct_proxy(identity),
+            id => self.create_indirect_proxy_for(identity, id),
+        }
+    }
+
+    fn create_indirect_proxy_for(&self, identity: Identity, adapter_id: &str) -> Result<Proxy> {
+        let instance = self.inner.instance.upgrade().ok_or(Error::CommunicatorDestroyed)?;
+        let mut data = ice_proto::proxy::ProxyData::new(identity);
+        data.adapter_id = adapter_id.to_owned();
+        Ok(Proxy::from_data(instance, data))
+    }
+
+    /// `<name>.AdapterId`: the id this adapter registers with the locator (empty: none).
+    pub fn adapter_id(&self) -> &str {
+        &self.inner.registration.adapter_id
     }
 
     fn servants(&self) -> std::sync::MutexGuard<'_, Servants> {
@@ -355,10 +391,26 @@ impl ObjectAdapter {
     }
 
     /// Starts accepting connections on the adapter's endpoints and dispatching their requests,
-    /// or resumes after [`ObjectAdapter::hold`]. Requests arriving over bidirectional
+    /// or resumes after [`ObjectAdapter::hold`]; an adapter with an adapter id also starts
+    /// registering with the locator (see [`ObjectAdapter::activate_async`], which waits for it).
+    /// Requests arriving over bidirectional
     /// connections (see [`Connection::set_adapter`]) are dispatched whether or not the adapter
     /// is active, as in ZeroC's runtime.
     pub fn activate(&self) -> Result<()> {
+        let first = !self.inner.activated.load(Ordering::Acquire);
+        self.activate_listeners()?;
+        if first && self.inner.registration.is_needed() {
+            let (registration, endpoints) = (self.inner.registration.clone(), self.endpoints());
+            self.inner.runtime.spawn(Box::pin(async move {
+                if let Err(e) = registration.register(endpoints).await {
+                    tracing::warn!(error = %e, "cannot register the object adapter with the locator");
+                }
+            }));
+        }
+        Ok(())
+    }
+
+    fn activate_listeners(&self) -> Result<()> {
         if self.is_deactivated() {
             return Err(Error::ObjectAdapterDeactivated(self.inner.name.clone()));
         }
@@ -394,6 +446,35 @@ impl ObjectAdapter {
             self.accepted(connection);
         }
         Ok(())
+    }
+
+    /// [`ObjectAdapter::activate`], then, for an adapter with `<name>.AdapterId` and a locator
+    /// (`<name>.Locator`, else `Ice.Default.Locator`), registers its published endpoints with
+    /// the locator's registry (`setAdapterDirectProxy`, or `setReplicatedAdapterDirectProxy`
+    /// with `<name>.ReplicaGroupId`) and returns once the registry has them, as ZeroC's
+    /// `activate` does. An adapter id the registry does not know fails with
+    /// [`Error::NotRegistered`] (enable `IceGrid.Registry.DynamicRegistration` or deploy it),
+    /// one already active elsewhere with [`Error::AdapterIdInUse`]. [`ObjectAdapter::activate`]
+    /// alone starts the same registration without waiting for it.
+    pub async fn activate_async(&self) -> Result<()> {
+        let first = !self.inner.activated.load(Ordering::Acquire);
+        self.activate_listeners()?;
+        if first {
+            self.inner.registration.register(self.endpoints()).await?;
+        }
+        Ok(())
+    }
+
+    /// Removes the adapter's endpoints from the locator registry, once.
+    pub(crate) async fn unregister(&self) {
+        let registered = self.inner.activated.load(Ordering::Acquire)
+            && self.inner.registration.is_needed()
+            && !self.inner.unregistered.swap(true, Ordering::AcqRel);
+        if registered {
+            if let Err(e) = self.inner.registration.unregister().await {
+                tracing::debug!(error = %e, "cannot unregister the object adapter");
+            }
+        }
     }
 
     /// Holds incoming connections (`Ice::ObjectAdapter::hold`): no new connection is accepted,
@@ -453,6 +534,7 @@ impl ObjectAdapter {
             return;
         }
         tracing::debug!(adapter = %self.inner.name, "deactivating");
+        self.unregister().await;
         if let Some(router) = &self.inner.router {
             if router.adapter().as_ref() == Some(self) {
                 router.set_adapter(None);

@@ -22,11 +22,13 @@ use crate::connection::{spawn_connection, Connection, ConnectionSetup};
 use crate::endpoint::{connect_addrs, connection_key, parse_adapter_endpoints, ConnectionKey};
 use crate::error::{Error, ParseError, Result, SocketError};
 use crate::glacier2::SessionRouter;
+use crate::locator::LocatorInfo;
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
 use crate::runtime::Runtime;
 use crate::udp::client_socket;
 use crate::util::with_deadline;
+use ice_proto::locator::CacheTimeout;
 
 /// How long [`Communicator::destroy`] waits for connections to close gracefully.
 const DESTROY_WAIT: Duration = Duration::from_secs(10);
@@ -57,6 +59,11 @@ pub(crate) struct Instance {
     shutdown: tokio::sync::watch::Sender<bool>,
     /// The adapter new outgoing connections dispatch to (bidirectional connections).
     default_adapter: Mutex<Option<ObjectAdapter>>,
+    /// One per locator proxy, keyed by its stringified form.
+    locators: Mutex<HashMap<String, Arc<LocatorInfo>>>,
+    default_locator: OnceLock<Option<Arc<LocatorInfo>>>,
+    /// `Ice.Default.LocatorCacheTimeout`.
+    pub(crate) default_locator_cache_timeout: CacheTimeout,
     /// One per router proxy, keyed by its stringified form and connection id.
     routers: Mutex<HashMap<(String, String), Arc<RouterInfo>>>,
     default_router: OnceLock<Option<Arc<RouterInfo>>>,
@@ -201,6 +208,35 @@ impl Instance {
             .clone()
     }
 
+    /// The locator information shared by every proxy that resolves through `locator`.
+    pub(crate) fn locator_info(&self, locator: &ProxyData) -> Arc<LocatorInfo> {
+        let background = self.properties.get_int_or("Ice.BackgroundLocatorCacheUpdates", 0) > 0;
+        self.locators
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(locator.to_string())
+            .or_insert_with(|| {
+                Arc::new(LocatorInfo::new(locator.clone(), self.weak.clone(), background))
+            })
+            .clone()
+    }
+
+    /// The locator of `Ice.Default.Locator`, if set (and parsable).
+    pub(crate) fn default_locator(&self) -> Option<Arc<LocatorInfo>> {
+        self.default_locator
+            .get_or_init(|| {
+                let s = self.properties.get("Ice.Default.Locator").filter(|s| !s.is_empty())?;
+                match parse_proxy(s, &self.parse_defaults) {
+                    Ok(parsed) => parsed.proxy.map(|data| self.locator_info(&data)),
+                    Err(e) => {
+                        tracing::warn!(locator = s, error = %e, "ignoring Ice.Default.Locator");
+                        None
+                    }
+                }
+            })
+            .clone()
+    }
+
     /// The router of `Ice.Default.Router`, if set (and parsable).
     pub(crate) fn default_router(&self) -> Option<Arc<RouterInfo>> {
         self.default_router
@@ -281,6 +317,9 @@ impl Communicator {
                 EndpointSelection::Random
             }),
         };
+        let default_locator_cache_timeout = CacheTimeout::from_seconds(
+            properties.get_int_or("Ice.Default.LocatorCacheTimeout", -1),
+        );
         let instance = Arc::new_cyclic(|weak| Instance {
             runtime,
             properties,
@@ -298,6 +337,9 @@ impl Communicator {
             adapters: Mutex::new(Vec::new()),
             shutdown: tokio::sync::watch::channel(false).0,
             default_adapter: Mutex::new(None),
+            locators: Mutex::new(HashMap::new()),
+            default_locator: OnceLock::new(),
+            default_locator_cache_timeout,
             routers: Mutex::new(HashMap::new()),
             default_router: OnceLock::new(),
             weak: weak.clone(),
@@ -326,7 +368,8 @@ impl Communicator {
 
     /// The proxy in property `name`, with the settings of its sub-properties as ZeroC's
     /// `propertyToProxy` reads them: `<name>.EndpointSelection`, `<name>.ConnectionCached`,
-    /// `<name>.InvocationTimeout` (milliseconds, -1 for none), `<name>.Router` and
+    /// `<name>.InvocationTimeout` (milliseconds, -1 for none), `<name>.Locator`,
+    /// `<name>.LocatorCacheTimeout` (seconds), `<name>.Router` and
     /// `<name>.Context.<key>`. `Ok(None)` if the property is not set.
     pub fn property_to_proxy(&self, name: &str) -> Result<Option<Proxy>> {
         let props = &self.instance.properties;
@@ -350,6 +393,13 @@ impl Communicator {
         {
             let timeout = u64::try_from(ms).ok().filter(|ms| *ms > 0).map(Duration::from_millis);
             proxy = proxy.ice_invocation_timeout(timeout);
+        }
+        if let Some(locator) = self.property_to_proxy(&format!("{name}.Locator"))? {
+            proxy = proxy.ice_locator(Some(&locator));
+        }
+        let key = format!("{name}.LocatorCacheTimeout");
+        if let Some(seconds) = props.try_get_int(&key).map_err(|e| Error::invalid(e.to_string()))? {
+            proxy = proxy.ice_locator_cache_timeout(seconds);
         }
         if let Some(router) = self.property_to_proxy(&format!("{name}.Router"))? {
             proxy = proxy.ice_router(Some(&router));
@@ -527,6 +577,16 @@ impl Communicator {
     /// still waiting fail with [`Error::CommunicatorDestroyed`]. Returns once the connections
     /// are closed (or after 10 s).
     pub async fn destroy(&self) {
+        if self.instance.is_destroyed() {
+            return;
+        }
+        // Registered adapters tell the locator registry they are gone while calls still work.
+        let adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        for a in &adapters {
+            let rt = &self.instance.runtime;
+            let deadline = rt.sleep_until(rt.now() + DESTROY_WAIT);
+            with_deadline(a.unregister(), Some(deadline)).await;
+        }
         if self.instance.destroyed.swap(true, Ordering::AcqRel) {
             return;
         }

@@ -142,6 +142,19 @@ pub enum Error {
         /// The largest message one datagram carries.
         max: usize,
     },
+    /// The locator knows no such object adapter or well-known object
+    /// (`Ice::NotRegisteredException`).
+    #[error("no {kind} `{id}' is registered with the locator")]
+    NotRegistered {
+        /// `object adapter` or `object`.
+        kind: String,
+        /// The adapter id or the stringified identity.
+        id: String,
+    },
+    /// Another object adapter with this adapter id is active in the locator's registry
+    /// (`Ice::ObjectAdapterIdInUseException`).
+    #[error("object adapter id `{0}' is already in use")]
+    AdapterIdInUse(String),
     /// The fixed connection of the proxy is closed (`Ice::FixedProxyException` after close).
     #[error("fixed connection closed: {0}")]
     FixedConnectionClosed(Box<Error>),

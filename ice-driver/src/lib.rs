@@ -21,6 +21,7 @@ mod connection;
 mod endpoint;
 mod error;
 pub mod glacier2;
+mod locator;
 mod proxy;
 mod router;
 pub mod runtime;

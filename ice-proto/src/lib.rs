@@ -26,6 +26,7 @@ pub mod encoding;
 mod error;
 pub mod frame;
 pub mod identity;
+pub mod locator;
 pub mod properties;
 pub mod proxy;
 pub mod retry;

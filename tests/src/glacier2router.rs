@@ -1,12 +1,10 @@
 //! Running ZeroC's `glacier2router` (Debian package `zeroc-glacier2`) as a test peer on
 //! loopback, with the missing-peer policy of [`crate::peers::require_peer`].
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::{env, fs, io, thread};
+use std::{env, fs, io};
 
 use crate::peers::{missing_peer, READY_TIMEOUT};
 
@@ -107,17 +105,8 @@ impl Glacier2Router {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;
-        let stdout = child.stdout.take().ok_or_else(|| io::Error::other("no stdout pipe"))?;
+        let rx = crate::peers::stdout_lines(&mut child)?;
         let router = Glacier2Router { child, client_port, config: path };
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
         let mut ready = 0;
         while ready < 2 {
             match rx.recv_timeout(READY_TIMEOUT) {

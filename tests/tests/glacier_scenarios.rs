@@ -795,7 +795,94 @@ async fn one_communicator_holds_a_session_per_connection_id(rt: Arc<dyn Runtime>
     router.shutdown().await;
 }
 
+/// `GET path` on `addr`, from a thread of its own: the status line and the body.
+async fn http_get(addr: std::net::SocketAddr, path: &str) -> (String, String) {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let request = format!("GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n");
+    std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect to metrics");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let _ = tx.send(response);
+    });
+    let response = rx.await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("an HTTP response");
+    (head.lines().next().unwrap_or("").to_owned(), body.to_owned())
+}
+
+/// The value of the sample `name` (with its labels, as printed) in Prometheus text.
+fn sample(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+}
+
+/// The metrics endpoint (`Glacier.Metrics.Address`) counts sessions, forwarded requests and
+/// their bytes, rejections and latencies; anything but `/metrics` is 404; an address off
+/// loopback or not an address stops start-up.
+async fn metrics_endpoint_counts_what_the_router_does(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[("Glacier.Metrics.Address", "127.0.0.1:0")]).await;
+    let addr = router.metrics_address().expect("metrics on");
+    assert!(addr.ip().is_loopback() && addr.port() != 0);
+    let backend = start_backend(&rt).await;
+    let (client, session) = client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    let hello = proxy(&client, "hello", backend.port);
+    for _ in 0..3 {
+        assert_eq!(say_hello(&hello).await.unwrap(), "Hello, Rust!");
+    }
+    // A client without a session is refused.
+    let (stranger, _) = self::client(&rt, &router, &[]);
+    assert!(proxy(&stranger, "hello", backend.port).ice_ping().await.is_err());
+    let (status, text) = http_get(addr, "/metrics").await;
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(sample(&text, "glacier_sessions"), Some(1.0), "{text}");
+    assert_eq!(sample(&text, "glacier_sessions_created_total"), Some(1.0));
+    assert_eq!(
+        sample(&text, r#"glacier_requests_forwarded_total{direction="to_server"}"#),
+        Some(3.0)
+    );
+    // "Rust", encoded: a size byte and four bytes, three times.
+    assert_eq!(
+        sample(&text, r#"glacier_request_bytes_forwarded_total{direction="to_server"}"#),
+        Some(15.0)
+    );
+    assert_eq!(
+        sample(&text, r#"glacier_forward_latency_seconds_count{direction="to_server"}"#),
+        Some(3.0)
+    );
+    // At least once: the client's runtime retries getClientProxy on a new connection.
+    let no_session = sample(&text, r#"glacier_rejections_total{reason="no_session"}"#);
+    assert!(no_session.is_some_and(|n| n >= 1.0), "{no_session:?}");
+    assert_eq!(sample(&text, "glacier_forwards_in_flight"), Some(0.0));
+    session.destroy_session().await.unwrap();
+    wait_until(&rt, "sessions", || async { router.stats().sessions }, 0).await;
+    let (_, text) = http_get(addr, "/metrics").await;
+    assert_eq!(sample(&text, "glacier_sessions"), Some(0.0));
+    assert_eq!(sample(&text, r#"glacier_sessions_destroyed_total{reason="destroyed"}"#), Some(1.0));
+    let (status, _) = http_get(addr, "/other").await;
+    assert!(status.contains("404"), "{status}");
+    stranger.destroy().await;
+    client.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+
+    for (value, why) in [("10.1.2.3:9464", "loopback"), ("not-an-address", "neither")] {
+        let mut pairs = vec![
+            ("Glacier2.Client.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+            ("Glacier2.PermissionsVerifier", "Glacier2/NullPermissionsVerifier"),
+        ];
+        pairs.push(("Glacier.Metrics.Address", value));
+        let error =
+            glacier::Glacier::start(rt.clone(), properties(&pairs)).await.err().expect(value);
+        let text = error.to_string();
+        assert!(text.contains("Glacier.Metrics.Address") && text.contains(why), "{text}");
+    }
+}
+
 on_both_runtimes!(
+    metrics_endpoint_counts_what_the_router_does,
     one_communicator_holds_a_session_per_connection_id,
     idle_and_stalled_connections_do_not_hold_up_clients,
     a_session_manager_sets_filters_while_creating_the_session,

@@ -85,6 +85,11 @@ impl Proxy {
         self.connection_cached.then(|| self.chosen.usable()).flatten()
     }
 
+    /// Drops the cached connection, so that the next attempt chooses again.
+    pub(crate) fn forget_cached_connection(&self) {
+        *self.chosen.chosen.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     /// Forgets `connection` after it failed, here and in the communicator, so that the next
     /// attempt chooses again.
     pub(crate) fn forget_connection(&self, connection: &Connection) {

@@ -78,12 +78,19 @@ impl Proxy {
                     batch: self.data.mode.is_batch(),
                     fixed: self.fixed.is_some(),
                     routed: self.router.is_some(),
-                    ..ProxyTraits::default()
+                    indirect: self.router.is_none() && self.is_indirect(),
                 },
                 retries,
             });
             match decision {
                 RetryDecision::Retry { after, retries: next, clear_cache } => {
+                    // As ZeroC drops a proxy's request handler after a failure, the retry
+                    // chooses its connection again.
+                    self.forget_cached_connection();
+                    if clear_cache && self.router.is_none() {
+                        // ObjectNotExist from where the locator sent a well-known proxy.
+                        self.forget_resolution();
+                    }
                     if let (true, Some(router)) = (clear_cache, &self.router) {
                         // Such retries are not counted: bound them so that a router that
                         // keeps refusing the proxy cannot keep us looping.

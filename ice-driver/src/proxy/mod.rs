@@ -14,8 +14,10 @@ use ice_proto::{Context, Decode, Encapsulation, Encode, EncodingVersion, Identit
 use crate::communicator::{Communicator, Instance};
 use crate::connection::Connection;
 use crate::error::{Error, ParseError, Result};
+use crate::locator::LocatorInfo;
 use crate::router::RouterInfo;
 use binding::ChosenConnection;
+use ice_proto::locator::CacheTimeout;
 
 /// A proxy for an Ice object: its identity and facet, where to reach it, and how to call it.
 /// The `ice_*` builders return modified copies; proxies are cheap to clone.
@@ -36,6 +38,9 @@ pub struct Proxy {
     connection_cached: bool,
     /// The connection chosen while `connection_cached`.
     chosen: Arc<ChosenConnection>,
+    /// Resolves the proxy when it has no endpoints (an adapter id or a well-known identity).
+    locator: Option<Arc<LocatorInfo>>,
+    locator_cache_timeout: CacheTimeout,
 }
 
 impl Proxy {
@@ -48,7 +53,11 @@ impl Proxy {
 
     /// A proxy that is not routed, whatever `Ice.Default.Router` says.
     pub(crate) fn unrouted(instance: Arc<Instance>, data: ProxyData) -> Proxy {
+        // The locator proxy itself is never resolved through a locator.
+        let locator = instance.default_locator().filter(|l| l.locator_data() != &data);
         Proxy {
+            locator,
+            locator_cache_timeout: instance.default_locator_cache_timeout,
             endpoint_selection: instance.default_selection,
             instance,
             data,
@@ -137,6 +146,55 @@ impl Proxy {
         let mut p = self.rebound();
         p.data.endpoints = endpoints;
         p
+    }
+
+    /// The object adapter id of an indirect proxy (`hello@HelloAdapter`); empty otherwise.
+    pub fn ice_get_adapter_id(&self) -> &str {
+        &self.data.adapter_id
+    }
+
+    /// A copy that reaches the object through the adapter `id`, resolved by the locator;
+    /// its endpoints are dropped (an empty id with no endpoints makes it well-known).
+    pub fn ice_adapter_id(&self, id: impl Into<String>) -> Proxy {
+        let mut p = self.rebound();
+        p.data.adapter_id = id.into();
+        p.data.endpoints.clear();
+        p
+    }
+
+    /// The locator that resolves this proxy's adapter id or identity, if any.
+    pub fn ice_get_locator(&self) -> Option<Proxy> {
+        self.locator.as_ref().and_then(|l| l.locator_proxy().ok())
+    }
+
+    /// A copy that resolves through `locator` (an `Ice::Locator`, such as
+    /// `IceGrid/Locator:tcp -h registry -p 4061`), or through none; `Ice.Default.Locator`
+    /// sets the default.
+    pub fn ice_locator(&self, locator: Option<&Proxy>) -> Proxy {
+        let locator = locator.map(|l| self.instance.locator_info(&l.data));
+        Proxy { locator, ..self.rebound() }
+    }
+
+    /// How long, in seconds, resolved endpoints are reused: -1 forever, 0 never.
+    pub fn ice_get_locator_cache_timeout(&self) -> i32 {
+        self.locator_cache_timeout.as_seconds()
+    }
+
+    /// A copy that reuses the locator's answers for `seconds` (-1: until they fail, the
+    /// default of `Ice.Default.LocatorCacheTimeout`; 0: asks the locator each time it
+    /// connects).
+    pub fn ice_locator_cache_timeout(&self, seconds: i32) -> Proxy {
+        Proxy { locator_cache_timeout: CacheTimeout::from_seconds(seconds), ..self.rebound() }
+    }
+
+    /// Whether the proxy has no endpoints and is resolved by a locator.
+    pub(crate) fn is_indirect(&self) -> bool {
+        self.data.endpoints.is_empty() && self.fixed.is_none()
+    }
+
+    /// A proxy of the same communicator with `data` and default settings.
+    pub(crate) fn with_data(&self, data: ProxyData) -> Proxy {
+        Proxy::from_data(self.instance.clone(), data)
     }
 
     /// The connection id (empty by default).
@@ -316,7 +374,42 @@ impl Proxy {
             router.attach(&connection);
             return Ok(connection);
         }
+        if self.is_indirect() {
+            // Boxed: resolution is rare and its future large; every invocation's future
+            // would otherwise carry it.
+            return Box::pin(self.indirect_connection(datagram)).await;
+        }
         self.select_connection(&self.data.endpoints, datagram).await
+    }
+
+    /// The connection of an indirect proxy: the endpoints come from the locator; if cached
+    /// ones no longer work, the cache entry is dropped and the locator asked again (as ZeroC
+    /// does; nothing was sent, so at-most-once holds).
+    async fn indirect_connection(&self, datagram: bool) -> Result<Connection> {
+        if let Some(c) = self.cached_connection() {
+            return Ok(c);
+        }
+        let locator = self.locator.as_ref().ok_or_else(|| Error::NoEndpoint(self.to_string()))?;
+        let (endpoints, cached) = locator.resolve(&self.data, self.locator_cache_timeout).await?;
+        match self.select_connection(&endpoints, datagram).await {
+            Err(e) if cached => {
+                tracing::debug!(proxy = %self, error = %e, "cached endpoints failed; resolving again");
+                locator.forget(&self.data);
+                let (endpoints, _) =
+                    locator.resolve(&self.data, self.locator_cache_timeout).await?;
+                self.select_connection(&endpoints, datagram).await
+            }
+            other => other,
+        }
+    }
+
+    /// Forgets the locator's answer for a well-known proxy (a retry after ObjectNotExist:
+    /// the object may have moved; an adapter's endpoints stay, as in ZeroC).
+    pub(crate) fn forget_resolution(&self) {
+        let well_known = self.data.adapter_id.is_empty();
+        if let (true, true, Some(locator)) = (self.is_indirect(), well_known, &self.locator) {
+            locator.forget(&self.data);
+        }
     }
 
     /// Whether requests are compressed: the proxy's setting, else the endpoints'.
@@ -396,6 +489,12 @@ impl PartialEq for Proxy {
             && self.connection_id == other.connection_id
             && self.endpoint_selection == other.endpoint_selection
             && self.connection_cached == other.connection_cached
+            && self.locator_cache_timeout == other.locator_cache_timeout
+            && match (&self.locator, &other.locator) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            }
             && match (&self.router, &other.router) {
                 (Some(a), Some(b)) => Arc::ptr_eq(a, b),
                 (None, None) => true,

@@ -72,6 +72,12 @@ def main():
              "--Ice.ThreadPool.Server.Size=4", "--Ice.ThreadPool.Server.SizeMax=4"]
     extra = [a for a in sys.argv[1:] if a != "--watch-stdin"]
     communicator = Ice.initialize(sys.argv[:1] + props + extra)
+    # Ice reads only its own prefixes from the command line: the adapter's properties
+    # (--Test.AdapterId=..., --Test.ReplicaGroupId=...) are set here.
+    for arg in extra:
+        if arg.startswith("--Test.") and "=" in arg:
+            name, value = arg[2:].split("=", 1)
+            communicator.getProperties().setProperty(name, value)
     try:
         adapter = communicator.createObjectAdapterWithEndpoints("Test", "tcp -h 127.0.0.1 -p 0")
         adapter.add(HelloI(), Ice.stringToIdentity("hello"))

@@ -179,7 +179,7 @@ def main():
             base = base.ice_encodingVersion(Ice.Encoding_1_0)
         t = T.TypesPrx.checkedCast(base)
         check(t is not None, "checkedCast returned None")
-        for name, check in [
+        for name, run in [
             ("primitives", lambda: check_primitives(t)),
             ("enum", lambda: check_enum(t)),
             ("struct", lambda: check_struct(t)),
@@ -190,7 +190,7 @@ def main():
             ("proxies", lambda: check_proxies(t, communicator)),
             ("exceptions", lambda: check_exceptions(t, v10)),
         ]:
-            check()
+            run()
             print("OK " + name, flush=True)
         return 0
     except Exception:

@@ -1,0 +1,234 @@
+//! Indirect proxies with a real IceGrid registry (ZeroC 3.7's `icegridregistry`, dynamic
+//! registration): Rust servers register their adapters and are called through
+//! `hello@Adapter` and well-known proxies by Rust and ZeroC clients; a Rust client resolves a
+//! ZeroC server's adapter, survives its move to another port through the locator cache, and
+//! spreads over a replica group of Rust and ZeroC servers. Each scenario runs on tokio and
+//! async-std.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use ice_driver::{Communicator, Error, Identity, ObjectAdapter, OperationMode, Proxy, Runtime};
+use ice_tests::icegrid::{require_icegrid, IceGridRegistry};
+use ice_tests::peers::IceVersion;
+
+/// The registry, or `None` under the missing-peer policy.
+fn registry() -> Option<IceGridRegistry> {
+    require_icegrid()?;
+    Some(IceGridRegistry::start().expect("start icegridregistry"))
+}
+
+/// A Rust server whose adapter `Hello` has `adapter_id` (and `replica_group`, if any) and
+/// registers with the registry.
+async fn rust_server(
+    rt: &Arc<dyn Runtime>,
+    registry: &IceGridRegistry,
+    adapter_id: &str,
+    replica_group: Option<&str>,
+) -> (Communicator, ObjectAdapter, Arc<HelloI>) {
+    let locator = registry.locator();
+    let mut pairs = vec![
+        ("Ice.Default.Locator", locator.as_str()),
+        ("Hello.Endpoints", "tcp -h 127.0.0.1"),
+        ("Hello.AdapterId", adapter_id),
+    ];
+    if let Some(group) = replica_group {
+        pairs.push(("Hello.ReplicaGroupId", group));
+    }
+    let communicator = Communicator::with_properties(rt.clone(), properties(&pairs));
+    let adapter = communicator.create_object_adapter("Hello").unwrap();
+    let hello = HelloI::new();
+    adapter.add(Identity::new("hello"), hello.clone()).unwrap();
+    adapter.activate_async().await.expect("activate and register");
+    (communicator, adapter, hello)
+}
+
+fn client(rt: &Arc<dyn Runtime>, registry: &IceGridRegistry) -> Communicator {
+    let locator = registry.locator();
+    Communicator::with_properties(rt.clone(), properties(&[("Ice.Default.Locator", &locator)]))
+}
+
+async fn say_hello(p: &Proxy) -> Result<String, Error> {
+    p.invoke_typed("sayHello", OperationMode::Normal, "grid").await
+}
+
+async fn zeroc_client_ok(registry: &IceGridRegistry, version: IceVersion, proxy: &str) {
+    let Some(python) = python_for(version) else { return };
+    let locator = format!("--Ice.Default.Locator={}", registry.locator());
+    let out = run_peer(&python, "icegrid_client.py", &["--proxy", proxy, &locator]).await;
+    assert!(out.status.success(), "ZeroC {version:?} client of {proxy}: {:?}", out.stdout);
+    assert_eq!(out.stdout, vec!["OK resolved", "OK called"], "{version:?}");
+}
+
+/// A Rust server registers `HelloAdapter`; Rust and ZeroC clients call it as
+/// `hello@HelloAdapter` and, once the object is added to the registry, as well-known `hello`.
+/// Destroying the server unregisters the adapter.
+async fn rust_server_is_found_through_icegrid(rt: Arc<dyn Runtime>) {
+    let Some(registry) = registry() else { return };
+    let (server, adapter, _hello) = rust_server(&rt, &registry, "HelloAdapter", None).await;
+    let made = adapter.create_proxy(Identity::new("hello")).unwrap();
+    assert_eq!(made.ice_get_adapter_id(), "HelloAdapter");
+    assert!(made.ice_get_endpoints().is_empty());
+    assert_eq!(made.to_string(), "hello -t -e 1.1 @ HelloAdapter");
+
+    let client = client(&rt, &registry);
+    let indirect = client.string_to_proxy("hello@HelloAdapter").unwrap();
+    assert!(indirect.ice_get_locator().is_some());
+    assert_eq!(say_hello(&indirect).await.unwrap(), "Hello, grid!");
+    zeroc_client_ok(&registry, IceVersion::V37, "hello@HelloAdapter").await;
+    zeroc_client_ok(&registry, IceVersion::V38, "hello@HelloAdapter").await;
+
+    registry.admin("object add 'hello@HelloAdapter' ::DriverTest::Hello").unwrap();
+    let well_known = client.string_to_proxy("hello").unwrap();
+    assert_eq!(say_hello(&well_known).await.unwrap(), "Hello, grid!");
+    zeroc_client_ok(&registry, IceVersion::V37, "hello").await;
+
+    // An adapter the registry never heard of.
+    let nowhere = client.string_to_proxy("hello@NoSuchAdapter").unwrap();
+    match nowhere.ice_ping().await {
+        Err(Error::NotRegistered { kind, id }) => {
+            assert_eq!((kind.as_str(), id.as_str()), ("object adapter", "NoSuchAdapter"))
+        }
+        other => panic!("{other:?}"),
+    }
+    let unknown = client.string_to_proxy("nobody").unwrap();
+    assert!(matches!(unknown.ice_ping().await, Err(Error::NotRegistered { .. })));
+
+    // Gone from the registry once the server is destroyed.
+    server.destroy().await;
+    let fresh = self::client(&rt, &registry);
+    let after = fresh.string_to_proxy("hello@HelloAdapter").unwrap();
+    assert!(matches!(after.ice_ping().await, Err(Error::NotRegistered { .. })), "unregistered");
+    fresh.destroy().await;
+    client.destroy().await;
+}
+
+/// A Rust client resolves a ZeroC server's adapter; when the server comes back on another
+/// port, the cached endpoints fail to connect, the cache entry is dropped and the adapter
+/// resolved again, without the caller seeing a failure.
+async fn rust_client_follows_a_zeroc_server_through_the_cache(rt: Arc<dyn Runtime>) {
+    let Some(registry) = registry() else { return };
+    let Some(python) = python_for(IceVersion::V37) else { return };
+    let locator = format!("--Ice.Default.Locator={}", registry.locator());
+    let args = [locator.as_str(), "--Test.AdapterId=PyAdapter"];
+    let first = start_peer(&python, "driver/server.py", &args);
+    let client = client(&rt, &registry);
+    let hello = client.string_to_proxy("hello@PyAdapter").unwrap();
+    assert_eq!(say_hello(&hello).await.unwrap(), "Hello, grid!");
+    let old_port = first.port();
+    let old = hello.ice_get_connection().await.unwrap();
+    drop(first);
+    // Known to be gone before the next call, which must not use it.
+    old.closed().await;
+    let second = start_peer(&python, "driver/server.py", &args);
+    assert_ne!(second.port(), old_port);
+    // A new proxy: no cached connection, only the cached (now wrong) endpoints.
+    let again = client.string_to_proxy("hello@PyAdapter").unwrap();
+    assert_eq!(say_hello(&again).await.unwrap(), "Hello, grid!");
+    let connection = again.ice_get_connection().await.unwrap();
+    assert_eq!(connection.remote_addr().map(|a| a.port()), Some(second.port()));
+    // With no caching, every connection asks the registry.
+    let uncached = again.ice_locator_cache_timeout(0).ice_connection_cached(false);
+    assert_eq!(uncached.ice_get_locator_cache_timeout(), 0);
+    assert_eq!(say_hello(&uncached).await.unwrap(), "Hello, grid!");
+    client.destroy().await;
+}
+
+/// Two Rust servers and a ZeroC server join the replica group `ReplicatedHello`; a client
+/// that chooses its connection per request spreads over all three.
+async fn replica_group_of_rust_and_zeroc_servers(rt: Arc<dyn Runtime>) {
+    let Some(registry) = registry() else { return };
+    let Some(python) = python_for(IceVersion::V37) else { return };
+    let group = Some("ReplicatedHello");
+    let (a, adapter_a, hello_a) = rust_server(&rt, &registry, "HelloA", group).await;
+    let (b, _, hello_b) = rust_server(&rt, &registry, "HelloB", group).await;
+    assert_eq!(
+        adapter_a.create_proxy(Identity::new("hello")).unwrap().ice_get_adapter_id(),
+        "ReplicatedHello"
+    );
+    let locator = format!("--Ice.Default.Locator={}", registry.locator());
+    let py = start_peer(
+        &python,
+        "driver/server.py",
+        &[&locator, "--Test.AdapterId=HelloC", "--Test.ReplicaGroupId=ReplicatedHello"],
+    );
+    let client = client(&rt, &registry);
+    let group = client
+        .string_to_proxy("hello@ReplicatedHello")
+        .unwrap()
+        .ice_connection_cached(false)
+        .ice_locator_cache_timeout(0);
+    const CALLS: i32 = 90;
+    for _ in 0..CALLS {
+        group.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    let count = |h: &HelloI| h.count.load(std::sync::atomic::Ordering::SeqCst);
+    let py_hello =
+        client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {}", py.port())).unwrap();
+    let py_count: i32 =
+        py_hello.invoke_typed("getCount", OperationMode::Idempotent, &()).await.unwrap();
+    let counts = (count(&hello_a), count(&hello_b), py_count);
+    assert_eq!(counts.0 + counts.1 + counts.2, CALLS, "{counts:?}");
+    // Each replica missing all 90 calls has a probability of (2/3)^90.
+    assert!(counts.0 > 0 && counts.1 > 0 && counts.2 > 0, "{counts:?}");
+    // ZeroC's client spreads over the same group too.
+    zeroc_client_ok(&registry, IceVersion::V37, "hello@ReplicatedHello").await;
+    client.destroy().await;
+    a.destroy().await;
+    b.destroy().await;
+    drop(py);
+}
+
+/// Our router with IceGrid's Glacier2 session manager (`Glacier2.SessionManager=
+/// TestGrid/SessionManager`, a well-known object resolved through the router's locator): the
+/// session is IceGrid's, and the filters IceGrid sets through SessionControl while creating it
+/// (`IceGrid.Registry.SessionFilters=1`: the session and `TestGrid/Query` only) are enforced.
+async fn glacier_with_icegrid_session_manager(rt: Arc<dyn Runtime>) {
+    let Some(registry) = registry() else { return };
+    let locator = registry.locator();
+    let router = glacier::Glacier::start(
+        rt.clone(),
+        properties(&[
+            ("Glacier2.Client.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+            ("Glacier2.Server.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+            ("Glacier2.PermissionsVerifier", "Glacier2/NullPermissionsVerifier"),
+            ("Glacier2.SessionManager", "TestGrid/SessionManager"),
+            ("Ice.Default.Locator", &locator),
+        ]),
+    )
+    .await
+    .expect("start the router");
+    let client = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Default.Router", &router.router_proxy().to_string())]),
+    );
+    let session_router = ice_driver::glacier2::SessionRouter::new(
+        &client.string_to_proxy(&router.router_proxy().to_string()).unwrap(),
+    );
+    let session = session_router.create_session("alice", "any").await.unwrap().expect("session");
+    assert!(session.ice_is_a("::IceGrid::Session").await.unwrap());
+    session.invoke_typed::<_, ()>("keepAlive", OperationMode::Idempotent, &()).await.unwrap();
+    // The registry's endpoints, as the client would get them from its administrator.
+    let query = client
+        .string_to_proxy(&format!("TestGrid/Query:tcp -h 127.0.0.1 -p {}", registry.port))
+        .unwrap();
+    query.ice_ping().await.unwrap();
+    let locator_proxy = client.string_to_proxy(&locator).unwrap();
+    assert!(
+        matches!(locator_proxy.ice_ping().await, Err(Error::ObjectNotExist { .. })),
+        "not in the session's identity filter"
+    );
+    session_router.destroy_session().await.unwrap();
+    client.destroy().await;
+    router.shutdown().await;
+}
+
+on_both_runtimes!(
+    glacier_with_icegrid_session_manager,
+    rust_server_is_found_through_icegrid,
+    rust_client_follows_a_zeroc_server_through_the_cache,
+    replica_group_of_rust_and_zeroc_servers,
+);
