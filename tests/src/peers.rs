@@ -340,6 +340,24 @@ pub fn parse_scenarios(lines: &[String]) -> Vec<ScenarioResult> {
         .collect()
 }
 
+/// The lines `child` prints on its (piped) stdout, read by a thread of their own.
+pub fn stdout_lines(
+    child: &mut std::process::Child,
+) -> io::Result<std::sync::mpsc::Receiver<String>> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().ok_or_else(|| io::Error::other("no stdout pipe"))?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(rx)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,22 +377,4 @@ mod tests {
         assert_eq!(results[1].failure.as_deref(), Some("AssertionError: x: y"));
         assert_eq!(results[2].name, "odd");
     }
-}
-
-/// The lines `child` prints on its (piped) stdout, read by a thread of their own.
-pub fn stdout_lines(
-    child: &mut std::process::Child,
-) -> io::Result<std::sync::mpsc::Receiver<String>> {
-    use std::io::BufRead;
-    let stdout = child.stdout.take().ok_or_else(|| io::Error::other("no stdout pipe"))?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    Ok(rx)
 }
