@@ -25,7 +25,7 @@ impl RustClient {
         let exec = Exec::new(kind);
         let runtime = exec.runtime();
         let proxy = exec.block_on(async {
-            let communicator = Communicator::new(runtime);
+            let communicator = Communicator::with_properties(runtime, unlimited());
             communicator.string_to_proxy(proxy).expect("proxy")
         });
         RustClient { exec, proxy }

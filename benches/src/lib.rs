@@ -115,7 +115,7 @@ pub fn rust_server(kind: Kind) -> u16 {
         let exec = Exec::new(kind);
         let runtime = exec.runtime();
         exec.block_on(async move {
-            let communicator = Communicator::new(runtime);
+            let communicator = Communicator::with_properties(runtime, unlimited());
             let adapter = communicator
                 .create_object_adapter_with_endpoints("Bench", "tcp -h 127.0.0.1 -p 0")
                 .expect("adapter");
@@ -130,6 +130,14 @@ pub fn rust_server(kind: Kind) -> u16 {
         });
     });
     rx.recv_timeout(Duration::from_secs(30)).expect("our server started")
+}
+
+/// Properties with no message size limit (`Ice.MessageSizeMax=0`), as the ZeroC peer has, so
+/// that 1 MiB parameters fit.
+pub fn unlimited() -> Properties {
+    let mut props = Properties::new();
+    props.set("Ice.MessageSizeMax", "0").expect("property");
+    props
 }
 
 /// `bench:tcp -h 127.0.0.1 -p <port>`.

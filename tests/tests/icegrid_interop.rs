@@ -81,6 +81,8 @@ async fn rust_server_is_found_through_icegrid(rt: Arc<dyn Runtime>) {
     zeroc_client_ok(&registry, IceVersion::V37, "hello@HelloAdapter").await;
     zeroc_client_ok(&registry, IceVersion::V38, "hello@HelloAdapter").await;
 
+    let adapters = registry.admin("adapter list").unwrap();
+    assert!(adapters.lines().any(|l| l.trim() == "HelloAdapter"), "icegridadmin: {adapters}");
     registry.admin("object add 'hello@HelloAdapter' ::DriverTest::Hello").unwrap();
     let well_known = client.string_to_proxy("hello").unwrap();
     assert_eq!(say_hello(&well_known).await.unwrap(), "Hello, grid!");
@@ -130,6 +132,10 @@ async fn rust_client_follows_a_zeroc_server_through_the_cache(rt: Arc<dyn Runtim
     assert_eq!(say_hello(&again).await.unwrap(), "Hello, grid!");
     let connection = again.ice_get_connection().await.unwrap();
     assert_eq!(connection.remote_addr().map(|a| a.port()), Some(second.port()));
+    // A well-known object of the ZeroC server.
+    registry.admin("object add 'hello@PyAdapter' ::DriverTest::Hello").unwrap();
+    let well_known = client.string_to_proxy("hello").unwrap();
+    assert_eq!(say_hello(&well_known).await.unwrap(), "Hello, grid!");
     // With no caching, every connection asks the registry.
     let uncached = again.ice_locator_cache_timeout(0).ice_connection_cached(false);
     assert_eq!(uncached.ice_get_locator_cache_timeout(), 0);
@@ -226,7 +232,88 @@ async fn glacier_with_icegrid_session_manager(rt: Arc<dyn Runtime>) {
     router.shutdown().await;
 }
 
+/// A replica of `ReplicatedHello` goes away while a client calls the group: later calls go to
+/// the others, and no `Normal` request is lost or run twice (the replicas' counts add up to
+/// exactly the calls made).
+async fn replica_leaves_mid_run(rt: Arc<dyn Runtime>) {
+    let Some(registry) = registry() else { return };
+    let group = Some("ReplicatedHello");
+    let (a, _, hello_a) = rust_server(&rt, &registry, "HelloA", group).await;
+    let (b, _, hello_b) = rust_server(&rt, &registry, "HelloB", group).await;
+    let (c, _, hello_c) = rust_server(&rt, &registry, "HelloC", group).await;
+    let client = client(&rt, &registry);
+    let proxy = client
+        .string_to_proxy("hello@ReplicatedHello")
+        .unwrap()
+        .ice_connection_cached(false)
+        .ice_locator_cache_timeout(0);
+    const CALLS: usize = 150;
+    let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let calls = {
+        let (proxy, done) = (proxy.clone(), done.clone());
+        spawn(&rt, async move {
+            for _ in 0..CALLS {
+                proxy.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await?;
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            Ok::<_, Error>(())
+        })
+    };
+    let count = |h: &HelloI| h.count.load(std::sync::atomic::Ordering::SeqCst);
+    wait_until(
+        &rt,
+        "calls",
+        || async { done.load(std::sync::atomic::Ordering::SeqCst).min(50) },
+        50,
+    )
+    .await;
+    a.destroy().await;
+    let at_departure = count(&hello_a);
+    calls.await.unwrap().expect("every call succeeds");
+    assert_eq!(count(&hello_a), at_departure, "nothing reached the departed replica after it left");
+    let total = count(&hello_a) + count(&hello_b) + count(&hello_c);
+    assert_eq!(total as usize, CALLS, "each Normal call ran exactly once");
+    client.destroy().await;
+    b.destroy().await;
+    c.destroy().await;
+}
+
+/// A Glacier2 client reaches a back end registered with IceGrid through our router, which
+/// resolves `hello@HelloAdapter` with its own `Ice.Default.Locator`.
+async fn glacier_client_reaches_an_icegrid_back_end(rt: Arc<dyn Runtime>) {
+    let Some(registry) = registry() else { return };
+    let (server, _, hello) = rust_server(&rt, &registry, "HelloAdapter", None).await;
+    let locator = registry.locator();
+    let router = glacier::Glacier::start(
+        rt.clone(),
+        properties(&[
+            ("Glacier2.Client.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+            ("Glacier2.PermissionsVerifier", "Glacier2/NullPermissionsVerifier"),
+            ("Ice.Default.Locator", &locator),
+        ]),
+    )
+    .await
+    .expect("start the router");
+    let router_proxy = router.router_proxy().to_string();
+    let client = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Default.Router", &router_proxy)]),
+    );
+    let session =
+        ice_driver::glacier2::SessionRouter::new(&client.string_to_proxy(&router_proxy).unwrap());
+    session.create_session("bob", "any").await.unwrap();
+    let indirect = client.string_to_proxy("hello@HelloAdapter").unwrap();
+    assert_eq!(say_hello(&indirect).await.unwrap(), "Hello, grid!");
+    indirect.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    assert_eq!(hello.count.load(std::sync::atomic::Ordering::SeqCst), 1);
+    client.destroy().await;
+    router.shutdown().await;
+    server.destroy().await;
+}
+
 on_both_runtimes!(
+    replica_leaves_mid_run,
+    glacier_client_reaches_an_icegrid_back_end,
     glacier_with_icegrid_session_manager,
     rust_server_is_found_through_icegrid,
     rust_client_follows_a_zeroc_server_through_the_cache,

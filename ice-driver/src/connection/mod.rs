@@ -38,8 +38,8 @@ pub(crate) enum Command {
     Invoke { key: u64, request: Request, twoway: bool, compress: bool, done: Completion },
     /// Forget the invocation `key` (its caller gave up).
     Cancel { key: u64 },
-    /// Queue a oneway request for the next batch; `done` says whether it was taken.
-    QueueBatch { request: Request, compress: bool, done: oneshot::Sender<Result<()>> },
+    /// Queue a oneway request for the next batch; `done`, if any, says whether it was taken.
+    QueueBatch { request: Request, compress: bool, done: Option<oneshot::Sender<Result<()>>> },
     /// Send the queued batch; `done` gets `Sent` (or `Sent` at once if it was empty).
     FlushBatch { done: oneshot::Sender<Outcome> },
     /// Answer a dispatched request.
@@ -367,10 +367,18 @@ impl Connection {
     /// Queues a oneway request for this connection's next batch. Fails if the connection is
     /// closed, or if the request cannot fit in a datagram on a UDP connection.
     pub(crate) async fn queue_batch(&self, request: Request, compress: bool) -> Result<()> {
+        // On a stream connection nothing about one request can fail but the connection, and
+        // that is reported by the flush: queue without waiting for the connection task, as
+        // ZeroC queues batch requests in the caller's thread. Datagrams wait, to learn whether
+        // the request fits.
+        if !self.is_datagram() {
+            let command = Command::QueueBatch { request, compress, done: None };
+            return self.shared.commands.send(command).map_err(|_| self.closed_error());
+        }
         let (done, rx) = oneshot::channel();
         self.shared
             .commands
-            .send(Command::QueueBatch { request, compress, done })
+            .send(Command::QueueBatch { request, compress, done: Some(done) })
             .map_err(|_| self.closed_error())?;
         rx.await.unwrap_or_else(|_| Err(self.closed_error()))
     }

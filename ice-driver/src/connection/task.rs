@@ -214,7 +214,16 @@ impl Driver {
             Command::QueueBatch { request, compress, done } => {
                 // An automatic flush completes unobserved, as in ZeroC's runtime.
                 let result = self.proto.queue_batch_request(request, compress);
-                let _ = done.send(result.map(|_| ()).map_err(|e| invoke_error(&e)));
+                match done {
+                    Some(done) => {
+                        let _ = done.send(result.map(|_| ()).map_err(|e| invoke_error(&e)));
+                    }
+                    None => {
+                        if let Err(e) = result {
+                            tracing::debug!(error = %e, "batch request not queued");
+                        }
+                    }
+                }
             }
             Command::FlushBatch { done } => match self.proto.flush_batch() {
                 Ok(Some(id)) => {
@@ -504,7 +513,7 @@ impl Driver {
                 Command::FlushBatch { done } => {
                     let _ = done.send(Outcome::Failed { error: error.clone(), sent: false });
                 }
-                Command::QueueBatch { done, .. } => {
+                Command::QueueBatch { done: Some(done), .. } => {
                     let _ = done.send(Err(error.clone()));
                 }
                 _ => {}
