@@ -50,7 +50,8 @@ def mean_ns(group, bench):
 
 def version(cmd):
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip().splitlines()[0]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        return (out.stdout + out.stderr).strip().splitlines()[0]
     except (OSError, IndexError):
         return "unknown"
 

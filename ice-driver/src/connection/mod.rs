@@ -99,6 +99,8 @@ pub(crate) struct Shared {
     /// Cleared once the connection is closing: no new invocations should be sent on it.
     usable: AtomicBool,
     next_key: AtomicU64,
+    /// KiB of oneway requests accepted and not yet written (see [`ONEWAY_BUDGET_KIB`]).
+    pub(crate) oneway_budget: tokio::sync::Semaphore,
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
     endpoint: Option<Endpoint>,
@@ -350,6 +352,9 @@ impl Connection {
         compress: bool,
     ) -> Outcome {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
+        if !twoway && !self.is_datagram() {
+            return self.send_oneway(key, request, compress).await;
+        }
         let (done, rx) = oneshot::channel();
         let done = Completion::Channel(done);
         let command = Command::Invoke { key, request, twoway, compress, done };
@@ -362,6 +367,36 @@ impl Connection {
             .unwrap_or_else(|_| Outcome::Failed { error: self.closed_error(), sent: false });
         guard.armed = false;
         outcome
+    }
+
+    /// A oneway request on a stream connection: accepted within the budget, then written by
+    /// the connection's task; the budget is given back once it is written (or failed).
+    async fn send_oneway(&self, key: u64, request: Request, compress: bool) -> Outcome {
+        let cost = oneway_cost(&request);
+        let budget = &self.shared.oneway_budget;
+        let permit = match budget.try_acquire_many(cost) {
+            Ok(p) => p,
+            Err(_) => match budget.acquire_many(cost).await {
+                Ok(p) => p,
+                Err(_) => return Outcome::Failed { error: self.closed_error(), sent: false },
+            },
+        };
+        permit.forget();
+        // Weak: the command must not keep its own connection alive.
+        let shared = Arc::downgrade(&self.shared);
+        let done = Completion::Callback(Box::new(move |_| {
+            if let Some(shared) = shared.upgrade() {
+                shared.oneway_budget.add_permits(cost as usize);
+            }
+        }));
+        let command = Command::Invoke { key, request, twoway: false, compress, done };
+        match self.shared.commands.send(command) {
+            Ok(()) => Outcome::Sent,
+            Err(_) => {
+                budget.add_permits(cost as usize);
+                Outcome::Failed { error: self.closed_error(), sent: false }
+            }
+        }
     }
 
     /// Queues a oneway request for this connection's next batch. Fails if the connection is
@@ -393,6 +428,18 @@ impl Connection {
             Err(_) => Err(self.closed_error()),
         }
     }
+}
+
+/// How many KiB of oneway requests a stream connection accepts before they are written. A
+/// oneway invocation returns once its request is accepted, without a round trip to the
+/// connection's task (ZeroC writes oneways in the caller's thread); past this budget the caller
+/// waits until earlier ones are written, so a peer that does not read stops its sender.
+pub(crate) const ONEWAY_BUDGET_KIB: u32 = 1024;
+
+/// The budget a oneway request takes: its size in KiB, at least 1, at most the whole budget.
+fn oneway_cost(request: &Request) -> u32 {
+    let kib = (request.params.data.len() + request.operation.len() + 64) / 1024;
+    u32::try_from(kib).unwrap_or(u32::MAX).clamp(1, ONEWAY_BUDGET_KIB)
 }
 
 /// Cancels an invocation whose caller stopped waiting (invocation timeout, dropped future).

@@ -59,6 +59,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         closed,
         usable: AtomicBool::new(true),
         next_key: AtomicU64::new(0),
+        oneway_budget: tokio::sync::Semaphore::new(super::ONEWAY_BUDGET_KIB as usize),
         local: setup.io.local_addr(),
         remote: setup.io.peer_addr(),
         endpoint: setup.endpoint,
