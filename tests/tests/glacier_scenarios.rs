@@ -881,7 +881,197 @@ async fn metrics_endpoint_counts_what_the_router_does(rt: Arc<dyn Runtime>) {
     }
 }
 
+/// A client floods oneways through the router to a back end whose servant does not finish
+/// them: the router holds a bounded number (the client connection's dispatch limit, and the
+/// buffered queue's bound), another client is served meanwhile, and once the back end catches
+/// up every oneway arrives exactly once.
+async fn a_oneway_flood_to_a_slow_back_end_is_bounded(rt: Arc<dyn Runtime>) {
+    for buffered in ["0", "1"] {
+        let router = start_router(
+            &rt,
+            &[
+                ("Glacier2.Client.Buffered", buffered),
+                ("Glacier2.Server.Buffered", buffered),
+                ("Glacier.Metrics.Address", "127.0.0.1:0"),
+            ],
+        )
+        .await;
+        let (slow, other) = (start_backend(&rt).await, start_backend(&rt).await);
+        let (flooder, session) = client(&rt, &router, &[]);
+        session.create_session("flood", "pw").await.unwrap();
+        let blocking = proxy(&flooder, "hello", slow.port).ice_oneway();
+        const FLOOD: usize = 20_000;
+        let sender = {
+            let blocking = blocking.clone();
+            spawn(&rt, async move {
+                for _ in 0..FLOOD {
+                    blocking.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await?;
+                }
+                Ok::<_, Error>(())
+            })
+        };
+        let started =
+            || async { slow.hello.blocked.load(std::sync::atomic::Ordering::SeqCst).min(1) };
+        wait_until(&rt, "first blocked dispatch", started, 1).await;
+        // Another client, another back end: served while the flood is held up.
+        let (calm, calm_session) = client(&rt, &router, &[]);
+        calm_session.create_session("calm", "pw").await.unwrap();
+        for _ in 0..5 {
+            assert_eq!(
+                say_hello(&proxy(&calm, "hello", other.port)).await.unwrap(),
+                "Hello, Rust!"
+            );
+        }
+        let stats = router.stats();
+        // At most the client connection's dispatch limit, plus, buffered, the oneways the
+        // router acknowledged before sending (its queue's bound).
+        let bound = if buffered == "1" { 100 + 1000 } else { 100 };
+        assert!(stats.forwards_in_flight <= bound, "{stats:?}");
+        let (_, text) = http_get(router.metrics_address().unwrap(), "/metrics").await;
+        let queued = sample(&text, r#"glacier_buffered_requests{direction="to_server"}"#).unwrap();
+        assert!(queued <= 1000.0, "buffered queue past its bound: {queued}");
+        // The back end catches up: every oneway arrives, once.
+        slow.hello.release(FLOOD);
+        sender.await.unwrap().expect("every oneway accepted");
+        let blocked = || async { slow.hello.blocked.load(std::sync::atomic::Ordering::SeqCst) };
+        wait_until(&rt, "oneways delivered", blocked, FLOOD as i32).await;
+        wait_until(&rt, "nothing in flight", || async { router.stats().forwards_in_flight }, 0)
+            .await;
+        calm.destroy().await;
+        flooder.destroy().await;
+        slow.communicator.destroy().await;
+        other.communicator.destroy().await;
+        router.shutdown().await;
+    }
+}
+
+/// A TCP relay between a client and the router that stops passing the router's bytes on when
+/// told to: the client then looks, to the router, like one that does not read.
+struct StallingRelay {
+    port: u16,
+    stalled: Arc<std::sync::atomic::AtomicBool>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StallingRelay {
+    fn start(router_port: u16) -> StallingRelay {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stalled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (st, sp) = (stalled.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let Ok((client, _)) = listener.accept() else { return };
+            let router = std::net::TcpStream::connect(("127.0.0.1", router_port)).unwrap();
+            let (mut c_read, mut r_write) =
+                (client.try_clone().unwrap(), router.try_clone().unwrap());
+            let sp2 = sp.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = c_read.read(&mut buf) {
+                    if n == 0
+                        || sp2.load(std::sync::atomic::Ordering::SeqCst)
+                        || r_write.write_all(&buf[..n]).is_err()
+                    {
+                        break;
+                    }
+                }
+                let _ = r_write.shutdown(std::net::Shutdown::Both);
+            });
+            let (mut r_read, mut c_write) = (router, client);
+            let mut buf = [0u8; 16384];
+            loop {
+                if sp.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
+                if st.load(std::sync::atomic::Ordering::SeqCst) {
+                    // Reads nothing more from the router: its writes back up.
+                    std::thread::park_timeout(std::time::Duration::from_millis(20));
+                    continue;
+                }
+                r_read.set_read_timeout(Some(std::time::Duration::from_millis(20))).unwrap();
+                match r_read.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if c_write.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e)
+                        if e.kind() == std::io::ErrorKind::WouldBlock
+                            || e.kind() == std::io::ErrorKind::TimedOut => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = r_read.shutdown(std::net::Shutdown::Both);
+            let _ = c_write.shutdown(std::net::Shutdown::Both);
+        });
+        StallingRelay { port, stalled, stop }
+    }
+}
+
+/// A back end answers with 256 KiB replies to a client that stops reading: the router holds
+/// at most the client connection's dispatch limit of them, serves everyone else meanwhile,
+/// and keeps nothing of that client once it is gone.
+async fn huge_replies_to_a_client_that_does_not_read(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[]).await;
+    let backend = start_backend(&rt).await;
+    let router_port = match &router.client_endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => ip.port,
+        other => panic!("{other}"),
+    };
+    let relay = StallingRelay::start(router_port);
+    let through_relay = format!("Glacier2/router:tcp -h 127.0.0.1 -p {} -t 60000", relay.port);
+    let reader = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Default.Router", &through_relay), ("Ice.MessageSizeMax", "0")]),
+    );
+    SessionRouter::new(&reader.string_to_proxy(&through_relay).unwrap())
+        .create_session("sleepy", "pw")
+        .await
+        .unwrap();
+    let big = proxy(&reader, "hello", backend.port);
+    let first: bytes::Bytes =
+        big.invoke_typed("big", OperationMode::Normal, &1024i32).await.unwrap();
+    assert_eq!(first.len(), 1024);
+    relay.stalled.store(true, std::sync::atomic::Ordering::SeqCst);
+    let calls: Vec<_> = (0..150)
+        .map(|_| {
+            let big = big.clone();
+            spawn(&rt, async move {
+                big.invoke_typed::<_, bytes::Bytes>("big", OperationMode::Normal, &(256 * 1024))
+                    .await
+            })
+        })
+        .collect();
+    // Everyone else is served while those replies pile up.
+    let (calm, calm_session) = client(&rt, &router, &[]);
+    calm_session.create_session("calm", "pw").await.unwrap();
+    for _ in 0..5 {
+        assert_eq!(say_hello(&proxy(&calm, "hello", backend.port)).await.unwrap(), "Hello, Rust!");
+    }
+    // (That the router stops reading such a client once its replies back up is checked on
+    // the connection core, where it does not depend on the kernel's socket buffers:
+    // ice-proto/tests/connection_output_backlog.rs.)
+    let stats = router.stats();
+    assert!(stats.forwards_in_flight <= 100, "more than the dispatch limit held: {stats:?}");
+    // The sleepy client goes away: the router lets go of its session and replies.
+    relay.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for call in calls {
+        let _ = call.await;
+    }
+    reader.destroy().await;
+    wait_until(&rt, "sessions", || async { router.stats().sessions }, 1).await;
+    wait_until(&rt, "nothing in flight", || async { router.stats().forwards_in_flight }, 0).await;
+    assert_eq!(say_hello(&proxy(&calm, "hello", backend.port)).await.unwrap(), "Hello, Rust!");
+    calm.destroy().await;
+    backend.communicator.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    a_oneway_flood_to_a_slow_back_end_is_bounded,
+    huge_replies_to_a_client_that_does_not_read,
     metrics_endpoint_counts_what_the_router_does,
     one_communicator_holds_a_session_per_connection_id,
     idle_and_stalled_connections_do_not_hold_up_clients,

@@ -247,7 +247,10 @@ impl Proxy {
         self.with_mode(ProxyMode::Twoway)
     }
 
-    /// A oneway copy: invocations complete once the request is written.
+    /// A oneway copy: invocations complete once the connection has taken the request (written,
+    /// or among at most 1 MiB of requests waiting to be written; past that, the caller waits,
+    /// as ZeroC's does while the socket is full). A request lost with its connection before
+    /// it was written is not reported, as with any oneway.
     pub fn ice_oneway(&self) -> Proxy {
         self.with_mode(ProxyMode::Oneway)
     }

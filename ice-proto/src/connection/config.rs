@@ -136,7 +136,16 @@ pub struct ConnectionConfig {
     /// `Ice.BatchAutoFlushSize` in bytes: a batch is sent once it reaches this size
     /// (0: only when flushed).
     pub batch_auto_flush_size: usize,
+    /// Once this many bytes wait to be written to the peer, a stream connection reads nothing
+    /// more until they drain (0: no limit). A peer that sends requests but does not read the
+    /// replies is slowed down by its own transport instead of filling our memory. On by
+    /// default for incoming (server-side) connections only: a client always reads, and two
+    /// peers that both waited for the other to read would wait forever.
+    pub max_output_backlog: usize,
 }
+
+/// The default [`ConnectionConfig::max_output_backlog`] of server-side connections (1 MiB).
+pub const DEFAULT_MAX_OUTPUT_BACKLOG: usize = 1024 * 1024;
 
 /// Ice's default endpoint timeout (`Ice.Default.Timeout`, 60 s): the default
 /// [`ConnectionConfig::read_timeout`] and [`ConnectionConfig::write_timeout`].
@@ -172,6 +181,10 @@ impl ConnectionConfig {
             max_datagram_size: MAX_UDP_PAYLOAD,
             max_dispatches: DEFAULT_MAX_DISPATCHES,
             batch_auto_flush_size: 1024 * 1024,
+            max_output_backlog: match side {
+                Side::Client => 0,
+                Side::Server => DEFAULT_MAX_OUTPUT_BACKLOG,
+            },
         }
     }
 

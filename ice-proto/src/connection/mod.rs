@@ -120,6 +120,10 @@ pub struct Connection {
     error: Option<ConnectionError>,
     decoder: FrameDecoder,
     send_queue: VecDeque<Outgoing>,
+    /// Bytes queued or being written (see [`ConnectionConfig::max_output_backlog`]).
+    output_backlog: usize,
+    /// Bytes of the transmit being written.
+    in_flight_bytes: usize,
     in_flight: SmallVec<[(Option<InvocationId>, MessageType); 4]>,
     events: VecDeque<Event>,
     next_request_id: i32,
@@ -151,6 +155,8 @@ impl Connection {
             state,
             error: None,
             send_queue: VecDeque::new(),
+            output_backlog: 0,
+            in_flight_bytes: 0,
             in_flight: SmallVec::new(),
             events: VecDeque::new(),
             next_request_id: 1,
@@ -291,6 +297,7 @@ impl Connection {
     pub fn handle_written(&mut self, now: Instant) {
         self.timers.tick(now);
         let written = std::mem::take(&mut self.in_flight);
+        self.output_backlog -= std::mem::take(&mut self.in_flight_bytes).min(self.output_backlog);
         if written.is_empty() {
             return;
         }
@@ -557,7 +564,9 @@ impl Connection {
             let Some(o) = self.send_queue.pop_front() else {
                 break;
             };
-            total += o.chunks.iter().map(Bytes::len).sum::<usize>();
+            let len = o.chunks.iter().map(Bytes::len).sum::<usize>();
+            total += len;
+            self.in_flight_bytes += len;
             t.chunks.extend(o.chunks);
             self.in_flight.push((o.invocation, o.kind));
         }
@@ -626,11 +635,9 @@ impl Connection {
     }
 
     fn queue_frame(&mut self, frame: Frame, kind: MessageType, invocation: Option<InvocationId>) {
-        self.send_queue.push_back(Outgoing {
-            chunks: frame.into_chunks().into_iter().collect(),
-            invocation,
-            kind,
-        });
+        let chunks: SmallVec<[Bytes; 4]> = frame.into_chunks().into_iter().collect();
+        self.output_backlog += chunks.iter().map(Bytes::len).sum::<usize>();
+        self.send_queue.push_back(Outgoing { chunks, invocation, kind });
     }
 
     fn handle_frame(&mut self, now: Instant, frame: RawFrame) {
@@ -754,6 +761,8 @@ impl Connection {
         self.state = ConnectionState::Closed;
         self.error = Some(error.clone());
         self.send_queue.clear();
+        self.output_backlog = 0;
+        self.in_flight_bytes = 0;
         self.in_flight.clear();
         self.dispatches.clear();
         self.batch = BatchRequestQueue::new();

@@ -263,10 +263,13 @@ impl Connection {
         }
     }
 
-    /// Whether `max_dispatches` requests are being dispatched, so that no more is read.
+    /// Whether `max_dispatches` requests are being dispatched, or `max_output_backlog` bytes
+    /// wait to be written, so that no more is read.
     pub(super) fn reading_paused(&self) -> bool {
         let max = self.config.max_dispatches;
-        max > 0 && self.dispatches.len() >= max
+        let backlog = self.config.max_output_backlog;
+        (max > 0 && self.dispatches.len() >= max)
+            || (backlog > 0 && !self.config.datagram && self.output_backlog > backlog)
     }
 
     /// The inactivity timeout if it applies now: an active stream connection with no

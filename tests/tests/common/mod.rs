@@ -33,6 +33,11 @@ pub struct HelloI {
 }
 
 impl HelloI {
+    /// Lets `n` blocked (or future) `block()` dispatches finish.
+    pub fn release(&self, n: usize) {
+        self.gate.add_permits(n);
+    }
+
     pub fn new() -> Arc<HelloI> {
         Arc::new(HelloI {
             count: AtomicI32::new(0),
@@ -81,6 +86,12 @@ impl Servant for HelloI {
                 }
                 "echo" => {
                     let data: Bytes = params.decode()?;
+                    current.ok(&data)
+                }
+                "big" => {
+                    let size: i32 = params.decode()?;
+                    self.count.fetch_add(1, Ordering::SeqCst);
+                    let data = Bytes::from(vec![0x5a; usize::try_from(size).unwrap_or(0)]);
                     current.ok(&data)
                 }
                 "crash" => panic!("crash() called"),
