@@ -2,5 +2,6 @@
 
 pub mod glacier2router;
 pub mod icegrid;
+pub mod memnet;
 pub mod peers;
 pub mod zeroc_trace;

@@ -4,7 +4,6 @@
 #[macro_use]
 mod common;
 
-use std::io::{Read, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -399,102 +398,8 @@ async fn callback_over_client_connection(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
-/// Reads everything the server sends until it closes the socket (EOF or reset), within a
-/// generous 20 s per read; returns the types of the messages it sent.
-fn read_until_closed(socket: &mut std::net::TcpStream) -> Vec<u8> {
-    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut received = Vec::new();
-    let mut buf = [0u8; 256];
-    loop {
-        match socket.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => received.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
-            Err(e) => panic!("the server did not close the connection: {e}"),
-        }
-    }
-    let mut types = Vec::new();
-    let mut rest = &received[..];
-    while rest.len() >= 14 {
-        assert_eq!(&rest[..4], b"IceP", "message magic");
-        types.push(rest[8]);
-        let size = i32::from_le_bytes([rest[10], rest[11], rest[12], rest[13]]);
-        rest = &rest[usize::try_from(size).unwrap().clamp(14, rest.len())..];
-    }
-    assert!(rest.is_empty(), "a truncated message");
-    types
-}
-
-const VALIDATE_CONNECTION: u8 = 3;
-const CLOSE_CONNECTION: u8 = 4;
-
-async fn hostile_peers(rt: Arc<dyn Runtime>) {
-    // Short timeouts, so that the server gives up on stalled and idle peers within the test:
-    // 1.5 s for a message stuck half-way (also published as the endpoint's `-t`), 2 s of
-    // inactivity before a graceful close.
-    let mut server_properties = test_properties();
-    server_properties.set("Ice.Default.Timeout", "1500").unwrap();
-    server_properties.set("Ice.Connection.Server.InactivityTimeout", "2").unwrap();
-    let s = setup_with(&rt, server_properties).await;
-    let endpoint = &s.adapter.endpoints()[0];
-    assert!(endpoint.to_string().contains("-t 1500"), "{endpoint}");
-    let addr = format!("127.0.0.1:{}", port_of(endpoint));
-    s.hello.ice_ping().await.unwrap();
-    // Hundreds of idle connections.
-    let mut idle: Vec<std::net::TcpStream> =
-        (0..200).map(|_| std::net::TcpStream::connect(&addr).unwrap()).collect();
-    // One that stops in the middle of a message (a header announcing 1000 bytes, then 20).
-    let mut stalled = std::net::TcpStream::connect(&addr).unwrap();
-    let mut partial = vec![b'I', b'c', b'e', b'P', 1, 0, 1, 0, 0, 0];
-    partial.extend_from_slice(&1000i32.to_le_bytes());
-    partial.extend_from_slice(&[0u8; 20]);
-    stalled.write_all(&partial).unwrap();
-    // One that sends garbage.
-    let mut garbage = std::net::TcpStream::connect(&addr).unwrap();
-    garbage.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n").unwrap();
-    // A dispatch that takes longer than both timeouts, on a connection with nothing else:
-    // it is neither aborted (no message is stuck half-way) nor closed as inactive.
-    let slow_client = Communicator::new(rt.clone());
-    let slow = slow_client.string_to_proxy(&s.hello.to_string()).unwrap();
-    let (tx, mut blocked) = tokio::sync::oneshot::channel();
-    rt.spawn(Box::pin(async move {
-        let r = slow.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
-        let _ = tx.send(r);
-    }));
-    // Everyone else keeps working, and a connection in use every 500 ms for twice the
-    // inactivity timeout is not closed.
-    assert_eq!(say_hello(&s.hello, "first").await.unwrap(), "Hello, first!");
-    let busy = s.hello.ice_get_connection().await.unwrap();
-    for i in 0..8 {
-        sleep(&rt, Duration::from_millis(500)).await;
-        assert_eq!(say_hello(&s.hello, &i.to_string()).await.unwrap(), format!("Hello, {i}!"));
-    }
-    assert_eq!(s.hello.ice_get_connection().await.unwrap(), busy);
-    assert!(!busy.is_closed(), "{:?}", busy.close_reason());
-    let other = Communicator::new(rt.clone());
-    let p = other.string_to_proxy(&s.hello.to_string()).unwrap();
-    assert_eq!(say_hello(&p, "new").await.unwrap(), "Hello, new!");
-    other.destroy().await;
-    // The long dispatch has run for over 4 s; it completes normally once released.
-    assert!(blocked.try_recv().is_err(), "block() cannot finish before unblock()");
-    s.hello.invoke_typed::<_, ()>("unblock", OperationMode::Normal, &()).await.unwrap();
-    blocked.await.unwrap().unwrap();
-    slow_client.destroy().await;
-    // Garbage: aborted at once (maybe before the server's ValidateConnection went out), with
-    // no CloseConnection.
-    let types = read_until_closed(&mut garbage);
-    assert!(types.iter().all(|t| *t == VALIDATE_CONNECTION), "{types:?}");
-    // Stalled half-way: aborted after the read timeout, with no CloseConnection.
-    assert_eq!(read_until_closed(&mut stalled), vec![VALIDATE_CONNECTION]);
-    // Idle: closed gracefully (CloseConnection, so a real client may retry), then, as these
-    // peers never close their end, aborted after the close timeout.
-    for socket in &mut idle {
-        let types = read_until_closed(socket);
-        assert_eq!(types.first(), Some(&VALIDATE_CONNECTION), "{types:?}");
-        assert_eq!(types.last(), Some(&CLOSE_CONNECTION), "{types:?}");
-    }
-    s.teardown().await;
-}
+// The server's read, inactivity and close timeouts against hand-driven peers are checked in
+// virtual time: tests/tests/driver_virtual_time.rs.
 
 async fn destroy_and_timeouts(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
@@ -688,7 +593,6 @@ on_both_runtimes!(
     slow_servant_does_not_block_others,
     panicking_servant,
     callback_over_client_connection,
-    hostile_peers,
     destroy_and_timeouts,
     reconnect_and_endpoints,
     random_endpoint_order,

@@ -1,0 +1,170 @@
+//! The driver's timeouts in virtual time (`ice_tests::memnet`): a paused tokio clock and
+//! in-memory connections, so that the server's read timeout, inactivity timeout, close
+//! timeout and a long dispatch play out in milliseconds, at exactly the virtual instants the
+//! configuration says, the same way on every run.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use ice_driver::{Communicator, Endpoint, Error, OperationMode};
+use ice_tests::memnet;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+use tokio::time::Instant;
+
+const VALIDATE_CONNECTION: u8 = 3;
+const CLOSE_CONNECTION: u8 = 4;
+
+/// Reads Ice messages from a hand-driven peer until the server closes the pipe: each
+/// message's type and when it arrived, then when the pipe closed (relative to `start`).
+async fn read_until_closed(
+    mut io: DuplexStream,
+    start: Instant,
+) -> (Vec<(u8, Duration)>, Duration) {
+    let mut messages = Vec::new();
+    let mut header = [0u8; 14];
+    loop {
+        if io.read_exact(&mut header).await.is_err() {
+            return (messages, start.elapsed());
+        }
+        let size = i32::from_le_bytes([header[10], header[11], header[12], header[13]]);
+        let mut body = vec![0u8; usize::try_from(size).unwrap_or(14).saturating_sub(14)];
+        if io.read_exact(&mut body).await.is_err() {
+            return (messages, start.elapsed());
+        }
+        messages.push((header[8], start.elapsed()));
+    }
+}
+
+fn port_of(endpoint: &Endpoint) -> u16 {
+    match endpoint {
+        Endpoint::Tcp(ip) => ip.port,
+        other => panic!("not a TCP endpoint: {other}"),
+    }
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
+#[test]
+fn server_timeouts_play_out_at_their_virtual_instants() {
+    memnet::run(|net| async move {
+        let rt = net.runtime();
+        // 1.5 s for a message stuck half-way, 2 s of inactivity before a graceful close.
+        let server = Communicator::with_properties(
+            rt.clone(),
+            properties(&[
+                ("Ice.Default.Timeout", "1500"),
+                ("Ice.Connection.Server.InactivityTimeout", "2"),
+            ]),
+        );
+        let adapter =
+            server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+        let servant = HelloI::new();
+        adapter.add(ice_driver::Identity::new("hello"), servant.clone()).unwrap();
+        adapter.activate().unwrap();
+        let port = port_of(&adapter.endpoints()[0]);
+        let start = Instant::now();
+
+        let idle: Vec<_> = (0..50)
+            .map(|_| spawn(&rt, read_until_closed(net.connect_raw(port).unwrap(), start)))
+            .collect();
+        let mut stalled = net.connect_raw(port).unwrap();
+        let mut partial = vec![b'I', b'c', b'e', b'P', 1, 0, 1, 0, 0, 0];
+        partial.extend_from_slice(&1000i32.to_le_bytes());
+        partial.extend_from_slice(&[0u8; 20]);
+        stalled.write_all(&partial).await.unwrap();
+        let stalled = spawn(&rt, read_until_closed(stalled, start));
+        let mut garbage = net.connect_raw(port).unwrap();
+        garbage.write_all(b"GET / HTTP/1.1\r\nHost: example\r\n\r\n").await.unwrap();
+        let garbage = spawn(&rt, read_until_closed(garbage, start));
+
+        // A dispatch longer than both timeouts, alone on its connection: neither aborted nor
+        // closed as inactive.
+        let client = Communicator::new(rt.clone());
+        let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
+        let slow_client = Communicator::new(rt.clone());
+        let slow = slow_client.string_to_proxy(&hello.to_string()).unwrap();
+        let blocked = spawn(&rt, async move {
+            slow.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await
+        });
+        // A connection in use every 500 ms for four times the inactivity timeout stays open.
+        let greet = |p: &ice_driver::Proxy, n: i32| {
+            let p = p.clone();
+            async move {
+                p.invoke_typed::<_, String>("sayHello", OperationMode::Normal, &n.to_string()).await
+            }
+        };
+        assert_eq!(greet(&hello, 0).await.unwrap(), "Hello, 0!");
+        let busy = hello.ice_get_connection().await.unwrap();
+        for i in 1..=16 {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            assert_eq!(greet(&hello, i).await.unwrap(), format!("Hello, {i}!"));
+        }
+        assert_eq!(hello.ice_get_connection().await.unwrap(), busy);
+        assert!(!busy.is_closed(), "{:?}", busy.close_reason());
+
+        // Garbage: aborted at once, with no CloseConnection.
+        let (messages, closed) = garbage.await.unwrap();
+        assert!(messages.iter().all(|(t, _)| *t == VALIDATE_CONNECTION), "{messages:?}");
+        assert_eq!(closed, Duration::ZERO);
+        // Stalled half-way: aborted when the read timeout (1.5 s) runs out, no CloseConnection.
+        let (messages, closed) = stalled.await.unwrap();
+        assert_eq!(messages.iter().map(|m| m.0).collect::<Vec<_>>(), vec![VALIDATE_CONNECTION]);
+        assert!(closed >= secs(1.5) && closed < secs(1.6), "aborted at {closed:?}");
+        // Idle: CloseConnection after 2 s of inactivity, then, as these peers never close
+        // their end, aborted when the close timeout (10 s) runs out.
+        for peer in idle {
+            let (messages, closed) = peer.await.unwrap();
+            let kinds: Vec<u8> = messages.iter().map(|m| m.0).collect();
+            assert_eq!(kinds, vec![VALIDATE_CONNECTION, CLOSE_CONNECTION]);
+            let close_sent = messages[1].1;
+            assert!(close_sent >= secs(2.0) && close_sent < secs(3.0), "closed at {close_sent:?}");
+            assert!(closed >= close_sent + secs(10.0), "aborted at {closed:?}");
+        }
+        // The long dispatch has run for over 8 s of virtual time; released, it completes.
+        servant.release(1);
+        blocked.await.unwrap().unwrap();
+        assert!(start.elapsed() >= secs(8.0));
+        client.destroy().await;
+        slow_client.destroy().await;
+        server.destroy().await;
+    });
+}
+
+#[test]
+fn invocation_timeout_and_retry_intervals_in_virtual_time() {
+    memnet::run(|net| async move {
+        let rt = net.runtime();
+        let server = Communicator::new(rt.clone());
+        let adapter =
+            server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+        adapter.add(ice_driver::Identity::new("hello"), HelloI::new()).unwrap();
+        adapter.activate().unwrap();
+        let port = port_of(&adapter.endpoints()[0]);
+        let client = Communicator::with_properties(
+            rt.clone(),
+            properties(&[("Ice.RetryIntervals", "0 1000 5000")]),
+        );
+        // An invocation timeout ends a call that does not return, at exactly that instant.
+        let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
+        let start = Instant::now();
+        let impatient = hello.ice_invocation_timeout(Some(Duration::from_millis(750)));
+        let r = impatient.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
+        assert_eq!(r, Err(Error::InvocationTimeout));
+        assert_eq!(start.elapsed(), Duration::from_millis(750));
+        // Nothing listens on the next port: the connection is refused at once, and retried
+        // after 0, 1 and 5 s (Ice.RetryIntervals) before the failure is reported.
+        let nobody =
+            client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {}", port + 1000)).unwrap();
+        let start = Instant::now();
+        let r = nobody.ice_ping().await;
+        assert!(matches!(r, Err(Error::ConnectFailed { .. })), "{r:?}");
+        assert_eq!(start.elapsed(), Duration::from_secs(6));
+        client.destroy().await;
+        server.destroy().await;
+    });
+}
