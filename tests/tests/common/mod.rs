@@ -341,6 +341,30 @@ pub fn properties(pairs: &[(&str, &str)]) -> ice_driver::Properties {
     p
 }
 
+/// Runs a scenario in virtual time, on the in-memory network of [`ice_tests::memnet`]: its
+/// sleeps end only once every other task waits, so "nothing more happens within N ms" is exact.
+#[allow(dead_code)]
+pub fn on_virtual_time<F, Fut>(scenario: F)
+where
+    F: FnOnce(Arc<dyn Runtime>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    ice_tests::memnet::run(|net| async move {
+        let runtime = net.runtime();
+        within(runtime.clone(), scenario(runtime)).await
+    });
+}
+
+/// Defines `virtual_time::<name>` tests running each scenario function in virtual time.
+#[allow(unused_macros)]
+macro_rules! in_virtual_time {
+    ($($name:ident),* $(,)?) => {
+        mod virtual_time {
+            $(#[test] fn $name() { super::on_virtual_time(super::$name); })*
+        }
+    };
+}
+
 /// Defines `tokio_runtime::<name>` and `async_std_runtime::<name>` tests running each scenario
 /// function `<name>(runtime)` on both runtimes.
 #[allow(unused_macros)]
