@@ -571,6 +571,12 @@ impl ObjectAdapter {
         list.clone()
     }
 
+    /// Drops `connection` (closed) from the incoming connections.
+    pub(crate) fn forget_connection(&self, connection: &Connection) {
+        let mut list = self.inner.connections.lock().unwrap_or_else(|e| e.into_inner());
+        list.retain(|c| c != connection && !c.is_closed());
+    }
+
     fn accepted(&self, connection: Connection) {
         let mut list = self.inner.connections.lock().unwrap_or_else(|e| e.into_inner());
         list.retain(|c| !c.is_closed());

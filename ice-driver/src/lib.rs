@@ -32,7 +32,7 @@ mod util;
 
 pub use adapter::ObjectAdapter;
 pub use communicator::Communicator;
-pub use connection::{Connection, Dispatcher, Outcome};
+pub use connection::{live_connections, Connection, Dispatcher, Outcome};
 pub use error::{Error, ParseError, Result, SocketError};
 pub use proxy::Proxy;
 pub use runtime::{BoxFuture, Runtime};

@@ -14,7 +14,7 @@ pub use dispatcher::Dispatcher;
 use crate::trace::TraceLevels;
 use std::fmt;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 
 use ice_proto::connection::{CloseMode, ConnectionConfig, ConnectionError, DispatchId};
@@ -87,6 +87,8 @@ pub enum Outcome {
 pub(crate) struct Shared {
     /// Unique in the process, for maps keyed by connection.
     id: u64,
+    /// Counts this connection in [`live_connections`] while its state exists.
+    _live: Live,
     commands: mpsc::UnboundedSender<Command>,
     adapter: Mutex<Option<ObjectAdapter>>,
     dispatcher: Mutex<Option<Arc<dyn Dispatcher>>>,
@@ -108,6 +110,32 @@ pub(crate) struct Shared {
     datagram: bool,
     instance: Weak<Instance>,
     trace: TraceLevels,
+}
+
+static LIVE_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// How many connections of this process still hold memory: handles, tasks or buffers of
+/// connections not yet dropped, closed ones included until the last handle goes. For leak
+/// checks: once connections have closed and their handles are dropped, it returns to what it
+/// was.
+pub fn live_connections() -> usize {
+    LIVE_CONNECTIONS.load(Ordering::Acquire)
+}
+
+/// One count in [`live_connections`], for as long as it lives.
+pub(crate) struct Live;
+
+impl Live {
+    pub(crate) fn new() -> Live {
+        LIVE_CONNECTIONS.fetch_add(1, Ordering::AcqRel);
+        Live
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        LIVE_CONNECTIONS.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// A connection to a peer, incoming or outgoing (`Ice::Connection`). Cloning gives another

@@ -51,6 +51,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let trace = setup.instance.upgrade().map(|i| i.trace).unwrap_or_default();
     let shared = Arc::new(Shared {
         id: next_connection_id(),
+        _live: super::Live::new(),
         commands: tx,
         adapter: Mutex::new(setup.adapter),
         dispatcher: Mutex::new(setup.dispatcher),
@@ -529,6 +530,12 @@ impl Driver {
         self.connection.close_lane();
         if let Some(d) = self.connection.dispatcher() {
             d.closed(&self.connection);
+        }
+        // The adapter that accepted it lets go of it now, not at its next accept.
+        if self.connection.shared.incoming {
+            if let Some(adapter) = self.connection.adapter() {
+                adapter.forget_connection(&self.connection);
+            }
         }
     }
 }
