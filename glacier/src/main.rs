@@ -72,8 +72,12 @@ fn main() {
     }
     let uses_file = args.iter().any(|a| a.starts_with("--Ice.Config"))
         || std::env::var("ICE_CONFIG").is_ok_and(|v| !v.is_empty());
+    // The demo configuration only when nothing configures the router: with `--Glacier2.*`
+    // properties on the command line (as ZeroC's test scripts start glacier2router), the
+    // router is configured by them alone, glacier2router's defaults included.
+    let demo = !uses_file && !args.iter().any(|a| a.starts_with("--Glacier2."));
     let mut defaults = Properties::new();
-    if !uses_file {
+    if demo {
         defaults.load_str(glacier::DEFAULT_CONFIG);
     }
     let (mut props, rest) = match Properties::from_args(args, defaults, &mut FileSystem) {
@@ -87,7 +91,7 @@ fn main() {
         std::process::exit(1);
     }
     init_tracing(&props);
-    if !uses_file {
+    if demo {
         tracing::warn!(
             "no configuration given: running ZeroC's Glacier2 callback demo configuration; \
              the null permissions verifier accepts ANY user id and password"

@@ -110,8 +110,8 @@ impl Running {
 
 #[test]
 fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
-    // The built-in demo configuration, on a free port instead of 4063.
-    let running = start(&["--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0"]);
+    // The built-in demo configuration (localhost:4063): no file and no Glacier2 property.
+    let running = start(&["--Ice.Trace.Network=0"]);
     running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
     let pid = running.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
@@ -237,4 +237,39 @@ fn verifiers_and_session_managers_are_checked_at_start_up() {
         assert_eq!(stderr.contains("unable to contact"), warned, "{stderr}");
     }
     rt.block_on(server.destroy());
+}
+
+/// Configured by command-line properties alone, as ZeroC's test scripts start glacier2router:
+/// glacier2router's defaults apply (instance name `Glacier2`), not the demo configuration; and
+/// without a verifier it refuses to start, as glacier2router does.
+#[test]
+fn command_line_properties_alone_configure_the_router() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let endpoints = format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}");
+    let running = start(&[
+        &endpoints,
+        "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+        "--Ice.PrintAdapterReady=1",
+    ]);
+    running.wait_ready(&["Glacier2.Client"]);
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let communicator = ice_driver_tokio::communicator();
+        let router = communicator
+            .string_to_proxy(&format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}"))
+            .unwrap();
+        assert!(router.ice_is_a("::Glacier2::Router").await.unwrap());
+        communicator.destroy().await;
+    });
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(!stderr.contains("demo"), "the demo configuration was used: {stderr}");
+    assert!(!stderr.contains("cannot"), "{stderr}");
+
+    let out = run(&[&endpoints]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("permissions verifier"), "{stderr}");
 }

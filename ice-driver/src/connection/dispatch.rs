@@ -78,7 +78,7 @@ pub(super) fn spawn_dispatch(
             Ok(e) => ReplyStatus::Ok(e),
             Err(e) => e.into_reply(&current),
         };
-        let _ = commands.send(Command::Reply { dispatch, status });
+        let _ = commands.send(Command::Reply { dispatch, status: Box::new(status) });
     });
     connection.run_dispatch(runtime, lane::Job { gate, run });
 }

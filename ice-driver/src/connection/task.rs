@@ -197,7 +197,7 @@ impl Driver {
                     twoway,
                     "sending request"
                 );
-                match self.proto.invoke(request, twoway, compress) {
+                match self.proto.invoke(*request, twoway, compress) {
                     Ok(id) => {
                         self.keys.insert(key, id);
                         self.pending.insert(id, Pending { key, done });
@@ -215,7 +215,7 @@ impl Driver {
             }
             Command::QueueBatch { request, compress, done } => {
                 // An automatic flush completes unobserved, as in ZeroC's runtime.
-                let result = self.proto.queue_batch_request(request, compress);
+                let result = self.proto.queue_batch_request(*request, compress);
                 match done {
                     Some(done) => {
                         let _ = done.send(result.map(|_| ()).map_err(|e| invoke_error(&e)));
@@ -238,7 +238,7 @@ impl Driver {
                     let _ = done.send(Outcome::Failed { error: invoke_error(&e), sent: false });
                 }
             },
-            Command::Reply { dispatch, status } => self.proto.reply(dispatch, status),
+            Command::Reply { dispatch, status } => self.proto.reply(dispatch, *status),
             Command::Close { mode } => {
                 tracing::debug!(?mode, remote = ?self.connection.shared.remote, "closing connection");
                 self.proto.close(mode);
