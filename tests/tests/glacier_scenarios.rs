@@ -787,7 +787,7 @@ async fn one_communicator_holds_a_session_per_connection_id(rt: Arc<dyn Runtime>
     assert_ne!(h1.ice_get_connection().await.unwrap(), h2.ice_get_connection().await.unwrap());
     assert_eq!(h1.ice_get_connection().await.unwrap(), r1.ice_get_connection().await.unwrap());
     s1.destroy_session().await.unwrap();
-    wait_until(&rt, "sessions", || async { router.stats().sessions }, 1).await;
+    wait_for(&rt, "sessions", || async { router.stats().sessions }, 1).await;
     assert_eq!(say_hello(&h2).await.unwrap(), "Hello, Rust!");
     assert_eq!(s2.get_category_for_client().await.unwrap(), c2);
     client.destroy().await;
@@ -857,7 +857,7 @@ async fn metrics_endpoint_counts_what_the_router_does(rt: Arc<dyn Runtime>) {
     assert!(no_session.is_some_and(|n| n >= 1.0), "{no_session:?}");
     assert_eq!(sample(&text, "glacier_forwards_in_flight"), Some(0.0));
     session.destroy_session().await.unwrap();
-    wait_until(&rt, "sessions", || async { router.stats().sessions }, 0).await;
+    wait_for(&rt, "sessions", || async { router.stats().sessions }, 0).await;
     let (_, text) = http_get(addr, "/metrics").await;
     assert_eq!(sample(&text, "glacier_sessions"), Some(0.0));
     assert_eq!(sample(&text, r#"glacier_sessions_destroyed_total{reason="destroyed"}"#), Some(1.0));
@@ -929,14 +929,15 @@ async fn a_oneway_flood_to_a_slow_back_end_is_bounded(rt: Arc<dyn Runtime>) {
         assert!(stats.forwards_in_flight <= bound, "{stats:?}");
         let (_, text) = http_get(router.metrics_address().unwrap(), "/metrics").await;
         let queued = sample(&text, r#"glacier_buffered_requests{direction="to_server"}"#).unwrap();
-        assert!(queued <= 1000.0, "buffered queue past its bound: {queued}");
+        // Acknowledged oneways (at most 1000), and those waiting to be written, at most the
+        // client connection's dispatch limit.
+        assert!(queued <= 1100.0, "buffered queue past its bound: {queued}");
         // The back end catches up: every oneway arrives, once.
         slow.hello.release(FLOOD);
         sender.await.unwrap().expect("every oneway accepted");
         let blocked = || async { slow.hello.blocked.load(std::sync::atomic::Ordering::SeqCst) };
         wait_until(&rt, "oneways delivered", blocked, FLOOD as i32).await;
-        wait_until(&rt, "nothing in flight", || async { router.stats().forwards_in_flight }, 0)
-            .await;
+        wait_for(&rt, "nothing in flight", || async { router.stats().forwards_in_flight }, 0).await;
         calm.destroy().await;
         flooder.destroy().await;
         slow.communicator.destroy().await;
@@ -1061,8 +1062,8 @@ async fn huge_replies_to_a_client_that_does_not_read(rt: Arc<dyn Runtime>) {
         let _ = call.await;
     }
     reader.destroy().await;
-    wait_until(&rt, "sessions", || async { router.stats().sessions }, 1).await;
-    wait_until(&rt, "nothing in flight", || async { router.stats().forwards_in_flight }, 0).await;
+    wait_for(&rt, "sessions", || async { router.stats().sessions }, 1).await;
+    wait_for(&rt, "nothing in flight", || async { router.stats().forwards_in_flight }, 0).await;
     assert_eq!(say_hello(&proxy(&calm, "hello", backend.port)).await.unwrap(), "Hello, Rust!");
     calm.destroy().await;
     backend.communicator.destroy().await;

@@ -274,7 +274,7 @@ impl Driver {
                 }
                 Poll::Pending => {
                     self.read_buf.truncate(start);
-                    if start == 0 && self.read_buf.capacity() > 2 * MIN_READ_CHUNK {
+                    if start == 0 && self.read_buf.capacity() > 0 {
                         // Nothing half-read: give the memory back while the peer is quiet.
                         self.read_buf = BytesMut::new();
                         self.read_chunk = MIN_READ_CHUNK;

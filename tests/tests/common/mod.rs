@@ -290,6 +290,26 @@ where
     panic!("{what} stuck at {last:?}, expected {expected:?}");
 }
 
+/// Polls `get` until it returns `expected`, from above or below (a count going down as things
+/// are released). Panics after ~10 s.
+#[allow(dead_code)]
+pub async fn wait_for<F, Fut, T>(rt: &Arc<dyn Runtime>, what: &str, get: F, expected: T)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = T>,
+    T: PartialEq + std::fmt::Debug + Copy,
+{
+    let mut last = get().await;
+    for _ in 0..1000 {
+        if last == expected {
+            return;
+        }
+        sleep(rt, Duration::from_millis(10)).await;
+        last = get().await;
+    }
+    panic!("{what} stuck at {last:?}, expected {expected:?}");
+}
+
 /// Polls `getCount` of a `DriverTest::Hello` until it reaches `expected`; see [`wait_until`].
 pub async fn wait_for_count(runtime: &Arc<dyn Runtime>, hello: &ice_driver::Proxy, expected: i32) {
     let get_count = || async {
