@@ -41,6 +41,9 @@ async fn a_servant_passes_on_the_failures_of_its_calls(rt: Arc<dyn Runtime>) {
         }
     };
     let hello = format!("hello:{endpoint}");
+    let typed = client.string_to_proxy(&hello).unwrap();
+    assert!(typed.checked_cast(HELLO_ID).await.unwrap().is_some());
+    assert!(typed.checked_cast("::Other::Type").await.unwrap().is_none());
     assert_eq!(call(hello.clone(), "sayHello").await.unwrap(), "Hello, x!");
     // "fail" expects (int, string): the nested call's marshal failure comes back as the
     // relay's UnknownLocalException.

@@ -168,3 +168,75 @@ fn invocation_timeout_and_retry_intervals_in_virtual_time() {
         server.destroy().await;
     });
 }
+
+/// A locator whose `findAdapterById` takes 500 ms (virtual) to answer, and counts its calls.
+fn slow_locator(
+    adapter: &ice_driver::ObjectAdapter,
+    backend: String,
+) -> std::sync::Arc<std::sync::atomic::AtomicUsize> {
+    let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    let locator = ice_driver::FnServant::new(
+        "::Ice::Locator",
+        move |current: ice_driver::Current, params| {
+            let (counted, backend) = (counted.clone(), backend.clone());
+            async move {
+                let _id: String = params.decode()?;
+                counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let found: ice_driver::ProxyData = format!("dummy:{backend}").parse().unwrap();
+                current.ok(&Some(found))
+            }
+        },
+    );
+    adapter.add(ice_driver::Identity::new("locator"), locator).unwrap();
+    calls
+}
+
+#[test]
+fn stale_locator_answers_are_refreshed_in_the_background_when_asked() {
+    memnet::run(|net| async move {
+        let rt = net.runtime();
+        let server = Communicator::new(rt.clone());
+        let adapter =
+            server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+        adapter.add(ice_driver::Identity::new("hello"), HelloI::new()).unwrap();
+        let endpoint = adapter.endpoints()[0].to_string();
+        let calls = slow_locator(&adapter, endpoint.clone());
+        adapter.activate().unwrap();
+        let locator = format!("locator:{endpoint}");
+        for background in ["0", "1"] {
+            let client = Communicator::with_properties(
+                rt.clone(),
+                properties(&[
+                    ("Ice.Default.Locator", &locator),
+                    ("Ice.Default.LocatorCacheTimeout", "2"),
+                    ("Ice.BackgroundLocatorCacheUpdates", background),
+                ]),
+            );
+            let before = calls.load(std::sync::atomic::Ordering::SeqCst);
+            let hello = client.string_to_proxy("hello@X").unwrap().ice_connection_cached(false);
+            let start = Instant::now();
+            hello.ice_ping().await.unwrap();
+            assert_eq!(start.elapsed(), Duration::from_millis(500), "first resolution");
+            // Fresh: no call.
+            let start = Instant::now();
+            hello.ice_ping().await.unwrap();
+            assert_eq!(start.elapsed(), Duration::ZERO);
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            // Stale: asked again, in the background (the ping does not wait) or not.
+            let start = Instant::now();
+            hello.ice_ping().await.unwrap();
+            let waited = start.elapsed();
+            if background == "1" {
+                assert_eq!(waited, Duration::ZERO, "waited for a background update");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            } else {
+                assert_eq!(waited, Duration::from_millis(500), "did not ask again");
+            }
+            assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst) - before, 2);
+            client.destroy().await;
+        }
+        server.destroy().await;
+    });
+}

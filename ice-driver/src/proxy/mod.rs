@@ -430,6 +430,12 @@ impl Proxy {
         self.invoke_builtin("ice_isA", type_id).await
     }
 
+    /// This proxy if the object implements `type_id` (`checkedCast`: asks it with
+    /// `ice_isA`), `None` if it does not; fails if the object cannot be reached.
+    pub async fn checked_cast(&self, type_id: &str) -> Result<Option<Proxy>> {
+        Ok(self.ice_is_a(type_id).await?.then(|| self.clone()))
+    }
+
     /// The object's most derived type id (`ice_id`).
     pub async fn ice_id(&self) -> Result<String> {
         self.invoke_builtin("ice_id", &()).await
