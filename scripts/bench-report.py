@@ -91,6 +91,10 @@ def main():
                 line += " {0:.2f} |".format(limit / ns)
             out.append(line)
         out.append("")
+    notes = os.path.join(ROOT, "benches", "analysis.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            out.append(f.read())
     sys.stdout.write("\n".join(out) + "\n")
 
 
