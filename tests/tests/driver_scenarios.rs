@@ -85,7 +85,7 @@ async fn twoway(rt: Arc<dyn Runtime>) {
     let b = admin.ice_get_connection().await.unwrap();
     assert_eq!(a, b);
     assert!(!a.is_incoming());
-    assert_eq!(s.adapter.connections().len(), 1);
+    wait_for(&rt, "accepted connections", || async { s.adapter.connections().len() }, 1).await;
     // The stringified proxy parses back to an equal proxy.
     let again = s.client.string_to_proxy(&s.hello.to_string()).unwrap();
     assert_eq!(again, s.hello);
