@@ -275,16 +275,19 @@ fn send_to_backend(
     on_done: impl FnOnce(Outcome) + Send + 'static,
 ) {
     if target.endpoints.is_empty() {
-        if let Some(endpoints) = state.resolver.lookup(&target, state.now()) {
+        // Indirect: through the router communicator's locator (`Ice.Default.Locator`).
+        let indirect = state.communicator.proxy_from_data(target.clone());
+        if let Some(endpoints) = indirect.ice_located() {
             target.endpoints = endpoints;
         }
     }
     if target.endpoints.is_empty() {
-        // Indirect and not known yet: find its endpoints first, then forward as usual.
+        // Not known yet: find its endpoints first, then forward as usual.
         let state2 = state.clone();
         let client = client.clone();
         state.runtime.spawn(Box::pin(async move {
-            match state2.resolver.resolve(&target, state2.now()).await {
+            let indirect = state2.communicator.proxy_from_data(target.clone());
+            match indirect.ice_locate().await {
                 Ok(endpoints) => {
                     let mut target = target;
                     target.endpoints = endpoints;

@@ -29,7 +29,6 @@ mod config;
 pub mod crypt;
 mod dispatch;
 mod inflight;
-mod locator;
 mod metrics;
 mod router_object;
 mod session;
@@ -125,8 +124,6 @@ pub(crate) struct State {
     pub(crate) server_sleep: std::time::Duration,
     pub(crate) queues: buffered::Queues,
     pub(crate) inflight: inflight::InFlight,
-    /// Resolves indirect proxies through `Ice.Default.Locator`.
-    pub(crate) resolver: locator::Resolver,
     /// The filter objects of each SessionControl object.
     pub(crate) control_index: Mutex<HashMap<Identity, [Identity; 3]>>,
     /// `Session::destroy` calls under way.
@@ -237,6 +234,11 @@ impl Glacier {
             ),
             None => None,
         };
+        // Indirect proxies are resolved by the communicator's locator: a locator that does
+        // not parse stops start-up rather than being ignored.
+        if let Some(l) = prop("Ice.Default.Locator") {
+            communicator.string_to_proxy(&l).map_err(|e| bad("Ice.Default.Locator", &e))?;
+        }
         let trace = trace::Trace::from_properties(&properties);
         let metrics_address =
             metrics::address(&properties).map_err(|e| bad("Glacier.Metrics.Address", &e))?;
@@ -278,18 +280,6 @@ impl Glacier {
             server_sleep: config::sleep_time(&properties, "Glacier2.Server"),
             queues: buffered::Queues::default(),
             inflight: inflight::InFlight::default(),
-            resolver: locator::Resolver::new(
-                match prop("Ice.Default.Locator") {
-                    Some(l) => Some(
-                        communicator
-                            .string_to_proxy(&l)
-                            .map_err(|e| bad("Ice.Default.Locator", &e))?
-                            .ice_router(None),
-                    ),
-                    None => None,
-                },
-                properties.get_int_or("Ice.Default.LocatorCacheTimeout", -1),
-            ),
         });
         let weak = Arc::downgrade(&state);
         if let Some(addr) = metrics_address {

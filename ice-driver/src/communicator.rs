@@ -210,12 +210,13 @@ impl Instance {
 
     /// The locator information shared by every proxy that resolves through `locator`.
     pub(crate) fn locator_info(&self, locator: &ProxyData) -> Arc<LocatorInfo> {
-        let background = self.properties.get_int_or("Ice.BackgroundLocatorCacheUpdates", 0) > 0;
         self.locators
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .entry(locator.to_string())
             .or_insert_with(|| {
+                let background =
+                    self.properties.get_int_or("Ice.BackgroundLocatorCacheUpdates", 0) > 0;
                 Arc::new(LocatorInfo::new(locator.clone(), self.weak.clone(), background))
             })
             .clone()

@@ -97,6 +97,25 @@ impl LocatorInfo {
         Err(not_registered(&query))
     }
 
+    /// The endpoints of `target` if the cache has a fresh answer for every step (no call).
+    pub(crate) fn cached(
+        &self,
+        target: &ProxyData,
+        timeout: CacheTimeout,
+    ) -> Option<Vec<Endpoint>> {
+        let now = self.instance.upgrade()?.runtime.now();
+        let cache = self.cache();
+        let mut query = Query::for_proxy(target);
+        for _ in 0..MAX_HOPS {
+            match cache.lookup(&query, timeout, now) {
+                Lookup::Fresh(Step::Resolved(endpoints)) => return Some(endpoints),
+                Lookup::Fresh(Step::Next(next)) => query = next,
+                _ => return None,
+            }
+        }
+        None
+    }
+
     /// Asks the locator `query` and records the answer.
     async fn ask(&self, query: &Query) -> Result<Step> {
         let locator = self.locator_proxy()?;

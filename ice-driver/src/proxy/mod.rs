@@ -187,6 +187,26 @@ impl Proxy {
         Proxy { locator_cache_timeout: CacheTimeout::from_seconds(seconds), ..self.rebound() }
     }
 
+    /// The endpoints an indirect proxy resolves to through its locator (the cache first, as
+    /// invocations do); a direct proxy's own endpoints. For code that forwards to indirect
+    /// proxies itself, such as a router.
+    pub async fn ice_locate(&self) -> Result<Vec<Endpoint>> {
+        if !self.is_indirect() {
+            return Ok(self.data.endpoints.clone());
+        }
+        let locator = self.locator.as_ref().ok_or_else(|| Error::NoEndpoint(self.to_string()))?;
+        Ok(Box::pin(locator.resolve(&self.data, self.locator_cache_timeout)).await?.0)
+    }
+
+    /// [`Proxy::ice_locate`] without calling anyone: the endpoints if the locator cache has a
+    /// fresh answer, else `None`.
+    pub fn ice_located(&self) -> Option<Vec<Endpoint>> {
+        if !self.is_indirect() {
+            return Some(self.data.endpoints.clone());
+        }
+        self.locator.as_ref()?.cached(&self.data, self.locator_cache_timeout)
+    }
+
     /// Whether the proxy has no endpoints and is resolved by a locator.
     pub(crate) fn is_indirect(&self) -> bool {
         self.data.endpoints.is_empty() && self.fixed.is_none()
