@@ -20,11 +20,12 @@ use crate::error::{Error, Result, SocketError};
 use crate::locator::Registration;
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
-use crate::runtime::{Runtime, TcpListener, UdpSocket};
+use crate::runtime::{Runtime, TcpListener, TcpStream, UdpSocket};
 use crate::servant::{DispatchError, Servant};
+use crate::transport::{Layers, TransportInfo};
 use crate::udp::{adapter_socket, published_host};
 use crate::util::with_deadline;
-use ice_proto::proxy::Endpoint;
+use ice_proto::proxy::{Endpoint, IpEndpoint};
 
 /// How long [`ObjectAdapter::deactivate`] waits for incoming connections to close.
 const DEACTIVATE_WAIT: Duration = Duration::from_secs(10);
@@ -45,7 +46,7 @@ struct Inner {
     endpoints: Mutex<Vec<Endpoint>>,
     servants: Mutex<Servants>,
     /// Listeners not yet accepting, each with its endpoint's timeout (`-t`, in ms).
-    listeners: Mutex<Vec<(Box<dyn TcpListener>, i32)>>,
+    listeners: Mutex<Vec<Listener>>,
     /// Sockets of udp endpoints, served from activation on.
     datagram_sockets: Mutex<Vec<Box<dyn UdpSocket>>>,
     connections: Mutex<Vec<Connection>>,
@@ -106,18 +107,30 @@ impl ObjectAdapter {
         let mut published = Vec::new();
         for endpoint in endpoints {
             match endpoint {
-                Endpoint::Tcp(ip) => {
+                Endpoint::Tcp(_) | Endpoint::Ssl(_) | Endpoint::Ws(_) | Endpoint::Wss(_) => {
+                    let layers = Layers::for_endpoint(
+                        &instance.transports,
+                        &instance.properties,
+                        &endpoint,
+                    )?;
+                    let Some(ip) = stream_ip(&endpoint).cloned() else { continue };
                     for addr in bind_addrs(&ip.host, ip.port)? {
-                        let what = || format!("cannot listen on {}", Endpoint::Tcp(ip.clone()));
+                        let what = || format!("cannot listen on {endpoint}");
                         let listener =
                             runtime.bind(addr).map_err(|e| SocketError::new(what(), &e))?;
                         let local =
                             listener.local_addr().map_err(|e| SocketError::new(what(), &e))?;
-                        let mut e = ip.clone();
-                        e.port = local.port();
-                        e.host = published_host(&e.host);
-                        published.push(Endpoint::Tcp(e));
-                        listeners.push((listener, ip.timeout));
+                        let mut e = endpoint.clone();
+                        if let Some(p) = stream_ip_mut(&mut e) {
+                            p.port = local.port();
+                            p.host = published_host(&p.host);
+                        }
+                        published.push(e);
+                        listeners.push(Listener {
+                            listener,
+                            timeout: ip.timeout,
+                            layers: layers.clone(),
+                        });
                     }
                 }
                 Endpoint::Udp(udp) => {
@@ -159,7 +172,7 @@ impl ObjectAdapter {
         instance: &Arc<Instance>,
         name: &str,
         endpoints: Vec<Endpoint>,
-        listeners: Vec<(Box<dyn TcpListener>, i32)>,
+        listeners: Vec<Listener>,
         router: Option<Arc<RouterInfo>>,
         category: String,
     ) -> ObjectAdapter {
@@ -420,14 +433,15 @@ impl ObjectAdapter {
         }
         let listeners =
             std::mem::take(&mut *self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()));
-        for (listener, timeout) in listeners {
+        for Listener { listener, timeout, layers } in listeners {
             let adapter = self.clone();
             let stop = self.inner.stop.subscribe();
             // Incoming connections get the read and write timeouts of the endpoint they
             // arrived on, as in ZeroC.
             let mut config = self.inner.config.clone();
             config.set_endpoint_timeout(timeout);
-            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, listener, config, stop)));
+            let accept = Accept { listener, config, layers, timeout };
+            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, accept, stop)));
         }
         let sockets = std::mem::take(
             &mut *self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()),
@@ -438,6 +452,7 @@ impl ObjectAdapter {
                 instance: self.inner.instance.clone(),
                 config: self.inner.datagram_config.clone(),
                 io: Io::Datagram { socket, peer: None },
+                transport: TransportInfo::plain("udp"),
                 adapter: Some(self.clone()),
                 dispatcher: self.dispatcher(),
                 endpoint: None,
@@ -584,12 +599,62 @@ impl ObjectAdapter {
     }
 }
 
-async fn accept_loop(
-    adapter: ObjectAdapter,
-    mut listener: Box<dyn TcpListener>,
+/// A bound listener of an adapter, waiting for its activation.
+struct Listener {
+    listener: Box<dyn TcpListener>,
+    /// The endpoint's `-t`.
+    timeout: i32,
+    layers: Layers,
+}
+
+/// What an accept loop needs.
+struct Accept {
+    listener: Box<dyn TcpListener>,
     config: ConnectionConfig,
-    mut stop: watch::Receiver<bool>,
+    layers: Layers,
+    timeout: i32,
+}
+
+/// The tcp part of a stream endpoint.
+fn stream_ip(endpoint: &Endpoint) -> Option<&IpEndpoint> {
+    match endpoint {
+        Endpoint::Tcp(ip) | Endpoint::Ssl(ip) => Some(ip),
+        Endpoint::Ws(ws) | Endpoint::Wss(ws) => Some(&ws.ip),
+        _ => None,
+    }
+}
+
+fn stream_ip_mut(endpoint: &mut Endpoint) -> Option<&mut IpEndpoint> {
+    match endpoint {
+        Endpoint::Tcp(ip) | Endpoint::Ssl(ip) => Some(ip),
+        Endpoint::Ws(ws) | Endpoint::Wss(ws) => Some(&mut ws.ip),
+        _ => None,
+    }
+}
+
+/// Starts the connection of an accepted `stream` whose handshakes are done.
+fn start_incoming(
+    adapter: &ObjectAdapter,
+    config: ConnectionConfig,
+    stream: Box<dyn TcpStream>,
+    transport: TransportInfo,
 ) {
+    let connection = spawn_connection(ConnectionSetup {
+        runtime: adapter.inner.runtime.clone(),
+        instance: adapter.inner.instance.clone(),
+        config,
+        io: Io::Stream(stream),
+        transport,
+        adapter: Some(adapter.clone()),
+        dispatcher: adapter.dispatcher(),
+        endpoint: None,
+        serialize: adapter.inner.serialize,
+    });
+    adapter.accepted(connection);
+}
+
+async fn accept_loop(adapter: ObjectAdapter, accept: Accept, mut stop: watch::Receiver<bool>) {
+    let Accept { mut listener, config, layers, timeout } = accept;
     let mut stopped = Box::pin(async move {
         let _ = stop.wait_for(|s| *s).await;
     });
@@ -619,17 +684,28 @@ async fn accept_loop(
                     return;
                 }
                 tracing::debug!(adapter = %adapter.inner.name, %peer, "accepted connection");
-                let connection = spawn_connection(ConnectionSetup {
-                    runtime: rt.clone(),
-                    instance: adapter.inner.instance.clone(),
-                    config: config.clone(),
-                    io: Io::Stream(stream),
-                    adapter: Some(adapter.clone()),
-                    dispatcher: adapter.dispatcher(),
-                    endpoint: None,
-                    serialize: adapter.inner.serialize,
-                });
-                adapter.accepted(connection);
+                if layers.is_plain() {
+                    start_incoming(&adapter, config.clone(), stream, TransportInfo::plain("tcp"));
+                    continue;
+                }
+                // A handshake of its own, so that a slow or silent peer holds up no other.
+                let (adapter, config, layers) = (adapter.clone(), config.clone(), layers.clone());
+                rt.spawn(Box::pin(async move {
+                    let Some(instance) = adapter.inner.instance.upgrade() else { return };
+                    let props = instance.properties.clone();
+                    drop(instance);
+                    let rt = adapter.inner.runtime.clone();
+                    let name = adapter.inner.name.clone();
+                    match layers.accept(&*rt, &props, &name, timeout, stream).await {
+                        Ok((stream, info)) if !adapter.is_deactivated() => {
+                            start_incoming(&adapter, config, stream, info);
+                        }
+                        Ok(_) => {}
+                        Err(reason) => {
+                            tracing::info!(adapter = %name, %peer, %reason, "incoming connection refused");
+                        }
+                    }
+                }));
             }
             Err(e) => {
                 // Typically out of file descriptors: back off instead of spinning.

@@ -26,6 +26,7 @@ use crate::locator::LocatorInfo;
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
 use crate::runtime::Runtime;
+use crate::transport::{self, Transports};
 use crate::udp::client_socket;
 use crate::util::with_deadline;
 use ice_proto::locator::CacheTimeout;
@@ -67,6 +68,8 @@ pub(crate) struct Instance {
     /// One per router proxy, keyed by its stringified form and connection id.
     routers: Mutex<HashMap<(String, String), Arc<RouterInfo>>>,
     default_router: OnceLock<Option<Arc<RouterInfo>>>,
+    /// The `IceSSL` configuration, built at the first `ssl` or `wss` use.
+    pub(crate) transports: Transports,
     weak: Weak<Instance>,
 }
 
@@ -120,7 +123,8 @@ impl Instance {
 
     async fn connect(&self, endpoint: &Endpoint) -> Result<Connection> {
         let ip = match endpoint {
-            Endpoint::Tcp(ip) => ip,
+            Endpoint::Tcp(ip) | Endpoint::Ssl(ip) => ip,
+            Endpoint::Ws(ws) | Endpoint::Wss(ws) => &ws.ip,
             Endpoint::Udp(udp) => return self.connect_udp(endpoint, udp).await,
             _ => return Err(Error::NoEndpoint(endpoint.to_string())),
         };
@@ -142,8 +146,19 @@ impl Instance {
         for addr in addrs {
             let deadline = deadline();
             traced!(self.trace.network, debug, %endpoint, %addr, "connecting");
-            let reason = match with_deadline(rt.connect(addr), deadline).await {
-                Some(Ok(stream)) => {
+            // The TLS and WebSocket handshakes count in the connect timeout.
+            let established = async {
+                let stream = rt.connect(addr).await.map_err(|e| Error::ConnectFailed {
+                    endpoint: endpoint.to_string(),
+                    reason: e.to_string(),
+                })?;
+                // Boxed: the TLS and WebSocket handshake states are large, and would otherwise
+                // grow every invocation's future.
+                Box::pin(transport::connect(&self.transports, &self.properties, endpoint, stream))
+                    .await
+            };
+            let error = match with_deadline(established, deadline).await {
+                Some(Ok((stream, info))) => {
                     let mut config = self.client_config.clone();
                     config.set_endpoint_timeout(ip.timeout);
                     return Ok(spawn_connection(ConnectionSetup {
@@ -151,17 +166,21 @@ impl Instance {
                         instance: self.weak.clone(),
                         config,
                         io: Io::Stream(stream),
+                        transport: info,
                         adapter: self.default_adapter(),
                         dispatcher: None,
                         endpoint: Some(endpoint.clone()),
                         serialize: self.client_serialize,
                     }));
                 }
-                Some(Err(e)) => e.to_string(),
-                None => "connect timed out".to_owned(),
+                Some(Err(e)) => e,
+                None => Error::ConnectFailed {
+                    endpoint: endpoint.to_string(),
+                    reason: "connect timed out".to_owned(),
+                },
             };
-            traced!(self.trace.network, debug, %endpoint, %addr, %reason, "connect failed");
-            last = Error::ConnectFailed { endpoint: endpoint.to_string(), reason };
+            traced!(self.trace.network, debug, %endpoint, %addr, %error, "connect failed");
+            last = error;
         }
         Err(last)
     }
@@ -184,6 +203,7 @@ impl Instance {
             instance: self.weak.clone(),
             config: self.datagram_client_config.clone(),
             io: Io::Datagram { socket, peer: Some(remote) },
+            transport: transport::TransportInfo::plain("udp"),
             adapter: self.default_adapter(),
             dispatcher: None,
             endpoint: Some(endpoint.clone()),
@@ -343,6 +363,7 @@ impl Communicator {
             default_locator_cache_timeout,
             routers: Mutex::new(HashMap::new()),
             default_router: OnceLock::new(),
+            transports: Transports::default(),
             weak: weak.clone(),
         });
         Communicator { instance }

@@ -1,6 +1,6 @@
 //! Endpoints as the driver uses them: [`ice_proto::proxy::Endpoint`] for parsing, printing and
-//! marshaling, plus the socket addresses to connect to or listen on. TCP and UDP are
-//! supported; other transports are skipped.
+//! marshaling, plus the socket addresses to connect to or listen on. TCP, SSL, WS, WSS and
+//! UDP are supported; other transports are skipped.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs};
 
@@ -13,25 +13,25 @@ use crate::runtime::Runtime;
 /// UDP endpoints only) or uses streams (TCP endpoints only), as ZeroC's runtime filters them.
 pub(crate) fn usable(endpoint: &Endpoint, datagram: bool) -> bool {
     match endpoint {
-        Endpoint::Tcp(_) => !datagram,
+        Endpoint::Tcp(_) | Endpoint::Ssl(_) | Endpoint::Ws(_) | Endpoint::Wss(_) => !datagram,
         Endpoint::Udp(_) => datagram,
         _ => false,
     }
 }
 
 /// Parses the endpoints of an object adapter (`<adapter>.Endpoints`), separated by `:`.
-/// Transports other than TCP and UDP are skipped with a warning.
+/// Transports this driver does not speak (opaque endpoints) are skipped with a warning.
 pub(crate) fn parse_adapter_endpoints(s: &str, defaults: &ParseDefaults) -> Result<Vec<Endpoint>> {
     let mut out = Vec::new();
     for part in split_unquoted(s, ':').iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
         let endpoint = Endpoint::parse(part, defaults, EndpointRole::ObjectAdapter)
             .map_err(ParseError::Endpoint)?;
         match endpoint {
-            Endpoint::Tcp(_) | Endpoint::Udp(_) => out.push(endpoint),
-            other => tracing::warn!(
-                endpoint = %other,
+            Endpoint::Opaque(_) => tracing::warn!(
+                endpoint = %endpoint,
                 "skipping an endpoint of an unsupported transport"
             ),
+            _ => out.push(endpoint),
         }
     }
     Ok(out)
@@ -56,7 +56,8 @@ fn split_unquoted(s: &str, sep: char) -> Vec<&str> {
 /// The host and port of a TCP or UDP endpoint.
 pub(crate) fn host_port(endpoint: &Endpoint) -> Option<(&str, u16)> {
     match endpoint {
-        Endpoint::Tcp(ip) => Some((&ip.host, ip.port)),
+        Endpoint::Tcp(ip) | Endpoint::Ssl(ip) => Some((&ip.host, ip.port)),
+        Endpoint::Ws(ws) | Endpoint::Wss(ws) => Some((&ws.ip.host, ws.ip.port)),
         Endpoint::Udp(udp) => Some((&udp.host, udp.port)),
         _ => None,
     }
@@ -69,9 +70,12 @@ pub(crate) type ConnectionKey = (i16, String, u16, String);
 
 /// The key of outgoing connections to `endpoint` for proxies with `connection_id`.
 pub(crate) fn connection_key(endpoint: &Endpoint, connection_id: &str) -> Option<ConnectionKey> {
-    host_port(endpoint).map(|(host, port)| {
-        (endpoint.endpoint_type(), host.to_owned(), port, connection_id.to_owned())
-    })
+    // WebSocket connections to different resources of one server are different connections.
+    let id = match endpoint {
+        Endpoint::Ws(ws) | Endpoint::Wss(ws) => format!("{connection_id}\0{}", ws.resource),
+        _ => connection_id.to_owned(),
+    };
+    host_port(endpoint).map(|(host, port)| (endpoint.endpoint_type(), host.to_owned(), port, id))
 }
 
 /// Whether `host` means "every interface" in an object adapter's endpoint.
@@ -142,14 +146,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn adapter_endpoints_keep_tcp_and_udp() {
+    fn adapter_endpoints_keep_stream_and_datagram_transports() {
         let defaults = ParseDefaults::default();
         let list = parse_adapter_endpoints(
-            "tcp -h 127.0.0.1 -p 1 -z : udp -p 2 : ws -p 4 : tcp -h \"::1\" -p 3",
+            "tcp -h 127.0.0.1 -p 1 -z : udp -p 2 : tcp -h \"::1\" -p 3 : ws -p 4 -r /a : wss -p 4",
             &defaults,
         )
         .unwrap();
-        assert_eq!(list.len(), 3);
+        assert_eq!(list.len(), 5);
+        assert!(usable(&list[3], false) && !usable(&list[3], true));
+        assert_ne!(connection_key(&list[3], ""), connection_key(&list[4], ""));
         assert!(list[0].compress());
         assert!(list[1].is_datagram());
         let (host, port) = host_port(&list[2]).unwrap();

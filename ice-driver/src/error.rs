@@ -100,6 +100,16 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// The TLS layer or an `IceSSL` check refused the peer (`Ice::SecurityException`): a
+    /// certificate that does not verify, a name mismatch, a peer without a required
+    /// certificate. Not retried.
+    #[error("security error with {endpoint}: {reason}")]
+    Security {
+        /// The endpoint connected to.
+        endpoint: String,
+        /// What was refused, as the TLS layer or the check says it.
+        reason: String,
+    },
     /// A message stalled half-way for the endpoint timeout (`-t`, `Ice.Default.Timeout`), in
     /// either direction, and the connection was aborted; or the close timeout expired
     /// (`Ice::TimeoutException`).

@@ -1,5 +1,5 @@
 //! Runtime-agnostic async driver for [`ice_proto`]: the Ice user API — [`Communicator`],
-//! [`ObjectAdapter`], [`Proxy`], [`Servant`], [`Connection`] — over TCP and UDP, on any async runtime
+//! [`ObjectAdapter`], [`Proxy`], [`Servant`], [`Connection`] — over TCP, SSL, WS, WSS and UDP, on any async runtime
 //! that implements [`Runtime`] (see `ice-driver-tokio` and `ice-driver-async-std`).
 //!
 //! Each connection is served by one task that owns the [`ice_proto::connection`] state
@@ -27,6 +27,7 @@ mod router;
 pub mod runtime;
 mod servant;
 mod trace;
+mod transport;
 mod udp;
 mod util;
 
@@ -37,6 +38,7 @@ pub use error::{Error, ParseError, Result, SocketError};
 pub use proxy::Proxy;
 pub use runtime::{BoxFuture, Runtime};
 pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
+pub use transport::TransportInfo;
 
 pub use ice_proto;
 pub use ice_proto::connection::{CloseMode, DispatchId, IncomingRequest};

@@ -1,5 +1,5 @@
 //! The small interface an async runtime must provide: spawning, time, TCP sockets as
-//! poll-based streams, and UDP sockets. Everything else in this crate is written once on top of it.
+//! poll-based streams, and UDP sockets. TLS and WebSocket run above these streams, in this crate. Everything else in this crate is written once on top of it.
 //!
 //! Implementations live in `ice-driver-tokio` and `ice-driver-async-std`.
 
@@ -91,6 +91,12 @@ pub trait TcpStream: Send + 'static {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>>;
+
+    /// Pushes out what an upper layer (TLS, WebSocket) still buffers of earlier writes; the
+    /// driver calls it once a message is written. Plain sockets buffer nothing.
+    fn poll_flush(&mut self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
 
     /// Shuts down the writing half.
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;

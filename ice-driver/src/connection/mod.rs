@@ -28,6 +28,7 @@ use crate::communicator::Instance;
 use crate::error::{Error, Result};
 use crate::proxy::Proxy;
 use crate::runtime::{Runtime, TcpStream, UdpSocket};
+use crate::transport::TransportInfo;
 use ice_proto::proxy::Endpoint;
 
 pub(crate) use task::spawn_connection;
@@ -107,6 +108,7 @@ pub(crate) struct Shared {
     pub(crate) oneway_budget: tokio::sync::Semaphore,
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
+    transport: TransportInfo,
     endpoint: Option<Endpoint>,
     incoming: bool,
     datagram: bool,
@@ -197,6 +199,8 @@ pub(crate) struct ConnectionSetup {
     pub(crate) instance: Weak<Instance>,
     pub(crate) config: ConnectionConfig,
     pub(crate) io: Io,
+    /// What the transport's handshake learned (TLS cipher and certificates...).
+    pub(crate) transport: TransportInfo,
     pub(crate) adapter: Option<ObjectAdapter>,
     pub(crate) dispatcher: Option<Arc<dyn Dispatcher>>,
     pub(crate) endpoint: Option<Endpoint>,
@@ -293,6 +297,12 @@ impl Connection {
     /// The peer's address (for an object adapter's UDP socket, none: it hears from anyone).
     pub fn remote_addr(&self) -> Option<SocketAddr> {
         self.shared.remote
+    }
+
+    /// The transport (`tcp`, `ssl`, `ws`, `wss`, `udp`) and what its handshake established:
+    /// the TLS cipher and the peer's certificates, the WebSocket headers.
+    pub fn transport_info(&self) -> &TransportInfo {
+        &self.shared.transport
     }
 
     /// Whether this is a UDP connection (oneway and batch datagram requests only).

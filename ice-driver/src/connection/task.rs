@@ -63,6 +63,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         oneway_budget: tokio::sync::Semaphore::new(super::ONEWAY_BUDGET_KIB as usize),
         local: setup.io.local_addr(),
         remote: setup.io.peer_addr(),
+        transport: setup.transport,
         endpoint: setup.endpoint,
         incoming,
         datagram,
@@ -96,6 +97,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         close_error: None,
         heartbeats: 0,
         undecoded: false,
+        flushing: false,
     };
     setup.runtime.spawn(Box::pin(driver));
     connection
@@ -129,6 +131,9 @@ struct Driver {
     heartbeats: u64,
     /// Bytes were left in `read_buf` when the dispatch limit was reached.
     undecoded: bool,
+    /// The last transmit is written but a layer of the stream (TLS, WebSocket) may still
+    /// hold some of it: flushed before the transmit counts as written.
+    flushing: bool,
 }
 
 impl Future for Driver {
@@ -306,6 +311,29 @@ impl Driver {
     fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progress = false;
         loop {
+            if self.flushing {
+                let Some(Io::Stream(stream)) = self.io.as_mut() else {
+                    self.flushing = false;
+                    continue;
+                };
+                match stream.poll_flush(cx) {
+                    Poll::Pending => {
+                        self.proto.handle_write_blocked(self.runtime.now());
+                        return progress;
+                    }
+                    Poll::Ready(Ok(())) => {
+                        progress = true;
+                        self.flushing = false;
+                        self.proto.handle_written(self.runtime.now());
+                    }
+                    Poll::Ready(Err(e)) => {
+                        tracing::debug!(error = %e, "flush failed");
+                        self.flushing = false;
+                        self.proto.handle_eof(self.runtime.now());
+                        return true;
+                    }
+                }
+            }
             if self.writing.is_empty() {
                 let Some(t) = self.proto.poll_transmit() else {
                     return progress;
@@ -358,7 +386,7 @@ impl Driver {
                     progress = true;
                     self.advance(n);
                     if self.writing.is_empty() {
-                        self.proto.handle_written(self.runtime.now());
+                        self.flushing = true;
                     } else {
                         self.proto.handle_write_progress(self.runtime.now());
                     }
