@@ -64,12 +64,21 @@ def parse_args(description, add_arguments):
     return args, ice_args
 
 
+def with_ssl_plugin(ice_args):
+    """`ice_args` plus, on Ice 3.7, the IceSSL plugin when they configure it (3.8 has SSL
+    built in, and refuses the plugin property)."""
+    wants_ssl = any(a.startswith("--IceSSL.") for a in ice_args)
+    if wants_ssl and not ICE_38:
+        return ["--Ice.Plugin.IceSSL=IceSSL:createIceSSL"] + list(ice_args)
+    return list(ice_args)
+
+
 def initialize(ice_args, defaults=None):
     """Creates a communicator; `ice_args` (`--Ice.X=Y`) override `defaults` ({name: value})."""
     argv = [sys.argv[0]]
     for name, value in (defaults or {}).items():
         argv.append("--{0}={1}".format(name, value))
-    argv.extend(ice_args)
+    argv.extend(with_ssl_plugin(ice_args))
     return Ice.initialize(argv)
 
 

@@ -29,8 +29,39 @@ pub(crate) struct WsStream {
     ws: WebSocketStream<IoCompat>,
     /// What is left of the last frame read.
     pending: Bytes,
+    /// The Ice message being written, sent as one frame once complete.
+    message: BytesMut,
+    /// Its size, from its header (`HEADER_SIZE` until the header is in; 0 once sent).
+    message_size: usize,
     local: Option<SocketAddr>,
     peer: Option<SocketAddr>,
+}
+
+/// The size of an Ice message header; its last four bytes are the message size.
+const HEADER_SIZE: usize = 14;
+
+fn message_size(header: &[u8]) -> io::Result<usize> {
+    let size = i32::from_le_bytes([header[10], header[11], header[12], header[13]]);
+    usize::try_from(size).ok().filter(|s| *s >= HEADER_SIZE).ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("bad Ice message size {size}"))
+    })
+}
+
+impl WsStream {
+    fn new(
+        ws: WebSocketStream<IoCompat>,
+        local: Option<SocketAddr>,
+        peer: Option<SocketAddr>,
+    ) -> Self {
+        WsStream {
+            ws,
+            pending: Bytes::new(),
+            message: BytesMut::new(),
+            message_size: 0,
+            local,
+            peer,
+        }
+    }
 }
 
 /// The frame and message limits for connections whose Ice messages are at most
@@ -81,7 +112,7 @@ pub(crate) async fn connect(
             .await
             .map_err(|e| format!("websocket handshake failed: {e}"))?;
     let headers = headers(response.headers());
-    Ok((WsStream { ws, pending: Bytes::new(), local, peer }, headers))
+    Ok((WsStream::new(ws, local, peer), headers))
 }
 
 fn headers(map: &async_tungstenite::tungstenite::http::HeaderMap) -> Vec<(String, String)> {
@@ -118,7 +149,7 @@ pub(crate) async fn accept(
         async_tungstenite::accept_hdr_async_with_config(IoCompat(stream), callback, Some(config))
             .await
             .map_err(|e| format!("websocket handshake failed: {e}"))?;
-    Ok((WsStream { ws, pending: Bytes::new(), local, peer }, seen))
+    Ok((WsStream::new(ws, local, peer), seen))
 }
 
 impl TcpStream for WsStream {
@@ -154,14 +185,39 @@ impl TcpStream for WsStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        ready!(Pin::new(&mut self.ws).poll_ready(cx)).map_err(ws_error)?;
-        let total: usize = bufs.iter().map(|b| b.len()).sum();
-        let mut frame = BytesMut::with_capacity(total);
-        for b in bufs {
-            frame.extend_from_slice(b);
+        // One frame per Ice message, as ZeroC sends them: ZeroC's reader does not take
+        // several messages in one frame.
+        let mut consumed = 0;
+        for buf in bufs {
+            let mut rest: &[u8] = buf;
+            while !rest.is_empty() {
+                if self.message.len() == self.message_size {
+                    // The previous message is out: the sink must take another first.
+                    match Pin::new(&mut self.ws).poll_ready(cx) {
+                        Poll::Ready(Ok(())) => {}
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(ws_error(e))),
+                        Poll::Pending if consumed > 0 => return Poll::Ready(Ok(consumed)),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                    self.message.clear();
+                    self.message_size = HEADER_SIZE;
+                }
+                let take = rest.len().min(self.message_size - self.message.len());
+                self.message.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
+                consumed += take;
+                if self.message.len() == HEADER_SIZE && self.message_size == HEADER_SIZE {
+                    self.message_size = message_size(&self.message)?;
+                }
+                if self.message.len() == self.message_size {
+                    let frame = self.message.split().freeze();
+                    // Keeps `message.len() == message_size` meaning "sent": see above.
+                    self.message_size = 0;
+                    Pin::new(&mut self.ws).start_send(Message::Binary(frame)).map_err(ws_error)?;
+                }
+            }
         }
-        Pin::new(&mut self.ws).start_send(Message::Binary(frame.freeze())).map_err(ws_error)?;
-        Poll::Ready(Ok(total))
+        Poll::Ready(Ok(consumed))
     }
 
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

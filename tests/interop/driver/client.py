@@ -13,7 +13,7 @@ import Ice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from icepeer import check  # noqa: E402
+from icepeer import check, with_ssl_plugin  # noqa: E402
 if Ice.intVersion() >= 30800:
     Ice.loadSlice([os.path.join(HERE, "DriverTest.ice")])
 else:
@@ -67,11 +67,11 @@ def main():
     parser.add_argument("--idle", type=float, metavar="SECONDS",
                         help="only check that a connection idle this long is still used")
     args, rest = parser.parse_known_args()
-    ice_args = [a for a in rest if a.startswith("--Ice.")]
+    ice_args = [a for a in rest if a.startswith("--Ice.") or a.startswith("--IceSSL.")]
     if len(ice_args) != len(rest):
         parser.error("unrecognized arguments: " + " ".join(set(rest) - set(ice_args)))
     props = ["--Ice.MessageSizeMax=16384"]
-    communicator = Ice.initialize(sys.argv[:1] + props + ice_args)
+    communicator = Ice.initialize(sys.argv[:1] + props + with_ssl_plugin(ice_args))
     try:
         base = communicator.stringToProxy(args.proxy).ice_invocationTimeout(30000)
         if args.idle is not None:

@@ -11,6 +11,8 @@ import threading
 import Ice
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+from icepeer import with_ssl_plugin  # noqa: E402
 if Ice.intVersion() >= 30800:
     Ice.loadSlice([os.path.join(HERE, "DriverTest.ice")])
 else:
@@ -71,7 +73,7 @@ def main():
     props = ["--Ice.MessageSizeMax=16384", "--Ice.Warn.Dispatch=0",
              "--Ice.ThreadPool.Server.Size=4", "--Ice.ThreadPool.Server.SizeMax=4"]
     extra = [a for a in sys.argv[1:] if a != "--watch-stdin"]
-    communicator = Ice.initialize(sys.argv[:1] + props + extra)
+    communicator = Ice.initialize(sys.argv[:1] + props + with_ssl_plugin(extra))
     # Ice reads only its own prefixes from the command line: the adapter's properties
     # (--Test.AdapterId=..., --Test.ReplicaGroupId=...) are set here.
     for arg in extra:
@@ -79,7 +81,10 @@ def main():
             name, value = arg[2:].split("=", 1)
             communicator.getProperties().setProperty(name, value)
     try:
-        adapter = communicator.createObjectAdapterWithEndpoints("Test", "tcp -h 127.0.0.1 -p 0")
+        # --Test.Endpoints=ssl -h 127.0.0.1 -p 0, say; tcp by default.
+        endpoints = communicator.getProperties().getPropertyWithDefault(
+            "Test.Endpoints", "tcp -h 127.0.0.1 -p 0")
+        adapter = communicator.createObjectAdapterWithEndpoints("Test", endpoints)
         adapter.add(HelloI(), Ice.stringToIdentity("hello"))
         adapter.addFacet(HelloI(), Ice.stringToIdentity("hello"), "admin")
         adapter.activate()
