@@ -47,7 +47,7 @@ use ice_driver::{
 use ice_proto::router::Router;
 use tokio::sync::watch;
 
-use crate::verifier::Verifier;
+use crate::verifier::{SslVerifier, Verifier};
 
 /// Counters of a running router, for operators and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -98,8 +98,11 @@ pub(crate) struct State {
     /// Stream (0) and datagram (1) back ends.
     pub(crate) backends: [dispatch::Backends; 2],
     pub(crate) verifier: Option<Verifier>,
-    pub(crate) ssl_verifier: bool,
+    /// `Glacier2.SSLPermissionsVerifier`.
+    pub(crate) ssl_verifier: Option<SslVerifier>,
     pub(crate) session_manager: Option<Proxy>,
+    /// `Glacier2.SSLSessionManager`.
+    pub(crate) ssl_session_manager: Option<Proxy>,
     pub(crate) router_identity: Identity,
     pub(crate) client_endpoints: Vec<Endpoint>,
     /// Hosts and ports of the client and server endpoints, for proxies pointing back here.
@@ -198,16 +201,29 @@ impl Glacier {
             )?))),
             (None, None) => None,
         };
-        let ssl_verifier = prop("Glacier2.SSLPermissionsVerifier").is_some();
-        if verifier.is_none() && !ssl_verifier {
-            return Err(StartError::NoVerifier);
-        }
-        let session_manager = match prop("Glacier2.SessionManager") {
-            Some(v) => Some(
-                communicator.string_to_proxy(&v).map_err(|e| bad("Glacier2.SessionManager", &e))?,
-            ),
+        let mut ssl_verifier = match prop("Glacier2.SSLPermissionsVerifier") {
+            Some(v)
+                if verifier::is_null_verifier(&v, &instance, "NullSSLPermissionsVerifier")
+                    || verifier::is_null_verifier(&v, &instance, "NullPermissionsVerifier") =>
+            {
+                Some(SslVerifier::Null)
+            }
+            Some(v) => Some(SslVerifier::Remote(Box::new(
+                communicator
+                    .string_to_proxy(&v)
+                    .map_err(|e| bad("Glacier2.SSLPermissionsVerifier", &e))?,
+            ))),
             None => None,
         };
+        if verifier.is_none() && ssl_verifier.is_none() {
+            return Err(StartError::NoVerifier);
+        }
+        let manager = |property: &str| match prop(property) {
+            Some(v) => communicator.string_to_proxy(&v).map(Some).map_err(|e| bad(property, &e)),
+            None => Ok(None),
+        };
+        let session_manager = manager("Glacier2.SessionManager")?;
+        let ssl_session_manager = manager("Glacier2.SSLSessionManager")?;
         // Checked once, as glacier2router does: unreachable is only worth a warning (the
         // back end may start later), the wrong type stops start-up.
         if let Some(Verifier::Remote(p)) = &verifier {
@@ -222,6 +238,18 @@ impl Glacier {
         if let Some(p) = &session_manager {
             check_type(p, "Glacier2.SessionManager", "::Glacier2::SessionManager", &options)
                 .await?;
+        }
+        if let Some(p) = &ssl_session_manager {
+            let id = "::Glacier2::SSLSessionManager";
+            check_type(p, "Glacier2.SSLSessionManager", id, &options).await?;
+        }
+        // glacier2router only logs an SSL verifier of the wrong type, and goes on without it.
+        if let Some(SslVerifier::Remote(p)) = &ssl_verifier {
+            let id = "::Glacier2::SSLPermissionsVerifier";
+            if let Err(e) = check_type(p, "Glacier2.SSLPermissionsVerifier", id, &options).await {
+                tracing::error!(target: "Glacier2", "{e}");
+                ssl_verifier = None;
+            }
         }
         let client_adapter = communicator
             .create_object_adapter("Glacier2.Client")
@@ -257,6 +285,7 @@ impl Glacier {
             verifier,
             ssl_verifier,
             session_manager,
+            ssl_session_manager,
             client_endpoints: client_adapter.endpoints(),
             own_addresses: dispatch::own_addresses(
                 &[

@@ -156,12 +156,7 @@ impl Servant for RouterServant {
                 }
                 "createSessionFromSecureConnection" => {
                     params.expect_empty()?;
-                    let reason = if state.ssl_verifier {
-                        "not ssl connection"
-                    } else {
-                        "no configured ssl permissions verifier"
-                    };
-                    Err(crate::verifier::denied(reason, current.encoding))
+                    crate::session::create_session_from_secure_connection(&state, current).await
                 }
                 "refreshSession" => {
                     params.expect_empty()?;

@@ -15,7 +15,9 @@ use ice_proto::router::{
     NewSession, Router, SessionKind,
 };
 
-use crate::verifier::{cannot_create, create_with_manager, denied};
+use crate::verifier::{
+    cannot_create, create_with_manager, create_with_ssl_manager, denied, SslInfo,
+};
 use crate::State;
 
 /// How long a `createSession` waits between looks at another one under way on its connection.
@@ -55,11 +57,61 @@ pub(crate) fn uuid() -> String {
 }
 
 pub(crate) fn connection_info(connection: &Connection) -> ConnectionInfo {
+    let transport = connection.transport_info();
+    // Like glacier2router, the TLS items of the top-level transport only: not over wss.
+    let ssl = transport.kind == "ssl";
     ConnectionInfo {
-        transport: "tcp".to_owned(),
+        transport: transport.kind.to_owned(),
         local: connection.local_addr(),
         remote: connection.remote_addr(),
+        cipher: transport.cipher.clone().filter(|_| ssl),
+        peer_cert: transport.peer_certificates_pem().into_iter().next().filter(|_| ssl),
     }
+}
+
+/// Who asks for a session, and how they prove who they are.
+enum Credentials {
+    /// `createSession(userId, password)`.
+    Password { user: String, password: String },
+    /// `createSessionFromSecureConnection()`: the client's verified certificate.
+    Ssl { info: SslInfo, subject: String },
+}
+
+/// `createSessionFromSecureConnection()` on the connection of `current` (spec 5.3).
+pub(crate) async fn create_session_from_secure_connection(
+    state: &Arc<State>,
+    current: &Current,
+) -> DispatchResult {
+    if state.ssl_verifier.is_none() {
+        return Err(denied("no configured ssl permissions verifier", current.encoding));
+    }
+    let transport = current.connection.transport_info();
+    if transport.kind != "ssl" {
+        return Err(denied("not ssl connection", current.encoding));
+    }
+    if transport.peer_certificates.is_empty() {
+        return Err(denied("the client did not provide a certificate", current.encoding));
+    }
+    let Some(subject) = transport.peer_subject() else {
+        return Err(denied("certificate encoding exception", current.encoding));
+    };
+    if subject.is_empty() {
+        return Err(denied("empty user DN", current.encoding));
+    }
+    let host_port = |a: Option<std::net::SocketAddr>| {
+        a.map(|a| (a.ip().to_string(), i32::from(a.port()))).unwrap_or_default()
+    };
+    let (remote_host, remote_port) = host_port(current.connection.remote_addr());
+    let (local_host, local_port) = host_port(current.connection.local_addr());
+    let info = SslInfo {
+        remote_host,
+        remote_port,
+        local_host,
+        local_port,
+        cipher: transport.cipher.clone().unwrap_or_default(),
+        certs: transport.peer_certificates_pem(),
+    };
+    create(state, current, Credentials::Ssl { info, subject }).await
 }
 
 fn create_error(e: CreateSessionError, current: &Current) -> DispatchError {
@@ -73,9 +125,14 @@ pub(crate) async fn create_session(
     user: String,
     password: String,
 ) -> DispatchResult {
-    let Some(verifier) = &state.verifier else {
+    if state.verifier.is_none() {
         return Err(denied("no configured permissions verifier", current.encoding));
-    };
+    }
+    create(state, current, Credentials::Password { user, password }).await
+}
+
+/// Steps 2 to 8 of spec 5.2, for either kind of session.
+async fn create(state: &Arc<State>, current: &Current, credentials: Credentials) -> DispatchResult {
     let id = ConnectionId(current.connection.id());
     loop {
         let begun = state.core().begin_create_session(id);
@@ -89,25 +146,44 @@ pub(crate) async fn create_session(
     }
     let info = connection_info(&current.connection);
     let auth_context = state.core().authentication_context(&current.context, &info);
-    if let Err(e) = verifier.check(&user, &password, &auth_context, current.encoding).await {
+    let verified = match (&credentials, &state.verifier, &state.ssl_verifier) {
+        (Credentials::Password { user, password }, Some(v), _) => {
+            v.check(user, password, &auth_context, current.encoding).await
+        }
+        (Credentials::Ssl { info, .. }, _, Some(v)) => {
+            v.authorize(info, &auth_context, current.encoding).await
+        }
+        _ => Err(denied("no configured permissions verifier", current.encoding)),
+    };
+    if let Err(e) = verified {
         state.core().abort_create_session(id);
         return Err(e);
     }
+    let (user, kind) = match &credentials {
+        Credentials::Password { user, .. } => (user.clone(), SessionKind::Password),
+        Credentials::Ssl { subject, .. } => (subject.clone(), SessionKind::Ssl),
+    };
+    let manager = match &credentials {
+        Credentials::Password { .. } => state.session_manager.as_ref(),
+        Credentials::Ssl { .. } => state.ssl_session_manager.as_ref(),
+    };
     let category = state.server_adapter.as_ref().map(|_| random_category());
     let mut control = None;
     let mut session_proxy = None;
-    if let Some(manager) = &state.session_manager {
+    if let Some(manager) = manager {
         let control_proxy = crate::router_object::add_session_control(state, id);
         control = control_proxy.as_ref().map(|p| p.identity.clone());
-        match create_with_manager(
-            manager,
-            &user,
-            control_proxy.as_ref(),
-            &auth_context,
-            current.encoding,
-        )
-        .await
-        {
+        let (control_proxy, ctx, encoding) =
+            (control_proxy.as_ref(), &auth_context, current.encoding);
+        let created = match &credentials {
+            Credentials::Password { .. } => {
+                create_with_manager(manager, &user, control_proxy, ctx, encoding).await
+            }
+            Credentials::Ssl { info, .. } => {
+                create_with_ssl_manager(manager, info, control_proxy, ctx, encoding).await
+            }
+        };
+        match created {
             Ok(p) => session_proxy = p,
             Err(e) => {
                 state.core().abort_create_session(id);
@@ -118,7 +194,7 @@ pub(crate) async fn create_session(
     }
     let new = NewSession {
         user_id: user.clone(),
-        kind: SessionKind::Password,
+        kind,
         category: category.clone(),
         session_proxy: session_proxy.clone(),
         control: control.clone(),

@@ -120,16 +120,7 @@ pub(crate) async fn create_with_manager(
         .invoke_with_context("create", OperationMode::Normal, params, context)
         .await
         .and_then(|reply| reply.decode::<Option<ProxyData>>().map_err(Error::from));
-    match result {
-        Ok(session) => Ok(session),
-        Err(e) => match relayable::<CannotCreateSessionException>(&e) {
-            Some(exception) => Err(DispatchError::UserException(exception)),
-            None => {
-                tracing::info!(target: "Glacier2", "exception while creating session with session manager:\n{e}");
-                Err(cannot_create("internal server error", encoding))
-            }
-        },
-    }
+    manager_result(result, encoding)
 }
 
 /// Whether `value` (a `Glacier2.PermissionsVerifier` value) names the built-in null verifier
@@ -141,4 +132,106 @@ pub(crate) fn is_null_verifier(value: &str, instance: &str, name: &str) -> bool 
     let head = head.trim_matches('"');
     ice_proto::proxy::string_to_identity(head).is_ok_and(|id| id == wanted)
         || ice_proto::proxy::string_to_identity(value.trim()).is_ok_and(|id| id == wanted)
+}
+
+/// `Glacier2::SSLInfo`, what `createSessionFromSecureConnection` tells the SSL verifier and
+/// session manager about the client's connection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SslInfo {
+    pub(crate) remote_host: String,
+    pub(crate) remote_port: i32,
+    pub(crate) local_host: String,
+    pub(crate) local_port: i32,
+    pub(crate) cipher: String,
+    /// PEM, leaf first.
+    pub(crate) certs: Vec<String>,
+}
+
+impl SslInfo {
+    /// The struct's members in order, which is how Slice marshals a struct.
+    fn fields(&self) -> (&str, i32, &str, i32, &str, &[String]) {
+        (
+            &self.remote_host,
+            self.remote_port,
+            &self.local_host,
+            self.local_port,
+            &self.cipher,
+            &self.certs,
+        )
+    }
+}
+
+/// How `createSessionFromSecureConnection` checks a client's certificate
+/// (`Glacier2.SSLPermissionsVerifier`).
+pub(crate) enum SslVerifier {
+    /// `<InstanceName>/NullSSLPermissionsVerifier` (or `NullPermissionsVerifier`): anyone
+    /// whose certificate the TLS layer verified.
+    Null,
+    /// A `Glacier2::SSLPermissionsVerifier` proxy.
+    Remote(Box<Proxy>),
+}
+
+impl SslVerifier {
+    /// `authorize(info, out reason)`; `Err` is the reply to the client.
+    pub(crate) async fn authorize(
+        &self,
+        info: &SslInfo,
+        context: &Context,
+        encoding: EncodingVersion,
+    ) -> Result<(), DispatchError> {
+        let SslVerifier::Remote(remote) = self else { return Ok(()) };
+        let params = Encapsulation::from_value(remote.ice_get_encoding_version(), &info.fields());
+        let result = remote
+            .invoke_with_context("authorize", OperationMode::Nonmutating, params, context)
+            .await
+            .and_then(|reply| reply.decode::<(String, bool)>().map_err(Error::from));
+        match result {
+            Ok((_, true)) => Ok(()),
+            Ok((reason, false)) => {
+                Err(denied(if reason.is_empty() { "permission denied" } else { &reason }, encoding))
+            }
+            Err(e) => match relayable::<PermissionDeniedException>(&e) {
+                Some(exception) => Err(DispatchError::UserException(exception)),
+                None => {
+                    tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
+                    Err(denied("internal server error", encoding))
+                }
+            },
+        }
+    }
+}
+
+/// `SSLSessionManager::create(info, control)` with `context`.
+pub(crate) async fn create_with_ssl_manager(
+    manager: &Proxy,
+    info: &SslInfo,
+    control: Option<&ProxyData>,
+    context: &Context,
+    encoding: EncodingVersion,
+) -> Result<Option<ProxyData>, DispatchError> {
+    let params = Encapsulation::from_value(
+        manager.ice_get_encoding_version(),
+        &(info.fields(), &control.cloned()),
+    );
+    let result = manager
+        .invoke_with_context("create", OperationMode::Normal, params, context)
+        .await
+        .and_then(|reply| reply.decode::<Option<ProxyData>>().map_err(Error::from));
+    manager_result(result, encoding)
+}
+
+fn manager_result(
+    result: Result<Option<ProxyData>, Error>,
+    encoding: EncodingVersion,
+) -> Result<Option<ProxyData>, DispatchError> {
+    match result {
+        Ok(session) => Ok(session),
+        Err(e) => match relayable::<CannotCreateSessionException>(&e) {
+            Some(exception) => Err(DispatchError::UserException(exception)),
+            None => {
+                tracing::info!(target: "Glacier2", "exception while creating session with session manager:\n{e}");
+                Err(cannot_create("internal server error", encoding))
+            }
+        },
+    }
 }

@@ -63,6 +63,16 @@ impl SessionRouter {
         Ok(session.map(|data| communicator.proxy_from_data(data)))
     }
 
+    /// Creates a session authenticated by the client certificate of this `ssl` connection to
+    /// the router (`createSessionFromSecureConnection`). Fails like [`Self::create_session`];
+    /// over a connection that is not `ssl`, with a `PermissionDeniedException`.
+    pub async fn create_session_from_secure_connection(&self) -> Result<Option<Proxy>> {
+        let session: Option<ProxyData> =
+            self.call("createSessionFromSecureConnection", OperationMode::Normal, &()).await?;
+        let communicator = self.proxy.communicator();
+        Ok(session.map(|data| communicator.proxy_from_data(data)))
+    }
+
     /// Destroys the session of this connection (`destroySession`); the router then closes
     /// the connection. Fails with a [`SessionNotExistException`] without a session.
     pub async fn destroy_session(&self) -> Result<()> {

@@ -14,8 +14,8 @@ build() { # test ice client_srcs -- server_srcs
   for s in "$@"; do if [ "$s" = "--" ]; then mode=s; continue; fi; [ $mode = c ] && csrc+=($s) || ssrc+=($s); done
   gen=$(for i in $ice; do echo ${i%.ice}.cpp; done)
   objs() { for f in "$@"; do o=$(basename ${f%.cpp}).o; [ -f $o ] || $CXX -I. -I$src -c $( [ -f $f ] && echo $f || echo $src/$f ) -o $o; echo -n "$o "; done; }
-  g=$(objs $gen); c=$(objs ${csrc[@]}); $CXX -o client $c $g ../TestHelper.o $LIBS
-  if [ ${#ssrc[@]} -gt 0 ]; then s=$(objs ${ssrc[@]}); $CXX -o server $s $g ../TestHelper.o $LIBS; fi
+  g=$(objs $gen); c=$(objs ${csrc[@]}); $CXX -o client $c $g ../TestHelper.o $LIBS ${EXTRA_LIBS:-}
+  if [ ${#ssrc[@]} -gt 0 ]; then s=$(objs ${ssrc[@]}); $CXX -o server $s $g ../TestHelper.o $LIBS ${EXTRA_LIBS:-}; fi
   cd $Z/build; echo "built $t"
 }
 build router Callback.ice Client.cpp CallbackI.cpp -- Server.cpp CallbackI.cpp
@@ -26,3 +26,4 @@ build dynamicFiltering Test.ice Client.cpp -- Server.cpp TestControllerI.cpp Bac
 build staticFiltering Backend.ice Client.cpp BackendI.cpp -- Server.cpp BackendI.cpp
 build sessionHelper Callback.ice Client.cpp -- Server.cpp
 build application Callback.ice Client.cpp -- Server.cpp
+EXTRA_LIBS=-lIceSSL build ssl "" Client.cpp -- Server.cpp

@@ -11,7 +11,8 @@ set -euo pipefail
 : "${ZEROC_ICE_GIT:?set ZEROC_ICE_GIT to a clone of https://github.com/zeroc-ice/ice}"
 here="$(cd "$(dirname "$0")" && pwd)"
 mkdir -p /tmp/zg/build
-git -C "$ZEROC_ICE_GIT" archive v3.7.8 cpp/test/Glacier2 cpp/test/include cpp/test/Common scripts | tar -x -C /tmp/zg
+git -C "$ZEROC_ICE_GIT" archive v3.7.8 cpp/test/Glacier2 cpp/test/include cpp/test/Common scripts certs | tar -x -C /tmp/zg
 cp "$here"/*.sh "$here"/*.py /tmp/zg/
+bash "$here/make_certs.sh" /tmp/zg/certs
 python3 /tmp/zg/gen_static.py
 bash /tmp/zg/build.sh

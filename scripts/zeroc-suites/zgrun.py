@@ -142,6 +142,20 @@ elif SUITE == "dynamicFiltering":
                                "Ice.Default.Locator": "locator:" + ep(1)}, pw=None, serverReady=3)
 elif SUITE in ("sessionHelper", "application"):
     ok &= run_case("default", {"Glacier2.SessionTimeout": "30"})
+elif SUITE == "ssl":
+    # test.py's routerProps, with the C++ mapping's SSL properties (ZeroC's test certificates,
+    # PKCS#12 with password "password") on the router and the client.
+    def ssl_props(cert):
+        return {"Ice.Plugin.IceSSL": "IceSSL:createIceSSL", "IceSSL.Password": "password",
+                "IceSSL.DefaultDir": f"{Z}/certs", "IceSSL.CAs": "cacert.pem", "IceSSL.CertFile": cert}
+    ssl_ep = "ssl -p 12011"
+    rp = {"Ice.Warn.Dispatch": "0", "Glacier2.AddConnectionContext": "1",
+          "Glacier2.Client.Endpoints": f"{ep(0)}:{ssl_ep}", "Ice.Admin.Endpoints": ep(2),
+          "Glacier2.SessionManager": "sessionmanager:" + ep(3),
+          "Glacier2.PermissionsVerifier": "verifier:" + ep(3),
+          "Glacier2.SSLSessionManager": "sslsessionmanager:" + ep(3),
+          "Glacier2.SSLPermissionsVerifier": "sslverifier:" + ep(3), **ssl_props("server.p12")}
+    ok &= run_case("default", rp, pw=None, clientProps=ssl_props("client.p12"))
 elif SUITE == "staticFiltering":
     exec(open(f"{Z}/staticcases.py").read())
 print(f"[{TAG}] {SUITE} SUITE {'PASS' if ok else 'FAIL'}")

@@ -26,6 +26,10 @@ pub struct ConnectionInfo {
     pub local: Option<SocketAddr>,
     /// The client's address.
     pub remote: Option<SocketAddr>,
+    /// The negotiated TLS cipher (`ssl` connections).
+    pub cipher: Option<String>,
+    /// The PEM of the client's certificate (`ssl` connections whose client sent one).
+    pub peer_cert: Option<String>,
 }
 
 impl ConnectionInfo {
@@ -40,6 +44,12 @@ impl ConnectionInfo {
         if let Some(a) = self.local {
             c.insert("_con.localAddress".to_owned(), a.ip().to_string());
             c.insert("_con.localPort".to_owned(), a.port().to_string());
+        }
+        if let Some(cipher) = &self.cipher {
+            c.insert("_con.cipher".to_owned(), cipher.clone());
+        }
+        if let Some(pem) = &self.peer_cert {
+            c.insert("_con.peerCert".to_owned(), pem.clone());
         }
         c
     }

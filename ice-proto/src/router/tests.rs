@@ -44,6 +44,7 @@ fn session(router: &mut Router, now: Instant, c: ConnectionId, user: &str, categ
             transport: "tcp".into(),
             local: Some("127.0.0.1:4063".parse().unwrap()),
             remote: Some("127.0.0.1:50000".parse().unwrap()),
+            ..ConnectionInfo::default()
         }
         .context(),
     };
