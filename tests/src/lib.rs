@@ -1,5 +1,6 @@
 //! Shared helpers for the workspace integration tests (see `tests/`).
 
+pub mod browser;
 pub mod certs;
 pub mod glacier2router;
 pub mod icegrid;
