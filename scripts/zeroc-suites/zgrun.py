@@ -13,9 +13,23 @@ TAG = ("glacier2router" if os.path.basename(ROUTER) == "glacier2router" else "gl
 WORK = f"{Z}/work/{TAG}/{SUITE}"
 os.makedirs(WORK, exist_ok=True)
 
-def ep(n): return f"tcp -p {12010 + n}"
+# ZG_PROTOCOL=ssl (or ws, wss) runs a suite over that transport, as test.py --protocol=ssl does:
+# every test endpoint and Ice.Default.Protocol use it, and every process gets the SSL properties.
+PROTOCOL = os.environ.get("ZG_PROTOCOL", "tcp")
+if PROTOCOL != "tcp": TAG += "+" + PROTOCOL
+WORK = f"{Z}/work/{TAG}/{SUITE}"
+os.makedirs(WORK, exist_ok=True)
 
-BASE = {"Ice.Default.Host": "127.0.0.1", "Ice.Warn.Connections": "1", "Ice.Default.Protocol": "tcp",
+def ep(n): return f"{PROTOCOL} -p {12010 + n}"
+
+def ssl_props(cert):
+    """The C++ mapping's SSL properties of ZeroC's harness (certificates from make_certs.sh)."""
+    return {"Ice.Plugin.IceSSL": "IceSSL:createIceSSL", "IceSSL.Password": "password",
+            "IceSSL.DefaultDir": f"{Z}/certs", "IceSSL.CAs": "cacert.pem", "IceSSL.CertFile": cert}
+PROTO_SERVER = ssl_props("server.p12") if PROTOCOL != "tcp" else {}
+PROTO_CLIENT = ssl_props("client.p12") if PROTOCOL != "tcp" else {}
+
+BASE = {"Ice.Default.Host": "127.0.0.1", "Ice.Warn.Connections": "1", "Ice.Default.Protocol": PROTOCOL,
         "Ice.IPv6": "0", "Ice.NullHandleAbort": "1", "Ice.PrintStackTraces": "1"}
 SERVER = {"Ice.ThreadPool.Server.Size": "1", "Ice.ThreadPool.Server.SizeMax": "3",
           "Ice.ThreadPool.Server.SizeWarn": "0", "Ice.PrintAdapterReady": "1"}
@@ -64,7 +78,7 @@ def run_case(name, routerProps, serverProps=None, clients=([],), serverReady=1, 
     exe = exe or SUITE
     bdir = f"{Z}/build/{exe}"
     cwd = cwd or bdir
-    rp = dict(BASE); rp.update(SERVER)
+    rp = dict(BASE); rp.update(SERVER); rp.update(PROTO_SERVER)
     rp.update({"Glacier2.Client.Endpoints": ep(50), "Glacier2.Server.Endpoints": "tcp",
                "Ice.Admin.Endpoints": ep(51), "Ice.Admin.InstanceName": "Glacier2"})
     if pw: rp["Glacier2.CryptPasswords"] = passwords(pw)
@@ -72,8 +86,8 @@ def run_case(name, routerProps, serverProps=None, clients=([],), serverReady=1, 
     # ZG_EXTRA="A=1;B=2": extra router properties (diagnostics only)
     for kv in filter(None, os.environ.get("ZG_EXTRA", "").split(";")):
         k, v = kv.split("=", 1); rp[k] = v
-    sp = dict(BASE); sp.update(SERVER); sp.update(serverProps or {})
-    cp = dict(BASE); cp.update(clientProps or {})
+    sp = dict(BASE); sp.update(SERVER); sp.update(PROTO_SERVER); sp.update(serverProps or {})
+    cp = dict(BASE); cp.update(PROTO_CLIENT); cp.update(clientProps or {})
     result, detail = "PASS", ""
     procs = []
     try:
@@ -145,9 +159,6 @@ elif SUITE in ("sessionHelper", "application"):
 elif SUITE == "ssl":
     # test.py's routerProps, with the C++ mapping's SSL properties (ZeroC's test certificates,
     # PKCS#12 with password "password") on the router and the client.
-    def ssl_props(cert):
-        return {"Ice.Plugin.IceSSL": "IceSSL:createIceSSL", "IceSSL.Password": "password",
-                "IceSSL.DefaultDir": f"{Z}/certs", "IceSSL.CAs": "cacert.pem", "IceSSL.CertFile": cert}
     ssl_ep = "ssl -p 12011"
     rp = {"Ice.Warn.Dispatch": "0", "Glacier2.AddConnectionContext": "1",
           "Glacier2.Client.Endpoints": f"{ep(0)}:{ssl_ep}", "Ice.Admin.Endpoints": ep(2),
