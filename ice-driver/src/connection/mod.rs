@@ -101,6 +101,9 @@ pub(crate) struct Shared {
     serialize: bool,
     /// The close reason, once the connection is closed.
     closed: watch::Sender<Option<ConnectionError>>,
+    /// Set when the TLS layer ended the connection (a peer's alert, say): the reason then
+    /// reported instead of a bare "connection lost".
+    pub(crate) security: std::sync::OnceLock<String>,
     /// Cleared once the connection is closing: no new invocations should be sent on it.
     usable: AtomicBool,
     next_key: AtomicU64,
@@ -350,7 +353,18 @@ impl Connection {
 
     /// Why the connection closed, once it has.
     pub fn close_reason(&self) -> Option<Error> {
-        self.shared.closed.borrow().as_ref().map(Error::from_connection)
+        self.shared.closed.borrow().as_ref().map(|c| self.error_from(c))
+    }
+
+    /// The error of invocations on this connection once it closed with `closed`.
+    pub(crate) fn error_from(&self, closed: &ConnectionError) -> Error {
+        match (self.shared.security.get(), Error::from_connection(closed)) {
+            (Some(reason), Error::ConnectionLost) => Error::Security {
+                endpoint: self.shared.endpoint.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                reason: reason.clone(),
+            },
+            (_, error) => error,
+        }
     }
 
     /// Whether the connection is closed.
@@ -372,7 +386,7 @@ impl Connection {
             Ok(r) => r.clone(),
             Err(_) => None,
         };
-        reason.map_or(Error::ConnectionLost, |r| Error::from_connection(&r))
+        reason.map_or(Error::ConnectionLost, |r| self.error_from(&r))
     }
 
     /// Whether new invocations may be sent on this connection.

@@ -64,6 +64,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         local: setup.io.local_addr(),
         remote: setup.io.peer_addr(),
         transport: setup.transport,
+        security: std::sync::OnceLock::new(),
         endpoint: setup.endpoint,
         incoming,
         datagram,
@@ -208,7 +209,10 @@ impl Driver {
                         self.pending.insert(id, Pending { key, done });
                     }
                     Err(e) => {
-                        done.complete(Outcome::Failed { error: invoke_error(&e), sent: false });
+                        done.complete(Outcome::Failed {
+                            error: invoke_error(&self.connection, &e),
+                            sent: false,
+                        });
                     }
                 }
             }
@@ -223,7 +227,9 @@ impl Driver {
                 let result = self.proto.queue_batch_request(*request, compress);
                 match done {
                     Some(done) => {
-                        let _ = done.send(result.map(|_| ()).map_err(|e| invoke_error(&e)));
+                        let _ = done.send(
+                            result.map(|_| ()).map_err(|e| invoke_error(&self.connection, &e)),
+                        );
                     }
                     None => {
                         if let Err(e) = result {
@@ -240,7 +246,10 @@ impl Driver {
                     let _ = done.send(Outcome::Sent);
                 }
                 Err(e) => {
-                    let _ = done.send(Outcome::Failed { error: invoke_error(&e), sent: false });
+                    let _ = done.send(Outcome::Failed {
+                        error: invoke_error(&self.connection, &e),
+                        sent: false,
+                    });
                 }
             },
             Command::Reply { dispatch, status } => self.proto.reply(dispatch, *status),
@@ -274,6 +283,9 @@ impl Driver {
                 Poll::Ready(Err(e)) => {
                     self.read_buf.truncate(start);
                     tracing::debug!(error = %e, "read failed");
+                    if let Some(reason) = crate::transport::security_reason(&e) {
+                        let _ = self.connection.shared.security.set(reason);
+                    }
                     self.proto.handle_eof(self.runtime.now());
                     return true;
                 }
@@ -494,7 +506,7 @@ impl Driver {
                     }
                 }
                 Event::InvocationFailed { invocation, error, sent } => {
-                    let error = Error::from_connection(&error);
+                    let error = self.connection.error_from(&error);
                     if let Some(done) = self.flushes.remove(&invocation) {
                         let _ = done.send(Outcome::Failed { error, sent });
                     } else if let Some(p) = self.pending.remove(&invocation) {
@@ -568,9 +580,9 @@ impl Driver {
     }
 }
 
-fn invoke_error(e: &InvokeError) -> Error {
+fn invoke_error(connection: &Connection, e: &InvokeError) -> Error {
     match e {
-        InvokeError::Closed(c) => Error::from_connection(c),
+        InvokeError::Closed(c) => connection.error_from(c),
         // A closing connection did not take the request: retrying elsewhere is safe.
         InvokeError::Closing => Error::CloseConnection,
         InvokeError::DatagramLimit { size, max } => Error::DatagramLimit { size: *size, max: *max },

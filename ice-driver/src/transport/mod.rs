@@ -98,6 +98,14 @@ fn ws_limit(props: &Properties) -> usize {
     }
 }
 
+/// What the TLS layer said, when `e` (a read or write error) comes from it: a peer's alert
+/// after the handshake, as a TLS 1.3 server sends to a client without the certificate it
+/// requires.
+pub(crate) fn security_reason(e: &std::io::Error) -> Option<String> {
+    let tls = e.get_ref()?.downcast_ref::<rustls::Error>()?;
+    Some(format!("TLS error: {tls}"))
+}
+
 fn security(endpoint: &Endpoint, reason: String) -> Error {
     Error::Security { endpoint: endpoint.to_string(), reason }
 }

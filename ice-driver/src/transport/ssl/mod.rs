@@ -289,10 +289,33 @@ impl SslEngine {
     ) -> Result<(Box<dyn TcpStream>, TransportInfo), SslError> {
         let config = self.server.as_ref().map_err(|e| SslError::Security(e.clone()))?;
         let (local, peer) = (stream.local_addr().ok(), stream.peer_addr().ok());
-        let tls = futures_rustls::TlsAcceptor::from(config.clone())
+        let accepted = futures_rustls::TlsAcceptor::from(config.clone())
             .accept(IoCompat(stream))
-            .await
-            .map_err(handshake_error)?;
+            .into_fallible()
+            .await;
+        let tls = match accepted {
+            Ok(tls) => tls,
+            Err((e, mut io)) => {
+                // The alert saying why is written: end the stream with a FIN after it, and
+                // read what the client still sends until it closes (bounded by the accept
+                // deadline), so that it reads the alert rather than a reset.
+                let _ = std::future::poll_fn(|cx| {
+                    futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut io), cx)
+                })
+                .await;
+                let mut scrap = [0u8; 512];
+                while let Ok(n) = std::future::poll_fn(|cx| {
+                    futures_io::AsyncRead::poll_read(std::pin::Pin::new(&mut io), cx, &mut scrap)
+                })
+                .await
+                {
+                    if n == 0 {
+                        break;
+                    }
+                }
+                return Err(handshake_error(e));
+            }
+        };
         let (_, session) = tls.get_ref();
         let info = self.info(kind, session.negotiated_cipher_suite(), session.peer_certificates());
         self.check_depth(&info, true)?;
