@@ -34,6 +34,8 @@ pub mod router;
 mod split;
 pub mod value;
 
+/// The `bytes` crate, for `Bytes` in generated code (`sequence<byte>`).
+pub use bytes;
 pub use encoding::{
     Decode, Encapsulation, Encode, EncodingVersion, InputStream, OptionalFormat, OutputStream,
     ProtocolVersion,

@@ -7,3 +7,15 @@ pub mod icegrid;
 pub mod memnet;
 pub mod peers;
 pub mod zeroc_trace;
+
+/// `tests/interop/driver/DriverTest.ice` compiled by slice2rs (see `build.rs`).
+pub mod generated {
+    include!(concat!(env!("OUT_DIR"), "/DriverTest.rs"));
+}
+
+/// Every Slice file of ZeroC's `zeroc-ice-slice` package compiled by slice2rs into one
+/// source, when the package is installed (see `build.rs`).
+#[cfg(ice_slice)]
+pub mod ice_slice {
+    include!(concat!(env!("OUT_DIR"), "/ice_slice.rs"));
+}
