@@ -96,7 +96,12 @@ fn proxy_type(scope: &Scope<'_>, ty: &TypeRef) -> GenResult<Option<String>> {
                 .symbols
                 .resolve(n, scope.modules)
                 .ok_or_else(|| format!("`{n}' is not defined"))?;
-            Some(scope.path(&full))
+            match scope.symbols.get(&full).map(|s| &s.definition) {
+                Some(Definition::Interface { .. }) => Some(scope.path(&full)),
+                // A proxy of a class (Ice 3.7 classes with operations): untyped.
+                Some(Definition::Class { .. }) => Some(format!("{ICE}::Proxy")),
+                _ => return Err(format!("`{n}*': `{n}' is not an interface")),
+            }
         }
         _ => None,
     })
@@ -106,7 +111,7 @@ fn proxy_type(scope: &Scope<'_>, ty: &TypeRef) -> GenResult<Option<String>> {
 fn in_param(scope: &Scope<'_>, m: &Member) -> GenResult<(String, String)> {
     let name = snake(&m.name);
     if let Some(p) = proxy_type(scope, &m.ty)? {
-        let plain = matches!(m.ty, TypeRef::ObjectProxy);
+        let plain = p == format!("{ICE}::Proxy");
         let to_data = if plain { "p.data().clone()" } else { "p.0.data().clone()" };
         let expr = format!("{name}.map(|p| {to_data})");
         return Ok((format!("{name}: Option<&{p}>"), expr));
@@ -148,7 +153,7 @@ fn read_value(scope: &Scope<'_>, name: &str, ty: &TypeRef, tag: Option<u32>) -> 
         Some(t) => format!("let {name}: Option<{wire}> = input.read_optional({t})?;"),
     };
     let Some(p) = proxy else { return Ok(read) };
-    let wrap = if matches!(ty, TypeRef::ObjectProxy) {
+    let wrap = if p == format!("{ICE}::Proxy") {
         "communicator.proxy_from_data(d)".to_owned()
     } else {
         format!("{p}(communicator.proxy_from_data(d))")
@@ -466,8 +471,8 @@ fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
     );
     for (name, ty, tag) in reply_members(op.op) {
         let value = match proxy_type(&inner, &ty)? {
-            Some(_) => {
-                let plain = matches!(ty, TypeRef::ObjectProxy);
+            Some(p) => {
+                let plain = p == format!("{ICE}::Proxy");
                 let d = if plain { "p.data().clone()" } else { "p.0.data().clone()" };
                 match tag {
                     None => format!("{name}.as_ref().map(|p| {d})"),

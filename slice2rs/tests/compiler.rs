@@ -1,0 +1,115 @@
+//! slice2rs end to end: the generated code of a representative file matches its snapshot
+//! (`snapshots/`; `UPDATE_SNAPSHOTS=1` rewrites them) and compiles (the snapshots are
+//! included below), parse errors name the file, line and column, and the `slice2rs` command
+//! writes one file per Slice file and fails with a non-zero status on errors.
+
+use std::path::{Path, PathBuf};
+
+fn slice_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/slice")
+}
+
+fn check_snapshot(name: &str, code: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots").join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, code).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        expected == code,
+        "the generated code of {name} changed; review it and rerun with UPDATE_SNAPSHOTS=1\n{code}"
+    );
+}
+
+#[test]
+fn generated_code_matches_the_snapshots() {
+    let dir = slice_dir();
+    let mut config = slice2rs::Config::new();
+    config.include(&dir);
+    let merged =
+        config.generate_merged(&[dir.join("Representative.ice"), dir.join("Base.ice")]).unwrap();
+    check_snapshot("representative.rs", &merged);
+}
+
+#[allow(unused_imports)]
+mod compiled {
+    include!("snapshots/representative.rs");
+}
+
+#[test]
+fn the_snapshot_compiles_and_marshals() {
+    use compiled::demo;
+    use ice_driver::ice_proto::encoding::{
+        Decode, Encode, EncodingVersion, InputStream, OutputStream,
+    };
+    let p = demo::Labelled::default();
+    assert_eq!(p.label, "none");
+    assert_eq!(p.color, demo::Color::Blue);
+    assert_eq!(p.r#where.x, 1);
+    assert_eq!(demo::MAX_ITEMS, 10);
+    assert_eq!(demo::GREETING, "hello \"world\"");
+    assert_eq!(demo::FAVORITE as i32, 5);
+    let mut out = OutputStream::new(EncodingVersion::V1_1);
+    let value = demo::Labelled { label: "a".into(), ..Default::default() };
+    value.encode(&mut out);
+    let bytes = out.as_slice().to_vec();
+    let mut input = InputStream::new(bytes, EncodingVersion::V1_1);
+    assert_eq!(demo::Labelled::decode(&mut input).unwrap(), value);
+    assert_eq!(<demo::Point as Encode>::FIXED_SIZE, Some(8));
+    assert_eq!(demo::DrawingPrx::TYPE_ID, "::Demo::Drawing");
+    let e = demo::Failure { reason: "r".into(), code: 3, hint: Some("h".into()) };
+    assert_eq!(e.to_string(), "::Demo::Failure");
+}
+
+#[test]
+fn parse_errors_name_file_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("slice2rs-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("module M {\n  struct S { int; }\n}\n", "2:17", "identifier"),
+        ("module M {\n  interface I { void f(int a) }\n}\n", "2:31", "`;'"),
+        ("module M { enum E { } }\n", "1:23", "no enumerators"),
+        ("module M {\n struct S { Missing m; }\n}\n", "", "`Missing' is not defined"),
+        ("#include <Nope.ice>\n", "1:1", "cannot find"),
+        ("module M { struct module { int a; } }\n", "1:19", "keyword"),
+    ];
+    for (i, (src, at, what)) in cases.iter().enumerate() {
+        let file = dir.join(format!("bad{i}.ice"));
+        std::fs::write(&file, src).unwrap();
+        let e = slice2rs::Config::new().generate(&file).unwrap_err().to_string();
+        let name = file.display().to_string();
+        assert!(e.starts_with(&name), "{e}");
+        assert!(e.contains(&format!("{name}:{at}")), "{i}: {e}");
+        assert!(e.contains(what), "{i}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_command_writes_one_file_per_slice_file_and_fails_on_errors() {
+    let out = std::env::temp_dir().join(format!("slice2rs-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&out).unwrap();
+    let dir = slice_dir();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_slice2rs"))
+        .arg(format!("-I{}", dir.display()))
+        .args(["-D", "SOMETHING=1", "--output-dir"])
+        .arg(&out)
+        .arg(dir.join("Representative.ice"))
+        .arg(dir.join("Base.ice"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(out.join("Representative.rs").is_file() && out.join("Base.rs").is_file());
+    let bad = out.join("bad.ice");
+    std::fs::write(&bad, "module M { struct }").unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_slice2rs"))
+        .arg("--output-dir")
+        .arg(&out)
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bad.ice:1:"));
+    let _ = std::fs::remove_dir_all(&out);
+}
