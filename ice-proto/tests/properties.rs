@@ -452,3 +452,13 @@ proptest! {
         let _ = split_list(&line);
     }
 }
+
+/// Found by the `properties` fuzz target: a key that starts with a byte-order mark, written
+/// first, was read back as the file's BOM and lost.
+#[test]
+fn a_key_starting_with_a_byte_order_mark_survives_to_config_string() {
+    let mut p = Properties::new();
+    p.set("\u{feff}", "\u{6}").unwrap();
+    let text = p.to_config_string().unwrap();
+    assert_eq!(props(&text), p, "{text:?}");
+}

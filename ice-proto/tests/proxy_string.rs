@@ -735,3 +735,14 @@ fn endpoint_from_str_and_display() {
     let ws: Endpoint = "ws -h h -p 80".parse().unwrap();
     assert_eq!(ws.to_string(), "ws -h h -p 80 -t 60000 -r /");
 }
+
+/// Found by the `proxy` fuzz target, and ZeroC's behaviour too (its `checkQuote` treats a
+/// quote after a backslash as escaped): an adapter id ending in a backslash prints quoted as
+/// `"...\\"`, which does not parse back. Pinned so that a change is deliberate.
+#[test]
+fn an_adapter_id_ending_in_a_backslash_does_not_round_trip_as_in_zeroc() {
+    let p = ice_proto::ProxyData::parse(r#"id @ ":-\\""#);
+    assert!(p.is_err(), "{p:?}");
+    let p = ice_proto::ProxyData::parse(r#"id @ "a\\b""#).unwrap().unwrap();
+    assert_eq!(p.adapter_id, "a\\b");
+}

@@ -133,6 +133,20 @@ impl Config {
     fn parse_one(&self, path: &Path) -> Result<(SliceFile, Vec<PathBuf>), Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        self.parse_text(path, &text)
+    }
+
+    /// The formatted Rust code of Slice source `text`, as if read from a file `name` (its
+    /// `#include`s are read from the include directories).
+    pub fn generate_source(&self, name: &str, text: &str) -> Result<String, Error> {
+        let (file, includes) = self.parse_text(Path::new(name), text)?;
+        let mut loaded = self.load(&includes)?;
+        let key = PathBuf::from(format!("\0{name}"));
+        loaded.files.insert(key.clone(), (file, includes));
+        generate_from(&loaded, &key)
+    }
+
+    fn parse_text(&self, path: &Path, text: &str) -> Result<(SliceFile, Vec<PathBuf>), Error> {
         let pre = preprocess::preprocess(path, &text, &self.include_dirs, &self.defines)?;
         let name = path.display().to_string();
         let tokens = lexer::tokenize(&name, &pre.text)?;

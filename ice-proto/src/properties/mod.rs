@@ -205,6 +205,10 @@ impl Properties {
     pub fn to_config_string(&self) -> Result<String, PropertiesError> {
         let mut out = String::new();
         for (key, value) in &self.map {
+            if out.is_empty() && key.starts_with('\u{feff}') {
+                // A byte-order mark opening the text would be taken for the file's.
+                out.push('\n');
+            }
             out.push_str(&escape::escape_key(key)?);
             out.push('=');
             out.push_str(&escape::escape_value(key, value)?);
