@@ -1,5 +1,5 @@
-//! Compiles Slice with slice2rs for the tests: our DriverTest.ice (the generated proxies and
-//! servants are tested against ZeroC's peers), and every Slice file of Debian's
+//! Compiles Slice with slice2rs for the tests: our DriverTest.ice and DriverTypes.ice (the
+//! generated proxies and servants are tested against ZeroC's peers), and every Slice file of Debian's
 //! zeroc-ice-slice (`/usr/share/ice/slice`, installed by scripts/install-peers), merged, to
 //! prove the generated code builds (cfg `ice_slice`; a test fails when it is missing in CI).
 
@@ -21,7 +21,7 @@ fn ice_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(ice_slice)");
     slice2rs::Config::new()
-        .compile(&["interop/driver/DriverTest.ice"])
+        .compile(&["interop/driver/DriverTest.ice", "interop/driver/DriverTypes.ice"])
         .expect("slice2rs DriverTest.ice");
     let dir = Path::new("/usr/share/ice/slice");
     println!("cargo:rerun-if-changed={}", dir.display());

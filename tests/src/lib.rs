@@ -8,9 +8,11 @@ pub mod memnet;
 pub mod peers;
 pub mod zeroc_trace;
 
-/// `tests/interop/driver/DriverTest.ice` compiled by slice2rs (see `build.rs`).
+/// `tests/interop/driver/DriverTest.ice` and `DriverTypes.ice` compiled by slice2rs (see
+/// `build.rs`).
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/DriverTest.rs"));
+    include!(concat!(env!("OUT_DIR"), "/DriverTypes.rs"));
 }
 
 /// Every Slice file of ZeroC's `zeroc-ice-slice` package compiled by slice2rs into one
