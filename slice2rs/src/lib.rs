@@ -147,7 +147,7 @@ impl Config {
     }
 
     fn parse_text(&self, path: &Path, text: &str) -> Result<(SliceFile, Vec<PathBuf>), Error> {
-        let pre = preprocess::preprocess(path, &text, &self.include_dirs, &self.defines)?;
+        let pre = preprocess::preprocess(path, text, &self.include_dirs, &self.defines)?;
         let name = path.display().to_string();
         let tokens = lexer::tokenize(&name, &pre.text)?;
         let file = parser::Parser::new(&name, tokens).file()?;
