@@ -5,7 +5,7 @@
 
 #[macro_use]
 mod common;
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod types;
 
 use std::sync::Arc;
