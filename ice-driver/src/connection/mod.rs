@@ -111,7 +111,8 @@ pub(crate) struct Shared {
     pub(crate) oneway_budget: tokio::sync::Semaphore,
     local: Option<SocketAddr>,
     remote: Option<SocketAddr>,
-    transport: TransportInfo,
+    /// Shared by every plain TCP connection, so that it costs an idle connection a pointer.
+    transport: Arc<TransportInfo>,
     endpoint: Option<Endpoint>,
     incoming: bool,
     datagram: bool,

@@ -63,7 +63,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         oneway_budget: tokio::sync::Semaphore::new(super::ONEWAY_BUDGET_KIB as usize),
         local: setup.io.local_addr(),
         remote: setup.io.peer_addr(),
-        transport: setup.transport,
+        transport: crate::transport::shared_info(setup.transport),
         security: std::sync::OnceLock::new(),
         endpoint: setup.endpoint,
         incoming,

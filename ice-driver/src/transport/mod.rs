@@ -75,6 +75,18 @@ fn pem(der: &[u8]) -> String {
     out
 }
 
+/// `info` to keep with a connection: plain TCP and UDP connections share one instance each.
+pub(crate) fn shared_info(info: TransportInfo) -> Arc<TransportInfo> {
+    static TCP: OnceLock<Arc<TransportInfo>> = OnceLock::new();
+    static UDP: OnceLock<Arc<TransportInfo>> = OnceLock::new();
+    let plain = TransportInfo::plain(info.kind);
+    match info.kind {
+        "tcp" if info == plain => TCP.get_or_init(|| Arc::new(plain)).clone(),
+        "udp" if info == plain => UDP.get_or_init(|| Arc::new(plain)).clone(),
+        _ => Arc::new(info),
+    }
+}
+
 /// The `IceSSL` configuration of a communicator, built at its first use.
 #[derive(Debug, Default)]
 pub(crate) struct Transports {
