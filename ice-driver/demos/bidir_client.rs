@@ -8,38 +8,20 @@
 //! server, and registers the receiver with `addClient`; the server then calls it back over that
 //! connection, and each callback prints `received callback #<num>`.
 
-use std::sync::Arc;
+use ice_driver::{Communicator, Current, DispatchError, ObjectAdapter};
 
-use ice_driver::{
-    BoxFuture, Communicator, Current, DispatchError, DispatchResult, Encapsulation, ObjectAdapter,
-    OperationMode, Servant,
-};
+// `Demo::CallbackSender` and `Demo::CallbackReceiver`, from slice/Bidir.ice (slice2rs).
+include!("generated/Bidir.rs");
 
 /// The `Demo::CallbackReceiver` servant: hands each number to a function.
 pub struct CallbackReceiverI<F> {
     on_callback: F,
 }
 
-impl<F: Fn(i32) + Send + Sync + 'static> Servant for CallbackReceiverI<F> {
-    fn ice_id(&self) -> &str {
-        "::Demo::CallbackReceiver"
-    }
-
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            match current.operation.as_str() {
-                "callback" => {
-                    let num: i32 = params.decode()?;
-                    (self.on_callback)(num);
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
-            }
-        })
+impl<F: Fn(i32) + Send + Sync + 'static> demo::CallbackReceiver for CallbackReceiverI<F> {
+    async fn callback(&self, num: i32, _current: &Current) -> Result<(), DispatchError> {
+        (self.on_callback)(num);
+        Ok(())
     }
 }
 
@@ -50,17 +32,18 @@ pub async fn run(
     proxy: &str,
     on_callback: impl Fn(i32) + Send + Sync + 'static,
 ) -> Result<ObjectAdapter, Box<dyn std::error::Error + Send + Sync>> {
-    let server = communicator.string_to_proxy(proxy)?;
-    if !server.ice_is_a("::Demo::CallbackSender").await? {
+    let base = communicator.string_to_proxy(proxy)?;
+    let Some(server) = demo::CallbackSenderPrx::checked_cast(&base).await? else {
         return Err("invalid proxy: not a ::Demo::CallbackSender".into());
-    }
+    };
     // An adapter with no name and no endpoints, reachable only over bidirectional
     // connections.
     let adapter = communicator.create_object_adapter("")?;
-    let receiver = adapter.add_with_uuid(Arc::new(CallbackReceiverI { on_callback }))?;
+    let servant = demo::CallbackReceiverServant::new(CallbackReceiverI { on_callback });
+    let receiver = demo::CallbackReceiverPrx::unchecked_cast(adapter.add_with_uuid(servant)?);
     adapter.activate()?;
-    server.ice_get_connection().await?.set_adapter(Some(adapter.clone()));
-    server.invoke("addClient", OperationMode::Normal, receiver.to_encapsulation()?).await?;
+    server.proxy().ice_get_connection().await?.set_adapter(Some(adapter.clone()));
+    server.add_client(Some(&receiver)).await?;
     Ok(adapter)
 }
 

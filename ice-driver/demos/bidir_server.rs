@@ -8,68 +8,44 @@
 //! seconds over the connection that client opened (a bidirectional connection), and drops a
 //! receiver whose call fails.
 //!
-//! ```slice
-//! module Demo {
-//!     interface CallbackReceiver { void callback(int num); }
-//!     interface CallbackSender { void addClient(CallbackReceiver* receiver); }
-//! }
-//! ```
+//! The Slice is `slice/Bidir.ice`; `generated/Bidir.rs` is what slice2rs makes of it.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ice_driver::{
-    string_to_identity, BoxFuture, Communicator, Current, DispatchError, DispatchResult,
-    Encapsulation, Error, ObjectAdapter, OperationMode, Proxy, Servant,
-};
+use ice_driver::{string_to_identity, Communicator, Current, DispatchError, Error, ObjectAdapter};
+
+// `Demo::CallbackSender` and `Demo::CallbackReceiver`, from slice/Bidir.ice (slice2rs).
+include!("generated/Bidir.rs");
 
 /// The `Demo::CallbackSender` servant: the receivers added so far.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct CallbackSenderI {
-    clients: Mutex<Vec<Proxy>>,
+    clients: Arc<Mutex<Vec<demo::CallbackReceiverPrx>>>,
 }
 
-impl Servant for CallbackSenderI {
-    fn ice_id(&self) -> &str {
-        "::Demo::CallbackSender"
-    }
-
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            match current.operation.as_str() {
-                "addClient" => {
-                    let communicator = current
-                        .adapter
-                        .as_ref()
-                        .and_then(|a| a.communicator())
-                        .ok_or_else(|| DispatchError::UnknownLocal("no communicator".into()))?;
-                    let receiver = communicator
-                        .proxy_from_encapsulation(&params)
-                        .map_err(|e| DispatchError::UnknownLocal(e.to_string()))?;
-                    if let Some(receiver) = receiver {
-                        println!("adding client `{}'", receiver.ice_get_identity());
-                        // Call it back over the connection this request came in on.
-                        let fixed = receiver.ice_fixed(current.connection.clone());
-                        if let Ok(mut clients) = self.clients.lock() {
-                            clients.push(fixed);
-                        }
-                    }
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
+impl demo::CallbackSender for CallbackSenderI {
+    async fn add_client(
+        &self,
+        receiver: Option<demo::CallbackReceiverPrx>,
+        current: &Current,
+    ) -> Result<(), DispatchError> {
+        if let Some(receiver) = receiver {
+            println!("adding client `{}'", receiver.proxy().ice_get_identity());
+            // Call it back over the connection this request came in on.
+            let fixed = receiver.proxy().ice_fixed(current.connection.clone());
+            if let Ok(mut clients) = self.clients.lock() {
+                clients.push(demo::CallbackReceiverPrx::unchecked_cast(fixed));
             }
-        })
+        }
+        Ok(())
     }
 }
 
 impl CallbackSenderI {
     /// Calls every receiver every `interval` with a growing number, until the communicator
     /// is destroyed.
-    pub async fn run(self: Arc<Self>, communicator: Communicator, interval: Duration) {
+    pub async fn run(self, communicator: Communicator, interval: Duration) {
         let rt = communicator.runtime().clone();
         let mut num = 0;
         while !communicator.is_destroyed() {
@@ -82,9 +58,7 @@ impl CallbackSenderI {
             for client in clients {
                 let sender = self.clone();
                 rt.spawn(Box::pin(async move {
-                    let result =
-                        client.invoke_typed::<_, ()>("callback", OperationMode::Normal, &num).await;
-                    if let Err(e) = result {
+                    if let Err(e) = client.callback(num).await {
                         sender.remove(&client, &e);
                     }
                 }));
@@ -92,10 +66,10 @@ impl CallbackSenderI {
         }
     }
 
-    fn remove(&self, client: &Proxy, error: &Error) {
-        eprintln!("removing client `{}': {error}", client.ice_get_identity());
+    fn remove(&self, client: &demo::CallbackReceiverPrx, error: &Error) {
+        eprintln!("removing client `{}': {error}", client.proxy().ice_get_identity());
         if let Ok(mut clients) = self.clients.lock() {
-            clients.retain(|c| c != client);
+            clients.retain(|c| c.proxy() != client.proxy());
         }
     }
 }
@@ -109,8 +83,8 @@ pub fn start(
 ) -> Result<ObjectAdapter, Error> {
     let adapter =
         communicator.create_object_adapter_with_endpoints("Callback.Server", endpoints)?;
-    let sender = Arc::new(CallbackSenderI::default());
-    adapter.add(string_to_identity("sender")?, sender.clone())?;
+    let sender = CallbackSenderI::default();
+    adapter.add(string_to_identity("sender")?, demo::CallbackSenderServant::new(sender.clone()))?;
     adapter.activate()?;
     communicator.runtime().spawn(Box::pin(sender.run(communicator.clone(), interval)));
     Ok(adapter)

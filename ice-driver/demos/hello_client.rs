@@ -7,18 +7,21 @@
 //! (`ice_isA`, as `checkedCast` does) and calls `sayHello` once. An optional argument replaces
 //! the proxy string.
 
-use ice_driver::{Communicator, OperationMode};
+use ice_driver::Communicator;
+
+// `Demo::Hello`, from slice/Hello.ice (slice2rs).
+include!("generated/Hello.rs");
 
 /// Checks that `proxy` is a `Demo::Hello` and calls `sayHello` on it.
 pub async fn run(
     communicator: &Communicator,
     proxy: &str,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-    let hello = communicator.string_to_proxy(proxy)?;
-    if !hello.ice_is_a("::Demo::Hello").await? {
+    let base = communicator.string_to_proxy(proxy)?;
+    let Some(hello) = demo::HelloPrx::checked_cast(&base).await? else {
         return Err("invalid proxy: not a ::Demo::Hello".into());
-    }
-    hello.invoke_typed::<_, ()>("sayHello", OperationMode::Normal, &()).await?;
+    };
+    hello.say_hello().await?;
     Ok(())
 }
 

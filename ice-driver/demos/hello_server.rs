@@ -8,47 +8,27 @@
 //! --example hello_server`, then a ZeroC client or `--example hello_client`. An optional
 //! argument replaces the endpoints, e.g. `"tcp -h 127.0.0.1 -p 0"`.
 //!
-//! ```slice
-//! module Demo { interface Hello { void sayHello(); } }
-//! ```
+//! The Slice is `slice/Hello.ice`; `generated/Hello.rs` is what slice2rs makes of it.
 
-use std::sync::Arc;
+use ice_driver::{string_to_identity, Communicator, Current, DispatchError, Error, ObjectAdapter};
 
-use ice_driver::{
-    string_to_identity, BoxFuture, Communicator, Current, DispatchError, DispatchResult,
-    Encapsulation, Error, ObjectAdapter, Servant,
-};
+// `Demo::Hello`, from slice/Hello.ice (slice2rs).
+include!("generated/Hello.rs");
 
 /// The `Demo::Hello` servant.
 struct HelloI;
 
-impl Servant for HelloI {
-    fn ice_id(&self) -> &str {
-        "::Demo::Hello"
-    }
-
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            match current.operation.as_str() {
-                "sayHello" => {
-                    params.expect_empty()?;
-                    println!("Hello World!");
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
-            }
-        })
+impl demo::Hello for HelloI {
+    async fn say_hello(&self, _current: &Current) -> Result<(), DispatchError> {
+        println!("Hello World!");
+        Ok(())
     }
 }
 
 /// Creates the adapter `Hello` on `endpoints`, adds the servant `hello`, and activates it.
 pub fn start(communicator: &Communicator, endpoints: &str) -> Result<ObjectAdapter, Error> {
     let adapter = communicator.create_object_adapter_with_endpoints("Hello", endpoints)?;
-    adapter.add(string_to_identity("hello")?, Arc::new(HelloI))?;
+    adapter.add(string_to_identity("hello")?, demo::HelloServant::new(HelloI))?;
     adapter.activate()?;
     Ok(adapter)
 }

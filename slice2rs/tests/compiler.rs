@@ -113,3 +113,22 @@ fn the_command_writes_one_file_per_slice_file_and_fails_on_errors() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("bad.ice:1:"));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// The demos' generated code is committed (so the demos build without slice2rs): it must be
+/// what slice2rs makes now. `UPDATE_SNAPSHOTS=1` rewrites it.
+#[test]
+fn the_demos_generated_code_is_up_to_date() {
+    let demos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ice-driver/demos");
+    for name in ["Hello", "Bidir"] {
+        let code = slice2rs::Config::new()
+            .generate(demos.join(format!("slice/{name}.ice")))
+            .unwrap();
+        let path = demos.join(format!("generated/{name}.rs"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &code).unwrap();
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(committed == code, "{} is stale: rerun with UPDATE_SNAPSHOTS=1", path.display());
+    }
+}
