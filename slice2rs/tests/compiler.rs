@@ -120,9 +120,8 @@ fn the_command_writes_one_file_per_slice_file_and_fails_on_errors() {
 fn the_demos_generated_code_is_up_to_date() {
     let demos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ice-driver/demos");
     for name in ["Hello", "Bidir"] {
-        let code = slice2rs::Config::new()
-            .generate(demos.join(format!("slice/{name}.ice")))
-            .unwrap();
+        let code =
+            slice2rs::Config::new().generate(demos.join(format!("slice/{name}.ice"))).unwrap();
         let path = demos.join(format!("generated/{name}.rs"));
         if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
             std::fs::write(&path, &code).unwrap();

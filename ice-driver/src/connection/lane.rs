@@ -13,8 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::sync::mpsc;
-
+use super::queue::Queue;
 use crate::runtime::{BoxFuture, Runtime};
 
 /// One dispatch: what it waits for before it may start (a held adapter), and the dispatch.
@@ -23,15 +22,28 @@ pub(crate) struct Job {
     pub(crate) run: BoxFuture<'static, ()>,
 }
 
-/// Where a connection sends its dispatches.
-pub(crate) type LaneSender = mpsc::UnboundedSender<Job>;
+/// Where a connection sends its dispatches; dropping it closes the lane.
+pub(crate) struct LaneSender(Arc<Queue<Job>>);
 
-/// Starts the task of a new lane and returns its sender; the task ends once the sender is
-/// dropped and every dispatch started (and, with `serialize`, completed).
+impl LaneSender {
+    /// Queues `job`; gives it back if the lane has ended.
+    pub(crate) fn send(&self, job: Job) -> Result<(), Job> {
+        self.0.send(job)
+    }
+}
+
+impl Drop for LaneSender {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Starts the task of a new lane and returns its sender; the task ends once the queue is
+/// closed and every dispatch started (and, with `serialize`, completed).
 pub(crate) fn start_lane(runtime: &Arc<dyn Runtime>, serialize: bool) -> LaneSender {
-    let (tx, rx) = mpsc::unbounded_channel();
+    let queue = Arc::new(Queue::new());
     let lane = Lane {
-        rx,
+        rx: queue.clone(),
         waiting: VecDeque::new(),
         current: None,
         runtime: runtime.clone(),
@@ -39,11 +51,11 @@ pub(crate) fn start_lane(runtime: &Arc<dyn Runtime>, serialize: bool) -> LaneSen
         closed: false,
     };
     runtime.spawn(Box::pin(lane));
-    tx
+    LaneSender(queue)
 }
 
 struct Lane {
-    rx: mpsc::UnboundedReceiver<Job>,
+    rx: Arc<Queue<Job>>,
     /// Not started yet, oldest first.
     waiting: VecDeque<Job>,
     /// With `serialize`, the dispatch running now.
@@ -80,6 +92,9 @@ impl Future for Lane {
                 job.gate = None;
             }
             let Some(Job { mut run, .. }) = this.waiting.pop_front() else { break };
+            if this.waiting.is_empty() && this.waiting.capacity() > 0 {
+                this.waiting = VecDeque::new();
+            }
             if run.as_mut().poll(cx).is_pending() {
                 if this.serialize {
                     this.current = Some(run);

@@ -7,6 +7,7 @@
 mod dispatch;
 mod dispatcher;
 mod lane;
+mod queue;
 mod task;
 
 pub use dispatcher::Dispatcher;
@@ -21,7 +22,7 @@ use ice_proto::connection::{CloseMode, ConnectionConfig, ConnectionError, Dispat
 use ice_proto::frame::{ReplyStatus, Request};
 use ice_proto::Identity;
 use std::sync::atomic::AtomicU64 as IdCounter;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use crate::adapter::ObjectAdapter;
 use crate::communicator::Instance;
@@ -92,7 +93,7 @@ pub(crate) struct Shared {
     id: u64,
     /// Counts this connection in [`live_connections`] while its state exists.
     _live: Live,
-    commands: mpsc::UnboundedSender<Command>,
+    commands: Arc<queue::CommandQueue>,
     adapter: Mutex<Option<ObjectAdapter>>,
     dispatcher: Mutex<Option<Arc<dyn Dispatcher>>>,
     /// The task that runs this connection's dispatches in arrival order, once started.
@@ -238,7 +239,7 @@ impl Connection {
     pub(crate) fn run_dispatch(&self, runtime: &Arc<dyn Runtime>, job: lane::Job) {
         let mut lane = self.shared.lane.lock().unwrap_or_else(|e| e.into_inner());
         let tx = lane.get_or_insert_with(|| lane::start_lane(runtime, self.shared.serialize));
-        if let Err(mpsc::error::SendError(job)) = tx.send(job) {
+        if let Err(job) = tx.send(job) {
             // The lane ended (cannot happen while the sender is held): run it on its own.
             runtime.spawn(Box::pin(async move {
                 if let Some(gate) = job.gate {
@@ -278,9 +279,7 @@ impl Connection {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let done = Completion::Callback(Box::new(on_done));
         let command = Command::Invoke { key, request: Box::new(request), twoway, compress, done };
-        if let Err(mpsc::error::SendError(Command::Invoke { done, .. })) =
-            self.shared.commands.send(command)
-        {
+        if let Err(Command::Invoke { done, .. }) = self.shared.commands.send(command) {
             done.complete(Outcome::Failed { error: self.closed_error(), sent: false });
         }
         key

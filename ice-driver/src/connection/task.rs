@@ -19,7 +19,7 @@ use ice_proto::connection::{
     Connection as Proto, ConnectionError, ConnectionState, Event, InvocationId, InvokeError,
 };
 use smallvec::SmallVec;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use super::{
     dispatch, next_connection_id, Command, Completion, Connection, ConnectionSetup, Io, Outcome,
@@ -44,7 +44,7 @@ const TIMER_RETRY: Duration = Duration::from_millis(200);
 
 /// Starts the task for a new connection and returns its handle.
 pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
-    let (tx, rx) = mpsc::unbounded_channel();
+    let commands = Arc::new(super::queue::CommandQueue::new());
     let (closed, _) = watch::channel(None);
     let incoming = setup.endpoint.is_none();
     let datagram = matches!(setup.io, Io::Datagram { .. });
@@ -52,7 +52,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let shared = Arc::new(Shared {
         id: next_connection_id(),
         _live: super::Live::new(),
-        commands: tx,
+        commands: commands.clone(),
         adapter: Mutex::new(setup.adapter),
         dispatcher: Mutex::new(setup.dispatcher),
         lane: Mutex::new(None),
@@ -84,7 +84,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let driver = Driver {
         proto: Proto::new(setup.config, now),
         io: Some(setup.io),
-        commands: rx,
+        commands,
         connection: connection.clone(),
         runtime: setup.runtime.clone(),
         read_buf: BytesMut::new(),
@@ -113,7 +113,7 @@ struct Driver {
     proto: Proto,
     /// The socket; dropped (closed) once the connection is closed.
     io: Option<Io>,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: Arc<super::queue::CommandQueue>,
     connection: Connection,
     runtime: Arc<dyn Runtime>,
     read_buf: BytesMut,
@@ -547,7 +547,7 @@ impl Driver {
         self.connection.shared.closed.send_replace(Some(error));
         let error = self.connection.closed_error();
         self.commands.close();
-        while let Ok(command) = self.commands.try_recv() {
+        while let Some(command) = self.commands.try_recv() {
             match command {
                 Command::Invoke { done, .. } => {
                     done.complete(Outcome::Failed { error: error.clone(), sent: false });
