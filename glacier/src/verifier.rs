@@ -85,23 +85,35 @@ impl Verifier {
         };
         let params =
             Encapsulation::from_value(remote.ice_get_encoding_version(), &(user, password));
-        let result = remote
-            .invoke_with_context("checkPermissions", OperationMode::Nonmutating, params, context)
-            .await
-            .and_then(|reply| reply.decode::<(String, bool)>().map_err(Error::from));
-        match result {
-            Ok((_, true)) => Ok(()),
-            Ok((reason, false)) => {
-                Err(denied(if reason.is_empty() { "permission denied" } else { &reason }, encoding))
-            }
-            Err(e) => match relayable::<PermissionDeniedException>(&e) {
-                Some(exception) => Err(DispatchError::UserException(exception)),
-                None => {
-                    tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
-                    Err(denied("internal server error", encoding))
-                }
-            },
+        ask_verifier(remote, "checkPermissions", params, context, encoding).await
+    }
+}
+
+/// Calls `operation` (`checkPermissions` or `authorize`: `bool op(..., out string reason)`)
+/// on a verifier; `Err` is the reply to the client.
+async fn ask_verifier(
+    verifier: &Proxy,
+    operation: &str,
+    params: Encapsulation,
+    context: &Context,
+    encoding: EncodingVersion,
+) -> Result<(), DispatchError> {
+    let result = verifier
+        .invoke_with_context(operation, OperationMode::Nonmutating, params, context)
+        .await
+        .and_then(|reply| reply.decode::<(String, bool)>().map_err(Error::from));
+    match result {
+        Ok((_, true)) => Ok(()),
+        Ok((reason, false)) => {
+            Err(denied(if reason.is_empty() { "permission denied" } else { &reason }, encoding))
         }
+        Err(e) => match relayable::<PermissionDeniedException>(&e) {
+            Some(exception) => Err(DispatchError::UserException(exception)),
+            None => {
+                tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
+                Err(denied("internal server error", encoding))
+            }
+        },
     }
 }
 
@@ -181,23 +193,7 @@ impl SslVerifier {
     ) -> Result<(), DispatchError> {
         let SslVerifier::Remote(remote) = self else { return Ok(()) };
         let params = Encapsulation::from_value(remote.ice_get_encoding_version(), &info.fields());
-        let result = remote
-            .invoke_with_context("authorize", OperationMode::Nonmutating, params, context)
-            .await
-            .and_then(|reply| reply.decode::<(String, bool)>().map_err(Error::from));
-        match result {
-            Ok((_, true)) => Ok(()),
-            Ok((reason, false)) => {
-                Err(denied(if reason.is_empty() { "permission denied" } else { &reason }, encoding))
-            }
-            Err(e) => match relayable::<PermissionDeniedException>(&e) {
-                Some(exception) => Err(DispatchError::UserException(exception)),
-                None => {
-                    tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
-                    Err(denied("internal server error", encoding))
-                }
-            },
-        }
+        ask_verifier(remote, "authorize", params, context, encoding).await
     }
 }
 

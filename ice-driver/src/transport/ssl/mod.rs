@@ -43,6 +43,8 @@ pub(crate) struct SslEngine {
     trust_server: TrustOnly,
     /// `IceSSL.TrustOnly.Server.<adapter>`, read per adapter.
     properties: Properties,
+    /// Those filters by adapter name, once read.
+    adapter_trust: std::sync::Mutex<std::collections::HashMap<String, Arc<TrustOnly>>>,
 }
 
 fn versions(props: &Properties) -> Result<Vec<&'static SupportedProtocolVersion>, String> {
@@ -202,7 +204,26 @@ impl SslEngine {
             trust_client: general.with(&trust(props, "IceSSL.TrustOnly.Client")?),
             trust_server: general.with(&trust(props, "IceSSL.TrustOnly.Server")?),
             properties: props.clone(),
+            adapter_trust: Default::default(),
         })
+    }
+
+    /// `IceSSL.TrustOnly` and `.Server` with `IceSSL.TrustOnly.Server.<adapter>`, parsed
+    /// once per adapter rather than at every accepted connection.
+    fn server_trust(&self, adapter: &str) -> Result<Arc<TrustOnly>, String> {
+        let mut cache = self.adapter_trust.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = cache.get(adapter) {
+            return Ok(t.clone());
+        }
+        let t = if adapter.is_empty() {
+            self.trust_server.clone()
+        } else {
+            let own = trust(&self.properties, &format!("IceSSL.TrustOnly.Server.{adapter}"))?;
+            self.trust_server.with(&own)
+        };
+        let t = Arc::new(t);
+        cache.insert(adapter.to_owned(), t.clone());
+        Ok(t)
     }
 
     /// Whether incoming connections can be accepted; else why not.
@@ -320,11 +341,7 @@ impl SslEngine {
         let info = self.info(kind, session.negotiated_cipher_suite(), session.peer_certificates());
         self.check_depth(&info, true)?;
         let own = format!("IceSSL.TrustOnly.Server.{adapter}");
-        let trust = if adapter.is_empty() {
-            self.trust_server.clone()
-        } else {
-            self.trust_server.with(&trust(&self.properties, &own).map_err(SslError::Security)?)
-        };
+        let trust = self.server_trust(adapter).map_err(SslError::Security)?;
         if !trust.is_empty() && !trust.trusts(leaf(&info).as_ref()) {
             return Err(SslError::Security(format!(
                 "incoming connection rejected: the client's certificate does not match \
