@@ -1,12 +1,7 @@
 //! ZeroC's Glacier2 "callback" demo (ice-demos 3.7, `Glacier2/callback`), in Rust, shared by the
 //! `callback_server` and `callback_client` examples (`--runtime tokio|async-std`).
 //!
-//! ```slice
-//! module Demo {
-//!     interface CallbackReceiver { void callback(); }
-//!     interface Callback { void initiateCallback(CallbackReceiver* proxy); void shutdown(); }
-//! }
-//! ```
+//! The Slice is `slice/Callback.ice`; `generated/Callback.rs` is what slice2rs makes of it.
 //!
 //! The server serves `callback` on `tcp -h localhost -p 10000` (adapter `Callback.Server`).
 //! The client goes through the router `DemoGlacier2/router:tcp -h localhost -p 4063` (the
@@ -17,13 +12,14 @@
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 use ice_driver::glacier2::SessionRouter;
 use ice_driver::{
-    BoxFuture, Communicator, Context, Current, DispatchError, DispatchResult, Encapsulation,
-    Identity, ObjectAdapter, OperationMode, Properties, Proxy, Servant,
+    Communicator, Context, Current, DispatchError, Identity, ObjectAdapter, Properties,
 };
+
+// `Demo::Callback` and `Demo::CallbackReceiver`, from slice/Callback.ice (slice2rs).
+include!("generated/Callback.rs");
 
 /// The router the client uses unless told otherwise.
 pub const DEFAULT_ROUTER: &str = "DemoGlacier2/router:tcp -h localhost -p 4063";
@@ -35,51 +31,32 @@ struct CallbackI {
     communicator: Communicator,
 }
 
-impl Servant for CallbackI {
-    fn ice_id(&self) -> &str {
-        "::Demo::Callback"
+impl demo::Callback for CallbackI {
+    async fn initiate_callback(
+        &self,
+        receiver: Option<demo::CallbackReceiverPrx>,
+        current: &Current,
+    ) -> Result<(), DispatchError> {
+        let receiver = receiver.ok_or(DispatchError::ObjectNotExist)?;
+        println!("initiating callback to: {}", receiver.proxy());
+        // The request's context (with `_fwd`) goes on to the router.
+        match receiver.callback_with_context(&current.context).await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                eprintln!("callback failed: {e}");
+                // As ZeroC's demo server, which lets the exception propagate.
+                Err(match e {
+                    ice_driver::Error::ObjectNotExist { .. } => DispatchError::ObjectNotExist,
+                    e => DispatchError::UnknownLocal(e.to_string()),
+                })
+            }
+        }
     }
 
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            match current.operation.as_str() {
-                "initiateCallback" => {
-                    let receiver = self
-                        .communicator
-                        .proxy_from_encapsulation(&params)
-                        .map_err(|e| DispatchError::UnknownLocal(e.to_string()))?
-                        .ok_or(DispatchError::ObjectNotExist)?;
-                    println!("initiating callback to: {receiver}");
-                    // The request's context (with `_fwd`) goes on to the router.
-                    let receiver = receiver.ice_context(current.context.clone());
-                    let empty = Encapsulation::empty(receiver.ice_get_encoding_version());
-                    match receiver.invoke("callback", OperationMode::Normal, empty).await {
-                        Ok(_) => current.void(),
-                        Err(e) => {
-                            eprintln!("callback failed: {e}");
-                            // As ZeroC's demo server, which lets the exception propagate.
-                            Err(match e {
-                                ice_driver::Error::ObjectNotExist { .. } => {
-                                    DispatchError::ObjectNotExist
-                                }
-                                e => DispatchError::UnknownLocal(e.to_string()),
-                            })
-                        }
-                    }
-                }
-                "shutdown" => {
-                    params.expect_empty()?;
-                    println!("shutting down...");
-                    self.communicator.shutdown();
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
-            }
-        })
+    async fn shutdown(&self, _current: &Current) -> Result<(), DispatchError> {
+        println!("shutting down...");
+        self.communicator.shutdown();
+        Ok(())
     }
 }
 
@@ -92,7 +69,7 @@ pub fn start_server(
         communicator.create_object_adapter_with_endpoints("Callback.Server", endpoints)?;
     adapter.add(
         Identity::new("callback"),
-        Arc::new(CallbackI { communicator: communicator.clone() }),
+        demo::CallbackServant::new(CallbackI { communicator: communicator.clone() }),
     )?;
     adapter.activate()?;
     Ok(adapter)
@@ -115,27 +92,11 @@ pub static RECEIVED: AtomicUsize = AtomicUsize::new(0);
 /// `Demo::CallbackReceiver`.
 struct CallbackReceiverI;
 
-impl Servant for CallbackReceiverI {
-    fn ice_id(&self) -> &str {
-        "::Demo::CallbackReceiver"
-    }
-
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            match current.operation.as_str() {
-                "callback" => {
-                    params.expect_empty()?;
-                    println!("received callback");
-                    RECEIVED.fetch_add(1, Ordering::SeqCst);
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
-            }
-        })
+impl demo::CallbackReceiver for CallbackReceiverI {
+    async fn callback(&self, _current: &Current) -> Result<(), DispatchError> {
+        println!("received callback");
+        RECEIVED.fetch_add(1, Ordering::SeqCst);
+        Ok(())
     }
 }
 
@@ -161,11 +122,13 @@ pub async fn client(
     let adapter = communicator.create_object_adapter_with_router("", &router).await?;
     let receiver = Identity::with_category(category, "callbackReceiver");
     let fake = Identity::with_category("fake", "callbackReceiver");
-    adapter.add(receiver.clone(), Arc::new(CallbackReceiverI))?;
-    adapter.add(fake.clone(), Arc::new(CallbackReceiverI))?;
+    adapter.add(receiver.clone(), demo::CallbackReceiverServant::new(CallbackReceiverI))?;
+    adapter.add(fake.clone(), demo::CallbackReceiverServant::new(CallbackReceiverI))?;
     adapter.activate()?;
-    let twoway = communicator.string_to_proxy(callback)?;
-    let batch = twoway.ice_batch_oneway();
+    let base = communicator.string_to_proxy(callback)?;
+    let twoway = demo::CallbackPrx::unchecked_cast(base.clone());
+    let oneway = demo::CallbackPrx::unchecked_cast(base.ice_oneway());
+    let batch = demo::CallbackPrx::unchecked_cast(base.ice_batch_oneway());
     let mut override_value = String::new();
     let mut target = receiver.clone();
     println!("session created; commands: t o O f v F s x");
@@ -178,12 +141,14 @@ pub async fn client(
             }
             c
         };
-        let receiver_proxy: Proxy = adapter.create_proxy(target.clone())?;
+        let proxy = adapter.create_proxy(target.clone())?;
+        let twoway_receiver = demo::CallbackReceiverPrx::unchecked_cast(proxy.clone());
+        let oneway_receiver = demo::CallbackReceiverPrx::unchecked_cast(proxy.ice_oneway());
         match command.trim() {
-            "t" => call(&twoway, &receiver_proxy, context("t")).await?,
-            "o" => call(&twoway.ice_oneway(), &receiver_proxy.ice_oneway(), context("o")).await?,
-            "O" => call(&batch, &receiver_proxy.ice_oneway(), context("O")).await?,
-            "f" => batch.ice_flush_batch_requests().await?,
+            "t" => call(&twoway, &twoway_receiver, context("t")).await,
+            "o" => call(&oneway, &oneway_receiver, context("o")).await,
+            "O" => call(&batch, &oneway_receiver, context("O")).await,
+            "f" => batch.proxy().ice_flush_batch_requests().await?,
             "v" => {
                 override_value =
                     if override_value.is_empty() { "some_value".into() } else { String::new() };
@@ -193,14 +158,7 @@ pub async fn client(
                 target = if target == receiver { fake.clone() } else { receiver.clone() };
                 println!("callback receiver is now `{target}'");
             }
-            "s" => twoway
-                .invoke(
-                    "shutdown",
-                    OperationMode::Normal,
-                    Encapsulation::empty(twoway.ice_get_encoding_version()),
-                )
-                .await
-                .map(|_| ())?,
+            "s" => twoway.shutdown().await?,
             "x" => break,
             "" => {}
             other => println!("unknown command `{other}'"),
@@ -211,22 +169,13 @@ pub async fn client(
     Ok(())
 }
 
+/// `initiateCallback(receiver)`; like ZeroC's demo client, a failure is printed, not fatal.
 async fn call(
-    callback: &Proxy,
-    receiver: &Proxy,
+    callback: &demo::CallbackPrx,
+    receiver: &demo::CallbackReceiverPrx,
     context: Context,
-) -> Result<(), ice_driver::Error> {
-    let params = Encapsulation::build(callback.ice_get_encoding_version(), |out| {
-        ice_proto::Encode::encode(&Some(receiver.data().clone()), out);
-    });
-    match callback
-        .invoke_with_context("initiateCallback", OperationMode::Normal, params, &context)
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            println!("initiateCallback failed: {e}");
-            Ok(())
-        }
+) {
+    if let Err(e) = callback.initiate_callback_with_context(Some(receiver), &context).await {
+        println!("initiateCallback failed: {e}");
     }
 }

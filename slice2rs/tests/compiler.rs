@@ -118,8 +118,13 @@ fn the_command_writes_one_file_per_slice_file_and_fails_on_errors() {
 /// what slice2rs makes now. `UPDATE_SNAPSHOTS=1` rewrites it.
 #[test]
 fn the_demos_generated_code_is_up_to_date() {
-    let demos = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ice-driver/demos");
-    for name in ["Hello", "Bidir"] {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    for (dir, name) in [
+        ("ice-driver/demos", "Hello"),
+        ("ice-driver/demos", "Bidir"),
+        ("glacier/demos", "Callback"),
+    ] {
+        let demos = root.join(dir);
         let code =
             slice2rs::Config::new().generate(demos.join(format!("slice/{name}.ice"))).unwrap();
         let path = demos.join(format!("generated/{name}.rs"));
