@@ -1,11 +1,18 @@
-//! Dispatching one incoming request: find the servant, run it as its own task (so a slow
-//! servant never blocks other requests), turn a panic into UnknownException, and send the
-//! reply back to the connection task.
+//! Dispatching one incoming request: find the servant, run it, turn a panic into
+//! UnknownException, and hand the reply to the connection. A dispatch whose first step
+//! completes it (a servant that does not await, `ice_ping`) runs in the connection's own task
+//! and its reply is written without a hand-off, as ZeroC's thread pool dispatches in the
+//! thread that read the request; one that awaits goes on as a task of its own, so a slow
+//! servant never blocks other requests.
 
 use crate::trace::traced;
 use std::sync::Arc;
 
-use ice_proto::connection::IncomingRequest;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use ice_proto::connection::{DispatchId, IncomingRequest};
 use ice_proto::frame::ReplyStatus;
 
 use super::lane;
@@ -14,11 +21,58 @@ use crate::runtime::{BoxFuture, Runtime};
 use crate::servant::{dispatch_builtin, Current, DispatchError};
 use crate::util::CatchUnwind;
 
-pub(super) fn spawn_dispatch(
+/// A dispatch ready to run, and what it waits for first (a held adapter).
+pub(super) struct Prepared {
+    gate: Option<BoxFuture<'static, ()>>,
+    run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
+}
+
+/// Starts `incoming`: in the calling connection task (`cx` is its context) when nothing it
+/// could overtake is waiting, else through the lane. Returns the answer if it is ready at once.
+pub(super) fn start(
     runtime: &Arc<dyn Runtime>,
     connection: &Connection,
     incoming: IncomingRequest,
-) {
+    cx: &mut Context<'_>,
+) -> Option<(DispatchId, ReplyStatus)> {
+    let Prepared { gate, mut run } = prepare(connection, incoming);
+    let commands = connection.shared.commands.clone();
+    if gate.is_none() && connection.lane_idle() {
+        match run.as_mut().poll(cx) {
+            Poll::Ready(answer) => return Some(answer),
+            // A new task polls it again at once, and so takes over its wake-ups.
+            Poll::Pending => runtime.spawn(answer_when_done(run, commands)),
+        }
+        return None;
+    }
+    connection.run_dispatch(runtime, lane::Job { gate, run: answer_when_done(run, commands) });
+    None
+}
+
+fn answer_when_done(
+    run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
+    commands: Arc<super::queue::CommandQueue>,
+) -> BoxFuture<'static, ()> {
+    Box::pin(AnswerWhenDone { run, commands })
+}
+
+/// Sends the dispatch's reply to the connection task once the dispatch completes.
+struct AnswerWhenDone {
+    run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
+    commands: Arc<super::queue::CommandQueue>,
+}
+
+impl Future for AnswerWhenDone {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let (dispatch, status) = std::task::ready!(self.run.as_mut().poll(cx));
+        let _ = self.commands.send(Command::Reply { dispatch, status: Box::new(status) });
+        Poll::Ready(())
+    }
+}
+
+fn prepare(connection: &Connection, incoming: IncomingRequest) -> Prepared {
     let IncomingRequest { dispatch, request, .. } = incoming;
     let adapter = connection.adapter();
     let current = Current {
@@ -33,7 +87,6 @@ pub(super) fn spawn_dispatch(
         encoding: request.params.encoding,
     };
     let params = request.params;
-    let commands = connection.shared.commands.clone();
     traced!(
         connection.shared.trace.protocol,
         trace,
@@ -78,7 +131,7 @@ pub(super) fn spawn_dispatch(
             Ok(e) => ReplyStatus::Ok(e),
             Err(e) => e.into_reply(&current),
         };
-        let _ = commands.send(Command::Reply { dispatch, status: Box::new(status) });
+        (dispatch, status)
     });
-    connection.run_dispatch(runtime, lane::Job { gate, run });
+    Prepared { gate, run }
 }

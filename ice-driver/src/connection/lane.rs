@@ -10,6 +10,7 @@
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -23,18 +24,31 @@ pub(crate) struct Job {
 }
 
 /// Where a connection sends its dispatches; dropping it closes the lane.
-pub(crate) struct LaneSender(Arc<Queue<Job>>);
+pub(crate) struct LaneSender {
+    queue: Arc<Queue<Job>>,
+    /// Jobs sent and not started yet.
+    unstarted: Arc<AtomicUsize>,
+}
 
 impl LaneSender {
     /// Queues `job`; gives it back if the lane has ended.
     pub(crate) fn send(&self, job: Job) -> Result<(), Job> {
-        self.0.send(job)
+        self.unstarted.fetch_add(1, Ordering::AcqRel);
+        self.queue.send(job).inspect_err(|_| {
+            self.unstarted.fetch_sub(1, Ordering::AcqRel);
+        })
+    }
+
+    /// Whether every job sent has started: a new dispatch may then start elsewhere without
+    /// overtaking one.
+    pub(crate) fn idle(&self) -> bool {
+        self.unstarted.load(Ordering::Acquire) == 0
     }
 }
 
 impl Drop for LaneSender {
     fn drop(&mut self) {
-        self.0.close();
+        self.queue.close();
     }
 }
 
@@ -42,8 +56,10 @@ impl Drop for LaneSender {
 /// closed and every dispatch started (and, with `serialize`, completed).
 pub(crate) fn start_lane(runtime: &Arc<dyn Runtime>, serialize: bool) -> LaneSender {
     let queue = Arc::new(Queue::new());
+    let unstarted = Arc::new(AtomicUsize::new(0));
     let lane = Lane {
         rx: queue.clone(),
+        unstarted: unstarted.clone(),
         waiting: VecDeque::new(),
         current: None,
         runtime: runtime.clone(),
@@ -51,11 +67,12 @@ pub(crate) fn start_lane(runtime: &Arc<dyn Runtime>, serialize: bool) -> LaneSen
         closed: false,
     };
     runtime.spawn(Box::pin(lane));
-    LaneSender(queue)
+    LaneSender { queue, unstarted }
 }
 
 struct Lane {
     rx: Arc<Queue<Job>>,
+    unstarted: Arc<AtomicUsize>,
     /// Not started yet, oldest first.
     waiting: VecDeque<Job>,
     /// With `serialize`, the dispatch running now.
@@ -95,7 +112,11 @@ impl Future for Lane {
             if this.waiting.is_empty() && this.waiting.capacity() > 0 {
                 this.waiting = VecDeque::new();
             }
-            if run.as_mut().poll(cx).is_pending() {
+            let pending = run.as_mut().poll(cx).is_pending();
+            // Counted as started only once its first step ran: a dispatch started in the
+            // connection's task meanwhile cannot run ahead of it.
+            this.unstarted.fetch_sub(1, Ordering::AcqRel);
+            if pending {
                 if this.serialize {
                     this.current = Some(run);
                 } else {

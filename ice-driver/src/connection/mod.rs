@@ -250,6 +250,19 @@ impl Connection {
         }
     }
 
+    /// Whether a new dispatch may start at once in the connection's task: no dispatch waits
+    /// in the lane (it would be overtaken) and dispatches need not be serialized.
+    pub(crate) fn lane_idle(&self) -> bool {
+        !self.shared.serialize
+            && self
+                .shared
+                .lane
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+                .is_none_or(|l| l.idle())
+    }
+
     /// No more dispatches: the lane ends once the running ones complete.
     pub(crate) fn close_lane(&self) {
         self.shared.lane.lock().unwrap_or_else(|e| e.into_inner()).take();

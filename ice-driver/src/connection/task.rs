@@ -156,12 +156,12 @@ impl Future for Driver {
             if this.proto.wants_input() {
                 progress |= this.poll_read(cx);
             }
-            progress |= this.handle_events();
+            progress |= this.handle_events(cx);
             if !this.proto.is_closed() {
                 progress |= this.poll_write(cx);
             }
             progress |= this.poll_timer(cx);
-            progress |= this.handle_events();
+            progress |= this.handle_events(cx);
             if this.proto.state() >= ConnectionState::Closing {
                 this.connection.shared.usable.store(false, Ordering::Release);
             }
@@ -458,7 +458,7 @@ impl Driver {
         true
     }
 
-    fn handle_events(&mut self) -> bool {
+    fn handle_events(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progress = false;
         let heartbeats = self.proto.heartbeats_received();
         if heartbeats != self.heartbeats {
@@ -484,8 +484,14 @@ impl Driver {
                         Some(d) => d.dispatch(&self.connection, incoming),
                         None => Some(incoming),
                     };
-                    if let Some(incoming) = incoming {
-                        dispatch::spawn_dispatch(&self.runtime, &self.connection, incoming);
+                    let answer = incoming.and_then(|incoming| {
+                        dispatch::start(&self.runtime, &self.connection, incoming, cx)
+                    });
+                    if let Some((dispatch, status)) = answer {
+                        // What the servant asked of the connection (a close, say) comes
+                        // first, as it would had the reply come back as a command.
+                        self.poll_commands(cx);
+                        self.proto.reply(dispatch, status);
                     }
                 }
                 Event::Reply { invocation, status, .. } => {
