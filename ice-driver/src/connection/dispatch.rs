@@ -16,7 +16,7 @@ use ice_proto::connection::{DispatchId, IncomingRequest};
 use ice_proto::frame::ReplyStatus;
 
 use super::lane;
-use super::{Command, Connection};
+use super::Connection;
 use crate::runtime::{BoxFuture, Runtime};
 use crate::servant::{dispatch_builtin, Current, DispatchError};
 use crate::util::CatchUnwind;
@@ -36,7 +36,7 @@ pub(super) fn start(
     cx: &mut Context<'_>,
 ) -> Option<(DispatchId, ReplyStatus)> {
     let Prepared { gate, mut run } = prepare(connection, incoming);
-    let commands = connection.shared.commands.clone();
+    let commands = connection.clone();
     if gate.is_none() && connection.lane_idle() {
         match run.as_mut().poll(cx) {
             Poll::Ready(answer) => return Some(answer),
@@ -51,15 +51,15 @@ pub(super) fn start(
 
 fn answer_when_done(
     run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
-    commands: Arc<super::queue::CommandQueue>,
+    connection: Connection,
 ) -> BoxFuture<'static, ()> {
-    Box::pin(AnswerWhenDone { run, commands })
+    Box::pin(AnswerWhenDone { run, connection })
 }
 
 /// Sends the dispatch's reply to the connection task once the dispatch completes.
 struct AnswerWhenDone {
     run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
-    commands: Arc<super::queue::CommandQueue>,
+    connection: Connection,
 }
 
 impl Future for AnswerWhenDone {
@@ -67,7 +67,7 @@ impl Future for AnswerWhenDone {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let (dispatch, status) = std::task::ready!(self.run.as_mut().poll(cx));
-        let _ = self.commands.send(Command::Reply { dispatch, status: Box::new(status) });
+        self.connection.reply(dispatch, status);
         Poll::Ready(())
     }
 }

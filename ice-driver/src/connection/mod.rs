@@ -2,7 +2,8 @@
 //!
 //! Every connection is served by one task (see `task.rs`) that owns the
 //! [`ice_proto::connection::Connection`] state machine and the socket. Everyone else talks to
-//! it through commands on a channel, and it answers invocations through oneshot channels.
+//! it through commands, which a handle runs itself when the task is idle (see `task.rs`) and
+//! queues for the task otherwise; invocations are answered through oneshot channels.
 
 mod dispatch;
 mod dispatcher;
@@ -102,6 +103,8 @@ pub(crate) struct Shared {
     serialize: bool,
     /// The close reason, once the connection is closed.
     closed: watch::Sender<Option<ConnectionError>>,
+    /// The connection's state, for the commands a handle runs itself (see `task.rs`).
+    core: std::sync::OnceLock<Weak<Mutex<task::Core>>>,
     /// Set when the TLS layer ended the connection (a peer's alert, say): the reason then
     /// reported instead of a bare "connection lost".
     pub(crate) security: std::sync::OnceLock<String>,
@@ -250,6 +253,11 @@ impl Connection {
         }
     }
 
+    /// Runs `command` at once if the connection's task is idle, else queues it for the task.
+    fn submit(&self, command: Command) -> std::result::Result<(), Command> {
+        task::submit(&self.shared, command)
+    }
+
     /// Whether a new dispatch may start at once in the connection's task: no dispatch waits
     /// in the lane (it would be overtaken) and dispatches need not be serialized.
     pub(crate) fn lane_idle(&self) -> bool {
@@ -275,7 +283,7 @@ impl Connection {
     /// Answers a request that a [`Dispatcher`] took (a oneway one too: its answer is not
     /// sent, but it ends the dispatch). Ignored once the connection is closed.
     pub fn reply(&self, dispatch: DispatchId, status: ReplyStatus) {
-        let _ = self.shared.commands.send(Command::Reply { dispatch, status: Box::new(status) });
+        let _ = self.submit(Command::Reply { dispatch, status: Box::new(status) });
     }
 
     /// Sends `request` (twoway or oneway, bzip2-compressed if `compress`) without waiting:
@@ -292,7 +300,7 @@ impl Connection {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let done = Completion::Callback(Box::new(on_done));
         let command = Command::Invoke { key, request: Box::new(request), twoway, compress, done };
-        if let Err(Command::Invoke { done, .. }) = self.shared.commands.send(command) {
+        if let Err(Command::Invoke { done, .. }) = self.submit(command) {
             done.complete(Outcome::Failed { error: self.closed_error(), sent: false });
         }
         key
@@ -389,7 +397,7 @@ impl Connection {
     /// it is closed; see [`CloseMode`].
     pub fn close(&self, mode: CloseMode) {
         self.shared.usable.store(false, Ordering::Release);
-        let _ = self.shared.commands.send(Command::Close { mode });
+        let _ = self.submit(Command::Close { mode });
     }
 
     /// Waits until the connection is closed and returns why.
@@ -425,7 +433,7 @@ impl Connection {
         let (done, rx) = oneshot::channel();
         let done = Completion::Channel(done);
         let command = Command::Invoke { key, request: Box::new(request), twoway, compress, done };
-        if self.shared.commands.send(command).is_err() {
+        if self.submit(command).is_err() {
             return Outcome::Failed { error: self.closed_error(), sent: false };
         }
         let mut guard = CancelOnDrop { connection: self, key, armed: true };
@@ -458,7 +466,7 @@ impl Connection {
         }));
         let command =
             Command::Invoke { key, request: Box::new(request), twoway: false, compress, done };
-        match self.shared.commands.send(command) {
+        match self.submit(command) {
             Ok(()) => Outcome::Sent,
             Err(_) => {
                 budget.add_permits(cost as usize);
@@ -489,7 +497,7 @@ impl Connection {
     /// Sends the queued batch requests and waits until they are written.
     pub async fn flush_batch_requests(&self) -> Result<()> {
         let (done, rx) = oneshot::channel();
-        self.shared.commands.send(Command::FlushBatch { done }).map_err(|_| self.closed_error())?;
+        self.submit(Command::FlushBatch { done }).map_err(|_| self.closed_error())?;
         match rx.await {
             Ok(Outcome::Failed { error, .. }) => Err(error),
             Ok(_) => Ok(()),

@@ -68,6 +68,11 @@ impl<T> Queue<T> {
         }
     }
 
+    /// Whether nothing is queued (closed or not).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner()).queue.is_empty()
+    }
+
     /// The next item, if one is queued.
     pub(crate) fn try_recv(&self) -> Option<T> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner()).pop()

@@ -3,6 +3,12 @@
 //!
 //! Reading never waits for writing: both are polled on every wake-up, so two peers sending
 //! large messages to each other at once cannot deadlock.
+//!
+//! The state lives in a [`Core`] behind a mutex. A handle whose command finds the core free,
+//! nothing queued before it and the socket idle runs the command itself and writes what it
+//! produced (a request, a reply) in its own thread, as ZeroC writes in the caller's thread:
+//! the connection's task is then woken only by what the peer sends, not once more per
+//! request. Everything else (reading, timers, events) stays with the task.
 
 use crate::trace::traced;
 use std::collections::{HashMap, VecDeque};
@@ -10,8 +16,8 @@ use std::future::Future;
 use std::io::IoSlice;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -65,6 +71,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         remote: setup.io.peer_addr(),
         transport: crate::transport::shared_info(setup.transport),
         security: std::sync::OnceLock::new(),
+        core: std::sync::OnceLock::new(),
         endpoint: setup.endpoint,
         incoming,
         datagram,
@@ -81,7 +88,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         incoming,
         "connection established"
     );
-    let driver = Driver {
+    let core = Core {
         proto: Proto::new(setup.config, now),
         io: Some(setup.io),
         commands,
@@ -99,9 +106,44 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         heartbeats: 0,
         undecoded: false,
         flushing: false,
+        waker: None,
     };
-    setup.runtime.spawn(Box::pin(driver));
+    let core = Arc::new(Mutex::new(core));
+    let _ = connection.shared.core.set(Arc::downgrade(&core));
+    setup.runtime.spawn(Box::pin(Driver(core)));
     connection
+}
+
+/// The connection's task: polls the [`Core`].
+struct Driver(Arc<Mutex<Core>>);
+
+impl Future for Driver {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // Only a handle running a command directly holds the lock, briefly, and it never waits
+        // for another lock meanwhile (it only tries them).
+        let mut core = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut core.waker {
+            Some(w) => w.clone_from(cx.waker()),
+            none => *none = Some(cx.waker().clone()),
+        }
+        core.poll(cx)
+    }
+}
+
+/// Runs `command` at once in the caller's thread when that keeps its order and the connection's
+/// task is not busy (see the module's comment); else queues it for the task.
+pub(super) fn submit(shared: &super::Shared, command: Command) -> Result<(), Command> {
+    if let Some(core) = shared.core.get().and_then(Weak::upgrade) {
+        if let Ok(mut core) = core.try_lock() {
+            if core.can_run_directly() {
+                core.run_directly(command);
+                return Ok(());
+            }
+        }
+    }
+    shared.commands.send(command)
 }
 
 struct Pending {
@@ -109,7 +151,8 @@ struct Pending {
     done: Completion,
 }
 
-struct Driver {
+/// The state of one connection, driven by its task (and by handles, see [`submit`]).
+pub(super) struct Core {
     proto: Proto,
     /// The socket; dropped (closed) once the connection is closed.
     io: Option<Io>,
@@ -135,13 +178,13 @@ struct Driver {
     /// The last transmit is written but a layer of the stream (TLS, WebSocket) may still
     /// hold some of it: flushed before the transmit counts as written.
     flushing: bool,
+    /// The task's waker, for the socket writes a handle makes on its behalf.
+    waker: Option<Waker>,
 }
 
-impl Future for Driver {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
+impl Core {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         for _ in 0..MAX_ROUNDS {
             let mut progress = this.poll_commands(cx);
             // Not while the dispatch limit is reached: a reply (a command) resumes reading,
@@ -179,9 +222,46 @@ impl Future for Driver {
     }
 }
 
-impl Driver {
+impl Core {
     fn now(&self) -> Instant {
         self.runtime.now()
+    }
+
+    /// Whether a handle may run a command now: the connection is up and idle, with nothing
+    /// queued that the command would overtake.
+    fn can_run_directly(&self) -> bool {
+        self.waker.is_some()
+            && self.proto.state() == ConnectionState::Active
+            && matches!(self.io, Some(Io::Stream(_)))
+            && self.writing.is_empty()
+            && !self.flushing
+            && !self.undecoded
+            && self.commands.is_empty()
+    }
+
+    /// Runs `command` and writes what it produced, with the task's waker, and delivers the
+    /// events that made (a oneway written, a failure); wakes the task if anything is left
+    /// for it (a blocked write, a state change, an earlier deadline, reading to resume).
+    fn run_directly(&mut self, command: Command) {
+        let Some(waker) = self.waker.clone() else { return };
+        let mut cx = Context::from_waker(&waker);
+        let deadline = self.proto.poll_timeout();
+        let reading = self.proto.wants_input();
+        self.command(command);
+        self.poll_write(&mut cx);
+        self.handle_events(&mut cx);
+        let earlier = match (self.proto.poll_timeout(), deadline) {
+            (Some(now), Some(before)) => now < before,
+            (now, before) => now.is_some() && before.is_none(),
+        };
+        let idle = self.writing.is_empty()
+            && !self.flushing
+            && self.proto.state() == ConnectionState::Active
+            && self.proto.wants_input() == reading
+            && !earlier;
+        if !idle {
+            waker.wake_by_ref();
+        }
     }
 
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {
@@ -438,7 +518,9 @@ impl Driver {
         if let Some(floor) = self.timer_floor {
             deadline = deadline.max(floor);
         }
-        if self.timer.as_ref().map(|(d, _)| *d) != Some(deadline) {
+        // Every message pushes the idle deadline back: a timer armed earlier is kept (it
+        // fires early at worst, and is armed again then) rather than replaced per message.
+        if self.timer.as_ref().is_none_or(|(armed, _)| *armed > deadline) {
             self.timer = Some((deadline, self.runtime.sleep_until(deadline)));
         }
         let Some((_, sleep)) = self.timer.as_mut() else {
@@ -449,6 +531,10 @@ impl Driver {
         }
         self.timer = None;
         let now = self.now();
+        if now < deadline {
+            // Fired for a deadline since pushed back: the next round arms the new one.
+            return true;
+        }
         self.proto.handle_timeout(now);
         // A deadline that stays in the past would make us spin: wait a little instead.
         self.timer_floor = match self.proto.poll_timeout() {
