@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future as _;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::Poll;
 use std::time::Duration;
@@ -56,8 +56,12 @@ struct Inner {
     /// Whether incoming connections are held: not accepted, their requests not dispatched
     /// (datagrams dropped). True until the first activation; cleared for good on deactivation.
     holding: watch::Sender<bool>,
-    /// Dispatches in progress, for `wait_for_hold` and `wait_for_deactivate`.
-    dispatches: watch::Sender<usize>,
+    /// Dispatches in progress, for `wait_for_hold` and `wait_for_deactivate`: a counter, not
+    /// a watch channel, because it changes twice per request.
+    dispatches: AtomicUsize,
+    /// Tasks in `wait_for_hold`; only then does the last dispatch to finish notify `quiet`.
+    quiet_waiters: AtomicUsize,
+    quiet: tokio::sync::Notify,
     /// The router of a routed adapter: it receives requests over the router connection.
     router: Option<Arc<RouterInfo>>,
     /// The category of the identities `add_with_uuid` makes (the router's client category).
@@ -178,7 +182,6 @@ impl ObjectAdapter {
     ) -> ObjectAdapter {
         let (stop, _) = watch::channel(false);
         let (holding, _) = watch::channel(true);
-        let (dispatches, _) = watch::channel(0);
         ObjectAdapter {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -199,7 +202,9 @@ impl ObjectAdapter {
                 deactivated: AtomicBool::new(false),
                 stop,
                 holding,
-                dispatches,
+                dispatches: AtomicUsize::new(0),
+                quiet_waiters: AtomicUsize::new(0),
+                quiet: tokio::sync::Notify::new(),
                 router,
                 category,
                 dispatcher: Mutex::new(None),
@@ -511,8 +516,27 @@ impl ObjectAdapter {
     /// Waits until the dispatches in progress have completed, so that a held adapter is
     /// quiescent (`Ice::ObjectAdapter::waitForHold`).
     pub async fn wait_for_hold(&self) {
-        let mut rx = self.inner.dispatches.subscribe();
-        let _ = rx.wait_for(|n| *n == 0).await;
+        let inner = &self.inner;
+        inner.quiet_waiters.fetch_add(1, Ordering::SeqCst);
+        // Counted out however the wait ends (it may be dropped).
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let _waiting = Waiting(&inner.quiet_waiters);
+        loop {
+            let notified = inner.quiet.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the count is read, so the last dispatch's notification
+            // cannot fall in between.
+            notified.as_mut().enable();
+            if inner.dispatches.load(Ordering::SeqCst) == 0 {
+                break;
+            }
+            notified.await;
+        }
     }
 
     /// Waits until the adapter is deactivated (by [`ObjectAdapter::deactivate`] from
@@ -533,7 +557,7 @@ impl ObjectAdapter {
 
     /// Counts a dispatch until the guard is dropped.
     pub(crate) fn dispatch_guard(&self) -> DispatchGuard {
-        self.inner.dispatches.send_modify(|n| *n += 1);
+        self.inner.dispatches.fetch_add(1, Ordering::SeqCst);
         DispatchGuard { adapter: self.clone() }
     }
 
@@ -723,6 +747,11 @@ pub(crate) struct DispatchGuard {
 
 impl Drop for DispatchGuard {
     fn drop(&mut self) {
-        self.adapter.inner.dispatches.send_modify(|n| *n = n.saturating_sub(1));
+        let inner = &self.adapter.inner;
+        if inner.dispatches.fetch_sub(1, Ordering::SeqCst) == 1
+            && inner.quiet_waiters.load(Ordering::SeqCst) > 0
+        {
+            inner.quiet.notify_waiters();
+        }
     }
 }
