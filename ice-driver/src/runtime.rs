@@ -26,6 +26,14 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
     /// The current time of the runtime's clock.
     fn now(&self) -> Instant;
 
+    /// Whether a handle writes a lone twoway request, reply or batch flush itself when the
+    /// connection is idle, instead of waking the connection's task to write it. Measured in
+    /// `benches/`: it shortens a ping on tokio's work-stealing scheduler, where the hand-off
+    /// crosses threads, and lengthens it on async-std's.
+    fn writes_in_caller(&self) -> bool {
+        true
+    }
+
     /// A future that completes at `deadline`.
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()>;
 

@@ -105,6 +105,8 @@ pub(crate) struct Shared {
     closed: watch::Sender<Option<ConnectionError>>,
     /// The connection's state, for the commands a handle runs itself (see `task.rs`).
     core: std::sync::OnceLock<Weak<Mutex<task::Core>>>,
+    /// [`Runtime::writes_in_caller`].
+    writes_in_caller: bool,
     /// Set when the TLS layer ended the connection (a peer's alert, say): the reason then
     /// reported instead of a bare "connection lost".
     pub(crate) security: std::sync::OnceLock<String>,

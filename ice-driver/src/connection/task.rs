@@ -72,6 +72,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         transport: crate::transport::shared_info(setup.transport),
         security: std::sync::OnceLock::new(),
         core: std::sync::OnceLock::new(),
+        writes_in_caller: setup.runtime.writes_in_caller(),
         endpoint: setup.endpoint,
         incoming,
         datagram,
@@ -135,9 +136,20 @@ impl Future for Driver {
 /// Runs `command` at once in the caller's thread when that keeps its order and the connection's
 /// task is not busy (see the module's comment); else queues it for the task.
 pub(super) fn submit(shared: &super::Shared, command: Command) -> Result<(), Command> {
+    let eligible = shared.writes_in_caller
+        && matches!(
+            command,
+            Command::Invoke { twoway: true, .. }
+                | Command::Reply { .. }
+                | Command::FlushBatch { .. }
+        );
+    // Others go to the queue without touching the core's (shared, contended) counters.
+    if !eligible {
+        return shared.commands.send(command);
+    }
     if let Some(core) = shared.core.get().and_then(Weak::upgrade) {
         if let Ok(mut core) = core.try_lock() {
-            if core.can_run_directly() {
+            if core.can_run_directly(&command) {
                 core.run_directly(command);
                 return Ok(());
             }
@@ -227,10 +239,18 @@ impl Core {
         self.runtime.now()
     }
 
-    /// Whether a handle may run a command now: the connection is up and idle, with nothing
-    /// queued that the command would overtake.
-    fn can_run_directly(&self) -> bool {
-        self.waker.is_some()
+    /// Whether a handle may run `command` now: the connection is up and idle, with nothing
+    /// queued that the command would overtake. Only for a lone twoway request, a lone reply or
+    /// a batch flush, where a hand-off costs latency: oneways and pipelined requests are left
+    /// to the task, which writes many of them at once.
+    fn can_run_directly(&self, command: &Command) -> bool {
+        let lone = match command {
+            Command::Invoke { twoway: true, .. } => self.proto.pending_invocations() == 0,
+            Command::Reply { .. } => self.proto.dispatches_in_progress() <= 1,
+            Command::FlushBatch { .. } => true,
+            _ => false,
+        };
+        lone && self.waker.is_some()
             && self.proto.state() == ConnectionState::Active
             && matches!(self.io, Some(Io::Stream(_)))
             && self.writing.is_empty()
