@@ -486,7 +486,7 @@ impl Connection {
         // the request fits.
         if !self.is_datagram() {
             let command = Command::QueueBatch { request: Box::new(request), compress, done: None };
-            return self.shared.commands.send(command).map_err(|_| self.closed_error());
+            return self.submit(command).map_err(|_| self.closed_error());
         }
         let (done, rx) = oneshot::channel();
         self.shared

@@ -136,13 +136,15 @@ impl Future for Driver {
 /// Runs `command` at once in the caller's thread when that keeps its order and the connection's
 /// task is not busy (see the module's comment); else queues it for the task.
 pub(super) fn submit(shared: &super::Shared, command: Command) -> Result<(), Command> {
-    let eligible = shared.writes_in_caller
-        && matches!(
-            command,
-            Command::Invoke { twoway: true, .. }
-                | Command::Reply { .. }
-                | Command::FlushBatch { .. }
-        );
+    // A batch request is only appended to the batch (a flush writes it): no hand-off is worth
+    // a wake-up of the task per request, whatever the runtime.
+    let eligible = match command {
+        Command::QueueBatch { done: None, .. } => true,
+        Command::Invoke { twoway: true, .. }
+        | Command::Reply { .. }
+        | Command::FlushBatch { .. } => shared.writes_in_caller,
+        _ => false,
+    };
     // Others go to the queue without touching the core's (shared, contended) counters.
     if !eligible {
         return shared.commands.send(command);
@@ -240,14 +242,14 @@ impl Core {
     }
 
     /// Whether a handle may run `command` now: the connection is up and idle, with nothing
-    /// queued that the command would overtake. Only for a lone twoway request, a lone reply or
-    /// a batch flush, where a hand-off costs latency: oneways and pipelined requests are left
-    /// to the task, which writes many of them at once.
+    /// queued that the command would overtake. Only for a lone twoway request, a lone reply, a
+    /// batch request or flush, where a hand-off costs latency: oneways and pipelined requests
+    /// are left to the task, which writes many of them at once.
     fn can_run_directly(&self, command: &Command) -> bool {
         let lone = match command {
             Command::Invoke { twoway: true, .. } => self.proto.pending_invocations() == 0,
             Command::Reply { .. } => self.proto.dispatches_in_progress() <= 1,
-            Command::FlushBatch { .. } => true,
+            Command::FlushBatch { .. } | Command::QueueBatch { done: None, .. } => true,
             _ => false,
         };
         lone && self.waker.is_some()
