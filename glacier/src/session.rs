@@ -198,7 +198,13 @@ async fn create(state: &Arc<State>, current: &Current, credentials: Credentials)
         category: category.clone(),
         session_proxy: session_proxy.clone(),
         control: control.clone(),
-        connection_context: info.context(),
+        // Kept only where it is sent on later (`Glacier2.AddConnectionContext=1`), not held
+        // by every idle session.
+        connection_context: if state.add_connection_context == 1 {
+            info.context()
+        } else {
+            Context::new()
+        },
     };
     // The session and its client connection are registered together, under the core's lock,
     // so that a session ending concurrently never takes the other's entry along.

@@ -1,0 +1,116 @@
+//! Router memory per idle session: `glacier` (the release binary) and ZeroC's
+//! `glacier2router`, each in its own process with the null permissions verifier, get N sessions
+//! (one client connection each, opened by this process), then sit idle; the router's RSS is read
+//! from `/proc/<pid>/status` before and after.
+//!
+//! `cargo build --release -p glacier && cargo run --release -p ice-benches --example
+//! router_sessions [N...]` (default 1000 10000).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use ice_benches::{Exec, Kind};
+use ice_driver::glacier2::SessionRouter;
+use ice_driver::{Communicator, Properties};
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A router process on a free loopback port, started from a configuration file.
+struct Router {
+    child: Child,
+    port: u16,
+    config: PathBuf,
+}
+
+impl Router {
+    fn start(binary: &Path) -> Router {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let config = std::env::temp_dir().join(format!("ice-bench-sessions-{port}.cfg"));
+        std::fs::write(
+            &config,
+            format!(
+                "Glacier2.InstanceName=Glacier2\n\
+                 Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
+                 Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
+                 Ice.PrintAdapterReady=1\n"
+            ),
+        )
+        .expect("router config");
+        let mut child = Command::new(binary)
+            .arg(format!("--Ice.Config={}", config.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ready");
+        assert!(line.contains("ready"), "{}: {line:?}", binary.display());
+        Router { child, port, config }
+    }
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.config);
+    }
+}
+
+/// Opens `n` sessions on `router`, each on a connection of its own; returns the router's RSS
+/// in KiB before and after.
+fn measure(router: &Router, n: usize) -> (u64, u64) {
+    let exec = Exec::new(Kind::TokioMt);
+    let rt = exec.runtime();
+    exec.block_on(async {
+        let settle = || async {
+            rt.sleep_until(rt.now() + Duration::from_millis(500)).await;
+        };
+        let mut props = Properties::new();
+        // Idle sessions stay open while they are counted.
+        props.set("Ice.ACM.Client.Timeout", "0").expect("property");
+        let client = Communicator::with_properties(rt.clone(), props);
+        let proxy = client
+            .string_to_proxy(&format!("Glacier2/router:tcp -h 127.0.0.1 -p {}", router.port))
+            .expect("router proxy");
+        settle().await;
+        let before = rss_kib(router.child.id());
+        for i in 0..n {
+            let session = SessionRouter::new(&proxy.ice_connection_id(format!("s{i}")));
+            session.create_session(&format!("user{i}"), "").await.expect("createSession");
+        }
+        settle().await;
+        let after = rss_kib(router.child.id());
+        client.destroy().await;
+        (before, after)
+    })
+}
+
+fn main() {
+    let counts: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let counts = if counts.is_empty() { vec![1000, 10_000] } else { counts };
+    let glacier = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/glacier");
+    assert!(glacier.exists(), "build it first: cargo build --release -p glacier");
+    for n in counts {
+        for (name, binary) in
+            [("glacier", glacier.clone()), ("glacier2router", PathBuf::from("glacier2router"))]
+        {
+            let router = Router::start(&binary);
+            let (before, after) = measure(&router, n);
+            let per = after.saturating_sub(before) as f64 / n as f64;
+            println!("{name}: {n} idle sessions: {per:.1} KiB each (RSS {before} -> {after} KiB)");
+        }
+    }
+}
