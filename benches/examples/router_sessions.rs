@@ -88,7 +88,13 @@ fn measure(router: &Router, n: usize) -> (u64, u64) {
         settle().await;
         let before = rss_kib(router.child.id());
         for i in 0..n {
-            let session = SessionRouter::new(&proxy.ice_connection_id(format!("s{i}")));
+            let proxy = proxy.ice_connection_id(format!("s{i}"));
+            if std::env::var_os("ROUTER_SESSIONS_PING_ONLY").is_some() {
+                // Connections alone, for comparison: no session.
+                proxy.ice_ping().await.expect("ice_ping");
+                continue;
+            }
+            let session = SessionRouter::new(&proxy);
             session.create_session(&format!("user{i}"), "").await.expect("createSession");
         }
         settle().await;

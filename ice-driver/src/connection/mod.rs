@@ -23,7 +23,7 @@ use ice_proto::connection::{CloseMode, ConnectionConfig, ConnectionError, Dispat
 use ice_proto::frame::{ReplyStatus, Request};
 use ice_proto::Identity;
 use std::sync::atomic::AtomicU64 as IdCounter;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use crate::adapter::ObjectAdapter;
 use crate::communicator::Instance;
@@ -101,8 +101,11 @@ pub(crate) struct Shared {
     lane: Mutex<Option<lane::LaneSender>>,
     /// `ThreadPool.Serialize`: one dispatch at a time.
     serialize: bool,
-    /// The close reason, once the connection is closed.
-    closed: watch::Sender<Option<ConnectionError>>,
+    /// The close reason, once the connection is closed (set once, by the task).
+    closed: std::sync::OnceLock<ConnectionError>,
+    /// Notified once `closed` is set: lighter than a watch channel, which every idle
+    /// connection would carry.
+    closed_notify: tokio::sync::Notify,
     /// The connection's state, for the commands a handle runs itself (see `task.rs`).
     core: std::sync::OnceLock<Weak<Mutex<task::Core>>>,
     /// [`Runtime::writes_in_caller`].
@@ -376,7 +379,7 @@ impl Connection {
 
     /// Why the connection closed, once it has.
     pub fn close_reason(&self) -> Option<Error> {
-        self.shared.closed.borrow().as_ref().map(|c| self.error_from(c))
+        self.shared.closed.get().map(|c| self.error_from(c))
     }
 
     /// The error of invocations on this connection once it closed with `closed`.
@@ -392,7 +395,7 @@ impl Connection {
 
     /// Whether the connection is closed.
     pub fn is_closed(&self) -> bool {
-        self.shared.closed.borrow().is_some()
+        self.shared.closed.get().is_some()
     }
 
     /// Starts closing the connection (`Ice::Connection::close`). Pending invocations fail once
@@ -404,12 +407,16 @@ impl Connection {
 
     /// Waits until the connection is closed and returns why.
     pub async fn closed(&self) -> Error {
-        let mut rx = self.shared.closed.subscribe();
-        let reason = match rx.wait_for(Option::is_some).await {
-            Ok(r) => r.clone(),
-            Err(_) => None,
-        };
-        reason.map_or(Error::ConnectionLost, |r| self.error_from(&r))
+        loop {
+            let notified = self.shared.closed_notify.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before looking, so that the task closing in between still wakes us.
+            notified.as_mut().enable();
+            if let Some(reason) = self.shared.closed.get() {
+                return self.error_from(reason);
+            }
+            notified.await;
+        }
     }
 
     /// Whether new invocations may be sent on this connection.

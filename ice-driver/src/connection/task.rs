@@ -25,7 +25,7 @@ use ice_proto::connection::{
     Connection as Proto, ConnectionError, ConnectionState, Event, InvocationId, InvokeError,
 };
 use smallvec::SmallVec;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 
 use super::{
     dispatch, next_connection_id, Command, Completion, Connection, ConnectionSetup, Io, Outcome,
@@ -51,7 +51,6 @@ const TIMER_RETRY: Duration = Duration::from_millis(200);
 /// Starts the task for a new connection and returns its handle.
 pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let commands = Arc::new(super::queue::CommandQueue::new());
-    let (closed, _) = watch::channel(None);
     let incoming = setup.endpoint.is_none();
     let datagram = matches!(setup.io, Io::Datagram { .. });
     let trace = setup.instance.upgrade().map(|i| i.trace).unwrap_or_default();
@@ -63,7 +62,8 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         dispatcher: Mutex::new(setup.dispatcher),
         lane: Mutex::new(None),
         serialize: setup.serialize,
-        closed,
+        closed: std::sync::OnceLock::new(),
+        closed_notify: tokio::sync::Notify::new(),
         usable: AtomicBool::new(true),
         next_key: AtomicU64::new(0),
         oneway_budget: tokio::sync::Semaphore::new(super::ONEWAY_BUDGET_KIB as usize),
@@ -227,6 +227,11 @@ impl Core {
                 return Poll::Ready(());
             }
             if !progress {
+                // Quiet now: keep no room from the traffic just handled.
+                this.proto.release_idle_memory();
+                if this.writing.is_empty() && this.writing.capacity() > 0 {
+                    this.writing = VecDeque::new();
+                }
                 return Poll::Pending;
             }
         }
@@ -658,7 +663,8 @@ impl Core {
             let _ = stream.poll_shutdown(cx);
         }
         let error = self.close_error.take().unwrap_or(ConnectionError::ConnectionLost);
-        self.connection.shared.closed.send_replace(Some(error));
+        let _ = self.connection.shared.closed.set(error);
+        self.connection.shared.closed_notify.notify_waiters();
         let error = self.connection.closed_error();
         self.commands.close();
         while let Some(command) = self.commands.try_recv() {
