@@ -170,6 +170,10 @@ async fn secure_sessions(rt: Arc<dyn Runtime>) {
     assert_eq!(greeting, "Hello, ssl!");
     session_router.destroy_session().await.unwrap();
     client.destroy().await;
+    // The router destroys the manager's session after it answered destroySession (as ZeroC's
+    // does, without waiting for it): wait for that call to arrive.
+    let session_calls = || async { seen.lock().unwrap().session_calls.len() };
+    wait_for(&rt, "calls on the manager's session", session_calls, 1).await;
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.authorize.len(), 1);
