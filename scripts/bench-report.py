@@ -14,13 +14,20 @@ CRITERION = os.path.join(ROOT, "target", "criterion")
 
 GROUPS = [
     ("ping", "twoway `ice_ping`, sequential", "calls/s", None),
+    ("inflight8", "8 twoways in flight on one connection", "calls/s", None),
     ("inflight64", "64 twoways in flight on one connection", "calls/s", None),
+    ("connections100", "100 connections pinged at once (a task or thread each)", "calls/s", None),
+    ("callback", "twoway whose dispatch calls the client back over the same connection", "calls/s", None),
     ("echo_1KiB", "1 KiB `sequence<byte>` echoed", "MB/s", 2 * 1024),
     ("echo_1MiB", "1 MiB `sequence<byte>` echoed", "MB/s", 2 * 1024 * 1024),
     ("oneway", "small oneways", "requests/s", None),
     ("batch100", "batch oneways flushed every 100", "requests/s", None),
     ("routed_ping", "twoway ping through a router (ZeroC client and server)", "calls/s", None),
+    ("routed_inflight64", "64 twoways in flight through a router (ZeroC client and server)", "calls/s", None),
+    ("routed_echo_1MiB", "1 MiB `sequence<byte>` echoed through a router (ZeroC client and server)", "MB/s", 2 * 1024 * 1024),
     ("routed_oneway", "oneways through a router (ZeroC client and server)", "requests/s", None),
+    ("routed_callback", "callback through a router: the server calls the client back before it answers", "calls/s", None),
+    ("routed_sessions100", "100 sessions pinging at once through a router (100 ZeroC clients)", "calls/s", None),
 ]
 
 PAIRS = {
@@ -31,6 +38,7 @@ PAIRS = {
     "tokio_mt-zeroc": "ours (tokio multi-thread) → ZeroC server",
     "zeroc-tokio_mt": "ZeroC client → ours (tokio multi-thread)",
     "raw_tcp": "raw TCP one-byte round trip (the limit)",
+    "raw_tcp_relay": "raw TCP one-byte round trip through a thread relay (the limit)",
     "glacier2router": "ZeroC glacier2router, unbuffered",
     "glacier2router_buffered": "ZeroC glacier2router, buffered",
     "glacier_tokio_mt": "glacier (tokio multi-thread), unbuffered",
@@ -73,7 +81,7 @@ def main():
             continue
         base_name = "glacier2router" if group.startswith("routed") else "zeroc-zeroc"
         base = dict(rows).get(base_name)
-        limit = dict(rows).get("raw_tcp")
+        limit = dict(rows).get("raw_tcp") or dict(rows).get("raw_tcp_relay")
         out.append("## {0}\n".format(title))
         head = "| pair | {0} | vs {1} |".format(unit, base_name)
         sep = "|---|---|---|"

@@ -2,8 +2,9 @@
 //! ZeroC's C++ client and server (`zeroc-zeroc`, the baseline), ours on each runtime
 //! (`tokio_mt-tokio_mt`, `tokio_ct-tokio_ct`, `async_std-async_std`), the mixed pairs
 //! (`tokio_mt-zeroc`: our client, their server; `zeroc-tokio_mt`), and for the sequential
-//! ping a raw-TCP one-byte round trip (`raw_tcp`, the physical limit). Then routed pings
-//! through `glacier2router` and `glacier`, ZeroC client and server on both ends.
+//! ping a raw-TCP one-byte round trip (`raw_tcp`, the physical limit). Then the routed
+//! workloads through `glacier2router` and `glacier`, ZeroC client and server on both ends,
+//! with a raw-TCP relay (`raw_tcp_relay`) as the limit of the routed ping.
 //!
 //! `scripts/bench` runs this and writes `BENCHMARKS.md` from the results as ratios.
 
@@ -37,9 +38,12 @@ impl RustClient {
     }
 }
 
-const WORKLOADS: [(&str, Workload); 6] = [
+const WORKLOADS: [(&str, Workload); 9] = [
     ("ping", Workload::Ping),
+    ("inflight8", Workload::InFlight8),
     ("inflight64", Workload::InFlight64),
+    ("connections100", Workload::Connections100),
+    ("callback", Workload::Callback),
     ("echo_1KiB", Workload::Echo1K),
     ("echo_1MiB", Workload::Echo1M),
     ("oneway", Workload::Oneway),
@@ -91,6 +95,17 @@ fn end_to_end(c: &mut Criterion) {
     drop(zeroc);
 }
 
+/// The routed workloads, by the ZeroC peer's names (its client runs them all; `sessions100`
+/// is 100 clients, each with a session of its own).
+const ROUTED: [(&str, &str); 6] = [
+    ("routed_ping", "ping"),
+    ("routed_inflight64", "inflight64"),
+    ("routed_echo_1MiB", "echo1m"),
+    ("routed_oneway", "oneway"),
+    ("routed_callback", "callback"),
+    ("routed_sessions100", "sessions100"),
+];
+
 fn routed(c: &mut Criterion) {
     let server = ZeroCServer::start();
     let target = bench_proxy(server.port);
@@ -100,22 +115,31 @@ fn routed(c: &mut Criterion) {
         ("glacier_async_std", glacier_router(Kind::AsyncStd, false)),
         ("glacier_tokio_mt_buffered", glacier_router(Kind::TokioMt, true)),
     ];
-    for (name, workload) in [("routed_ping", Workload::Ping), ("routed_oneway", Workload::Oneway)] {
+    let relay = raw_relay(raw_echo_server());
+    for (name, workload) in ROUTED {
         let mut group = c.benchmark_group(name);
-        group.throughput(Throughput::Elements(1));
+        match workload {
+            "echo1m" => group.throughput(Throughput::Bytes(2 * 1024 * 1024)).sample_size(10),
+            _ => group.throughput(Throughput::Elements(1)),
+        };
         group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
         for (label, router) in
             [("glacier2router", &zeroc_routers[0]), ("glacier2router_buffered", &zeroc_routers[1])]
         {
             let router = router_proxy(router.port);
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
-                b.iter_custom(|n| zeroc_client(Some(&router), &target, workload.zeroc_name(), n))
+                b.iter_custom(|n| zeroc_client(Some(&router), &target, workload, n))
             });
         }
         for (label, port) in ours {
             let router = router_proxy(port);
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
-                b.iter_custom(|n| zeroc_client(Some(&router), &target, workload.zeroc_name(), n))
+                b.iter_custom(|n| zeroc_client(Some(&router), &target, workload, n))
+            });
+        }
+        if workload == "ping" {
+            group.bench_function(BenchmarkId::from_parameter("raw_tcp_relay"), |b| {
+                b.iter_custom(|n| raw_round_trips(relay, n))
             });
         }
         group.finish();

@@ -6,12 +6,10 @@
 //! `cargo build --release -p glacier && cargo run --release -p ice-benches --example
 //! router_sessions [N...]` (default 1000 10000).
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ice_benches::{Exec, Kind};
+use ice_benches::{Exec, Kind, ZeroCRouter};
 use ice_driver::glacier2::SessionRouter;
 use ice_driver::{Communicator, Properties};
 
@@ -24,54 +22,9 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// A router process on a free loopback port, started from a configuration file.
-struct Router {
-    child: Child,
-    port: u16,
-    config: PathBuf,
-}
-
-impl Router {
-    fn start(binary: &Path) -> Router {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let config = std::env::temp_dir().join(format!("ice-bench-sessions-{port}.cfg"));
-        std::fs::write(
-            &config,
-            format!(
-                "Glacier2.InstanceName=Glacier2\n\
-                 Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
-                 Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
-                 Ice.PrintAdapterReady=1\n"
-            ),
-        )
-        .expect("router config");
-        let mut child = Command::new(binary)
-            .arg(format!("--Ice.Config={}", config.display()))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ready");
-        assert!(line.contains("ready"), "{}: {line:?}", binary.display());
-        Router { child, port, config }
-    }
-}
-
-impl Drop for Router {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.config);
-    }
-}
-
 /// Opens `n` sessions on `router`, each on a connection of its own; returns the router's RSS
 /// in KiB before and after.
-fn measure(router: &Router, n: usize) -> (u64, u64) {
+fn measure(router: &ZeroCRouter, n: usize) -> (u64, u64) {
     let exec = Exec::new(Kind::TokioMt);
     let rt = exec.runtime();
     exec.block_on(async {
@@ -86,7 +39,7 @@ fn measure(router: &Router, n: usize) -> (u64, u64) {
             .string_to_proxy(&format!("Glacier2/router:tcp -h 127.0.0.1 -p {}", router.port))
             .expect("router proxy");
         settle().await;
-        let before = rss_kib(router.child.id());
+        let before = rss_kib(router.pid());
         for i in 0..n {
             let proxy = proxy.ice_connection_id(format!("s{i}"));
             if std::env::var_os("ROUTER_SESSIONS_PING_ONLY").is_some() {
@@ -98,7 +51,7 @@ fn measure(router: &Router, n: usize) -> (u64, u64) {
             session.create_session(&format!("user{i}"), "").await.expect("createSession");
         }
         settle().await;
-        let after = rss_kib(router.child.id());
+        let after = rss_kib(router.pid());
         client.destroy().await;
         (before, after)
     })
@@ -113,7 +66,7 @@ fn main() {
         for (name, binary) in
             [("glacier", glacier.clone()), ("glacier2router", PathBuf::from("glacier2router"))]
         {
-            let router = Router::start(&binary);
+            let router = ZeroCRouter::start_binary(&binary, false);
             let (before, after) = measure(&router, n);
             let per = after.saturating_sub(before) as f64 / n as f64;
             println!("{name}: {n} idle sessions: {per:.1} KiB each (RSS {before} -> {after} KiB)");

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ice_driver::{
-    BoxFuture, Communicator, Current, DispatchResult, Encapsulation, EncodingVersion, Identity,
-    OperationMode, Properties, Proxy, Runtime, Servant,
+    BoxFuture, Communicator, Current, DispatchError, DispatchResult, Encapsulation,
+    EncodingVersion, Identity, OperationMode, Properties, Proxy, ProxyData, Runtime, Servant,
 };
 
 /// The runtimes our side runs on.
@@ -107,6 +107,38 @@ impl Servant for Bench {
     }
 }
 
+/// The server's `caller` object, as the ZeroC peer's: `callback(Object* cb)` calls `cb.tick()`
+/// before it answers, over the incoming connection when `cb` has no endpoints (a
+/// bidirectional callback).
+pub struct Caller;
+
+impl Servant for Caller {
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            let failed = |e: String| DispatchError::UnknownLocal(e);
+            let cb: Option<ProxyData> = params.decode()?;
+            let cb = cb.ok_or_else(|| failed("null callback".into()))?;
+            let cb = if cb.endpoints.is_empty() && cb.adapter_id.is_empty() {
+                current.connection.create_proxy(cb.identity).map_err(|e| failed(e.to_string()))?
+            } else {
+                current
+                    .communicator()
+                    .ok_or_else(|| failed("destroyed".into()))?
+                    .proxy_from_data(cb)
+            };
+            let empty = Encapsulation::empty(EncodingVersion::V1_1);
+            cb.invoke("tick", OperationMode::Normal, empty)
+                .await
+                .map_err(|e| failed(e.to_string()))?;
+            current.void()
+        })
+    }
+}
+
 /// Starts our server on a runtime of `kind` in a thread of its own (kept for the whole
 /// process) and returns its port.
 pub fn rust_server(kind: Kind) -> u16 {
@@ -120,6 +152,7 @@ pub fn rust_server(kind: Kind) -> u16 {
                 .create_object_adapter_with_endpoints("Bench", "tcp -h 127.0.0.1 -p 0")
                 .expect("adapter");
             adapter.add(Identity::new("bench"), Arc::new(Bench)).expect("servant");
+            adapter.add(Identity::new("caller"), Arc::new(Caller)).expect("servant");
             adapter.activate().expect("activate");
             let port = match &adapter.endpoints()[0] {
                 ice_driver::Endpoint::Tcp(ip) => ip.port,
@@ -227,8 +260,14 @@ pub fn zeroc_client(router: Option<&str>, proxy: &str, workload: &str, n: u64) -
 pub enum Workload {
     /// Sequential twoway `ice_ping`.
     Ping,
+    /// 8 twoways in flight on one connection.
+    InFlight8,
     /// 64 twoways in flight on one connection.
     InFlight64,
+    /// 100 connections, each pinged sequentially by a task (ZeroC: a thread) of its own.
+    Connections100,
+    /// A twoway whose dispatch first calls the client back over the same connection.
+    Callback,
     /// A 1 KiB `sequence<byte>` echoed.
     Echo1K,
     /// A 1 MiB `sequence<byte>` echoed.
@@ -244,7 +283,10 @@ impl Workload {
     pub fn zeroc_name(self) -> &'static str {
         match self {
             Workload::Ping => "ping",
+            Workload::InFlight8 => "inflight8",
             Workload::InFlight64 => "inflight64",
+            Workload::Connections100 => "connections100",
+            Workload::Callback => "callback",
             Workload::Echo1K => "echo1k",
             Workload::Echo1M => "echo1m",
             Workload::Oneway => "oneway",
@@ -271,6 +313,19 @@ pub async fn rust_client(
 ) -> Duration {
     proxy.ice_ping().await.expect("connect");
     let empty = || Encapsulation::empty(EncodingVersion::V1_1);
+    let mut proxies = Vec::new();
+    let mut callback = None;
+    match workload {
+        Workload::Connections100 => {
+            for i in 0..100 {
+                let p = proxy.ice_connection_id(format!("c{i}"));
+                p.ice_ping().await.expect("connect");
+                proxies.push(p);
+            }
+        }
+        Workload::Callback => callback = Some(callback_params(proxy).await),
+        _ => {}
+    }
     let start = std::time::Instant::now();
     match workload {
         Workload::Ping => {
@@ -278,27 +333,22 @@ pub async fn rust_client(
                 proxy.ice_ping().await.expect("ping");
             }
         }
-        Workload::InFlight64 => {
-            let per_task = n.div_ceil(64);
-            let mut done = Vec::new();
-            for _ in 0..64 {
-                let (p, (tx, rx)) = (proxy.clone(), tokio::sync::oneshot::channel());
-                rt.spawn(Box::pin(async move {
-                    for _ in 0..per_task {
-                        p.invoke(
-                            "op",
-                            OperationMode::Normal,
-                            Encapsulation::empty(EncodingVersion::V1_1),
-                        )
-                        .await
-                        .expect("op");
-                    }
-                    let _ = tx.send(());
-                }));
-                done.push(rx);
-            }
-            for rx in done {
-                rx.await.expect("task");
+        Workload::InFlight8 | Workload::InFlight64 => {
+            let depth = if workload == Workload::InFlight8 { 8 } else { 64 };
+            in_parallel(rt, vec![proxy.clone(); depth], n, |p| async move {
+                p.invoke("op", OperationMode::Normal, Encapsulation::empty(EncodingVersion::V1_1))
+                    .await
+                    .expect("op");
+            })
+            .await;
+        }
+        Workload::Connections100 => {
+            in_parallel(rt, proxies, n, |p| async move { p.ice_ping().await.expect("ping") }).await;
+        }
+        Workload::Callback => {
+            let (caller, params) = callback.expect("callback set up");
+            for _ in 0..n {
+                caller.invoke("callback", OperationMode::Normal, params.clone()).await.expect("cb");
             }
         }
         Workload::Echo1K | Workload::Echo1M => {
@@ -331,6 +381,54 @@ pub async fn rust_client(
     start.elapsed()
 }
 
+/// `n` calls spread over `proxies`, each called sequentially by a task of its own.
+async fn in_parallel<F, Fut>(rt: &Arc<dyn Runtime>, proxies: Vec<Proxy>, n: u64, call: F)
+where
+    F: Fn(Proxy) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let each = n.div_ceil(proxies.len() as u64);
+    let mut done = Vec::new();
+    for p in proxies {
+        let (call, (tx, rx)) = (call.clone(), tokio::sync::oneshot::channel());
+        rt.spawn(Box::pin(async move {
+            for _ in 0..each {
+                call(p.clone()).await;
+            }
+            let _ = tx.send(());
+        }));
+        done.push(rx);
+    }
+    for rx in done {
+        rx.await.expect("task");
+    }
+}
+
+/// The `caller` proxy and `callback`'s parameters: the proxy of a `tick` servant in an
+/// adapter with no endpoints, attached to `proxy`'s connection.
+async fn callback_params(proxy: &Proxy) -> (Proxy, Encapsulation) {
+    struct Tick;
+    impl Servant for Tick {
+        fn dispatch<'a>(
+            &'a self,
+            c: &'a Current,
+            _: Encapsulation,
+        ) -> BoxFuture<'a, DispatchResult> {
+            Box::pin(async move { c.void() })
+        }
+    }
+    let adapter =
+        proxy.communicator().create_object_adapter_with_endpoints("", "").expect("adapter");
+    adapter.add(Identity::new("cb"), Arc::new(Tick)).expect("servant");
+    adapter.activate().expect("activate");
+    proxy.ice_get_connection().await.expect("connection").set_adapter(Some(adapter.clone()));
+    let cb = adapter.create_proxy(Identity::new("cb")).expect("proxy");
+    let params = Encapsulation::from_value(EncodingVersion::V1_1, &Some(cb.data().clone()));
+    let caller = proxy.ice_identity(Identity::new("caller"));
+    caller.invoke("callback", OperationMode::Normal, params.clone()).await.expect("callback");
+    (caller, params)
+}
+
 /// A raw-TCP echo of one byte on loopback (threads and blocking sockets): the physical limit
 /// of a sequential round trip. Returns the port of the echo server.
 pub fn raw_echo_server() -> u16 {
@@ -348,6 +446,32 @@ pub fn raw_echo_server() -> u16 {
                     }
                 }
             });
+        }
+    });
+    port
+}
+
+/// A raw-TCP relay on loopback (threads and blocking sockets) in front of the server on
+/// `target`: each connection accepted is copied both ways to a connection of its own to the
+/// target. The limit of a routed round trip, as [`raw_echo_server`] is of a direct one.
+/// Returns the relay's port.
+pub fn raw_relay(target: u16) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(client) = client else { continue };
+            let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else { continue };
+            for (from, to) in [(&client, &server), (&server, &client)] {
+                let (Ok(mut from), Ok(mut to)) = (from.try_clone(), to.try_clone()) else {
+                    continue;
+                };
+                let _ = to.set_nodelay(true);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                });
+            }
         }
     });
     port
@@ -377,6 +501,8 @@ pub fn glacier_router(kind: Kind, buffered: bool) -> u16 {
             let mut props = Properties::new();
             for (k, v) in [
                 ("Glacier2.Client.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+                ("Glacier2.Server.Endpoints", "tcp -h 127.0.0.1"),
+                ("Ice.MessageSizeMax", "0"),
                 ("Glacier2.PermissionsVerifier", "Glacier2/NullPermissionsVerifier"),
                 ("Glacier2.Client.Buffered", if buffered { "1" } else { "0" }),
                 ("Glacier2.Server.Buffered", if buffered { "1" } else { "0" }),
@@ -395,7 +521,8 @@ pub fn glacier_router(kind: Kind, buffered: bool) -> u16 {
     rx.recv_timeout(Duration::from_secs(30)).expect("glacier started")
 }
 
-/// A running `glacier2router` (Debian's `zeroc-glacier2`); killed when dropped.
+/// A running router process (`glacier2router`, or our `glacier` binary, which reads the same
+/// configuration); killed when dropped.
 pub struct ZeroCRouter {
     child: Child,
     /// Its client port on 127.0.0.1.
@@ -404,8 +531,16 @@ pub struct ZeroCRouter {
 }
 
 impl ZeroCRouter {
-    /// Starts `glacier2router` with the null verifier, unbuffered or buffered.
+    /// Starts `glacier2router` (Debian's `zeroc-glacier2`) with the null verifier, unbuffered
+    /// or buffered.
     pub fn start(buffered: bool) -> ZeroCRouter {
+        ZeroCRouter::start_binary(Path::new("glacier2router"), buffered)
+    }
+
+    /// Starts the router `binary` from a configuration file: client endpoints on a free
+    /// loopback port, server endpoints (for callbacks) on another, the null verifier, no message
+/// size limit (as the peers have, so that 1 MiB parameters pass).
+    pub fn start_binary(binary: &Path, buffered: bool) -> ZeroCRouter {
         let port =
             TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let b = if buffered { 1 } else { 0 };
@@ -415,22 +550,38 @@ impl ZeroCRouter {
             format!(
                 "Glacier2.InstanceName=Glacier2\n\
                  Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
+                 Glacier2.Server.Endpoints=tcp -h 127.0.0.1\n\
                  Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
                  Glacier2.Client.Buffered={b}\nGlacier2.Server.Buffered={b}\n\
-                 Ice.PrintAdapterReady=1\n"
+                 Ice.PrintAdapterReady=1\nIce.MessageSizeMax=0\n"
             ),
         )
         .expect("router config");
-        let mut child = Command::new("glacier2router")
+        let mut child = Command::new(binary)
             .arg(format!("--Ice.Config={}", config.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .spawn()
-            .expect("start glacier2router (scripts/install-peers installs it)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("ready");
-        assert!(line.contains("ready"), "glacier2router: {line:?}");
+            .unwrap_or_else(|e| {
+                panic!(
+                    "start {} (scripts/install-peers installs glacier2router): {e}",
+                    binary.display()
+                )
+            });
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut seen = String::new();
+        while !(seen.contains("Glacier2.Client ready") && seen.contains("Glacier2.Server ready")) {
+            let mut line = String::new();
+            let read = stdout.read_line(&mut line).expect("ready");
+            assert!(read > 0, "{} exited before it was ready: {seen:?}", binary.display());
+            seen.push_str(&line);
+        }
         ZeroCRouter { child, port, config }
+    }
+
+    /// The router's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
