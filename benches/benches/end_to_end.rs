@@ -64,6 +64,9 @@ fn end_to_end(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         match workload.echo_size() {
             Some(size) => group.throughput(Throughput::Bytes(size as u64 * 2)),
+            None if workload == Workload::Connections100 => {
+                group.throughput(Throughput::Elements(100))
+            }
             None => group.throughput(Throughput::Elements(1)),
         };
         if workload == Workload::Echo1M {
@@ -120,6 +123,8 @@ fn routed(c: &mut Criterion) {
         let mut group = c.benchmark_group(name);
         match workload {
             "echo1m" => group.throughput(Throughput::Bytes(2 * 1024 * 1024)).sample_size(10),
+            // An iteration is a ping from each session; each sample opens 100 sessions first.
+            "sessions100" => group.throughput(Throughput::Elements(100)).sample_size(20),
             _ => group.throughput(Throughput::Elements(1)),
         };
         group.measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));

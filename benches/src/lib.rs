@@ -264,7 +264,8 @@ pub enum Workload {
     InFlight8,
     /// 64 twoways in flight on one connection.
     InFlight64,
-    /// 100 connections, each pinged sequentially by a task (ZeroC: a thread) of its own.
+    /// 100 connections, each pinged sequentially by a task (ZeroC: a thread) of its own; an
+    /// iteration is one ping on each.
     Connections100,
     /// A twoway whose dispatch first calls the client back over the same connection.
     Callback,
@@ -335,7 +336,7 @@ pub async fn rust_client(
         }
         Workload::InFlight8 | Workload::InFlight64 => {
             let depth = if workload == Workload::InFlight8 { 8 } else { 64 };
-            in_parallel(rt, vec![proxy.clone(); depth], n, |p| async move {
+            in_parallel(rt, vec![proxy.clone(); depth], n.div_ceil(depth as u64), |p| async move {
                 p.invoke("op", OperationMode::Normal, Encapsulation::empty(EncodingVersion::V1_1))
                     .await
                     .expect("op");
@@ -381,13 +382,12 @@ pub async fn rust_client(
     start.elapsed()
 }
 
-/// `n` calls spread over `proxies`, each called sequentially by a task of its own.
-async fn in_parallel<F, Fut>(rt: &Arc<dyn Runtime>, proxies: Vec<Proxy>, n: u64, call: F)
+/// `each` calls on each of `proxies`, made sequentially by a task of its own.
+async fn in_parallel<F, Fut>(rt: &Arc<dyn Runtime>, proxies: Vec<Proxy>, each: u64, call: F)
 where
     F: Fn(Proxy) -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
-    let each = n.div_ceil(proxies.len() as u64);
     let mut done = Vec::new();
     for p in proxies {
         let (call, (tx, rx)) = (call.clone(), tokio::sync::oneshot::channel());
@@ -539,7 +539,7 @@ impl ZeroCRouter {
 
     /// Starts the router `binary` from a configuration file: client endpoints on a free
     /// loopback port, server endpoints (for callbacks) on another, the null verifier, no message
-/// size limit (as the peers have, so that 1 MiB parameters pass).
+    /// size limit (as the peers have, so that 1 MiB parameters pass).
     pub fn start_binary(binary: &Path, buffered: bool) -> ZeroCRouter {
         let port =
             TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();

@@ -7,8 +7,9 @@
 //                                        the same through a Glacier2 router (a session first)
 //
 // Workloads: ping, inflight8, inflight64, echo1k, echo1m, oneway, batch, callback,
-// connections100 (each of 100 connections pinged by a thread of its own), and, routed only,
-// sessions100 (100 communicators, each with its own router session, pinging at once).
+// connections100 (each of 100 connections pinged n times by a thread of its own), and, routed
+// only, sessions100 (100 communicators, each with its own router session, each pinging n
+// times at once).
 //
 // The server's `bench` object is a Blobject: `echo` returns its in-parameters, every other
 // operation (and `ice_ping`) an empty result; `getCount` is not needed since the client ends
@@ -21,6 +22,7 @@
 #include <Glacier2/Glacier2.h>
 #include <Ice/Ice.h>
 #include <chrono>
+#include <future>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -107,16 +109,26 @@ int server(const std::shared_ptr<Ice::Communicator>& c) {
     return 0;
 }
 
-// `n` pings spread over `proxies`, each pinged sequentially by a thread of its own.
-void pingInParallel(const std::vector<std::shared_ptr<Ice::ObjectPrx>>& proxies, long n) {
-    long each = (n + static_cast<long>(proxies.size()) - 1) / static_cast<long>(proxies.size());
+// Each of `proxies` pinged `each` times, sequentially, by a thread of its own; returns the
+// time from the moment every thread is ready to the last ping's reply.
+std::chrono::steady_clock::duration pingInParallel(
+    const std::vector<std::shared_ptr<Ice::ObjectPrx>>& proxies, long each) {
+    std::promise<void> go;
+    std::shared_future<void> started = go.get_future().share();
+    std::vector<std::promise<void>> ready(proxies.size());
     std::vector<std::thread> threads;
-    for (auto& p : proxies) {
-        threads.emplace_back([p, each] {
-            for (long i = 0; i < each; ++i) p->ice_ping();
+    for (size_t i = 0; i < proxies.size(); ++i) {
+        threads.emplace_back([p = proxies[i], each, started, &ready, i] {
+            ready[i].set_value();
+            started.wait();
+            for (long k = 0; k < each; ++k) p->ice_ping();
         });
     }
+    for (auto& r : ready) r.get_future().wait();
+    auto start = std::chrono::steady_clock::now();
+    go.set_value();
     for (auto& t : threads) t.join();
+    return std::chrono::steady_clock::now() - start;
 }
 
 // `callback`'s in-parameters: the proxy of a `Tick` servant the client adds to `adapter`.
@@ -162,6 +174,7 @@ int client(const std::shared_ptr<Ice::Communicator>& c, const std::string& proxy
         caller->ice_invoke("callback", Ice::OperationMode::Normal, callback, out);
     }
     auto start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::duration elapsed{0};
     if (workload == "ping") {
         for (long i = 0; i < n; ++i) base->ice_ping();
     } else if (workload == "inflight8" || workload == "inflight64") {
@@ -176,7 +189,7 @@ int client(const std::shared_ptr<Ice::Communicator>& c, const std::string& proxy
             for (auto& f : window) f.get();
         }
     } else if (workload == "connections100") {
-        pingInParallel(proxies, n);
+        elapsed = pingInParallel(proxies, n);
     } else if (workload == "callback") {
         for (long i = 0; i < n; ++i) caller->ice_invoke("callback", Ice::OperationMode::Normal, callback, out);
     } else if (workload == "echo1k" || workload == "echo1m") {
@@ -198,7 +211,7 @@ int client(const std::shared_ptr<Ice::Communicator>& c, const std::string& proxy
         std::cerr << "unknown workload " << workload << std::endl;
         return 2;
     }
-    auto elapsed = std::chrono::steady_clock::now() - start;
+    if (elapsed.count() == 0) elapsed = std::chrono::steady_clock::now() - start;
     std::cout << std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count() << std::endl;
     return 0;
 }
@@ -217,9 +230,7 @@ int sessions(const Ice::InitializationData& init, const std::string& router,
         proxies.push_back(c->stringToProxy(proxy));
         proxies.back()->ice_ping();
     }
-    auto start = std::chrono::steady_clock::now();
-    pingInParallel(proxies, n);
-    auto elapsed = std::chrono::steady_clock::now() - start;
+    auto elapsed = pingInParallel(proxies, n);
     std::cout << std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count() << std::endl;
     return 0;
 }
