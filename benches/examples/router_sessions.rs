@@ -4,7 +4,9 @@
 //! from `/proc/<pid>/status` before and after.
 //!
 //! `cargo build --release -p glacier && cargo run --release -p ice-benches --example
-//! router_sessions [N...]` (default 1000 10000).
+//! router_sessions [N...]` (default 1000 10000). The routers have server endpoints for
+//! callbacks unless `ROUTER_SESSIONS_NO_CALLBACKS=1`; with `ROUTER_SESSIONS_PING_ONLY=1` the
+//! clients only ping, opening no session.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -62,11 +64,13 @@ fn main() {
     let counts = if counts.is_empty() { vec![1000, 10_000] } else { counts };
     let glacier = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/glacier");
     assert!(glacier.exists(), "build it first: cargo build --release -p glacier");
+    // Server endpoints (callbacks) unless ROUTER_SESSIONS_NO_CALLBACKS is set.
+    let callbacks = std::env::var_os("ROUTER_SESSIONS_NO_CALLBACKS").is_none();
     for n in counts {
         for (name, binary) in
             [("glacier", glacier.clone()), ("glacier2router", PathBuf::from("glacier2router"))]
         {
-            let router = ZeroCRouter::start_binary(&binary, false);
+            let router = ZeroCRouter::start_binary(&binary, false, callbacks);
             let (before, after) = measure(&router, n);
             let per = after.saturating_sub(before) as f64 / n as f64;
             println!("{name}: {n} idle sessions: {per:.1} KiB each (RSS {before} -> {after} KiB)");

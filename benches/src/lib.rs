@@ -534,24 +534,24 @@ impl ZeroCRouter {
     /// Starts `glacier2router` (Debian's `zeroc-glacier2`) with the null verifier, unbuffered
     /// or buffered.
     pub fn start(buffered: bool) -> ZeroCRouter {
-        ZeroCRouter::start_binary(Path::new("glacier2router"), buffered)
+        ZeroCRouter::start_binary(Path::new("glacier2router"), buffered, true)
     }
 
     /// Starts the router `binary` from a configuration file: client endpoints on a free
-    /// loopback port, server endpoints (for callbacks) on another, the null verifier, no message
-    /// size limit (as the peers have, so that 1 MiB parameters pass).
-    pub fn start_binary(binary: &Path, buffered: bool) -> ZeroCRouter {
+    /// loopback port, server endpoints (for callbacks) on another if `callbacks`, the null
+    /// verifier, no message size limit (as the peers have, so that 1 MiB parameters pass).
+    pub fn start_binary(binary: &Path, buffered: bool, callbacks: bool) -> ZeroCRouter {
         let port =
             TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let b = if buffered { 1 } else { 0 };
+        let server = if callbacks { "Glacier2.Server.Endpoints=tcp -h 127.0.0.1\n" } else { "" };
         let config = std::env::temp_dir().join(format!("ice-bench-glacier2-{port}.cfg"));
         std::fs::write(
             &config,
             format!(
                 "Glacier2.InstanceName=Glacier2\n\
                  Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
-                 Glacier2.Server.Endpoints=tcp -h 127.0.0.1\n\
-                 Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
+                 {server}Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
                  Glacier2.Client.Buffered={b}\nGlacier2.Server.Buffered={b}\n\
                  Ice.PrintAdapterReady=1\nIce.MessageSizeMax=0\n"
             ),
@@ -570,7 +570,8 @@ impl ZeroCRouter {
             });
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut seen = String::new();
-        while !(seen.contains("Glacier2.Client ready") && seen.contains("Glacier2.Server ready")) {
+        let ready = |s: &str| s.contains("Glacier2.Server ready") || !callbacks;
+        while !(seen.contains("Glacier2.Client ready") && ready(&seen)) {
             let mut line = String::new();
             let read = stdout.read_line(&mut line).expect("ready");
             assert!(read > 0, "{} exited before it was ready: {seen:?}", binary.display());
