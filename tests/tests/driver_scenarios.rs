@@ -398,6 +398,28 @@ async fn callback_over_client_connection(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
+/// A dispatch that awaits waits in its connection's task; when the connection closes under it,
+/// it still runs to its end (only its reply is lost), as a ZeroC dispatch does.
+async fn dispatch_outlives_its_connection(rt: Arc<dyn Runtime>) {
+    use std::sync::atomic::Ordering::SeqCst;
+    let s = setup(&rt).await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let hello = s.hello.clone();
+    rt.spawn(Box::pin(async move {
+        let _ = tx.send(hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await);
+    }));
+    wait_until(&rt, "blocked dispatches", || async { s.servant.blocked.load(SeqCst) }, 1).await;
+    let incoming = s.adapter.connections();
+    assert_eq!(incoming.len(), 1);
+    incoming[0].close(CloseMode::Forcefully);
+    incoming[0].closed().await;
+    assert_eq!(rx.await.unwrap(), Err(Error::ConnectionLost));
+    assert_eq!(s.servant.unblocked.load(SeqCst), 0);
+    s.servant.release(1);
+    wait_until(&rt, "finished dispatches", || async { s.servant.unblocked.load(SeqCst) }, 1).await;
+    s.teardown().await;
+}
+
 // The server's read, inactivity and close timeouts against hand-driven peers are checked in
 // virtual time: tests/tests/driver_virtual_time.rs.
 
@@ -593,6 +615,7 @@ on_both_runtimes!(
     slow_servant_does_not_block_others,
     panicking_servant,
     callback_over_client_connection,
+    dispatch_outlives_its_connection,
     destroy_and_timeouts,
     reconnect_and_endpoints,
     random_endpoint_order,

@@ -1,9 +1,11 @@
 //! Dispatching one incoming request: find the servant, run it, turn a panic into
-//! UnknownException, and hand the reply to the connection. A dispatch whose first step
-//! completes it (a servant that does not await, `ice_ping`) runs in the connection's own task
-//! and its reply is written without a hand-off, as ZeroC's thread pool dispatches in the
-//! thread that read the request; one that awaits goes on as a task of its own, so a slow
-//! servant never blocks other requests.
+//! UnknownException, and hand the reply to the connection. A dispatch runs in the connection's
+//! own task, as ZeroC's thread pool dispatches in the thread that read the request: one whose
+//! first step completes it (a servant that does not await, `ice_ping`) is answered at once; one
+//! that awaits is parked in the task, which polls it again when it is woken, so that a servant
+//! awaiting a nested call (a callback, a router's forward) is resumed and answered by the
+//! task that read what it waited for, with no hand-off to another task and back. A parked
+//! dispatch never blocks other requests: the task goes on reading while it waits.
 
 use crate::trace::traced;
 use std::sync::Arc;
@@ -27,26 +29,37 @@ pub(super) struct Prepared {
     run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
 }
 
+/// A dispatch that runs on, and answers when it completes.
+pub(super) type Running = BoxFuture<'static, (DispatchId, ReplyStatus)>;
+
+/// How [`start`] left a dispatch.
+pub(super) enum Started {
+    /// Done at once: the reply to send.
+    Answered(DispatchId, ReplyStatus),
+    /// Waiting: for the connection's task to poll again when woken, and answer once done.
+    Parked(Running),
+    /// Behind others in the lane (held adapter, serialized dispatch): the lane answers it.
+    Queued,
+}
+
 /// Starts `incoming`: in the calling connection task (`cx` is its context) when nothing it
-/// could overtake is waiting, else through the lane. Returns the answer if it is ready at once.
+/// could overtake is waiting, else through the lane.
 pub(super) fn start(
     runtime: &Arc<dyn Runtime>,
     connection: &Connection,
     incoming: IncomingRequest,
     cx: &mut Context<'_>,
-) -> Option<(DispatchId, ReplyStatus)> {
+) -> Started {
     let Prepared { gate, mut run } = prepare(connection, incoming);
-    let commands = connection.clone();
     if gate.is_none() && connection.lane_idle() {
-        match run.as_mut().poll(cx) {
-            Poll::Ready(answer) => return Some(answer),
-            // A new task polls it again at once, and so takes over its wake-ups.
-            Poll::Pending => runtime.spawn(answer_when_done(run, commands)),
-        }
-        return None;
+        return match run.as_mut().poll(cx) {
+            Poll::Ready((dispatch, status)) => Started::Answered(dispatch, status),
+            Poll::Pending => Started::Parked(run),
+        };
     }
+    let commands = connection.clone();
     connection.run_dispatch(runtime, lane::Job { gate, run: answer_when_done(run, commands) });
-    None
+    Started::Queued
 }
 
 fn answer_when_done(

@@ -9,6 +9,11 @@
 //! produced (a request, a reply) in its own thread, as ZeroC writes in the caller's thread:
 //! the connection's task is then woken only by what the peer sends, not once more per
 //! request. Everything else (reading, timers, events) stays with the task.
+//!
+//! The task also runs the dispatches of the requests it reads (see `dispatch`), those that
+//! await included: they are parked in a `FuturesUnordered` it polls when one is woken, so the
+//! servant's code runs with the core locked. That is safe for the same reason handles are:
+//! whatever the servant does to this or any connection only tries the lock.
 
 use crate::trace::traced;
 use std::collections::{HashMap, VecDeque};
@@ -21,9 +26,12 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use ice_proto::connection::{
-    Connection as Proto, ConnectionError, ConnectionState, Event, InvocationId, InvokeError,
+    Connection as Proto, ConnectionError, ConnectionState, DispatchId, Event, InvocationId,
+    InvokeError,
 };
+use ice_proto::frame::ReplyStatus;
 use smallvec::SmallVec;
 use tokio::sync::oneshot;
 
@@ -108,6 +116,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         undecoded: false,
         flushing: false,
         waker: None,
+        parked: None,
     };
     let core = Arc::new(Mutex::new(core));
     let _ = connection.shared.core.set(Arc::downgrade(&core));
@@ -194,6 +203,9 @@ pub(super) struct Core {
     flushing: bool,
     /// The task's waker, for the socket writes a handle makes on its behalf.
     waker: Option<Waker>,
+    /// Dispatches waiting for something (see `dispatch`); none while idle, when it holds
+    /// nothing.
+    parked: Option<FuturesUnordered<dispatch::Running>>,
 }
 
 impl Core {
@@ -214,6 +226,7 @@ impl Core {
                 progress |= this.poll_read(cx);
             }
             progress |= this.handle_events(cx);
+            progress |= this.poll_parked(cx);
             if !this.proto.is_closed() {
                 progress |= this.poll_write(cx);
             }
@@ -597,14 +610,17 @@ impl Core {
                         Some(d) => d.dispatch(&self.connection, incoming),
                         None => Some(incoming),
                     };
-                    let answer = incoming.and_then(|incoming| {
+                    let started = incoming.map(|incoming| {
                         dispatch::start(&self.runtime, &self.connection, incoming, cx)
                     });
-                    if let Some((dispatch, status)) = answer {
-                        // What the servant asked of the connection (a close, say) comes
-                        // first, as it would had the reply come back as a command.
-                        self.poll_commands(cx);
-                        self.proto.reply(dispatch, status);
+                    match started {
+                        Some(dispatch::Started::Answered(dispatch, status)) => {
+                            self.answer(cx, dispatch, status)
+                        }
+                        Some(dispatch::Started::Parked(run)) => {
+                            self.parked.get_or_insert_with(FuturesUnordered::new).push(run)
+                        }
+                        Some(dispatch::Started::Queued) | None => {}
                     }
                 }
                 Event::Reply { invocation, status, .. } => {
@@ -639,6 +655,27 @@ impl Core {
         progress
     }
 
+    fn answer(&mut self, cx: &mut Context<'_>, dispatch: DispatchId, status: ReplyStatus) {
+        // What the servant asked of the connection (a close, say) comes first, as it would
+        // had the reply come back as a command.
+        self.poll_commands(cx);
+        self.proto.reply(dispatch, status);
+    }
+
+    /// Polls the parked dispatches that were woken, and answers those done.
+    fn poll_parked(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(mut parked) = self.parked.take() else { return false };
+        let mut progress = false;
+        while let Poll::Ready(Some((dispatch, status))) = parked.poll_next_unpin(cx) {
+            progress = true;
+            self.answer(cx, dispatch, status);
+        }
+        if !parked.is_empty() {
+            self.parked = Some(parked);
+        }
+        progress
+    }
+
     fn closed(&mut self, error: ConnectionError) {
         match &error {
             ConnectionError::ManuallyClosed { .. } | ConnectionError::CloseConnection => {
@@ -661,6 +698,11 @@ impl Core {
         if let Some(Io::Stream(mut stream)) = self.io.take() {
             // Best effort: the socket is closed when dropped anyway.
             let _ = stream.poll_shutdown(cx);
+        }
+        // Parked dispatches run to their end, as they would on a closed connection in ZeroC:
+        // only their replies are lost.
+        if let Some(mut parked) = self.parked.take() {
+            self.runtime.spawn(Box::pin(async move { while parked.next().await.is_some() {} }));
         }
         let error = self.close_error.take().unwrap_or(ConnectionError::ConnectionLost);
         let _ = self.connection.shared.closed.set(error);

@@ -29,6 +29,8 @@ pub struct HelloI {
     pub drops: AtomicI32,
     /// How many block() dispatches have started.
     pub blocked: AtomicI32,
+    /// How many block() dispatches have finished.
+    pub unblocked: AtomicI32,
     gate: Semaphore,
 }
 
@@ -43,6 +45,7 @@ impl HelloI {
             count: AtomicI32::new(0),
             drops: AtomicI32::new(0),
             blocked: AtomicI32::new(0),
+            unblocked: AtomicI32::new(0),
             gate: Semaphore::new(0),
         })
     }
@@ -102,6 +105,7 @@ impl Servant for HelloI {
                     if let Ok(p) = permit {
                         p.forget();
                     }
+                    self.unblocked.fetch_add(1, Ordering::SeqCst);
                     current.void()
                 }
                 "unblock" => {
