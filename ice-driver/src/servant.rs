@@ -169,6 +169,11 @@ impl DispatchError {
 /// An Ice object implementation. Dispatch is asynchronous: a servant that waits does not hold
 /// up other requests, even on the same connection.
 ///
+/// `dispatch` runs in the task of the connection the request came in on, as ZeroC dispatches
+/// in the thread-pool thread that read it: while the servant computes (rather than awaits),
+/// that connection reads nothing else. A servant with long computations should run them on a
+/// thread of its own (`tokio::task::spawn_blocking`, say) and await the result.
+///
 /// `ice_ping`, `ice_isA`, `ice_id` and `ice_ids` are answered by the object adapter from
 /// [`Servant::ice_id`] and [`Servant::ice_ids`]; `dispatch` sees every other operation.
 pub trait Servant: Send + Sync + 'static {
