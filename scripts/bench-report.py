@@ -13,25 +13,22 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 CRITERION = os.path.join(ROOT, "target", "criterion")
 
 GROUPS = [
-    ("ping", "twoway `ice_ping`, sequential", "calls/s", None),
-    ("inflight8", "8 twoways in flight on one connection", "calls/s", None),
-    ("inflight64", "64 twoways in flight on one connection", "calls/s", None),
-    ("connections100", "100 connections pinged at once (a task or thread each)", "calls/s", None),
-    ("callback", "twoway whose dispatch calls the client back over the same connection", "calls/s", None),
-    ("echo_1KiB", "1 KiB `sequence<byte>` echoed", "MB/s", 2 * 1024),
-    ("echo_1MiB", "1 MiB `sequence<byte>` echoed", "MB/s", 2 * 1024 * 1024),
-    ("oneway", "small oneways", "requests/s", None),
-    ("batch100", "batch oneways flushed every 100", "requests/s", None),
-    ("routed_ping", "twoway ping through a router (ZeroC client and server)", "calls/s", None),
-    ("routed_inflight64", "64 twoways in flight through a router (ZeroC client and server)", "calls/s", None),
-    ("routed_echo_1MiB", "1 MiB `sequence<byte>` echoed through a router (ZeroC client and server)", "MB/s", 2 * 1024 * 1024),
-    ("routed_oneway", "oneways through a router (ZeroC client and server)", "requests/s", None),
-    ("routed_callback", "callback through a router: the server calls the client back before it answers", "calls/s", None),
-    ("routed_sessions100", "100 sessions pinging at once through a router (100 ZeroC clients)", "calls/s", None),
+    ("ping", "twoway `ice_ping`, sequential", "calls/s"),
+    ("inflight8", "8 twoways in flight on one connection", "calls/s"),
+    ("inflight64", "64 twoways in flight on one connection", "calls/s"),
+    ("connections100", "100 connections pinged at once (a task or thread each)", "calls/s"),
+    ("callback", "twoway whose dispatch calls the client back over the same connection", "calls/s"),
+    ("echo_1KiB", "1 KiB `sequence<byte>` echoed", "MB/s"),
+    ("echo_1MiB", "1 MiB `sequence<byte>` echoed", "MB/s"),
+    ("oneway", "small oneways", "requests/s"),
+    ("batch100", "batch oneways flushed every 100", "requests/s"),
+    ("routed_ping", "twoway ping through a router (ZeroC client and server)", "calls/s"),
+    ("routed_inflight64", "64 twoways in flight through a router (ZeroC client and server)", "calls/s"),
+    ("routed_echo_1MiB", "1 MiB `sequence<byte>` echoed through a router (ZeroC client and server)", "MB/s"),
+    ("routed_oneway", "oneways through a router (ZeroC client and server)", "requests/s"),
+    ("routed_callback", "callback through a router: the server calls the client back before it answers", "calls/s"),
+    ("routed_sessions100", "100 sessions pinging at once through a router (100 ZeroC clients)", "calls/s"),
 ]
-
-# Calls per criterion iteration where an iteration is one call on each of 100 connections.
-PER_ITERATION = {"connections100": 100, "routed_sessions100": 100}
 
 PAIRS = {
     "zeroc-zeroc": "ZeroC C++ client → ZeroC C++ server",
@@ -59,6 +56,20 @@ def mean_ns(group, bench):
         return None
 
 
+def per_iteration(group, bench):
+    """What one iteration carries, as the benchmark declared its throughput to criterion:
+    (count, is_bytes); a ping on each of 100 connections is 100 calls."""
+    path = os.path.join(CRITERION, group, bench, "new", "benchmark.json")
+    try:
+        with open(path) as f:
+            throughput = json.load(f).get("throughput") or {}
+    except (OSError, ValueError):
+        throughput = {}
+    if "Bytes" in throughput:
+        return throughput["Bytes"], True
+    return throughput.get("Elements", 1), False
+
+
 def version(cmd):
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -77,7 +88,7 @@ def main():
     out.append("- machine: {0} cores, {1}".format(os.cpu_count(), platform.platform()))
     out.append("- ZeroC Ice: {0} (Debian, C++11 mapping)".format(version(["glacier2router", "--version"])))
     out.append("- Rust: {0}\n".format(version(["rustc", "--version"])))
-    for group, title, unit, size in GROUPS:
+    for group, title, unit in GROUPS:
         rows = [(b, mean_ns(group, b)) for b in PAIRS]
         rows = [(b, ns) for b, ns in rows if ns]
         if not rows:
@@ -94,8 +105,8 @@ def main():
         out.append(head)
         out.append(sep)
         for bench, ns in rows:
-            per_s = 1e9 / ns * PER_ITERATION.get(group, 1)
-            value = per_s * size / 1e6 if size else per_s
+            count, is_bytes = per_iteration(group, bench)
+            value = 1e9 / ns * count / (1e6 if is_bytes else 1)
             ratio = (base / ns) if base else float("nan")
             line = "| {0} | {1:,.0f} | {2:.2f}× |".format(PAIRS[bench], value, ratio)
             if limit:

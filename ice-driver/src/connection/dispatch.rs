@@ -23,14 +23,14 @@ use crate::runtime::{BoxFuture, Runtime};
 use crate::servant::{dispatch_builtin, Current, DispatchError};
 use crate::util::CatchUnwind;
 
+/// A dispatch that runs on, and answers when it completes.
+pub(super) type Running = BoxFuture<'static, (DispatchId, ReplyStatus)>;
+
 /// A dispatch ready to run, and what it waits for first (a held adapter).
 pub(super) struct Prepared {
     gate: Option<BoxFuture<'static, ()>>,
-    run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
+    run: Running,
 }
-
-/// A dispatch that runs on, and answers when it completes.
-pub(super) type Running = BoxFuture<'static, (DispatchId, ReplyStatus)>;
 
 /// How [`start`] left a dispatch.
 pub(super) enum Started {
@@ -62,16 +62,13 @@ pub(super) fn start(
     Started::Queued
 }
 
-fn answer_when_done(
-    run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
-    connection: Connection,
-) -> BoxFuture<'static, ()> {
+fn answer_when_done(run: Running, connection: Connection) -> BoxFuture<'static, ()> {
     Box::pin(AnswerWhenDone { run, connection })
 }
 
 /// Sends the dispatch's reply to the connection task once the dispatch completes.
 struct AnswerWhenDone {
-    run: BoxFuture<'static, (DispatchId, ReplyStatus)>,
+    run: Running,
     connection: Connection,
 }
 
