@@ -8,7 +8,7 @@
 //! [`MAX_ACKED`] waiting requests, oneways are acknowledged only once written, which stops the
 //! sender (its connection is no longer read once 100 requests are in flight).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

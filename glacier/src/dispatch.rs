@@ -2,7 +2,7 @@
 //! Both run in the task of the connection the request arrived on; the reply is relayed from
 //! the task of the connection it came back on.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
@@ -269,16 +269,16 @@ pub(crate) enum Backend {
 fn send_to_backend(
     state: &Arc<State>,
     client: &Connection,
-    mut target: ProxyData,
+    mut target: Arc<ProxyData>,
     options: ForwardOptions,
     request: Request,
     on_done: impl FnOnce(Outcome) + Send + 'static,
 ) {
     if target.endpoints.is_empty() {
         // Indirect: through the router communicator's locator (`Ice.Default.Locator`).
-        let indirect = state.communicator.proxy_from_data(target.clone());
+        let indirect = state.communicator.proxy_from_data(ProxyData::clone(&target));
         if let Some(endpoints) = indirect.ice_located() {
-            target.endpoints = endpoints;
+            Arc::make_mut(&mut target).endpoints = endpoints;
         }
     }
     if target.endpoints.is_empty() {
@@ -286,11 +286,11 @@ fn send_to_backend(
         let state2 = state.clone();
         let client = client.clone();
         state.runtime.spawn(Box::pin(async move {
-            let indirect = state2.communicator.proxy_from_data(target.clone());
+            let indirect = state2.communicator.proxy_from_data(ProxyData::clone(&target));
             match indirect.ice_locate().await {
                 Ok(endpoints) => {
                     let mut target = target;
-                    target.endpoints = endpoints;
+                    Arc::make_mut(&mut target).endpoints = endpoints;
                     send_to_backend(&state2, &client, target, options, request, on_done);
                 }
                 Err(error) => on_done(Outcome::Failed { error, sent: false }),
@@ -309,11 +309,14 @@ fn send_to_backend(
     };
     let track = (client, seq, 0);
     // Without buffering, batch modes are sent one request at a time (as Ice 3.8 does).
-    target.mode = match target.mode {
-        ice_proto::ProxyMode::BatchOneway => ice_proto::ProxyMode::Oneway,
-        ice_proto::ProxyMode::BatchDatagram => ice_proto::ProxyMode::Datagram,
-        m => m,
+    let unbatched = match target.mode {
+        ice_proto::ProxyMode::BatchOneway => Some(ice_proto::ProxyMode::Oneway),
+        ice_proto::ProxyMode::BatchDatagram => Some(ice_proto::ProxyMode::Datagram),
+        _ => None,
     };
+    if let Some(mode) = unbatched {
+        Arc::make_mut(&mut target).mode = mode;
+    }
     let twoway = options.is_twoway();
     let compress = options.compress || target.endpoints.first().is_some_and(|e| e.compress());
     let cached = match backends(state, &target).get(target.endpoints.as_slice()) {
@@ -353,7 +356,7 @@ fn send_to_backend(
 }
 
 /// Queues `queued` for the back end `target`, connecting to it unless that is under way.
-fn connect_and_send(state: &Arc<State>, target: ProxyData, queued: Queued) {
+fn connect_and_send(state: &Arc<State>, target: Arc<ProxyData>, queued: Queued) {
     {
         let mut backends = backends(state, &target);
         match backends.get_mut(target.endpoints.as_slice()) {
@@ -385,7 +388,7 @@ fn connect_and_send(state: &Arc<State>, target: ProxyData, queued: Queued) {
     }
     let state2 = state.clone();
     state.runtime.spawn(Box::pin(async move {
-        let proxy = state2.communicator.proxy_from_data(target.clone());
+        let proxy = state2.communicator.proxy_from_data(ProxyData::clone(&target));
         let result = proxy.ice_get_connection().await;
         let waiting = {
             let mut backends = backends(&state2, &target);
@@ -394,7 +397,7 @@ fn connect_and_send(state: &Arc<State>, target: ProxyData, queued: Queued) {
                 _ => Vec::new(),
             };
             if let Ok(c) = &result {
-                backends.insert(target.endpoints, Backend::Ready(c.clone()));
+                backends.insert(target.endpoints.clone(), Backend::Ready(c.clone()));
             }
             waiting
         };

@@ -2,7 +2,7 @@
 //! client goes away they are cancelled, so a back end that never answers holds nothing of
 //! gone clients.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 

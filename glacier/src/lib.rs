@@ -37,7 +37,7 @@ mod verifier;
 
 pub use config::{StartError, DEFAULT_CONFIG};
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 

@@ -130,6 +130,18 @@ impl TcpStream for Stream {
         }
     }
 
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut task::Context<'_>,
+        buf: &mut bytes::BytesMut,
+        max: usize,
+    ) -> Poll<io::Result<usize>> {
+        // Reads into the room as it is: no zero-filling of up to 64 KiB per read.
+        buf.reserve(max);
+        let mut room = bytes::BufMut::limit(&mut *buf, max);
+        tokio_util::io::poll_read_buf(Pin::new(&mut self.0), cx, &mut room)
+    }
+
     fn poll_write_vectored(
         &mut self,
         cx: &mut task::Context<'_>,

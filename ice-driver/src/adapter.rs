@@ -1,7 +1,7 @@
 //! Object adapters: a set of servants reachable through the adapter's endpoints
 //! (`Ice::ObjectAdapter`).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fmt;
 use std::future::Future as _;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -93,6 +93,27 @@ pub trait TcpStream: Send + 'static {
     /// Reads into `buf`; `Ok(0)` means end of stream.
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
 
+    /// Reads at most about `max` bytes onto the end of `buf`, returning how many; `Ok(0)`
+    /// means end of stream, and `buf` is unchanged unless bytes were read. The default
+    /// zero-fills the room before reading into it; a runtime that can read into
+    /// uninitialized memory overrides it, as the driver reads every message this way.
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut bytes::BytesMut,
+        max: usize,
+    ) -> Poll<io::Result<usize>> {
+        let start = buf.len();
+        buf.resize(start + max, 0);
+        let result = self.poll_read(cx, &mut buf[start..]);
+        let n = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        buf.truncate(start + n);
+        result
+    }
+
     /// Writes from `bufs` in order, returning how many bytes were written.
     fn poll_write_vectored(
         &mut self,

@@ -16,7 +16,8 @@
 //! whatever the servant does to this or any connection only tries the lock.
 
 use crate::trace::traced;
-use std::collections::{HashMap, VecDeque};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::io::IoSlice;
 use std::pin::Pin;
@@ -211,6 +212,9 @@ pub(super) struct Core {
 impl Core {
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let this = self;
+        // The timer armed and found pending by the last round, with nothing happened since:
+        // computing the deadline again would give the same answer.
+        let mut timer_settled = false;
         for _ in 0..MAX_ROUNDS {
             let mut progress = this.poll_commands(cx);
             // Not while the dispatch limit is reached: a reply (a command) resumes reading,
@@ -230,8 +234,15 @@ impl Core {
             if !this.proto.is_closed() {
                 progress |= this.poll_write(cx);
             }
-            progress |= this.poll_timer(cx);
-            progress |= this.handle_events(cx);
+            if progress || !timer_settled {
+                let fired = this.poll_timer(cx);
+                timer_settled = !fired;
+                progress |= fired;
+            }
+            if this.handle_events(cx) {
+                timer_settled = false;
+                progress = true;
+            }
             if this.proto.state() >= ConnectionState::Closing {
                 this.connection.shared.usable.store(false, Ordering::Release);
             }
@@ -285,14 +296,16 @@ impl Core {
     fn run_directly(&mut self, command: Command) {
         let Some(waker) = self.waker.clone() else { return };
         let mut cx = Context::from_waker(&waker);
-        let deadline = self.proto.poll_timeout();
         let reading = self.proto.wants_input();
         self.command(command);
         self.poll_write(&mut cx);
         self.handle_events(&mut cx);
-        let earlier = match (self.proto.poll_timeout(), deadline) {
-            (Some(now), Some(before)) => now < before,
-            (now, before) => now.is_some() && before.is_none(),
+        // Only a deadline before the armed timer needs the task (a later one is found when
+        // that timer fires early).
+        let earlier = match (self.proto.poll_timeout(), &self.timer) {
+            (Some(now), Some((armed, _))) => now.max(self.timer_floor.unwrap_or(now)) < *armed,
+            (now, None) => now.is_some(),
+            (None, Some(_)) => false,
         };
         let idle = self.writing.is_empty()
             && !self.flushing
@@ -396,12 +409,10 @@ impl Core {
         for _ in 0..4 {
             let start = self.read_buf.len();
             let chunk = self.read_chunk;
-            self.read_buf.resize(start + chunk, 0);
-            let result = stream.poll_read(cx, &mut self.read_buf[start..]);
+            let result = stream.poll_read_buf(cx, &mut self.read_buf, chunk);
             let n = match result {
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(e)) => {
-                    self.read_buf.truncate(start);
                     tracing::debug!(error = %e, "read failed");
                     if let Some(reason) = crate::transport::security_reason(&e) {
                         let _ = self.connection.shared.security.set(reason);
@@ -410,7 +421,6 @@ impl Core {
                     return true;
                 }
                 Poll::Pending => {
-                    self.read_buf.truncate(start);
                     if start == 0 && self.read_buf.capacity() > 0 {
                         // Nothing half-read: give the memory back while the peer is quiet.
                         self.read_buf = BytesMut::new();
@@ -419,10 +429,9 @@ impl Core {
                     return progress;
                 }
             };
-            if n == chunk {
+            if n >= chunk {
                 self.read_chunk = (chunk * 2).min(READ_CHUNK);
             }
-            self.read_buf.truncate(start + n);
             progress = true;
             let now = self.runtime.now();
             if n == 0 {

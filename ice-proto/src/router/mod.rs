@@ -32,7 +32,8 @@ pub use queue::{Enqueued, RequestQueue};
 pub use routing_table::{Added, RoutingTable};
 pub use session::{ConnectionInfo, NewSession, Session, SessionKind};
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::frame::{ReplyStatus, Request, RequestFailed};
@@ -140,8 +141,9 @@ pub enum ClientRoute {
     /// Send `request` to `target` as `options` say. A client twoway sent as oneway is
     /// answered with an empty success reply once sent.
     Forward {
-        /// Where: the routing table's proxy with the request's facet and the forward mode.
-        target: ProxyData,
+        /// Where: the routing table's proxy with the request's facet and the forward mode
+        /// (shared with the table unless those differ from what it stores).
+        target: Arc<ProxyData>,
         /// How.
         options: ForwardOptions,
         /// The request to send: the client's, with the context the back end must see.
@@ -517,9 +519,15 @@ impl Router {
         }
         let options = ForwardOptions::from_request(twoway, &request.context);
         let mut target = target.clone();
-        target.facet = request.facet.clone();
-        target.mode = options.mode;
-        target.secure = options.secure;
+        if target.facet != request.facet
+            || target.mode != options.mode
+            || target.secure != options.secure
+        {
+            let t = Arc::make_mut(&mut target);
+            t.facet = request.facet.clone();
+            t.mode = options.mode;
+            t.secure = options.secure;
+        }
         let add_con = self.config.add_connection_context == 1;
         let context = if self.config.client_forward_context {
             let mut c = std::mem::take(&mut request.context);

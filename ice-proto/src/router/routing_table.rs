@@ -1,7 +1,9 @@
 //! A session's routing table: the proxies its client added, by identity, least recently used
 //! first out (`Glacier2.RoutingTable.MaxSize`).
 
-use std::collections::{BTreeMap, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::proxy::{ProxyData, ProxyMode};
 use crate::Identity;
@@ -19,8 +21,8 @@ pub enum Added {
 #[derive(Debug, Clone)]
 pub struct RoutingTable {
     max: usize,
-    /// Proxy and its last-use stamp.
-    entries: HashMap<Identity, (ProxyData, u64)>,
+    /// Proxy (shared with the requests routed to it) and its last-use stamp.
+    entries: HashMap<Identity, (Arc<ProxyData>, u64)>,
     /// Last-use stamp to identity, oldest first.
     order: BTreeMap<u64, Identity>,
     clock: u64,
@@ -46,9 +48,10 @@ impl RoutingTable {
         self.clock += 1;
         let clock = self.clock;
         if let Some((_, stamp)) = self.entries.get_mut(identity) {
-            self.order.remove(stamp);
+            // The identity moves to its new stamp: no copy of its strings per request.
+            let moved = self.order.remove(stamp).unwrap_or_else(|| identity.clone());
             *stamp = clock;
-            self.order.insert(clock, identity.clone());
+            self.order.insert(clock, moved);
         }
     }
 
@@ -65,18 +68,18 @@ impl RoutingTable {
         stored.facet.clear();
         self.clock += 1;
         self.order.insert(self.clock, stored.identity.clone());
-        self.entries.insert(stored.identity.clone(), (stored, self.clock));
+        self.entries.insert(stored.identity.clone(), (Arc::new(stored), self.clock));
         while self.entries.len() > self.max {
             let Some((_, oldest)) = self.order.pop_first() else { break };
             if let Some((p, _)) = self.entries.remove(&oldest) {
-                evicted.push(p);
+                evicted.push(Arc::unwrap_or_clone(p));
             }
         }
         Added::Inserted
     }
 
     /// The proxy stored for `identity`, marking it most recently used.
-    pub fn get(&mut self, identity: &Identity) -> Option<&ProxyData> {
+    pub fn get(&mut self, identity: &Identity) -> Option<&Arc<ProxyData>> {
         self.touch(identity);
         self.entries.get(identity).map(|(p, _)| p)
     }
