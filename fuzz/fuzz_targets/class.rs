@@ -1,5 +1,6 @@
 //! Arbitrary bytes read as class instances (encodings 1.0 and 1.1, known and unknown types):
-//! must never panic, and whatever decodes must re-encode without panicking.
+//! must never panic, whatever decodes must re-encode without panicking, and decoding holds
+//! memory bounded by the input's size (`common/alloc_bound.rs`).
 #![no_main]
 
 use ice_proto::value::{
@@ -8,6 +9,9 @@ use ice_proto::value::{
 };
 use ice_proto::{DecodeError, Encapsulation, EncodingVersion};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/alloc_bound.rs"]
+mod alloc_bound;
 
 const BASE: SliceType = SliceType::new("::F::Base");
 const NODE: SliceType = SliceType::new("::F::Node").with_compact_id(3).with_optional_members();
@@ -66,16 +70,18 @@ impl Value for Node {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let known = ValueRegistry::new().with::<Base>().with::<Node>();
-    let only_base = ValueRegistry::new().with::<Base>();
-    for enc in [EncodingVersion::V1_0, EncodingVersion::V1_1] {
-        let encaps = Encapsulation::new(enc, bytes::Bytes::copy_from_slice(data));
-        for registry in [&known, &only_base, &ValueRegistry::new()] {
-            if let Ok((root, graph)) = decode_value_with(&encaps, registry, 50) {
-                for format in [SlicedFormat::Compact, SlicedFormat::Sliced] {
-                    let _ = encode_value(&graph, root, enc, format);
+    alloc_bound::bounded(data.len(), || {
+        let known = ValueRegistry::new().with::<Base>().with::<Node>();
+        let only_base = ValueRegistry::new().with::<Base>();
+        for enc in [EncodingVersion::V1_0, EncodingVersion::V1_1] {
+            let encaps = Encapsulation::new(enc, bytes::Bytes::copy_from_slice(data));
+            for registry in [&known, &only_base, &ValueRegistry::new()] {
+                if let Ok((root, graph)) = decode_value_with(&encaps, registry, 50) {
+                    for format in [SlicedFormat::Compact, SlicedFormat::Sliced] {
+                        let _ = encode_value(&graph, root, enc, format);
+                    }
                 }
             }
         }
-    }
+    })
 });

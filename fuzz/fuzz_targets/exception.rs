@@ -1,5 +1,6 @@
 //! Arbitrary bytes read as a user exception (encodings 1.0 and 1.1, known, partly known and
-//! unknown types): must never panic, and whatever decodes must re-encode without panicking.
+//! unknown types): must never panic, whatever decodes must re-encode without panicking, and
+//! decoding holds memory bounded by the input's size (`common/alloc_bound.rs`).
 #![no_main]
 
 use ice_proto::value::{
@@ -8,6 +9,9 @@ use ice_proto::value::{
 };
 use ice_proto::{DecodeError, Encapsulation, EncodingVersion};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "common/alloc_bound.rs"]
+mod alloc_bound;
 
 const EX: SliceType = SliceType::new("::F::Ex");
 const RICH: SliceType = SliceType::new("::F::Rich").with_optional_members();
@@ -92,20 +96,22 @@ impl UserException for Rich {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let all = ExceptionRegistry::new().with::<Ex>().with::<Rich>();
-    let base_only = ExceptionRegistry::new().with::<Ex>();
-    let values = ValueRegistry::new().with::<Base>();
-    for enc in [EncodingVersion::V1_0, EncodingVersion::V1_1] {
-        let encaps = Encapsulation::new(enc, bytes::Bytes::copy_from_slice(data));
-        for exceptions in [&all, &base_only, &ExceptionRegistry::new()] {
-            for values in [&values, &ValueRegistry::new()] {
-                if let Ok(d) = decode_user_exception_with(&encaps, exceptions, values, 50) {
-                    let _ = d.type_id();
-                    for format in [SlicedFormat::Compact, SlicedFormat::Sliced] {
-                        let _ = d.to_encapsulation(enc, format);
+    alloc_bound::bounded(data.len(), || {
+        let all = ExceptionRegistry::new().with::<Ex>().with::<Rich>();
+        let base_only = ExceptionRegistry::new().with::<Ex>();
+        let values = ValueRegistry::new().with::<Base>();
+        for enc in [EncodingVersion::V1_0, EncodingVersion::V1_1] {
+            let encaps = Encapsulation::new(enc, bytes::Bytes::copy_from_slice(data));
+            for exceptions in [&all, &base_only, &ExceptionRegistry::new()] {
+                for values in [&values, &ValueRegistry::new()] {
+                    if let Ok(d) = decode_user_exception_with(&encaps, exceptions, values, 50) {
+                        let _ = d.type_id();
+                        for format in [SlicedFormat::Compact, SlicedFormat::Sliced] {
+                            let _ = d.to_encapsulation(enc, format);
+                        }
                     }
                 }
             }
         }
-    }
+    })
 });
