@@ -1,12 +1,19 @@
 //! Arbitrary bytes, in arbitrary chunks, fed to both a client and a server connection while
-//! they also invoke and reply: never a panic, and the state machine's invariants hold.
+//! they also invoke and reply: never a panic, and the state machine's invariants hold, checked
+//! against a model of the invocations made: a reply or a failure goes only to an invocation
+//! still waiting for one, and at most once (none to a oneway); no request is dispatched twice;
+//! nothing happens after `Closed`, a closed connection stays closed and refuses invocations,
+//! and by then every invocation has had its outcome.
 #![no_main]
 
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use arbitrary::Arbitrary;
 use bytes::BytesMut;
-use ice_proto::connection::{CloseMode, Connection, ConnectionConfig, Event, Side};
+use ice_proto::connection::{
+    CloseMode, Connection, ConnectionConfig, DispatchId, Event, InvocationId, Side,
+};
 use ice_proto::frame::{ReplyStatus, Request};
 use ice_proto::{Context, Encapsulation, EncodingVersion, Identity, OperationMode};
 use libfuzzer_sys::fuzz_target;
@@ -53,6 +60,9 @@ fn run(side: Side, steps: &[Step], validate_first: bool) {
         conn.handle_input(now, &mut buf);
     }
     let mut closed = false;
+    // Invocations without an outcome yet: whether each is twoway, and whether it was sent.
+    let mut waiting: HashMap<InvocationId, (bool, bool)> = HashMap::new();
+    let mut dispatched: HashSet<DispatchId> = HashSet::new();
     for step in steps {
         match step {
             Step::Input(bytes) => {
@@ -62,13 +72,20 @@ fn run(side: Side, steps: &[Step], validate_first: bool) {
                 assert!(buf.len() <= conn.config().max_message_size + 14);
             }
             Step::Invoke { twoway, compress } => {
-                let _ = conn.invoke(request(), *twoway, *compress);
+                let result = conn.invoke(request(), *twoway, *compress);
+                if let Ok(id) = result {
+                    assert!(!closed, "a closed connection took an invocation");
+                    assert!(waiting.insert(id, (*twoway, false)).is_none(), "{id:?} reused");
+                }
             }
             Step::Batch => {
                 let _ = conn.queue_batch_request(request(), false);
             }
             Step::Flush => {
-                let _ = conn.flush_batch();
+                if let Ok(Some(id)) = conn.flush_batch() {
+                    assert!(!closed, "a closed connection took a batch");
+                    assert!(waiting.insert(id, (false, false)).is_none(), "{id:?} reused");
+                }
             }
             Step::Advance(ms) => {
                 now += Duration::from_millis(u64::from(*ms) * 100);
@@ -93,10 +110,36 @@ fn run(side: Side, steps: &[Step], validate_first: bool) {
         while let Some(e) = conn.poll_event() {
             assert!(!closed, "event after Closed: {e:?}");
             match e {
-                Event::Request(r) => conn.reply(r.dispatch, ReplyStatus::UnknownException("x".into())),
-                Event::Closed { .. } => closed = true,
+                Event::Request(r) => {
+                    assert!(dispatched.insert(r.dispatch), "{:?} dispatched twice", r.dispatch);
+                    conn.reply(r.dispatch, ReplyStatus::UnknownException("x".into()))
+                }
+                Event::Reply { invocation, .. } => match waiting.remove(&invocation) {
+                    Some((true, _)) => {}
+                    other => panic!("reply to {invocation:?}, which waits for none: {other:?}"),
+                },
+                Event::Sent { invocation } => match waiting.get_mut(&invocation) {
+                    Some((true, sent)) => {
+                        assert!(!*sent, "{invocation:?} sent twice");
+                        *sent = true;
+                    }
+                    Some((false, _)) => {
+                        waiting.remove(&invocation);
+                    }
+                    None => panic!("Sent for {invocation:?}, which waits for nothing"),
+                },
+                Event::InvocationFailed { invocation, .. } => {
+                    assert!(waiting.remove(&invocation).is_some(), "{invocation:?} failed twice");
+                }
+                Event::Closed { .. } => {
+                    closed = true;
+                    assert!(waiting.is_empty(), "closed with outcomes missing: {waiting:?}");
+                }
                 _ => {}
             }
+        }
+        if closed {
+            assert!(conn.is_closed(), "a closed connection reopened");
         }
         if conn.is_closed() {
             assert!(closed || conn.poll_event().is_none());
