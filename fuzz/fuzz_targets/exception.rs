@@ -4,8 +4,8 @@
 #![no_main]
 
 use ice_proto::value::{
-    decode_user_exception_with, ExceptionRegistry, SliceType, SlicedFormat, UserException,
-    Value, ValueReader, ValueRef, ValueRegistry, ValueWriter,
+    decode_user_exception_with, ExceptionRegistry, SliceType, SlicedFormat, UserException, Value,
+    ValueReader, ValueRef, ValueRegistry, ValueWriter,
 };
 use ice_proto::{DecodeError, Encapsulation, EncodingVersion};
 use libfuzzer_sys::fuzz_target;

@@ -51,7 +51,11 @@ fuzz_target!(|data: &[u8]| {
                         && !printed.contains("\\\\\"")
                         && proxy.endpoints.iter().all(plain_endpoint)
                     {
-                        assert_eq!(again.ok().flatten().as_ref(), Some(&proxy), "printed as {printed}");
+                        assert_eq!(
+                            again.ok().flatten().as_ref(),
+                            Some(&proxy),
+                            "printed as {printed}"
+                        );
                     }
                 }
             }

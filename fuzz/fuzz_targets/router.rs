@@ -2,7 +2,10 @@
 //! ends: sessions created, destroyed, closed and expired; proxies added; requests and
 //! callbacks routed. Invariants: a forwarded request only ever reaches a proxy its own
 //! session added, a callback only ever reaches the session that owns its category, no routing
-//! table outgrows its bound, and the router's session count matches a model.
+//! table outgrows its bound, and the router's session count matches a model. Each session
+//! also has a buffered request queue, checked against a model: a oneway with an `_ovrd` key
+//! replaces in place the queued oneway with the same key and target, nothing else is ever
+//! replaced or reordered, and a drain gives back exactly what waits, oldest first.
 #![no_main]
 
 use std::collections::{HashMap, HashSet};
@@ -13,7 +16,8 @@ use bytes::Bytes;
 use ice_proto::frame::Request;
 use ice_proto::proxy::{Endpoint, IpEndpoint, ProxyData};
 use ice_proto::router::{
-    CallbackRoute, ClientRoute, ConnectionId, NewSession, Router, RouterConfig, SessionKind,
+    CallbackRoute, ClientRoute, ConnectionId, Enqueued, NewSession, RequestQueue, Router,
+    RouterConfig, SessionKind,
 };
 use ice_proto::{Encapsulation, EncodingVersion, Identity, OperationMode};
 use libfuzzer_sys::fuzz_target;
@@ -27,6 +31,27 @@ enum Op {
     Request { conn: u8, category: u8, name: u8, twoway: bool, fwd: Option<String> },
     Callback { category: u8, generation: u8, twoway: bool },
     Advance { seconds: u8 },
+    Queue { conn: u8, key: Option<u8>, target: u8, twoway: bool },
+    Drain { conn: u8 },
+}
+
+/// A queued request as the model keeps it: override key, target, twoway, and a number.
+type Modelled = (Option<String>, String, bool, u32);
+
+/// What the queue must do with a push, by the rule stated in the module's comment.
+fn model_push(model: &mut Vec<Modelled>, entry: Modelled) -> Option<u32> {
+    let (key, target, twoway, item) = entry;
+    let key = key.filter(|k| !k.is_empty());
+    if let (Some(k), false) = (&key, twoway) {
+        let same = model
+            .iter_mut()
+            .find(|(ek, et, etw, _)| !*etw && ek.as_deref() == Some(k.as_str()) && *et == target);
+        if let Some(e) = same {
+            return Some(std::mem::replace(&mut e.3, item));
+        }
+    }
+    model.push((key, target, twoway, item));
+    None
 }
 
 #[derive(Arbitrary, Debug)]
@@ -63,6 +88,9 @@ fuzz_target!(|input: Input| {
     // Model: per live session, its category and every proxy (by identity) it added.
     let mut live: HashMap<u64, (String, HashMap<Identity, HashSet<u16>>)> = HashMap::new();
     let mut generation = 0u32;
+    // Per connection: its buffered queue, and the model of what it holds.
+    let mut queues: HashMap<u64, (RequestQueue<u32>, Vec<Modelled>)> = HashMap::new();
+    let mut pushed = 0u32;
     for op in input.ops.into_iter().take(500) {
         match op {
             Op::Create { conn } => {
@@ -86,11 +114,13 @@ fuzz_target!(|input: Input| {
                 let c = ConnectionId(u64::from(conn % 6));
                 let gone = router.destroy_session(c, ice_proto::router::DestroyReason::Destroyed);
                 assert_eq!(gone.is_some(), live.remove(&c.0).is_some());
+                queues.remove(&c.0);
             }
             Op::Close { conn } => {
                 let c = ConnectionId(u64::from(conn % 6));
                 let gone = router.connection_closed(c);
                 assert_eq!(gone.is_some(), live.remove(&c.0).is_some());
+                queues.remove(&c.0);
             }
             Op::Add { conn, proxies } => {
                 let c = ConnectionId(u64::from(conn % 6));
@@ -154,6 +184,31 @@ fuzz_target!(|input: Input| {
                 now += Duration::from_secs(u64::from(seconds % 8));
                 for d in router.handle_timeout(now) {
                     assert!(live.remove(&d.connection.0).is_some());
+                    queues.remove(&d.connection.0);
+                }
+            }
+            Op::Queue { conn, key, target, twoway } => {
+                let c = u64::from(conn % 6);
+                if !live.contains_key(&c) {
+                    continue;
+                }
+                pushed += 1;
+                let key =
+                    key.map(|k| if k % 5 == 0 { String::new() } else { format!("k{}", k % 3) });
+                let target = format!("t{}", target % 3);
+                let (queue, model) = queues.entry(c).or_insert_with(Default::default);
+                let expected = model_push(model, (key.clone(), target.clone(), twoway, pushed));
+                match queue.push(key, target, twoway, pushed) {
+                    Enqueued::Queued => assert_eq!(expected, None, "should have overridden"),
+                    Enqueued::Overrode(old) => assert_eq!(Some(old), expected, "wrong override"),
+                }
+                assert_eq!(queue.len(), model.len());
+            }
+            Op::Drain { conn } => {
+                if let Some((queue, model)) = queues.get_mut(&u64::from(conn % 6)) {
+                    let items: Vec<u32> = model.drain(..).map(|e| e.3).collect();
+                    assert_eq!(queue.take_all(), items);
+                    assert!(queue.is_empty());
                 }
             }
         }
