@@ -2,7 +2,9 @@
 //! Both run in the task of the connection the request arrived on; the reply is relayed from
 //! the task of the connection it came back on.
 
-use foldhash::HashMap;
+// std's SipHash here, not foldhash: clients choose these endpoints, and this table is
+// shared by every session, so it must resist keys crafted to collide.
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;

@@ -1,8 +1,8 @@
 //! A session's routing table: the proxies its client added, by identity, least recently used
 //! first out (`Glacier2.RoutingTable.MaxSize`).
 
-use foldhash::{HashMap, HashMapExt};
-use std::collections::BTreeMap;
+// std's SipHash, not foldhash: clients choose these identities.
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use crate::proxy::{ProxyData, ProxyMode};
