@@ -18,6 +18,7 @@ use crate::connection::{spawn_connection, Connection, ConnectionSetup, Dispatche
 use crate::endpoint::bind_addrs;
 use crate::error::{Error, Result, SocketError};
 use crate::locator::Registration;
+use crate::name_map::NameMap;
 use crate::proxy::Proxy;
 use crate::router::RouterInfo;
 use crate::runtime::{Runtime, TcpListener, TcpStream, UdpSocket};
@@ -33,8 +34,8 @@ const DEACTIVATE_WAIT: Duration = Duration::from_secs(10);
 /// Servants keyed by identity and facet, plus default servants keyed by category.
 #[derive(Default)]
 struct Servants {
-    active: HashMap<Identity, HashMap<String, Arc<dyn Servant>>>,
-    defaults: HashMap<String, Arc<dyn Servant>>,
+    active: HashMap<Identity, NameMap<Arc<dyn Servant>>>,
+    defaults: NameMap<Arc<dyn Servant>>,
 }
 
 struct Inner {
@@ -336,7 +337,7 @@ impl ObjectAdapter {
         if facets.contains_key(facet) {
             return Err(Error::AlreadyRegistered(format!("servant `{identity}' facet `{facet}'")));
         }
-        facets.insert(facet.to_owned(), servant);
+        facets.insert(facet, servant);
         Ok(())
     }
 
@@ -375,7 +376,7 @@ impl ObjectAdapter {
                 "default servant for category `{category}'"
             )));
         }
-        s.defaults.insert(category.to_owned(), servant);
+        s.defaults.insert(category, servant);
         Ok(())
     }
 

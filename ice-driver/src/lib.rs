@@ -22,6 +22,7 @@ mod endpoint;
 mod error;
 pub mod glacier2;
 mod locator;
+mod name_map;
 mod proxy;
 mod router;
 pub mod runtime;

@@ -3,17 +3,33 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
 use crate::encoding::{Decode, Encode, InputStream, OutputStream};
+use crate::text::same_text;
 use crate::DecodeError;
 
 /// The identity of an Ice object: a name within an optional category. Marshaled name first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, Eq, PartialOrd, Ord)]
 pub struct Identity {
     /// The name; empty only in the null identity.
     pub name: String,
     /// The category; empty for most objects. Glacier2 routes callbacks by it.
     pub category: String,
+}
+
+// By hand, to compare the (usually empty) category without `memcmp`: see `crate::text`.
+impl PartialEq for Identity {
+    fn eq(&self, other: &Self) -> bool {
+        same_text(&self.name, &other.name) && same_text(&self.category, &other.category)
+    }
+}
+
+impl Hash for Identity {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.category.hash(state);
+    }
 }
 
 impl Identity {

@@ -32,6 +32,7 @@ pub mod proxy;
 pub mod retry;
 pub mod router;
 mod split;
+pub mod text;
 pub mod value;
 
 /// The `bytes` crate, for `Bytes` in generated code (`sequence<byte>`).

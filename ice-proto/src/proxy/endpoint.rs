@@ -1,16 +1,19 @@
 //! Endpoints as data and their marshaled form (spec §5): a `short` type followed by an
 //! encapsulation holding the transport's fields.
 
+use std::hash::{Hash, Hasher};
+
 use bytes::Bytes;
 
 use crate::encoding::{Decode, Encapsulation, Encode, EncodingVersion, InputStream, OutputStream};
+use crate::text::same_text;
 use crate::DecodeError;
 
 /// The default endpoint timeout in milliseconds (`Ice.Default.Timeout`).
 pub const DEFAULT_TIMEOUT: i32 = 60_000;
 
 /// The fields of a tcp or ssl endpoint, also the transport part of ws and wss endpoints.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Eq)]
 pub struct IpEndpoint {
     /// Host name or IP address; empty means the default host (or, in an object adapter, all
     /// interfaces).
@@ -24,6 +27,24 @@ pub struct IpEndpoint {
     /// The local address to bind before connecting (`--sourceAddress`); empty for none. Not
     /// marshaled.
     pub source_address: String,
+}
+
+// By hand, to compare the (usually empty) source address without `memcmp`, as the tables of
+// connections and back ends do per request: see `crate::text`.
+impl PartialEq for IpEndpoint {
+    fn eq(&self, other: &Self) -> bool {
+        self.port == other.port
+            && self.timeout == other.timeout
+            && self.compress == other.compress
+            && same_text(&self.host, &other.host)
+            && same_text(&self.source_address, &other.source_address)
+    }
+}
+
+impl Hash for IpEndpoint {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        (&self.host, self.port, self.timeout, self.compress, &self.source_address).hash(state);
+    }
 }
 
 impl IpEndpoint {
@@ -50,7 +71,7 @@ pub struct WsEndpoint {
 }
 
 /// The fields of a udp endpoint.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Eq)]
 pub struct UdpEndpoint {
     /// Host name, IP address or multicast group.
     pub host: String,
@@ -66,6 +87,26 @@ pub struct UdpEndpoint {
     pub ttl: i32,
     /// The local address to bind (`--sourceAddress`); empty for none. Not marshaled.
     pub source_address: String,
+}
+
+// By hand, for the same reason as `IpEndpoint`'s.
+impl PartialEq for UdpEndpoint {
+    fn eq(&self, other: &Self) -> bool {
+        self.port == other.port
+            && self.compress == other.compress
+            && self.connect == other.connect
+            && self.ttl == other.ttl
+            && same_text(&self.host, &other.host)
+            && same_text(&self.interface, &other.interface)
+            && same_text(&self.source_address, &other.source_address)
+    }
+}
+
+impl Hash for UdpEndpoint {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let Self { host, port, compress, connect, interface, ttl, source_address } = self;
+        (host, port, compress, connect, interface, ttl, source_address).hash(state);
+    }
 }
 
 impl UdpEndpoint {
