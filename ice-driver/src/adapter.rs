@@ -557,9 +557,9 @@ impl ObjectAdapter {
     }
 
     /// Counts a dispatch until the guard is dropped.
-    pub(crate) fn dispatch_guard(&self) -> DispatchGuard {
+    pub(crate) fn dispatch_guard(&self) -> DispatchGuard<'_> {
         self.inner.dispatches.fetch_add(1, Ordering::SeqCst);
-        DispatchGuard { adapter: self.clone() }
+        DispatchGuard { adapter: self }
     }
 
     /// Whether [`ObjectAdapter::deactivate`] was called.
@@ -742,11 +742,11 @@ async fn accept_loop(adapter: ObjectAdapter, accept: Accept, mut stop: watch::Re
 }
 
 /// Counts one dispatch of an adapter (see [`ObjectAdapter::wait_for_hold`]).
-pub(crate) struct DispatchGuard {
-    adapter: ObjectAdapter,
+pub(crate) struct DispatchGuard<'a> {
+    adapter: &'a ObjectAdapter,
 }
 
-impl Drop for DispatchGuard {
+impl Drop for DispatchGuard<'_> {
     fn drop(&mut self) {
         let inner = &self.adapter.inner;
         if inner.dispatches.fetch_sub(1, Ordering::SeqCst) == 1

@@ -1,38 +1,21 @@
-//! Small future combinators and helpers, so that the crate needs no futures-util.
+//! Small future combinators and helpers.
 
 use std::any::Any;
 use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
-use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::pin::Pin;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::task::Poll;
+
+use futures_util::FutureExt as _;
 
 use crate::runtime::BoxFuture;
 
-/// Polls `future`, turning a panic into `Err` with the panic message.
-pub(crate) struct CatchUnwind<F> {
-    future: Pin<Box<F>>,
-}
-
-impl<F: Future> CatchUnwind<F> {
-    pub(crate) fn new(future: F) -> Self {
-        CatchUnwind { future: Box::pin(future) }
-    }
-}
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, String>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let future = self.future.as_mut();
-        match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(payload) => Poll::Ready(Err(panic_message(payload.as_ref()))),
-        }
-    }
+/// Runs `future`, turning a panic into `Err` with the panic message. (Pinned in place, not
+/// boxed: this wraps every dispatch.)
+pub(crate) async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, String> {
+    AssertUnwindSafe(future).catch_unwind().await.map_err(|payload| panic_message(payload.as_ref()))
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {

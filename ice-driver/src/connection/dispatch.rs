@@ -19,9 +19,10 @@ use ice_proto::frame::ReplyStatus;
 
 use super::lane;
 use super::Connection;
+use crate::adapter::ObjectAdapter;
 use crate::runtime::{BoxFuture, Runtime};
 use crate::servant::{dispatch_builtin, Current, DispatchError};
-use crate::util::CatchUnwind;
+use crate::util::catch_unwind;
 
 /// A dispatch that runs on, and answers when it completes.
 pub(super) type Running = BoxFuture<'static, (DispatchId, ReplyStatus)>;
@@ -47,10 +48,11 @@ pub(super) enum Started {
 pub(super) fn start(
     runtime: &Arc<dyn Runtime>,
     connection: &Connection,
+    adapter: Option<ObjectAdapter>,
     incoming: IncomingRequest,
     cx: &mut Context<'_>,
 ) -> Started {
-    let Prepared { gate, mut run } = prepare(connection, incoming);
+    let Prepared { gate, mut run } = prepare(connection, adapter, incoming);
     if gate.is_none() && connection.lane_idle() {
         return match run.as_mut().poll(cx) {
             Poll::Ready((dispatch, status)) => Started::Answered(dispatch, status),
@@ -82,9 +84,12 @@ impl Future for AnswerWhenDone {
     }
 }
 
-fn prepare(connection: &Connection, incoming: IncomingRequest) -> Prepared {
+fn prepare(
+    connection: &Connection,
+    adapter: Option<ObjectAdapter>,
+    incoming: IncomingRequest,
+) -> Prepared {
     let IncomingRequest { dispatch, request, .. } = incoming;
-    let adapter = connection.adapter();
     let current = Current {
         adapter: adapter.clone(),
         connection: connection.clone(),
@@ -121,8 +126,8 @@ fn prepare(connection: &Connection, incoming: IncomingRequest) -> Prepared {
     let run = Box::pin(async move {
         let _guard = adapter.as_ref().map(|a| a.dispatch_guard());
         // Everything the servant's code runs, its synchronous part included, is inside
-        // CatchUnwind: a panic fails this dispatch only, with a reply.
-        let result = CatchUnwind::new(async {
+        // catch_unwind: a panic fails this dispatch only, with a reply.
+        let result = catch_unwind(async {
             let servant = match &adapter {
                 Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet)?,
                 _ => return Err(DispatchError::ObjectNotExist),

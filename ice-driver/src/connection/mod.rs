@@ -97,6 +97,9 @@ pub(crate) struct Shared {
     commands: Arc<queue::CommandQueue>,
     adapter: Mutex<Option<ObjectAdapter>>,
     dispatcher: Mutex<Option<Arc<dyn Dispatcher>>>,
+    /// Bumped after `adapter` or `dispatcher` changes, so that the connection's task, which
+    /// keeps copies of both rather than locking them per request, reads them again.
+    targets_changed: AtomicU64,
     /// The task that runs this connection's dispatches in arrival order, once started.
     lane: Mutex<Option<lane::LaneSender>>,
     /// `ThreadPool.Serialize`: one dispatch at a time.
@@ -240,6 +243,7 @@ impl Connection {
         if let Ok(mut d) = self.shared.dispatcher.lock() {
             *d = dispatcher;
         }
+        self.shared.targets_changed.fetch_add(1, Ordering::Release);
     }
 
     /// Runs `dispatch` after the earlier dispatches of this connection have started (see
@@ -356,6 +360,7 @@ impl Connection {
         if let Ok(mut a) = self.shared.adapter.lock() {
             *a = adapter;
         }
+        self.shared.targets_changed.fetch_add(1, Ordering::Release);
     }
 
     /// The object adapter that dispatches requests from this connection.

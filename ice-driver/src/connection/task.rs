@@ -37,9 +37,10 @@ use smallvec::SmallVec;
 use tokio::sync::oneshot;
 
 use super::{
-    dispatch, next_connection_id, Command, Completion, Connection, ConnectionSetup, Io, Outcome,
-    Shared,
+    dispatch, next_connection_id, Command, Completion, Connection, ConnectionSetup, Dispatcher, Io,
+    Outcome, Shared,
 };
+use crate::adapter::ObjectAdapter;
 use crate::error::Error;
 use crate::runtime::{BoxFuture, Runtime, UdpSocket};
 
@@ -67,8 +68,9 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         id: next_connection_id(),
         _live: super::Live::new(),
         commands: commands.clone(),
-        adapter: Mutex::new(setup.adapter),
-        dispatcher: Mutex::new(setup.dispatcher),
+        adapter: Mutex::new(setup.adapter.clone()),
+        dispatcher: Mutex::new(setup.dispatcher.clone()),
+        targets_changed: AtomicU64::new(0),
         lane: Mutex::new(None),
         serialize: setup.serialize,
         closed: std::sync::OnceLock::new(),
@@ -118,6 +120,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushing: false,
         waker: None,
         parked: None,
+        targets: Targets { generation: 0, adapter: setup.adapter, dispatcher: setup.dispatcher },
     };
     let core = Arc::new(Mutex::new(core));
     let _ = connection.shared.core.set(Arc::downgrade(&core));
@@ -207,6 +210,15 @@ pub(super) struct Core {
     /// Dispatches waiting for something (see `dispatch`); none while idle, when it holds
     /// nothing.
     parked: Option<FuturesUnordered<dispatch::Running>>,
+    targets: Targets,
+}
+
+/// The connection's adapter and dispatcher as the task last read them: read again only after
+/// a handle changed one (`Shared::targets_changed`), not locked per request.
+struct Targets {
+    generation: u64,
+    adapter: Option<ObjectAdapter>,
+    dispatcher: Option<Arc<dyn Dispatcher>>,
 }
 
 impl Core {
@@ -598,7 +610,8 @@ impl Core {
         let heartbeats = self.proto.heartbeats_received();
         if heartbeats != self.heartbeats {
             self.heartbeats = heartbeats;
-            if let Some(d) = self.connection.dispatcher() {
+            self.refresh_targets();
+            if let Some(d) = &self.targets.dispatcher {
                 d.heartbeat(&self.connection);
             }
         }
@@ -615,16 +628,18 @@ impl Core {
                     );
                 }
                 Event::Request(incoming) => {
-                    let incoming = match self.connection.dispatcher() {
+                    self.refresh_targets();
+                    let incoming = match &self.targets.dispatcher {
                         Some(d) => d.dispatch(&self.connection, incoming),
                         None => Some(incoming),
                     };
                     let started = incoming.map(|incoming| {
-                        dispatch::start(&self.runtime, &self.connection, incoming, cx)
+                        let adapter = self.targets.adapter.clone();
+                        dispatch::start(&self.runtime, &self.connection, adapter, incoming, cx)
                     });
                     match started {
                         Some(dispatch::Started::Answered(dispatch, status)) => {
-                            self.answer(cx, dispatch, status)
+                            self.answer(dispatch, status)
                         }
                         Some(dispatch::Started::Parked(run)) => {
                             self.parked.get_or_insert_with(FuturesUnordered::new).push(run)
@@ -664,10 +679,25 @@ impl Core {
         progress
     }
 
-    fn answer(&mut self, cx: &mut Context<'_>, dispatch: DispatchId, status: ReplyStatus) {
+    /// Reads the adapter and dispatcher again if a handle changed them.
+    fn refresh_targets(&mut self) {
+        let generation = self.connection.shared.targets_changed.load(Ordering::Acquire);
+        if generation != self.targets.generation {
+            self.targets = Targets {
+                generation,
+                adapter: self.connection.adapter(),
+                dispatcher: self.connection.dispatcher(),
+            };
+        }
+    }
+
+    fn answer(&mut self, dispatch: DispatchId, status: ReplyStatus) {
         // What the servant asked of the connection (a close, say) comes first, as it would
-        // had the reply come back as a command.
-        self.poll_commands(cx);
+        // had the reply come back as a command. (The task's next round registers its waker
+        // for the queue: not needed here.)
+        while let Some(command) = self.commands.try_recv() {
+            self.command(command);
+        }
         self.proto.reply(dispatch, status);
     }
 
@@ -677,7 +707,7 @@ impl Core {
         let mut progress = false;
         while let Poll::Ready(Some((dispatch, status))) = parked.poll_next_unpin(cx) {
             progress = true;
-            self.answer(cx, dispatch, status);
+            self.answer(dispatch, status);
         }
         if !parked.is_empty() {
             self.parked = Some(parked);
