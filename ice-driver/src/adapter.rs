@@ -57,6 +57,8 @@ struct Inner {
     /// Whether incoming connections are held: not accepted, their requests not dispatched
     /// (datagrams dropped). True until the first activation; cleared for good on deactivation.
     holding: watch::Sender<bool>,
+    /// `holding`'s value, read per dispatch without the channel's lock.
+    held: AtomicBool,
     /// Dispatches in progress, for `wait_for_hold` and `wait_for_deactivate`: a counter, not
     /// a watch channel, because it changes twice per request.
     dispatches: AtomicUsize,
@@ -203,6 +205,7 @@ impl ObjectAdapter {
                 deactivated: AtomicBool::new(false),
                 stop,
                 holding,
+                held: AtomicBool::new(true),
                 dispatches: AtomicUsize::new(0),
                 quiet_waiters: AtomicUsize::new(0),
                 quiet: tokio::sync::Notify::new(),
@@ -433,7 +436,7 @@ impl ObjectAdapter {
         if self.is_deactivated() {
             return Err(Error::ObjectAdapterDeactivated(self.inner.name.clone()));
         }
-        self.inner.holding.send_replace(false);
+        self.set_holding(false);
         if self.inner.activated.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
@@ -505,13 +508,18 @@ impl ObjectAdapter {
         if self.is_deactivated() {
             return Err(Error::ObjectAdapterDeactivated(self.inner.name.clone()));
         }
-        self.inner.holding.send_replace(true);
+        self.set_holding(true);
         Ok(())
     }
 
     /// Whether the adapter holds requests (never activated, or [`ObjectAdapter::hold`]).
     pub fn is_holding(&self) -> bool {
-        *self.inner.holding.borrow()
+        self.inner.held.load(Ordering::Acquire)
+    }
+
+    fn set_holding(&self, holding: bool) {
+        self.inner.held.store(holding, Ordering::Release);
+        self.inner.holding.send_replace(holding);
     }
 
     /// Waits until the dispatches in progress have completed, so that a held adapter is
@@ -582,7 +590,7 @@ impl ObjectAdapter {
         }
         self.inner.stop.send_replace(true);
         // Held requests wake up and find the adapter deactivated.
-        self.inner.holding.send_replace(false);
+        self.set_holding(false);
         self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()).clear();
         let connections =

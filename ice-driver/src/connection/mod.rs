@@ -102,6 +102,9 @@ pub(crate) struct Shared {
     targets_changed: AtomicU64,
     /// The task that runs this connection's dispatches in arrival order, once started.
     lane: Mutex<Option<lane::LaneSender>>,
+    /// Set once `lane` is first started: until then a dispatch need not lock it to know the
+    /// lane is idle.
+    lane_started: AtomicBool,
     /// `ThreadPool.Serialize`: one dispatch at a time.
     serialize: bool,
     /// The close reason, once the connection is closed (set once, by the task).
@@ -250,7 +253,10 @@ impl Connection {
     /// `lane.rs`).
     pub(crate) fn run_dispatch(&self, runtime: &Arc<dyn Runtime>, job: lane::Job) {
         let mut lane = self.shared.lane.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = lane.get_or_insert_with(|| lane::start_lane(runtime, self.shared.serialize));
+        let tx = lane.get_or_insert_with(|| {
+            self.shared.lane_started.store(true, Ordering::Release);
+            lane::start_lane(runtime, self.shared.serialize)
+        });
         if let Err(job) = tx.send(job) {
             // The lane ended (cannot happen while the sender is held): run it on its own.
             runtime.spawn(Box::pin(async move {
@@ -271,13 +277,14 @@ impl Connection {
     /// in the lane (it would be overtaken) and dispatches need not be serialized.
     pub(crate) fn lane_idle(&self) -> bool {
         !self.shared.serialize
-            && self
-                .shared
-                .lane
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .as_ref()
-                .is_none_or(|l| l.idle())
+            && (!self.shared.lane_started.load(Ordering::Acquire)
+                || self
+                    .shared
+                    .lane
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .as_ref()
+                    .is_none_or(|l| l.idle()))
     }
 
     /// No more dispatches: the lane ends once the running ones complete.

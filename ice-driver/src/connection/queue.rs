@@ -4,6 +4,7 @@
 //! (a router holds thousands of them).
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::task::{Context, Poll};
 
@@ -13,6 +14,9 @@ use futures_util::task::AtomicWaker;
 pub(crate) struct Queue<T> {
     inner: Mutex<Inner<T>>,
     waker: AtomicWaker,
+    /// Whether `inner` holds items, kept under its lock: `try_recv` on an empty queue (what
+    /// the task does after every dispatch) then takes no lock.
+    queued: AtomicBool,
 }
 
 /// The queue of a connection task's commands.
@@ -39,6 +43,7 @@ impl<T> Queue<T> {
         Queue {
             inner: Mutex::new(Inner { queue: VecDeque::new(), closed: false }),
             waker: AtomicWaker::new(),
+            queued: AtomicBool::new(false),
         }
     }
 
@@ -50,6 +55,7 @@ impl<T> Queue<T> {
                 return Err(item);
             }
             inner.queue.push_back(item);
+            self.queued.store(true, Ordering::Release);
         }
         self.waker.wake();
         Ok(())
@@ -61,7 +67,7 @@ impl<T> Queue<T> {
         // Registered before looking, so that a send in between still wakes the task.
         self.waker.register(cx.waker());
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        match inner.pop() {
+        match self.pop(&mut inner) {
             Some(item) => Poll::Ready(Some(item)),
             None if inner.closed => Poll::Ready(None),
             None => Poll::Pending,
@@ -75,7 +81,17 @@ impl<T> Queue<T> {
 
     /// The next item, if one is queued.
     pub(crate) fn try_recv(&self) -> Option<T> {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        if !self.queued.load(Ordering::Acquire) {
+            return None;
+        }
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        self.pop(&mut inner)
+    }
+
+    fn pop(&self, inner: &mut Inner<T>) -> Option<T> {
+        let item = inner.pop();
+        self.queued.store(!inner.queue.is_empty(), Ordering::Release);
+        item
     }
 
     /// Refuses further sends, and wakes the task to see it; what is queued can still be

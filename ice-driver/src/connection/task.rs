@@ -72,6 +72,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         dispatcher: Mutex::new(setup.dispatcher.clone()),
         targets_changed: AtomicU64::new(0),
         lane: Mutex::new(None),
+        lane_started: AtomicBool::new(false),
         serialize: setup.serialize,
         closed: std::sync::OnceLock::new(),
         closed_notify: tokio::sync::Notify::new(),
