@@ -26,10 +26,11 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
     /// The current time of the runtime's clock.
     fn now(&self) -> Instant;
 
-    /// Whether a handle writes a lone twoway request, reply or batch flush itself when the
-    /// connection is idle, instead of waking the connection's task to write it. Measured in
-    /// `benches/`: it shortens a ping on tokio's work-stealing scheduler, where the hand-off
-    /// crosses threads, and lengthens it on async-std's.
+    /// Whether a handle writes a lone twoway request or reply itself when the connection is
+    /// idle, instead of waking the connection's task to write it. Measured in `benches/`: it
+    /// shortens a ping on tokio's work-stealing scheduler, where the hand-off crosses threads,
+    /// and lengthens it on async-std's. (A batch flush is written by its caller whatever the
+    /// runtime.)
     fn writes_in_caller(&self) -> bool {
         true
     }

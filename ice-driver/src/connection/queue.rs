@@ -76,7 +76,7 @@ impl<T> Queue<T> {
 
     /// Whether nothing is queued (closed or not).
     pub(crate) fn is_empty(&self) -> bool {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).queue.is_empty()
+        !self.queued.load(Ordering::Acquire)
     }
 
     /// The next item, if one is queued.
