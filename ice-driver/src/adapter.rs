@@ -54,6 +54,9 @@ struct Inner {
     activated: AtomicBool,
     deactivated: AtomicBool,
     stop: watch::Sender<bool>,
+    /// Each accept loop holds a receiver until its listener is closed, so that `deactivate`
+    /// returns only once the ports are free again (refused, and ready to be bound anew).
+    listening: watch::Sender<()>,
     /// Whether incoming connections are held: not accepted, their requests not dispatched
     /// (datagrams dropped). True until the first activation; cleared for good on deactivation.
     holding: watch::Sender<bool>,
@@ -185,6 +188,7 @@ impl ObjectAdapter {
     ) -> ObjectAdapter {
         let (stop, _) = watch::channel(false);
         let (holding, _) = watch::channel(true);
+        let (listening, _) = watch::channel(());
         ObjectAdapter {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -204,6 +208,7 @@ impl ObjectAdapter {
                 activated: AtomicBool::new(false),
                 deactivated: AtomicBool::new(false),
                 stop,
+                listening,
                 holding,
                 held: AtomicBool::new(true),
                 dispatches: AtomicUsize::new(0),
@@ -450,7 +455,12 @@ impl ObjectAdapter {
             let mut config = self.inner.config.clone();
             config.set_endpoint_timeout(timeout);
             let accept = Accept { listener, config, layers, timeout };
-            self.inner.runtime.spawn(Box::pin(accept_loop(adapter, accept, stop)));
+            let alive = self.inner.listening.subscribe();
+            self.inner.runtime.spawn(Box::pin(async move {
+                accept_loop(adapter, accept, stop).await;
+                // The loop has dropped its listener.
+                drop(alive);
+            }));
         }
         let sockets = std::mem::take(
             &mut *self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()),
@@ -593,12 +603,14 @@ impl ObjectAdapter {
         self.set_holding(false);
         self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        let rt = &self.inner.runtime;
+        let closed = self.inner.listening.closed();
+        with_deadline(closed, Some(rt.sleep_until(rt.now() + DEACTIVATE_WAIT))).await;
         let connections =
             std::mem::take(&mut *self.inner.connections.lock().unwrap_or_else(|e| e.into_inner()));
         for c in &connections {
             c.close(CloseMode::Gracefully);
         }
-        let rt = &self.inner.runtime;
         let deadline = rt.sleep_until(rt.now() + DEACTIVATE_WAIT);
         let all_closed = async {
             for c in &connections {

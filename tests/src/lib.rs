@@ -6,6 +6,7 @@ pub mod glacier2router;
 pub mod icegrid;
 pub mod memnet;
 pub mod peers;
+pub mod refused;
 pub mod zeroc_trace;
 
 /// `tests/interop/driver/DriverTest.ice` and `DriverTypes.ice` compiled by slice2rs (see

@@ -13,6 +13,7 @@ use ice_driver::{
     Communicator, Current, EndpointSelection, Error, FnServant, Identity, ObjectAdapter,
     OperationMode, Proxy, Runtime,
 };
+use ice_tests::refused::RefusedPort;
 
 /// A server whose `hello` object records the argument of every `record(int)` and counts
 /// `tick`s like [`HelloI`].
@@ -66,14 +67,6 @@ async fn tick(p: &Proxy) {
 
 async fn count(p: &Proxy) -> i32 {
     p.invoke_typed("getCount", OperationMode::Idempotent, &()).await.unwrap()
-}
-
-/// An endpoint nothing listens on: the port of a server that was shut down.
-async fn dead_endpoint(rt: &Arc<dyn Runtime>) -> String {
-    let s = server(rt);
-    let endpoint = s.endpoint();
-    s.communicator.destroy().await;
-    endpoint
 }
 
 /// Batch oneways through a proxy with two endpoints are queued on one connection, and the
@@ -181,7 +174,8 @@ async fn ordered_picks_the_first_live_endpoint(rt: Arc<dyn Runtime>) {
     }
     assert_eq!((a.ticks(), b.ticks()), (10, 0));
     // The same through Ice.Default.EndpointSelection, behind an endpoint nobody listens on.
-    let dead = dead_endpoint(&rt).await;
+    let refused = RefusedPort::new();
+    let dead = refused.endpoint();
     let client = Communicator::with_properties(
         rt.clone(),
         properties(&[("Ice.Default.EndpointSelection", "Ordered")]),
@@ -222,7 +216,8 @@ async fn uncached_proxy_spreads_requests(rt: Arc<dyn Runtime>) {
 /// broke chooses again (a `Normal` request that was not sent is not at risk).
 async fn failover_after_connect_failure_and_broken_connection(rt: Arc<dyn Runtime>) {
     let (a, b) = (server(&rt), server(&rt));
-    let dead = dead_endpoint(&rt).await;
+    let refused = RefusedPort::new();
+    let dead = refused.endpoint();
     let client = Communicator::new(rt.clone());
     for _ in 0..10 {
         let hello = client
@@ -372,7 +367,34 @@ async fn host_names_resolve_through_the_runtime(rt: Arc<dyn Runtime>) {
     a.communicator.destroy().await;
 }
 
+/// Once `destroy` has returned, the adapter's port refuses connections and can be bound
+/// again, as a server restarted on a fixed port needs.
+async fn destroyed_adapter_refuses_connections(rt: Arc<dyn Runtime>) {
+    let s = server(&rt);
+    let port = match &s.adapter.endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => ip.port,
+        other => panic!("{other}"),
+    };
+    s.communicator.destroy().await;
+    let refused = std::net::TcpStream::connect(("127.0.0.1", port));
+    assert_eq!(
+        refused.map(|_| ()).map_err(|e| e.kind()),
+        Err(std::io::ErrorKind::ConnectionRefused)
+    );
+    // A new communicator can serve on the same fixed port at once.
+    let again = Communicator::new(rt.clone());
+    let endpoint = format!("tcp -h 127.0.0.1 -p {port}");
+    let adapter = again.create_object_adapter_with_endpoints("", &endpoint).unwrap();
+    adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    tick(&client.string_to_proxy(&format!("hello:{endpoint}")).unwrap()).await;
+    client.destroy().await;
+    again.destroy().await;
+}
+
 on_both_runtimes!(
+    destroyed_adapter_refuses_connections,
     batch_through_two_endpoints_arrives_in_one_flush,
     oneways_through_two_endpoints_stay_in_order,
     get_connection_is_stable,

@@ -478,9 +478,8 @@ async fn reconnect_and_endpoints(rt: Arc<dyn Runtime>) {
     assert_ne!(first, second);
     // A proxy with a dead endpoint besides the good one: whichever is tried first, the call
     // succeeds (the dead one is refused and the other is tried).
-    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_port = dead.local_addr().unwrap().port();
-    drop(dead);
+    let refused = ice_tests::refused::RefusedPort::new();
+    let dead_port = refused.port();
     let both = s.client.string_to_proxy(&format!(
         "hello:tcp -h 127.0.0.1 -p {dead_port}:{}",
         s.adapter.endpoints()[0]
