@@ -53,6 +53,17 @@ pub(crate) enum Command {
     Close { mode: CloseMode },
 }
 
+impl Command {
+    /// The request of an `Invoke` or `QueueBatch` that was not taken, back to its caller.
+    fn into_request(self) -> Request {
+        match self {
+            Command::Invoke { request, .. } | Command::QueueBatch { request, .. } => *request,
+            // Only requests are given back to their sender (by `submit`, unchanged).
+            _ => unreachable!("a command without a request was given back as one"),
+        }
+    }
+}
+
 /// Where the outcome of an invocation goes.
 pub(crate) enum Completion {
     /// To a caller awaiting it.
@@ -441,6 +452,7 @@ impl Connection {
     }
 
     /// Sends `request` and waits for its outcome. Dropping the future cancels the invocation.
+    /// A oneway request on a stream connection goes through [`Connection::send_oneway`].
     pub(crate) async fn send_request(
         &self,
         request: Request,
@@ -448,9 +460,6 @@ impl Connection {
         compress: bool,
     ) -> Outcome {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
-        if !twoway && !self.is_datagram() {
-            return self.send_oneway(key, request, compress).await;
-        }
         let (done, rx) = oneshot::channel();
         let done = Completion::Channel(done);
         let command = Command::Invoke { key, request: Box::new(request), twoway, compress, done };
@@ -466,15 +475,22 @@ impl Connection {
     }
 
     /// A oneway request on a stream connection: accepted within the budget, then written by
-    /// the connection's task; the budget is given back once it is written (or failed).
-    async fn send_oneway(&self, key: u64, request: Request, compress: bool) -> Outcome {
+    /// the connection's task; the budget is given back once it is written (or failed). A
+    /// request the connection did not take comes back with the error, for a retry: it was
+    /// not sent.
+    pub(crate) async fn send_oneway(
+        &self,
+        request: Request,
+        compress: bool,
+    ) -> std::result::Result<(), (Error, Request)> {
+        let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let cost = oneway_cost(&request);
         let budget = &self.shared.oneway_budget;
         let permit = match budget.try_acquire_many(cost) {
             Ok(p) => p,
             Err(_) => match budget.acquire_many(cost).await {
                 Ok(p) => p,
-                Err(_) => return Outcome::Failed { error: self.closed_error(), sent: false },
+                Err(_) => return Err((self.closed_error(), request)),
             },
         };
         permit.forget();
@@ -488,31 +504,38 @@ impl Connection {
         let command =
             Command::Invoke { key, request: Box::new(request), twoway: false, compress, done };
         match self.submit(command) {
-            Ok(()) => Outcome::Sent,
-            Err(_) => {
+            Ok(()) => Ok(()),
+            Err(command) => {
                 budget.add_permits(cost as usize);
-                Outcome::Failed { error: self.closed_error(), sent: false }
+                Err((self.closed_error(), command.into_request()))
             }
         }
     }
 
     /// Queues a oneway request for this connection's next batch. Fails if the connection is
-    /// closed, or if the request cannot fit in a datagram on a UDP connection.
-    pub(crate) async fn queue_batch(&self, request: Request, compress: bool) -> Result<()> {
+    /// closed, or if the request cannot fit in a datagram on a UDP connection; the request
+    /// comes back with the error, for a retry.
+    pub(crate) async fn queue_batch(
+        &self,
+        request: Request,
+        compress: bool,
+    ) -> std::result::Result<(), (Error, Request)> {
         // On a stream connection nothing about one request can fail but the connection, and
         // that is reported by the flush: queue without waiting for the connection task, as
         // ZeroC queues batch requests in the caller's thread. Datagrams wait, to learn whether
         // the request fits.
         if !self.is_datagram() {
             let command = Command::QueueBatch { request: Box::new(request), compress, done: None };
-            return self.submit(command).map_err(|_| self.closed_error());
+            return self.submit(command).map_err(|c| (self.closed_error(), c.into_request()));
         }
+        let kept = request.clone();
         let (done, rx) = oneshot::channel();
-        self.shared
-            .commands
-            .send(Command::QueueBatch { request: Box::new(request), compress, done: Some(done) })
-            .map_err(|_| self.closed_error())?;
-        rx.await.unwrap_or_else(|_| Err(self.closed_error()))
+        let command =
+            Command::QueueBatch { request: Box::new(request), compress, done: Some(done) };
+        if self.shared.commands.send(command).is_err() {
+            return Err((self.closed_error(), kept));
+        }
+        rx.await.unwrap_or_else(|_| Err(self.closed_error())).map_err(|e| (e, kept))
     }
 
     /// Sends the queued batch requests and waits until they are written.

@@ -6,9 +6,17 @@ use ice_proto::retry::{FailedAttempt, ProxyTraits, RetryDecision};
 use ice_proto::{Context, Encapsulation, OperationMode};
 
 use super::Proxy;
-use crate::connection::Outcome;
+use crate::connection::{Connection, Outcome};
 use crate::error::{Error, Result};
 use crate::util::with_deadline;
+
+/// A failed attempt: why, whether the request may have reached the server, and the request
+/// itself for a retry.
+struct Failed {
+    error: Error,
+    sent: bool,
+    request: Request,
+}
 
 /// How many times one invocation re-adds its proxy to a router that answered ObjectNotExist
 /// on `ice_add_proxy` before giving up.
@@ -60,12 +68,15 @@ impl Proxy {
         }
     }
 
-    async fn invoke_with_retries(&self, request: Request) -> Result<Encapsulation> {
+    async fn invoke_with_retries(&self, mut request: Request) -> Result<Encapsulation> {
         let (mut retries, mut readds) = (0, 0);
         loop {
-            let (error, sent) = match self.attempt(&request).await {
+            let (error, sent) = match self.attempt(request).await {
                 Ok(result) => return result,
-                Err(failed) => failed,
+                Err(Failed { error, sent, request: back }) => {
+                    request = back;
+                    (error, sent)
+                }
             };
             if self.instance.is_destroyed() {
                 return Err(Error::CommunicatorDestroyed);
@@ -118,32 +129,63 @@ impl Proxy {
     }
 
     /// One attempt. `Ok` holds the final result; `Err` a failure that may be retried, with
-    /// whether the request may have been sent.
-    async fn attempt(&self, request: &Request) -> Result<Result<Encapsulation>, (Error, bool)> {
-        let connection = self.connection().await.map_err(|e| (e, false))?;
+    /// whether the request may have been sent, and the request for the retry. Only a twoway
+    /// request is copied for that: a oneway or batch one the connection did not take comes
+    /// back from it.
+    async fn attempt(&self, request: Request) -> Result<Result<Encapsulation>, Failed> {
+        let connection = match self.connection().await {
+            Ok(c) => c,
+            Err(error) => return Err(Failed { error, sent: false, request }),
+        };
         if let Some(router) = &self.router {
-            router.add_proxy(self).await.map_err(|e| (e, false))?;
-        }
-        let compress = self.compress_requests(&connection);
-        if self.data.mode.is_batch() {
-            connection.queue_batch(request.clone(), compress).await.map_err(|e| (e, false))?;
-            return Ok(Ok(Encapsulation::empty(self.data.encoding)));
-        }
-        let twoway = self.data.mode.is_twoway();
-        match connection.send_request(request.clone(), twoway, compress).await {
-            // Error replies go through the retry table too: it retries an idempotent operation
-            // answered UnknownLocalException, and re-adds a proxy a router had evicted.
-            Outcome::Reply(status) => reply_result(status).map(Ok).map_err(|e| (e, true)),
-            Outcome::Sent => Ok(Ok(Encapsulation::empty(self.data.encoding))),
-            Outcome::Failed { error, sent } => {
-                self.forget_connection(&connection);
-                let error = match (&self.fixed, sent) {
-                    (Some(_), false) => Error::FixedConnectionClosed(Box::new(error)),
-                    _ => error,
-                };
-                Err((error, sent))
+            if let Err(error) = router.add_proxy(self).await {
+                return Err(Failed { error, sent: false, request });
             }
         }
+        let compress = self.compress_requests(&connection);
+        let sent = Ok(Ok(Encapsulation::empty(self.data.encoding)));
+        if self.data.mode.is_batch() {
+            return match connection.queue_batch(request, compress).await {
+                Ok(()) => sent,
+                Err((error, request)) => Err(Failed { error, sent: false, request }),
+            };
+        }
+        let twoway = self.data.mode.is_twoway();
+        if !twoway && !connection.is_datagram() {
+            return match connection.send_oneway(request, compress).await {
+                Ok(()) => sent,
+                Err((error, request)) => Err(self.connection_failed(&connection, error, request)),
+            };
+        }
+        let kept = request.clone();
+        match connection.send_request(request, twoway, compress).await {
+            // Error replies go through the retry table too: it retries an idempotent operation
+            // answered UnknownLocalException, and re-adds a proxy a router had evicted.
+            Outcome::Reply(status) => reply_result(status).map(Ok).map_err(|error| Failed {
+                error,
+                sent: true,
+                request: kept,
+            }),
+            Outcome::Sent => sent,
+            Outcome::Failed { error, sent: false } => {
+                Err(self.connection_failed(&connection, error, kept))
+            }
+            Outcome::Failed { error, sent: true } => {
+                self.forget_connection(&connection);
+                Err(Failed { error, sent: true, request: kept })
+            }
+        }
+    }
+
+    /// A request `connection` did not send: the connection is not chosen again, and a fixed
+    /// proxy says its connection is gone.
+    fn connection_failed(&self, connection: &Connection, error: Error, request: Request) -> Failed {
+        self.forget_connection(connection);
+        let error = match &self.fixed {
+            Some(_) => Error::FixedConnectionClosed(Box::new(error)),
+            None => error,
+        };
+        Failed { error, sent: false, request }
     }
 
     /// Sends the requests queued by batch oneway invocations on this proxy's connection, and
