@@ -116,6 +116,24 @@ impl RouterInfo {
     /// Tells the router about `proxy` before its first request (`addProxies`), unless it has no
     /// routing table or already knows the identity.
     pub(crate) async fn add_proxy(&self, proxy: &Proxy) -> Result<()> {
+        // Nearly always known already: then no future is needed, and every routed
+        // invocation's future would otherwise carry the (large) one that asks the router.
+        let known = match self.client.get() {
+            Some(client) => !client.has_routing_table,
+            None => false,
+        } || self
+            .added
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(proxy.ice_get_identity());
+        if known {
+            return Ok(());
+        }
+        Box::pin(self.add_new_proxy(proxy)).await
+    }
+
+    /// [`RouterInfo::add_proxy`] for a proxy the router may not know.
+    async fn add_new_proxy(&self, proxy: &Proxy) -> Result<()> {
         if !self.client_side().await?.has_routing_table {
             return Ok(());
         }

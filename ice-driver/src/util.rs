@@ -5,17 +5,22 @@ use std::collections::hash_map::RandomState;
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::Poll;
+use std::task::{Context, Poll};
 
 use futures_util::FutureExt as _;
 
 use crate::runtime::BoxFuture;
 
 /// Runs `future`, turning a panic into `Err` with the panic message. (Pinned in place, not
-/// boxed: this wraps every dispatch.)
-pub(crate) async fn catch_unwind<F: Future>(future: F) -> Result<F::Output, String> {
-    AssertUnwindSafe(future).catch_unwind().await.map_err(|payload| panic_message(payload.as_ref()))
+/// boxed, and not an `async fn`, which would hold `future` twice: this wraps every dispatch.)
+pub(crate) fn catch_unwind<F: Future>(
+    future: F,
+) -> impl Future<Output = Result<F::Output, String>> {
+    AssertUnwindSafe(future)
+        .catch_unwind()
+        .map(|result| result.map_err(|payload| panic_message(payload.as_ref())))
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -29,24 +34,39 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Runs `future` until `deadline` completes first; `None` on timeout.
-pub(crate) async fn with_deadline<F: Future>(
+///
+/// A future of its own rather than an `async fn`: that would keep both its argument and the
+/// pinned copy of it in its state, twice the size of `future`, and every invocation's future
+/// is moved (copied) several times on its way to being polled.
+pub(crate) fn with_deadline<F: Future>(
     future: F,
     deadline: Option<BoxFuture<'static, ()>>,
-) -> Option<F::Output> {
-    let mut future = std::pin::pin!(future);
-    let Some(mut deadline) = deadline else {
-        return Some(future.await);
-    };
-    std::future::poll_fn(move |cx| {
-        if let Poll::Ready(v) = future.as_mut().poll(cx) {
+) -> WithDeadline<F> {
+    WithDeadline { future, deadline }
+}
+
+pin_project_lite::pin_project! {
+    /// See [`with_deadline`].
+    pub(crate) struct WithDeadline<F> {
+        #[pin]
+        future: F,
+        deadline: Option<BoxFuture<'static, ()>>,
+    }
+}
+
+impl<F: Future> Future for WithDeadline<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if let Poll::Ready(v) = this.future.poll(cx) {
             return Poll::Ready(Some(v));
         }
-        if deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
+        match this.deadline {
+            Some(deadline) => deadline.as_mut().poll(cx).map(|()| None),
+            None => Poll::Pending,
         }
-        Poll::Pending
-    })
-    .await
+    }
 }
 
 /// A cheap pseudo-random number (endpoint shuffling needs no cryptographic quality).

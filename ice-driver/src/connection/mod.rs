@@ -55,9 +55,9 @@ pub(crate) enum Command {
 
 impl Command {
     /// The request of an `Invoke` or `QueueBatch` that was not taken, back to its caller.
-    fn into_request(self) -> Request {
+    fn into_request(self) -> Box<Request> {
         match self {
-            Command::Invoke { request, .. } | Command::QueueBatch { request, .. } => *request,
+            Command::Invoke { request, .. } | Command::QueueBatch { request, .. } => request,
             // Only requests are given back to their sender (by `submit`, unchanged).
             _ => unreachable!("a command without a request was given back as one"),
         }
@@ -455,14 +455,14 @@ impl Connection {
     /// A oneway request on a stream connection goes through [`Connection::send_oneway`].
     pub(crate) async fn send_request(
         &self,
-        request: Request,
+        request: Box<Request>,
         twoway: bool,
         compress: bool,
     ) -> Outcome {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let (done, rx) = oneshot::channel();
         let done = Completion::Channel(done);
-        let command = Command::Invoke { key, request: Box::new(request), twoway, compress, done };
+        let command = Command::Invoke { key, request, twoway, compress, done };
         if self.submit(command).is_err() {
             return Outcome::Failed { error: self.closed_error(), sent: false };
         }
@@ -480,15 +480,17 @@ impl Connection {
     /// not sent.
     pub(crate) async fn send_oneway(
         &self,
-        request: Request,
+        request: Box<Request>,
         compress: bool,
-    ) -> std::result::Result<(), (Error, Request)> {
+    ) -> std::result::Result<(), (Error, Box<Request>)> {
         let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let cost = oneway_cost(&request);
         let budget = &self.shared.oneway_budget;
         let permit = match budget.try_acquire_many(cost) {
             Ok(p) => p,
-            Err(_) => match budget.acquire_many(cost).await {
+            // Boxed: waiting for the budget is rare, and its future would otherwise make every
+            // oneway's larger.
+            Err(_) => match Box::pin(budget.acquire_many(cost)).await {
                 Ok(p) => p,
                 Err(_) => return Err((self.closed_error(), request)),
             },
@@ -501,8 +503,7 @@ impl Connection {
                 shared.oneway_budget.add_permits(cost as usize);
             }
         }));
-        let command =
-            Command::Invoke { key, request: Box::new(request), twoway: false, compress, done };
+        let command = Command::Invoke { key, request, twoway: false, compress, done };
         match self.submit(command) {
             Ok(()) => Ok(()),
             Err(command) => {
@@ -517,21 +518,30 @@ impl Connection {
     /// comes back with the error, for a retry.
     pub(crate) async fn queue_batch(
         &self,
-        request: Request,
+        request: Box<Request>,
         compress: bool,
-    ) -> std::result::Result<(), (Error, Request)> {
+    ) -> std::result::Result<(), (Error, Box<Request>)> {
         // On a stream connection nothing about one request can fail but the connection, and
         // that is reported by the flush: queue without waiting for the connection task, as
         // ZeroC queues batch requests in the caller's thread. Datagrams wait, to learn whether
         // the request fits.
         if !self.is_datagram() {
-            let command = Command::QueueBatch { request: Box::new(request), compress, done: None };
+            let command = Command::QueueBatch { request, compress, done: None };
             return self.submit(command).map_err(|c| (self.closed_error(), c.into_request()));
         }
+        Box::pin(self.queue_datagram_batch(request, compress)).await
+    }
+
+    /// [`Connection::queue_batch`] on a datagram connection (boxed there: every batch
+    /// request's future would otherwise carry this one).
+    async fn queue_datagram_batch(
+        &self,
+        request: Box<Request>,
+        compress: bool,
+    ) -> std::result::Result<(), (Error, Box<Request>)> {
         let kept = request.clone();
         let (done, rx) = oneshot::channel();
-        let command =
-            Command::QueueBatch { request: Box::new(request), compress, done: Some(done) };
+        let command = Command::QueueBatch { request, compress, done: Some(done) };
         if self.shared.commands.send(command).is_err() {
             return Err((self.closed_error(), kept));
         }

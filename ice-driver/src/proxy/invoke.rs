@@ -15,7 +15,7 @@ use crate::util::with_deadline;
 struct Failed {
     error: Error,
     sent: bool,
-    request: Request,
+    request: Box<Request>,
 }
 
 /// How many times one invocation re-adds its proxy to a router that answered ObjectNotExist
@@ -48,7 +48,7 @@ impl Proxy {
         params: Encapsulation,
         context: &Context,
     ) -> Result<Encapsulation> {
-        let request = Request {
+        let request = Box::new(Request {
             request_id: 0,
             identity: self.data.identity.clone(),
             facet: self.data.facet.clone(),
@@ -56,7 +56,7 @@ impl Proxy {
             mode,
             context: context.clone(),
             params,
-        };
+        });
         let rt = &self.instance.runtime;
         let deadline = self.invocation_timeout.map(|t| rt.sleep_until(rt.now() + t));
         match with_deadline(self.invoke_with_retries(request), deadline).await {
@@ -68,7 +68,7 @@ impl Proxy {
         }
     }
 
-    async fn invoke_with_retries(&self, mut request: Request) -> Result<Encapsulation> {
+    async fn invoke_with_retries(&self, mut request: Box<Request>) -> Result<Encapsulation> {
         let (mut retries, mut readds) = (0, 0);
         loop {
             let (error, sent) = match self.attempt(request).await {
@@ -132,7 +132,7 @@ impl Proxy {
     /// whether the request may have been sent, and the request for the retry. Only a twoway
     /// request is copied for that: a oneway or batch one the connection did not take comes
     /// back from it.
-    async fn attempt(&self, request: Request) -> Result<Result<Encapsulation>, Failed> {
+    async fn attempt(&self, request: Box<Request>) -> Result<Result<Encapsulation>, Failed> {
         let connection = match self.connection().await {
             Ok(c) => c,
             Err(error) => return Err(Failed { error, sent: false, request }),
@@ -143,43 +143,49 @@ impl Proxy {
             }
         }
         let compress = self.compress_requests(&connection);
-        let sent = Ok(Ok(Encapsulation::empty(self.data.encoding)));
         if self.data.mode.is_batch() {
             return match connection.queue_batch(request, compress).await {
-                Ok(()) => sent,
+                Ok(()) => Ok(Ok(Encapsulation::empty(self.data.encoding))),
                 Err((error, request)) => Err(Failed { error, sent: false, request }),
             };
         }
         let twoway = self.data.mode.is_twoway();
         if !twoway && !connection.is_datagram() {
             return match connection.send_oneway(request, compress).await {
-                Ok(()) => sent,
+                Ok(()) => Ok(Ok(Encapsulation::empty(self.data.encoding))),
                 Err((error, request)) => Err(self.connection_failed(&connection, error, request)),
             };
         }
-        let kept = request.clone();
+        // Unboxed: the box goes with the request to the connection, and a copy is boxed only
+        // in the rare case of a retry.
+        let kept = Request::clone(&request);
         match connection.send_request(request, twoway, compress).await {
             // Error replies go through the retry table too: it retries an idempotent operation
             // answered UnknownLocalException, and re-adds a proxy a router had evicted.
             Outcome::Reply(status) => reply_result(status).map(Ok).map_err(|error| Failed {
                 error,
                 sent: true,
-                request: kept,
+                request: Box::new(kept),
             }),
-            Outcome::Sent => sent,
+            Outcome::Sent => Ok(Ok(Encapsulation::empty(self.data.encoding))),
             Outcome::Failed { error, sent: false } => {
-                Err(self.connection_failed(&connection, error, kept))
+                Err(self.connection_failed(&connection, error, Box::new(kept)))
             }
             Outcome::Failed { error, sent: true } => {
                 self.forget_connection(&connection);
-                Err(Failed { error, sent: true, request: kept })
+                Err(Failed { error, sent: true, request: Box::new(kept) })
             }
         }
     }
 
     /// A request `connection` did not send: the connection is not chosen again, and a fixed
     /// proxy says its connection is gone.
-    fn connection_failed(&self, connection: &Connection, error: Error, request: Request) -> Failed {
+    fn connection_failed(
+        &self,
+        connection: &Connection,
+        error: Error,
+        request: Box<Request>,
+    ) -> Failed {
         self.forget_connection(connection);
         let error = match &self.fixed {
             Some(_) => Error::FixedConnectionClosed(Box::new(error)),

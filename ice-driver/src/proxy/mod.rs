@@ -379,28 +379,41 @@ impl Proxy {
     /// for datagram proxies, tcp ones otherwise; see `binding`), or to the router's client
     /// endpoints. Datagram proxies are never routed: Glacier2 does not forward datagrams.
     async fn connection(&self) -> Result<Connection> {
+        if let Some(c) = self.ready_connection()? {
+            return Ok(c);
+        }
+        // Boxed: choosing (resolving, connecting) is rare and its future large, and every
+        // invocation's future would otherwise carry it and be copied with it.
+        Box::pin(self.choose_connection()).await
+    }
+
+    /// The fixed or cached connection, if there is one: what nearly every attempt uses.
+    fn ready_connection(&self) -> Result<Option<Connection>> {
         self.instance.check_alive()?;
         if let Some(c) = &self.fixed {
             return match c.close_reason() {
                 Some(e) => Err(Error::FixedConnectionClosed(Box::new(e))),
-                None => Ok(c.clone()),
+                None => Ok(Some(c.clone())),
             };
         }
+        let Some(c) = self.cached_connection() else { return Ok(None) };
+        if let (Some(router), false) = (&self.router, self.data.mode.is_datagram()) {
+            router.attach(&c);
+        }
+        Ok(Some(c))
+    }
+
+    /// [`Proxy::connection`] when no connection is fixed or cached.
+    async fn choose_connection(&self) -> Result<Connection> {
         let datagram = self.data.mode.is_datagram();
         if let (Some(router), false) = (&self.router, datagram) {
-            if let Some(c) = self.cached_connection() {
-                router.attach(&c);
-                return Ok(c);
-            }
             let endpoints = router.client_endpoints().await?;
             let connection = self.select_connection(&endpoints, false).await?;
             router.attach(&connection);
             return Ok(connection);
         }
         if self.is_indirect() {
-            // Boxed: resolution is rare and its future large; every invocation's future
-            // would otherwise carry it.
-            return Box::pin(self.indirect_connection(datagram)).await;
+            return self.indirect_connection(datagram).await;
         }
         self.select_connection(&self.data.endpoints, datagram).await
     }
