@@ -118,15 +118,11 @@ impl RouterInfo {
     pub(crate) async fn add_proxy(&self, proxy: &Proxy) -> Result<()> {
         // Nearly always known already: then no future is needed, and every routed
         // invocation's future would otherwise carry the (large) one that asks the router.
-        let known = match self.client.get() {
-            Some(client) => !client.has_routing_table,
-            None => false,
-        } || self
-            .added
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(proxy.ice_get_identity());
-        if known {
+        let no_table = self.client.get().is_some_and(|c| !c.has_routing_table);
+        let added = || {
+            self.added.lock().unwrap_or_else(|e| e.into_inner()).contains(proxy.ice_get_identity())
+        };
+        if no_table || added() {
             return Ok(());
         }
         Box::pin(self.add_new_proxy(proxy)).await

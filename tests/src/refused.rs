@@ -9,7 +9,9 @@ use socket2::{Domain, Socket, Type};
 /// value lives. The port of a listener that was closed gives no such promise: the kernel may
 /// hand it to the next `-p 0` server, which tests running in parallel create all the time.
 pub struct RefusedPort {
-    socket: Socket,
+    /// Held, never read: it keeps the port.
+    _socket: Socket,
+    port: u16,
 }
 
 impl RefusedPort {
@@ -18,12 +20,14 @@ impl RefusedPort {
         let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("a TCP socket");
         let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
         socket.bind(&any.into()).expect("bind 127.0.0.1:0");
-        RefusedPort { socket }
+        let port =
+            socket.local_addr().ok().and_then(|a| a.as_socket()).expect("a bound port").port();
+        RefusedPort { _socket: socket, port }
     }
 
     /// The bound port.
     pub fn port(&self) -> u16 {
-        self.socket.local_addr().ok().and_then(|a| a.as_socket()).map_or(0, |a| a.port())
+        self.port
     }
 
     /// `tcp -h 127.0.0.1 -p PORT`.

@@ -367,34 +367,7 @@ async fn host_names_resolve_through_the_runtime(rt: Arc<dyn Runtime>) {
     a.communicator.destroy().await;
 }
 
-/// Once `destroy` has returned, the adapter's port refuses connections and can be bound
-/// again, as a server restarted on a fixed port needs.
-async fn destroyed_adapter_refuses_connections(rt: Arc<dyn Runtime>) {
-    let s = server(&rt);
-    let port = match &s.adapter.endpoints()[0] {
-        ice_driver::Endpoint::Tcp(ip) => ip.port,
-        other => panic!("{other}"),
-    };
-    s.communicator.destroy().await;
-    let refused = std::net::TcpStream::connect(("127.0.0.1", port));
-    assert_eq!(
-        refused.map(|_| ()).map_err(|e| e.kind()),
-        Err(std::io::ErrorKind::ConnectionRefused)
-    );
-    // A new communicator can serve on the same fixed port at once.
-    let again = Communicator::new(rt.clone());
-    let endpoint = format!("tcp -h 127.0.0.1 -p {port}");
-    let adapter = again.create_object_adapter_with_endpoints("", &endpoint).unwrap();
-    adapter.add(Identity::new("hello"), HelloI::new()).unwrap();
-    adapter.activate().unwrap();
-    let client = Communicator::new(rt.clone());
-    tick(&client.string_to_proxy(&format!("hello:{endpoint}")).unwrap()).await;
-    client.destroy().await;
-    again.destroy().await;
-}
-
 on_both_runtimes!(
-    destroyed_adapter_refuses_connections,
     batch_through_two_endpoints_arrives_in_one_flush,
     oneways_through_two_endpoints_stay_in_order,
     get_connection_is_stable,
