@@ -374,3 +374,56 @@ fn a_stalled_write_does_not_make_the_heartbeat_timer_spin() {
     let next = server.poll_timeout().expect("heartbeat deadline");
     assert_eq!(next, later + Duration::from_secs(1));
 }
+
+/// A BatchRequest message of `ops` (identity `bench`, empty encapsulations); `bad` makes the
+/// last request's operation name invalid UTF-8.
+fn batch_message(ops: &[&str], bad: bool) -> BytesMut {
+    let mut body = (ops.len() as i32).to_le_bytes().to_vec();
+    for (i, op) in ops.iter().enumerate() {
+        body.extend_from_slice(&[5, b'b', b'e', b'n', b'c', b'h', 0, 0, op.len() as u8]);
+        let start = body.len();
+        body.extend_from_slice(op.as_bytes());
+        if bad && i == ops.len() - 1 {
+            body[start] = 0xff;
+        }
+        body.extend_from_slice(&[0, 0, 6, 0, 0, 0, 1, 1]);
+    }
+    let mut m = vec![0x49, 0x63, 0x65, 0x50, 1, 0, 1, 0, 1, 0];
+    m.extend_from_slice(&((14 + body.len()) as i32).to_le_bytes());
+    m.extend_from_slice(&body);
+    BytesMut::from(&m[..])
+}
+
+fn dispatched(conn: &mut Connection) -> Vec<String> {
+    std::iter::from_fn(|| conn.poll_event())
+        .filter_map(|e| match e {
+            Event::Request(r) => Some(r.request.operation),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_batch_that_fails_to_decode_dispatches_none_of_its_requests() {
+    let now = std::time::Instant::now();
+    let mut server = Connection::new(ConnectionConfig::new(Side::Server), now);
+    let mut input = batch_message(&["a", "b"], false);
+    input.extend_from_slice(&batch_message(&["c", "d", "e"], true));
+    server.handle_input(now, &mut input);
+    // The good batch before it is dispatched, in order; nothing of the broken one is.
+    assert_eq!(dispatched(&mut server), ["a", "b"]);
+    assert!(server.is_closed());
+    assert!(matches!(server.error(), Some(ConnectionError::Protocol(_))));
+}
+
+#[test]
+fn a_broken_batch_datagram_is_dropped_and_the_next_is_dispatched() {
+    let now = std::time::Instant::now();
+    let mut server = Connection::new(ConnectionConfig::datagram(Side::Server), now);
+    server.handle_datagram(now, batch_message(&["c", "d"], true).freeze());
+    assert!(dispatched(&mut server).is_empty());
+    assert_eq!(server.dispatches_in_progress(), 0);
+    server.handle_datagram(now, batch_message(&["e", "f"], false).freeze());
+    assert_eq!(dispatched(&mut server), ["e", "f"]);
+    assert!(!server.is_closed());
+}

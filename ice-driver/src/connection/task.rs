@@ -32,7 +32,7 @@ use ice_proto::connection::{
     Connection as Proto, ConnectionError, ConnectionState, DispatchId, Event, InvocationId,
     InvokeError,
 };
-use ice_proto::frame::ReplyStatus;
+use ice_proto::frame::{ReplyStatus, Request};
 use smallvec::SmallVec;
 use tokio::sync::oneshot;
 
@@ -307,10 +307,26 @@ impl Core {
     /// events that made (a oneway written, a failure); wakes the task if anything is left
     /// for it (a blocked write, a state change, an earlier deadline, reading to resume).
     fn run_directly(&mut self, command: Command) {
+        let reading = self.proto.wants_input();
+        let command = match command {
+            // Appending to the batch writes nothing, delivers nothing and brings no deadline
+            // earlier (a queued batch can only lift the inactivity timeout, which the armed
+            // timer finds when it fires), unless the batch grew past `Ice.BatchAutoFlushSize`
+            // and was sent: only then is there anything to write or a timer to check (which
+            // cost a tenth of a batch client's time per request).
+            Command::QueueBatch { request, compress, done: None } => {
+                if !self.queue_batch(*request, compress) {
+                    return;
+                }
+                None
+            }
+            other => Some(other),
+        };
         let Some(waker) = self.waker.clone() else { return };
         let mut cx = Context::from_waker(&waker);
-        let reading = self.proto.wants_input();
-        self.command(command);
+        if let Some(command) = command {
+            self.command(command);
+        }
         self.poll_write(&mut cx);
         self.handle_events(&mut cx);
         // Only a deadline before the armed timer needs the task (a later one is found when
@@ -327,6 +343,18 @@ impl Core {
             && !earlier;
         if !idle {
             waker.wake_by_ref();
+        }
+    }
+
+    /// Appends a batch request nobody waits for; whether that flushed the batch (to write).
+    /// An automatic flush completes unobserved, as in ZeroC's runtime.
+    fn queue_batch(&mut self, request: Request, compress: bool) -> bool {
+        match self.proto.queue_batch_request(request, compress) {
+            Ok(flushed) => flushed.is_some(),
+            Err(e) => {
+                tracing::debug!(error = %e, "batch request not queued");
+                false
+            }
         }
     }
 
@@ -368,21 +396,13 @@ impl Core {
                     self.proto.cancel(id);
                 }
             }
-            Command::QueueBatch { request, compress, done } => {
-                // An automatic flush completes unobserved, as in ZeroC's runtime.
+            Command::QueueBatch { request, compress, done: None } => {
+                self.queue_batch(*request, compress);
+            }
+            Command::QueueBatch { request, compress, done: Some(done) } => {
                 let result = self.proto.queue_batch_request(*request, compress);
-                match done {
-                    Some(done) => {
-                        let _ = done.send(
-                            result.map(|_| ()).map_err(|e| invoke_error(&self.connection, &e)),
-                        );
-                    }
-                    None => {
-                        if let Err(e) = result {
-                            tracing::debug!(error = %e, "batch request not queued");
-                        }
-                    }
-                }
+                let _ =
+                    done.send(result.map(|_| ()).map_err(|e| invoke_error(&self.connection, &e)));
             }
             Command::FlushBatch { done } => match self.proto.flush_batch() {
                 Ok(Some(id)) => {

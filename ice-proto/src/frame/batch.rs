@@ -39,20 +39,49 @@ impl BatchRequest {
     /// that is negative or larger than the body could hold fails before anything is
     /// allocated.
     pub fn decode_body(body: Bytes) -> Result<BatchRequest, ProtocolError> {
-        let mut input = InputStream::new(body, EncodingVersion::V1_0);
-        let count = input.read_i32()?;
-        let n = usize::try_from(count).map_err(|_| ProtocolError::BadBatchCount(count))?;
-        if n > input.remaining() / MIN_BATCHED_REQUEST_SIZE {
-            return Err(ProtocolError::BadBatchCount(count));
-        }
-        let mut requests = Vec::with_capacity(n);
-        for _ in 0..n {
-            requests.push(Request::read_fields(&mut input, 0)?);
-        }
-        if !input.is_empty() {
-            return Err(ProtocolError::TrailingBytes);
+        let mut reader = BatchReader::new(body)?;
+        let mut requests = Vec::with_capacity(reader.len());
+        while let Some(request) = reader.next_request()? {
+            requests.push(request);
         }
         Ok(BatchRequest { requests })
+    }
+}
+
+/// Reads a BatchRequest body one request at a time, for a connection that dispatches them
+/// as they come instead of collecting them first.
+pub(crate) struct BatchReader {
+    input: InputStream,
+    left: usize,
+}
+
+impl BatchReader {
+    /// Reads the count; one that is negative or larger than the body could hold fails here.
+    pub(crate) fn new(body: Bytes) -> Result<BatchReader, ProtocolError> {
+        let mut input = InputStream::new(body, EncodingVersion::V1_0);
+        let count = input.read_i32()?;
+        let left = usize::try_from(count).map_err(|_| ProtocolError::BadBatchCount(count))?;
+        if left > input.remaining() / MIN_BATCHED_REQUEST_SIZE {
+            return Err(ProtocolError::BadBatchCount(count));
+        }
+        Ok(BatchReader { input, left })
+    }
+
+    /// Requests not yet read.
+    pub(crate) fn len(&self) -> usize {
+        self.left
+    }
+
+    /// The next request; `None` after the last, once the body is known to hold nothing more.
+    pub(crate) fn next_request(&mut self) -> Result<Option<Request>, ProtocolError> {
+        if self.left == 0 {
+            return match self.input.is_empty() {
+                true => Ok(None),
+                false => Err(ProtocolError::TrailingBytes),
+            };
+        }
+        self.left -= 1;
+        Request::read_fields(&mut self.input, 0).map(Some)
     }
 }
 

@@ -21,6 +21,7 @@ mod message;
 mod reply;
 mod request;
 
+pub(crate) use batch::BatchReader;
 pub use batch::BatchRequest;
 pub use batch_queue::{BatchRequestQueue, FlushedBatch};
 pub use chunks::Frame;
