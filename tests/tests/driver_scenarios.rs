@@ -104,6 +104,21 @@ async fn oneway(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
+/// Oneways worth several times a connection's oneway budget (1 MiB accepted and not yet
+/// written) all go through: each gives its share back once written. A share not given back
+/// would stall the sender, which the invocation timeout turns into a failure.
+async fn oneways_past_the_budget(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    let oneway = s.hello.ice_oneway().ice_invocation_timeout(Some(Duration::from_secs(20)));
+    let name = "x".repeat(64 * 1024);
+    for _ in 0..64 {
+        oneway.invoke_typed::<_, ()>("sayHello", OperationMode::Normal, &name).await.unwrap();
+        oneway.invoke_typed::<_, ()>("tick", OperationMode::Normal, &()).await.unwrap();
+    }
+    wait_for_count(&rt, &s.hello, 64).await;
+    s.teardown().await;
+}
+
 async fn batch(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     // Validate the connection first, so that the batch is the only thing left to send.
@@ -606,6 +621,7 @@ on_both_runtimes!(
     serialized_dispatch,
     twoway,
     oneway,
+    oneways_past_the_budget,
     batch,
     user_exception,
     request_failures,

@@ -41,6 +41,10 @@ pub(crate) use task::spawn_connection;
 pub(crate) enum Command {
     /// Send a request; the outcome goes to `done`.
     Invoke { key: u64, request: Box<Request>, twoway: bool, compress: bool, done: Completion },
+    /// Send a oneway request from [`Connection::send_oneway`]; once written (or failed), its
+    /// `cost` goes back to the connection's oneway budget. No caller waits for it and none
+    /// can cancel it, so the task tracks it in order of sending rather than by key.
+    Oneway { request: Box<Request>, compress: bool, cost: u32 },
     /// Forget the invocation `key` (its caller gave up).
     Cancel { key: u64 },
     /// Queue a oneway request for the next batch; `done`, if any, says whether it was taken.
@@ -57,7 +61,9 @@ impl Command {
     /// The request of an `Invoke` or `QueueBatch` that was not taken, back to its caller.
     fn into_request(self) -> Box<Request> {
         match self {
-            Command::Invoke { request, .. } | Command::QueueBatch { request, .. } => request,
+            Command::Invoke { request, .. }
+            | Command::Oneway { request, .. }
+            | Command::QueueBatch { request, .. } => request,
             // Only requests are given back to their sender (by `submit`, unchanged).
             _ => unreachable!("a command without a request was given back as one"),
         }
@@ -483,7 +489,6 @@ impl Connection {
         request: Box<Request>,
         compress: bool,
     ) -> std::result::Result<(), (Error, Box<Request>)> {
-        let key = self.shared.next_key.fetch_add(1, Ordering::Relaxed);
         let cost = oneway_cost(&request);
         let budget = &self.shared.oneway_budget;
         let permit = match budget.try_acquire_many(cost) {
@@ -496,15 +501,7 @@ impl Connection {
             },
         };
         permit.forget();
-        // Weak: the command must not keep its own connection alive.
-        let shared = Arc::downgrade(&self.shared);
-        let done = Completion::Callback(Box::new(move |_| {
-            if let Some(shared) = shared.upgrade() {
-                shared.oneway_budget.add_permits(cost as usize);
-            }
-        }));
-        let command = Command::Invoke { key, request, twoway: false, compress, done };
-        match self.submit(command) {
+        match self.submit(Command::Oneway { request, compress, cost }) {
             Ok(()) => Ok(()),
             Err(command) => {
                 budget.add_permits(cost as usize);

@@ -115,6 +115,8 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         pending: HashMap::new(),
         keys: HashMap::new(),
         flushes: HashMap::new(),
+        oneways: VecDeque::new(),
+        budget_back: 0,
         close_error: None,
         heartbeats: 0,
         undecoded: false,
@@ -197,6 +199,12 @@ pub(super) struct Core {
     pending: HashMap<InvocationId, Pending>,
     keys: HashMap<u64, InvocationId>,
     flushes: HashMap<InvocationId, oneshot::Sender<Outcome>>,
+    /// The oneways of `Command::Oneway` not yet written, in the order they were sent (which
+    /// is the order they complete in), with their cost in the oneway budget.
+    oneways: VecDeque<(InvocationId, u32)>,
+    /// Budget of oneways completed in this round, given back once at its end (the
+    /// semaphore takes a lock per call).
+    budget_back: u32,
     /// Why the connection closed, until `finish` announces it.
     close_error: Option<ConnectionError>,
     /// Heartbeats already reported to the dispatcher.
@@ -268,6 +276,9 @@ impl Core {
                 this.proto.release_idle_memory();
                 if this.writing.is_empty() && this.writing.capacity() > 0 {
                     this.writing = VecDeque::new();
+                }
+                if this.oneways.is_empty() && this.oneways.capacity() > 0 {
+                    this.oneways = VecDeque::new();
                 }
                 return Poll::Pending;
             }
@@ -358,6 +369,30 @@ impl Core {
         }
     }
 
+    /// Completes `invocation` if it is one of `oneways`: usually the oldest, as they are
+    /// written in order (a failure can take one from anywhere).
+    fn oneway_done(&mut self, invocation: InvocationId) -> bool {
+        let found = match self.oneways.front() {
+            Some((id, _)) if *id == invocation => Some(0),
+            Some(_) => self.oneways.iter().position(|(id, _)| *id == invocation),
+            None => None,
+        };
+        match found.and_then(|i| self.oneways.remove(i)) {
+            Some((_, cost)) => {
+                self.budget_back += cost;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn give_back_budget(&mut self) {
+        if self.budget_back > 0 {
+            let kib = std::mem::take(&mut self.budget_back);
+            self.connection.shared.oneway_budget.add_permits(kib as usize);
+        }
+    }
+
     fn poll_commands(&mut self, cx: &mut Context<'_>) -> bool {
         let mut progress = false;
         while let Poll::Ready(Some(command)) = self.commands.poll_recv(cx) {
@@ -387,6 +422,22 @@ impl Core {
                             error: invoke_error(&self.connection, &e),
                             sent: false,
                         });
+                    }
+                }
+            }
+            Command::Oneway { request, compress, cost } => {
+                traced!(
+                    self.connection.shared.trace.protocol,
+                    trace,
+                    operation = %request.operation,
+                    twoway = false,
+                    "sending request"
+                );
+                match self.proto.invoke(*request, false, compress) {
+                    Ok(id) => self.oneways.push_back((id, cost)),
+                    Err(e) => {
+                        tracing::debug!(error = %e, "oneway request not sent");
+                        self.budget_back += cost;
                     }
                 }
             }
@@ -677,7 +728,9 @@ impl Core {
                 Event::Sent { invocation } => {
                     if let Some(done) = self.flushes.remove(&invocation) {
                         let _ = done.send(Outcome::Sent);
-                    } else if self.proto.is_sent(invocation).is_none() {
+                    } else if self.proto.is_sent(invocation).is_none()
+                        && !self.oneway_done(invocation)
+                    {
                         // A oneway invocation is complete once written.
                         if let Some(p) = self.pending.remove(&invocation) {
                             self.keys.remove(&p.key);
@@ -692,11 +745,14 @@ impl Core {
                     } else if let Some(p) = self.pending.remove(&invocation) {
                         self.keys.remove(&p.key);
                         p.done.complete(Outcome::Failed { error, sent });
+                    } else {
+                        self.oneway_done(invocation);
                     }
                 }
                 Event::Closed { error } => self.closed(error),
             }
         }
+        self.give_back_budget();
         progress
     }
 
@@ -780,12 +836,16 @@ impl Core {
                 Command::QueueBatch { done: Some(done), .. } => {
                     let _ = done.send(Err(error.clone()));
                 }
+                Command::Oneway { cost, .. } => self.budget_back += cost,
                 _ => {}
             }
         }
         for (_, p) in self.pending.drain() {
             p.done.complete(Outcome::Failed { error: error.clone(), sent: true });
         }
+        // Senders waiting for budget then find the connection closed.
+        self.budget_back += self.oneways.drain(..).map(|(_, cost)| cost).sum::<u32>();
+        self.give_back_budget();
         for (_, done) in self.flushes.drain() {
             let _ = done.send(Outcome::Failed { error: error.clone(), sent: true });
         }
