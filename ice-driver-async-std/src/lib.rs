@@ -80,11 +80,6 @@ impl Runtime for AsyncStdRuntime {
         Instant::now()
     }
 
-    /// No: measured, a ping on async-std is shorter with the connection's task writing.
-    fn writes_in_caller(&self) -> bool {
-        false
-    }
-
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()> {
         Box::pin(async move {
             Timer::at(deadline).await;

@@ -28,9 +28,9 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
 
     /// Whether a handle writes a lone twoway request or reply itself when the connection is
     /// idle, instead of waking the connection's task to write it. Measured in `benches/`: it
-    /// shortens a ping on tokio's work-stealing scheduler, where the hand-off crosses threads,
-    /// and lengthens it on async-std's. (A batch flush is written by its caller whatever the
-    /// runtime.)
+    /// shortens a ping on tokio's work-stealing scheduler and on async-std's, where the
+    /// hand-off crosses threads. A runtime whose hand-off is cheaper than the write can say
+    /// no. (A batch flush is written by its caller whatever the runtime.)
     fn writes_in_caller(&self) -> bool {
         true
     }
