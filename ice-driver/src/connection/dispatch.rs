@@ -90,8 +90,22 @@ fn prepare(
     incoming: IncomingRequest,
 ) -> Prepared {
     let IncomingRequest { dispatch, request, .. } = incoming;
+    let (incoming, datagram) = (connection.is_incoming(), connection.is_datagram());
+    // Only the adapter's own connections are held; bidirectional ones are not. A held
+    // datagram is dropped (its answer, like any oneway answer, is never sent).
+    let dropped = incoming && datagram && adapter.as_ref().is_some_and(|a| a.is_holding());
+    let gate = match (&adapter, incoming && !dropped) {
+        (Some(a), true) if a.is_holding() => {
+            let a = a.clone();
+            Some(Box::pin(async move {
+                a.until_active().await;
+            }) as BoxFuture<'static, ()>)
+        }
+        _ => None,
+    };
     let current = Current {
-        adapter: adapter.clone(),
+        // The dispatch reads the adapter from here: no second handle to keep.
+        adapter,
         connection: connection.clone(),
         identity: request.identity,
         facet: request.facet,
@@ -110,25 +124,12 @@ fn prepare(
         operation = %current.operation,
         "dispatching request"
     );
-    let (incoming, datagram) = (connection.is_incoming(), connection.is_datagram());
-    // Only the adapter's own connections are held; bidirectional ones are not. A held
-    // datagram is dropped (its answer, like any oneway answer, is never sent).
-    let dropped = incoming && datagram && adapter.as_ref().is_some_and(|a| a.is_holding());
-    let gate = match (&adapter, incoming && !dropped) {
-        (Some(a), true) if a.is_holding() => {
-            let a = a.clone();
-            Some(Box::pin(async move {
-                a.until_active().await;
-            }) as BoxFuture<'static, ()>)
-        }
-        _ => None,
-    };
     let run = Box::pin(async move {
-        let _guard = adapter.as_ref().map(|a| a.dispatch_guard());
+        let _guard = current.adapter.as_ref().map(|a| a.dispatch_guard());
         // Everything the servant's code runs, its synchronous part included, is inside
         // catch_unwind: a panic fails this dispatch only, with a reply.
         let result = catch_unwind(async {
-            let servant = match &adapter {
+            let servant = match &current.adapter {
                 Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet)?,
                 _ => return Err(DispatchError::ObjectNotExist),
             };

@@ -168,6 +168,10 @@ impl InputStream {
     /// Reads a string, checking that it is UTF-8.
     pub fn read_string(&mut self) -> Result<String, DecodeError> {
         let bytes = self.read_byte_slice()?;
+        // Most categories and facets are empty: no UTF-8 check to call for them.
+        if bytes.is_empty() {
+            return Ok(String::new());
+        }
         std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| DecodeError::InvalidUtf8)
     }
 
