@@ -370,13 +370,11 @@ impl Core {
     }
 
     /// Completes `invocation` if it is one of `oneways`: usually the oldest, as they are
-    /// written in order (a failure can take one from anywhere).
+    /// written in order (a failure can take one from anywhere). Invocation ids grow with
+    /// each invocation, so the queue is sorted by them and a look-up for another kind of
+    /// invocation costs no scan.
     fn oneway_done(&mut self, invocation: InvocationId) -> bool {
-        let found = match self.oneways.front() {
-            Some((id, _)) if *id == invocation => Some(0),
-            Some(_) => self.oneways.iter().position(|(id, _)| *id == invocation),
-            None => None,
-        };
+        let found = self.oneways.binary_search_by_key(&invocation, |(id, _)| *id).ok();
         match found.and_then(|i| self.oneways.remove(i)) {
             Some((_, cost)) => {
                 self.budget_back += cost;
@@ -731,7 +729,8 @@ impl Core {
                     } else if self.proto.is_sent(invocation).is_none()
                         && !self.oneway_done(invocation)
                     {
-                        // A oneway invocation is complete once written.
+                        // Any other oneway (`invoke_then`, a datagram) is complete once
+                        // written too.
                         if let Some(p) = self.pending.remove(&invocation) {
                             self.keys.remove(&p.key);
                             p.done.complete(Outcome::Sent);

@@ -692,12 +692,8 @@ impl Connection {
         }
         match message {
             Message::Request(request) => self.dispatch(request, compress_reply),
-            // Handled above, without collecting the requests.
-            Message::BatchRequest(batch) => {
-                for request in batch.requests {
-                    self.dispatch(request, compress_reply);
-                }
-            }
+            // Never decoded here: `handle_batch` took it above.
+            Message::BatchRequest(_) => {}
             Message::Reply(reply) => {
                 // A reply nobody waits for (cancelled, timed out) is ignored, as ZeroC does.
                 let Some(id) = self.by_request_id.remove(&reply.request_id) else {
@@ -721,9 +717,9 @@ impl Connection {
     }
 
     /// Dispatches a batch's requests as they are decoded, with room for all of them made
-    /// once: collecting them first, and growing the queues request by request, cost a fifth
-    /// of a server's time per batched request in large allocations and copies. A batch that
-    /// fails to decode dispatches none of its requests, as if it had been decoded whole.
+    /// once: collecting them first, and growing the queues request by request, cost about a
+    /// quarter of a server's time per batched request in large allocations and copies. A
+    /// batch that fails to decode dispatches none of its requests, as if decoded whole.
     fn handle_batch(&mut self, now: Instant, body: Bytes, compress_reply: bool) {
         let (events, first) = (self.events.len(), self.next_dispatch);
         let decoded = BatchReader::new(body).and_then(|mut reader| {
