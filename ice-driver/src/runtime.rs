@@ -95,8 +95,10 @@ pub trait TcpStream: Send + 'static {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
 
     /// Reads at most about `max` bytes onto the end of `buf`, returning how many; `Ok(0)`
-    /// means end of stream, and `buf` is unchanged unless bytes were read. The default
-    /// zero-fills the room before reading into it; a runtime that can read into
+    /// means end of stream, and `buf` is unchanged unless bytes were read. The driver asks
+    /// for at most the room left in `buf` once a large message is part-way in, so that `buf`
+    /// never grows (copying) mid-message. The default zero-fills the room, 64 KiB at most
+    /// per read, before reading into it; a runtime that can read into
     /// uninitialized memory overrides it, as the driver reads every message this way.
     fn poll_read_buf(
         &mut self,
@@ -104,8 +106,11 @@ pub trait TcpStream: Send + 'static {
         buf: &mut bytes::BytesMut,
         max: usize,
     ) -> Poll<io::Result<usize>> {
+        // Zero-filling the whole room of a large message at every read would cost more than
+        // the reads: fill at most this much at a time.
+        const ZERO_FILL_MAX: usize = 64 * 1024;
         let start = buf.len();
-        buf.resize(start + max, 0);
+        buf.resize(start + max.min(ZERO_FILL_MAX), 0);
         let result = self.poll_read(cx, &mut buf[start..]);
         let n = match &result {
             Poll::Ready(Ok(n)) => *n,

@@ -16,7 +16,7 @@ use std::future::Future;
 use std::io::{self, IoSlice};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -35,12 +35,23 @@ type Incoming = mpsc::UnboundedSender<(DuplexStream, SocketAddr)>;
 pub struct MemoryNet {
     listeners: Mutex<HashMap<u16, Incoming>>,
     next_port: AtomicU16,
+    read_copies: Arc<AtomicUsize>,
 }
 
 impl MemoryNet {
     /// A network with no listener.
     pub fn new() -> Arc<MemoryNet> {
-        Arc::new(MemoryNet { listeners: Mutex::default(), next_port: AtomicU16::new(20_000) })
+        Arc::new(MemoryNet {
+            listeners: Mutex::default(),
+            next_port: AtomicU16::new(20_000),
+            read_copies: Arc::default(),
+        })
+    }
+
+    /// Bytes the driver's read buffers copied so far, on every connection of this network:
+    /// what was already read when making room for a read moved the buffer.
+    pub fn read_copies(&self) -> usize {
+        self.read_copies.load(Ordering::Relaxed)
     }
 
     /// The driver runtime on this network.
@@ -108,7 +119,8 @@ impl Runtime for MemoryRuntime {
         Box::pin(async move {
             let io = net.connect_raw(addr.port())?;
             let local = SocketAddr::from((Ipv4Addr::LOCALHOST, net.port()));
-            Ok(Box::new(MemoryStream { io, local, peer: addr }) as Box<dyn TcpStream>)
+            let copies = net.read_copies.clone();
+            Ok(Box::new(MemoryStream { io, local, peer: addr, copies }) as Box<dyn TcpStream>)
         })
     }
 
@@ -121,7 +133,7 @@ impl Runtime for MemoryRuntime {
         }
         listeners.insert(port, tx);
         let local = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        Ok(Box::new(MemoryListener { rx, local }))
+        Ok(Box::new(MemoryListener { rx, local, copies: self.net.read_copies.clone() }))
     }
 
     fn udp(&self, _socket: std::net::UdpSocket) -> io::Result<Box<dyn UdpSocket>> {
@@ -133,6 +145,7 @@ struct MemoryStream {
     io: DuplexStream,
     local: SocketAddr,
     peer: SocketAddr,
+    copies: Arc<AtomicUsize>,
 }
 
 impl TcpStream for MemoryStream {
@@ -143,6 +156,23 @@ impl TcpStream for MemoryStream {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => Poll::Pending,
         }
+    }
+
+    fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut bytes::BytesMut,
+        max: usize,
+    ) -> Poll<io::Result<usize>> {
+        // As the tokio runtime reads: up to `max` bytes into the room as it is.
+        let start = buf.len();
+        let (at, capacity) = (buf.as_ptr(), buf.capacity());
+        buf.reserve(max);
+        if start > 0 && (buf.as_ptr() != at || buf.capacity() != capacity) {
+            self.copies.fetch_add(start, Ordering::Relaxed);
+        }
+        let mut room = bytes::BufMut::limit(&mut *buf, max);
+        tokio_util::io::poll_read_buf(Pin::new(&mut self.io), cx, &mut room)
     }
 
     fn poll_write_vectored(
@@ -169,6 +199,7 @@ impl TcpStream for MemoryStream {
 struct MemoryListener {
     rx: mpsc::UnboundedReceiver<(DuplexStream, SocketAddr)>,
     local: SocketAddr,
+    copies: Arc<AtomicUsize>,
 }
 
 impl TcpListener for MemoryListener {
@@ -178,7 +209,8 @@ impl TcpListener for MemoryListener {
     ) -> Poll<io::Result<(Box<dyn TcpStream>, SocketAddr)>> {
         match self.rx.poll_recv(cx) {
             Poll::Ready(Some((io, peer))) => {
-                let stream = MemoryStream { io, local: self.local, peer };
+                let copies = self.copies.clone();
+                let stream = MemoryStream { io, local: self.local, peer, copies };
                 Poll::Ready(Ok((Box::new(stream) as Box<dyn TcpStream>, peer)))
             }
             Poll::Ready(None) => Poll::Pending,

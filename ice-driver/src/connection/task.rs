@@ -491,7 +491,14 @@ impl Core {
         for _ in 0..4 {
             let start = self.read_buf.len();
             let chunk = self.read_chunk;
-            let result = stream.poll_read_buf(cx, &mut self.read_buf, chunk);
+            // The decoder reserved room for the rest of a message whose header has arrived.
+            // Reading past that room would make the buffer grow, copying what is already
+            // there: for a large message, most of it. So once a message has 64 KiB in the
+            // buffer, the rest is read into its room (a smaller one may still grow: its copy
+            // is small, and the same read may take in the next message).
+            let room = self.read_buf.capacity() - start;
+            let max = if room > 0 && start >= READ_CHUNK { room } else { chunk };
+            let result = stream.poll_read_buf(cx, &mut self.read_buf, max);
             let n = match result {
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(e)) => {
