@@ -72,6 +72,10 @@ pub fn communicator_with_properties(properties: Properties) -> Communicator {
 }
 
 impl Runtime for AsyncStdRuntime {
+    fn reads_in_caller(&self) -> bool {
+        true
+    }
+
     fn spawn(&self, future: BoxFuture<'static, ()>) {
         (self.spawner)(future)
     }

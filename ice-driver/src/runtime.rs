@@ -35,6 +35,17 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
         true
     }
 
+    /// Whether a caller that wrote its lone twoway request itself also reads the reply
+    /// itself while the connection has nothing else to do, instead of waiting for the
+    /// connection's task to read it and hand it over. Right where `block_on` drives the
+    /// reactor (async-std): the reply then wakes the caller alone, instead of the task's
+    /// thread first and then the caller's. The task reads again as soon as the caller has its
+    /// reply or drops its future; a future kept pending without being polled delays what else
+    /// arrives on its connection until the task next runs.
+    fn reads_in_caller(&self) -> bool {
+        false
+    }
+
     /// A future that completes at `deadline`.
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()>;
 

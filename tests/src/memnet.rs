@@ -56,7 +56,13 @@ impl MemoryNet {
 
     /// The driver runtime on this network.
     pub fn runtime(self: &Arc<Self>) -> Arc<dyn Runtime> {
-        Arc::new(MemoryRuntime { net: self.clone() })
+        Arc::new(MemoryRuntime { net: self.clone(), reads_in_caller: false })
+    }
+
+    /// The driver runtime on this network, with callers reading their own replies (as on
+    /// async-std: [`Runtime::reads_in_caller`]).
+    pub fn runtime_reading_in_caller(self: &Arc<Self>) -> Arc<dyn Runtime> {
+        Arc::new(MemoryRuntime { net: self.clone(), reads_in_caller: true })
     }
 
     fn port(&self) -> u16 {
@@ -94,6 +100,7 @@ where
 #[derive(Debug)]
 struct MemoryRuntime {
     net: Arc<MemoryNet>,
+    reads_in_caller: bool,
 }
 
 impl Runtime for MemoryRuntime {
@@ -103,6 +110,10 @@ impl Runtime for MemoryRuntime {
 
     fn now(&self) -> Instant {
         tokio::time::Instant::now().into_std()
+    }
+
+    fn reads_in_caller(&self) -> bool {
+        self.reads_in_caller
     }
 
     fn sleep_until(&self, deadline: Instant) -> BoxFuture<'static, ()> {

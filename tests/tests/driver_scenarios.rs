@@ -585,6 +585,35 @@ async fn failover_when_server_dies(rt: Arc<dyn Runtime>) {
     alive_server.server.destroy().await;
 }
 
+/// A caller waiting for the reply to the request it wrote may be the one the socket wakes
+/// (on async-std it reads its reply itself). Once it gives up, the connection reads on its
+/// own again: it takes in the late reply, and sees the server close it with no call made.
+async fn a_caller_that_gives_up_leaves_the_connection_reading(rt: Arc<dyn Runtime>) {
+    use std::sync::atomic::Ordering::SeqCst;
+    let s = setup(&rt).await;
+    let connection = s.hello.ice_get_connection().await.unwrap();
+    s.hello.ice_ping().await.unwrap();
+    {
+        let call = s.hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &());
+        let servant = &s.servant;
+        let blocked =
+            wait_for(&rt, "block() started", || async { servant.blocked.load(SeqCst) }, 1);
+        tokio::select! {
+            r = call => panic!("block() returned {r:?} while blocked"),
+            () = blocked => {}
+        }
+    }
+    s.servant.release(1);
+    let servant = &s.servant;
+    wait_for(&rt, "block() finished", || async { servant.unblocked.load(SeqCst) }, 1).await;
+    s.server.destroy().await;
+    tokio::select! {
+        reason = connection.closed() => assert!(connection.is_closed(), "{reason:?}"),
+        () = sleep(&rt, Duration::from_secs(30)) => panic!("the server's close was never read"),
+    }
+    s.client.destroy().await;
+}
+
 async fn at_most_once(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     let client =
@@ -635,5 +664,6 @@ on_both_runtimes!(
     reconnect_and_endpoints,
     random_endpoint_order,
     failover_when_server_dies,
+    a_caller_that_gives_up_leaves_the_connection_reading,
     at_most_once,
 );

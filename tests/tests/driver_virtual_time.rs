@@ -61,12 +61,7 @@ fn server_timeouts_play_out_at_their_virtual_instants() {
                 ("Ice.Connection.Server.InactivityTimeout", "2"),
             ]),
         );
-        let adapter =
-            server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
-        let servant = HelloI::new();
-        adapter.add(ice_driver::Identity::new("hello"), servant.clone()).unwrap();
-        adapter.activate().unwrap();
-        let port = port_of(&adapter.endpoints()[0]);
+        let (servant, port) = serve_hello(&server);
         let start = Instant::now();
 
         let idle: Vec<_> = (0..50)
@@ -135,16 +130,23 @@ fn server_timeouts_play_out_at_their_virtual_instants() {
     });
 }
 
+/// Serves a `HelloI` as `hello` on a new adapter of `server`; the servant, and the port the
+/// adapter listens on.
+fn serve_hello(server: &Communicator) -> (std::sync::Arc<HelloI>, u16) {
+    let adapter =
+        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+    let servant = HelloI::new();
+    adapter.add(ice_driver::Identity::new("hello"), servant.clone()).unwrap();
+    adapter.activate().unwrap();
+    (servant, port_of(&adapter.endpoints()[0]))
+}
+
 #[test]
 fn invocation_timeout_and_retry_intervals_in_virtual_time() {
     memnet::run(|net| async move {
         let rt = net.runtime();
         let server = Communicator::new(rt.clone());
-        let adapter =
-            server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
-        adapter.add(ice_driver::Identity::new("hello"), HelloI::new()).unwrap();
-        adapter.activate().unwrap();
-        let port = port_of(&adapter.endpoints()[0]);
+        let (_, port) = serve_hello(&server);
         let client = Communicator::with_properties(
             rt.clone(),
             properties(&[("Ice.RetryIntervals", "0 1000 5000")]),
@@ -238,5 +240,43 @@ fn stale_locator_answers_are_refreshed_in_the_background_when_asked() {
             client.destroy().await;
         }
         server.destroy().await;
+    });
+}
+
+/// A caller waiting for the reply to the request it wrote may be the one the socket wakes
+/// (`Runtime::reads_in_caller`, as on async-std). Once it gives up, the connection reads on
+/// its own again: it takes in the late reply, then reads the server's CloseConnection at
+/// once and closes, instead of leaving the server to wait out its close timeout (10 s).
+#[test]
+fn a_caller_that_gives_up_leaves_the_connection_reading() {
+    use std::sync::atomic::Ordering::SeqCst;
+    memnet::run(|net| async move {
+        let rt = net.runtime_reading_in_caller();
+        let server = Communicator::new(rt.clone());
+        let (servant, port) = serve_hello(&server);
+        let client = Communicator::new(rt.clone());
+        let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
+        let connection = hello.ice_get_connection().await.unwrap();
+        hello.ice_ping().await.unwrap();
+        // A lone twoway: written, then read for, by its caller; abandoned while it waits.
+        {
+            let call = hello.invoke_typed::<_, ()>("block", OperationMode::Normal, &());
+            let started =
+                wait_for(&rt, "block() started", || async { servant.blocked.load(SeqCst) }, 1);
+            tokio::select! {
+                r = call => panic!("block() returned {r:?} while blocked"),
+                () = started => {}
+            }
+        }
+        servant.release(1);
+        wait_for(&rt, "block() finished", || async { servant.unblocked.load(SeqCst) }, 1).await;
+        let start = Instant::now();
+        tokio::select! {
+            (_, ()) = async { tokio::join!(connection.closed(), server.destroy()) } => {}
+            () = tokio::time::sleep(secs(60.0)) => panic!("the client never read the close"),
+        }
+        assert!(connection.is_closed());
+        assert!(start.elapsed() < secs(1.0), "closed after {:?}", start.elapsed());
+        client.destroy().await;
     });
 }

@@ -8,6 +8,7 @@
 mod dispatch;
 mod dispatcher;
 mod lane;
+mod own_reply;
 mod queue;
 mod task;
 
@@ -133,6 +134,9 @@ pub(crate) struct Shared {
     core: std::sync::OnceLock<Weak<Mutex<task::Core>>>,
     /// [`Runtime::writes_in_caller`].
     writes_in_caller: bool,
+    /// The waker the socket wakes for reading, with [`Runtime::reads_in_caller`] (see
+    /// `own_reply.rs`).
+    read_waker: Option<Arc<own_reply::ReadWaker>>,
     /// Set when the TLS layer ended the connection (a peer's alert, say): the reason then
     /// reported instead of a bare "connection lost".
     pub(crate) security: std::sync::OnceLock<String>,
@@ -287,7 +291,7 @@ impl Connection {
 
     /// Runs `command` at once if the connection's task is idle, else queues it for the task.
     fn submit(&self, command: Command) -> std::result::Result<(), Command> {
-        task::submit(&self.shared, command)
+        task::submit(&self.shared, command).map(|_| ())
     }
 
     /// Whether a new dispatch may start at once in the connection's task: no dispatch waits
@@ -469,13 +473,17 @@ impl Connection {
         let (done, rx) = oneshot::channel();
         let done = Completion::Channel(done);
         let command = Command::Invoke { key, request, twoway, compress, done };
-        if self.submit(command).is_err() {
+        let Ok(written) = task::submit(&self.shared, command) else {
             return Outcome::Failed { error: self.closed_error(), sent: false };
-        }
+        };
         let mut guard = CancelOnDrop { connection: self, key, armed: true };
-        let outcome = rx
-            .await
-            .unwrap_or_else(|_| Outcome::Failed { error: self.closed_error(), sent: false });
+        let outcome = if written && self.shared.read_waker.is_some() {
+            own_reply::OwnReply::new(&self.shared, rx).await
+        } else {
+            rx.await
+        };
+        let outcome =
+            outcome.unwrap_or_else(|_| Outcome::Failed { error: self.closed_error(), sent: false });
         guard.armed = false;
         outcome
     }

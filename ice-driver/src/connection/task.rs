@@ -85,6 +85,10 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         security: std::sync::OnceLock::new(),
         core: std::sync::OnceLock::new(),
         writes_in_caller: setup.runtime.writes_in_caller(),
+        read_waker: setup
+            .runtime
+            .reads_in_caller()
+            .then(|| Arc::new(super::own_reply::ReadWaker::default())),
         endpoint: setup.endpoint,
         incoming,
         datagram,
@@ -122,6 +126,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         undecoded: false,
         flushing: false,
         waker: None,
+        read_registered: false,
         parked: None,
         targets: Targets { generation: 0, adapter: setup.adapter, dispatcher: setup.dispatcher },
     };
@@ -145,13 +150,17 @@ impl Future for Driver {
             Some(w) => w.clone_from(cx.waker()),
             none => *none = Some(cx.waker().clone()),
         }
+        if let Some(reader) = &core.connection.shared.read_waker {
+            reader.set_task(cx.waker());
+        }
         core.poll(cx)
     }
 }
 
 /// Runs `command` at once in the caller's thread when that keeps its order and the connection's
-/// task is not busy (see the module's comment); else queues it for the task.
-pub(super) fn submit(shared: &super::Shared, command: Command) -> Result<(), Command> {
+/// task is not busy (see the module's comment); else queues it for the task. Whether it ran
+/// in the caller.
+pub(super) fn submit(shared: &super::Shared, command: Command) -> Result<bool, Command> {
     // A batch request is only appended to the batch: no hand-off is worth a wake-up of the
     // task per request, whatever the runtime. Nor is one worth it per flush: measured on
     // async-std (which keeps twoways with the task), writing the flush in the caller doubled
@@ -163,17 +172,17 @@ pub(super) fn submit(shared: &super::Shared, command: Command) -> Result<(), Com
     };
     // Others go to the queue without touching the core's (shared, contended) counters.
     if !eligible {
-        return shared.commands.send(command);
+        return shared.commands.send(command).map(|()| false);
     }
     if let Some(core) = shared.core.get().and_then(Weak::upgrade) {
         if let Ok(mut core) = core.try_lock() {
             if core.can_run_directly(&command) {
                 core.run_directly(command);
-                return Ok(());
+                return Ok(true);
             }
         }
     }
-    shared.commands.send(command)
+    shared.commands.send(command).map(|()| false)
 }
 
 struct Pending {
@@ -216,6 +225,8 @@ pub(super) struct Core {
     flushing: bool,
     /// The task's waker, for the socket writes a handle makes on its behalf.
     waker: Option<Waker>,
+    /// The last read found nothing more: the socket wakes its reader when something comes.
+    read_registered: bool,
     /// Dispatches waiting for something (see `dispatch`); none while idle, when it holds
     /// nothing.
     parked: Option<FuturesUnordered<dispatch::Running>>,
@@ -248,7 +259,11 @@ impl Core {
                 progress = true;
             }
             if this.proto.wants_input() {
-                progress |= this.poll_read(cx);
+                progress |= match this.connection.shared.read_waker.clone() {
+                    // Whoever reads now is woken: the task, or a caller reading its reply.
+                    Some(reader) => this.poll_read(&mut Context::from_waker(&Waker::from(reader))),
+                    None => this.poll_read(cx),
+                };
             }
             progress |= this.handle_events(cx);
             progress |= this.poll_parked(cx);
@@ -340,21 +355,97 @@ impl Core {
         }
         self.poll_write(&mut cx);
         self.handle_events(&mut cx);
-        // Only a deadline before the armed timer needs the task (a later one is found when
-        // that timer fires early).
-        let earlier = match (self.proto.poll_timeout(), &self.timer) {
-            (Some(now), Some((armed, _))) => now.max(self.timer_floor.unwrap_or(now)) < *armed,
-            (now, None) => now.is_some(),
-            (None, Some(_)) => false,
-        };
         let idle = self.writing.is_empty()
             && !self.flushing
             && self.proto.state() == ConnectionState::Active
             && self.proto.wants_input() == reading
-            && !earlier;
+            && !self.deadline_before_timer();
         if !idle {
             waker.wake_by_ref();
         }
+    }
+
+    /// Whether a caller waiting for the reply to the lone request it wrote may read for it
+    /// (see `read_for_caller`): the connection is up and idle, reading, with nothing the
+    /// task has left to do.
+    pub(super) fn can_read_for_caller(&self) -> bool {
+        self.waker.is_some()
+            && self.proto.state() == ConnectionState::Active
+            && matches!(self.io, Some(Io::Stream(_)))
+            && self.proto.wants_input()
+            && !self.undecoded
+            && self.writing.is_empty()
+            && !self.flushing
+            && self.parked.is_none()
+            && self.commands.is_empty()
+    }
+
+    /// Reads what has arrived, with the socket set to wake `caller` (not the task) when more
+    /// comes, and handles it as the task would (the caller's reply goes to its channel).
+    /// Wakes the task for whatever else that left. Whether anything was read: if so, the
+    /// caller should look for its reply, and read again if it is not in.
+    pub(super) fn read_for_caller(&mut self, caller: &Waker) -> bool {
+        let (Some(waker), Some(reader)) =
+            (self.waker.clone(), self.connection.shared.read_waker.clone())
+        else {
+            return false;
+        };
+        reader.set_caller(Some(caller));
+        let reader = Waker::from(reader);
+        let read = self.poll_read(&mut Context::from_waker(&reader));
+        self.settle_after_reading(&waker, read);
+        read
+    }
+
+    /// Hands reading back to the task, after `read_for_caller`: the task is woken if the
+    /// socket is not registered to wake it.
+    pub(super) fn give_reading_back(&mut self) {
+        if let Some(reader) = &self.connection.shared.read_waker {
+            reader.set_caller(None);
+        }
+        if !self.read_registered {
+            if let Some(waker) = &self.waker {
+                waker.wake_by_ref();
+            }
+        }
+    }
+
+    /// Delivers the events of what was read outside the task, and wakes the task if that
+    /// left it anything: a write, a dispatch waiting, a change of state, an earlier deadline.
+    fn settle_after_reading(&mut self, waker: &Waker, read: bool) {
+        if !read {
+            return;
+        }
+        let mut cx = Context::from_waker(waker);
+        self.handle_events(&mut cx);
+        self.poll_write(&mut cx);
+        self.handle_events(&mut cx);
+        let idle = self.writing.is_empty()
+            && !self.flushing
+            && self.parked.is_none()
+            && !self.undecoded
+            && self.proto.state() == ConnectionState::Active
+            && self.proto.wants_input()
+            && !self.deadline_before_timer();
+        if !idle {
+            waker.wake_by_ref();
+        }
+    }
+
+    /// Whether the state machine's next deadline comes before the armed timer: only then
+    /// does work done outside the task need the task (a later one is found when that timer
+    /// fires early).
+    fn deadline_before_timer(&self) -> bool {
+        match (self.proto.poll_timeout(), &self.timer) {
+            (Some(now), Some((armed, _))) => now.max(self.timer_floor.unwrap_or(now)) < *armed,
+            (now, None) => now.is_some(),
+            (None, Some(_)) => false,
+        }
+    }
+
+    /// The task's waker, once it has run.
+    pub(super) fn task_waker(&self) -> Option<&Waker> {
+        self.waker.as_ref()
     }
 
     /// Appends a batch request nobody waits for; whether that flushed the batch (to write).
@@ -498,6 +589,7 @@ impl Core {
             // is small, and the same read may take in the next message).
             let room = self.read_buf.capacity() - start;
             let max = if room > 0 && start >= READ_CHUNK { room } else { chunk };
+            self.read_registered = false;
             let result = stream.poll_read_buf(cx, &mut self.read_buf, max);
             let n = match result {
                 Poll::Ready(Ok(n)) => n,
@@ -510,6 +602,7 @@ impl Core {
                     return true;
                 }
                 Poll::Pending => {
+                    self.read_registered = true;
                     if start == 0 && self.read_buf.capacity() > 0 {
                         // Nothing half-read: give the memory back while the peer is quiet.
                         self.read_buf = BytesMut::new();

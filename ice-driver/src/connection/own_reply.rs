@@ -1,0 +1,152 @@
+//! A caller that wrote its lone twoway request itself reads the reply itself too, on a
+//! runtime that says so ([`Runtime::reads_in_caller`](crate::runtime::Runtime)).
+//!
+//! On async-std a caller in `block_on` drives the reactor: a reply read by the connection's
+//! task costs the reactor's wake-up, then the task's thread, then the caller's. Read by the
+//! caller, it costs one.
+//!
+//! The socket keeps one registration for reading, with one waker: a [`ReadWaker`] that
+//! wakes whoever reads now, the waiting caller or else the task. Registering the caller's
+//! own waker instead would make async-io wake the task's (it wakes a waker it replaces), and
+//! the two would take the registration from each other at every read.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, Weak};
+use std::task::{Context, Poll, Wake, Waker};
+
+use tokio::sync::oneshot::{self, error::RecvError};
+
+use super::{Outcome, Shared};
+
+/// Reads before yielding when what arrives is not this caller's reply.
+const MAX_READS: usize = 16;
+
+/// The waker a connection's socket is registered with for reading (see the module's
+/// comment).
+#[derive(Default)]
+pub(super) struct ReadWaker {
+    wakers: Mutex<Readers>,
+}
+
+#[derive(Default)]
+struct Readers {
+    task: Option<Waker>,
+    caller: Option<Waker>,
+}
+
+impl ReadWaker {
+    fn readers(&self) -> std::sync::MutexGuard<'_, Readers> {
+        self.wakers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The task's waker, as of its latest poll.
+    pub(super) fn set_task(&self, waker: &Waker) {
+        let mut readers = self.readers();
+        match &mut readers.task {
+            Some(w) => w.clone_from(waker),
+            none => *none = Some(waker.clone()),
+        }
+    }
+
+    /// Who is woken when the socket has something to read: a caller, or the task (`None`).
+    pub(super) fn set_caller(&self, waker: Option<&Waker>) {
+        let mut readers = self.readers();
+        match (waker, &mut readers.caller) {
+            (Some(waker), Some(w)) => w.clone_from(waker),
+            (waker, slot) => *slot = waker.cloned(),
+        }
+    }
+}
+
+impl Wake for ReadWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut readers = self.readers();
+        let waker = match readers.caller.take() {
+            Some(caller) => caller,
+            None => match &readers.task {
+                Some(task) => task.clone(),
+                None => return,
+            },
+        };
+        drop(readers);
+        waker.wake();
+    }
+}
+
+/// The reply to a request its caller wrote, read by that caller when the connection's task
+/// has nothing else to do, else received from the task as usual.
+pub(super) struct OwnReply<'a> {
+    shared: &'a Shared,
+    rx: oneshot::Receiver<Outcome>,
+    /// Set while the socket may wake this caller rather than the task: the task's waker, to
+    /// wake it if the task cannot be handed reading back in place.
+    reading: Option<Waker>,
+}
+
+impl<'a> OwnReply<'a> {
+    pub(super) fn new(shared: &'a Shared, rx: oneshot::Receiver<Outcome>) -> Self {
+        OwnReply { shared, rx, reading: None }
+    }
+
+    /// Hands reading back to the connection's task.
+    fn give_back(&mut self) {
+        let Some(task) = self.reading.take() else { return };
+        let Some(core) = self.shared.core.get().and_then(Weak::upgrade) else { return };
+        if let Ok(mut core) = core.try_lock() {
+            core.give_reading_back();
+            return;
+        }
+        // A handle holds the core for a moment (or the task runs): the task is woken to see
+        // whether it must read.
+        if let Some(reader) = &self.shared.read_waker {
+            reader.set_caller(None);
+        }
+        task.wake();
+    }
+}
+
+impl Future for OwnReply<'_> {
+    type Output = Result<Outcome, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        for _ in 0..MAX_READS {
+            if let Poll::Ready(outcome) = Pin::new(&mut this.rx).poll(cx) {
+                this.give_back();
+                return Poll::Ready(outcome);
+            }
+            let Some(core) = this.shared.core.get().and_then(Weak::upgrade) else {
+                return Poll::Pending;
+            };
+            // Busy: the task reads, and sends the reply.
+            let Ok(mut core) = core.try_lock() else { return Poll::Pending };
+            if !core.can_read_for_caller() {
+                if this.reading.is_some() {
+                    drop(core);
+                    this.give_back();
+                }
+                return Poll::Pending;
+            }
+            if this.reading.is_none() {
+                this.reading = core.task_waker().cloned();
+            }
+            if !core.read_for_caller(cx.waker()) {
+                // Nothing had arrived: the socket wakes this caller when it does.
+                return Poll::Pending;
+            }
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl Drop for OwnReply<'_> {
+    fn drop(&mut self) {
+        self.give_back();
+    }
+}
