@@ -23,26 +23,47 @@ use super::{Outcome, Shared};
 const MAX_READS: usize = 16;
 
 /// The waker a connection's socket is registered with for reading (see the module's
-/// comment).
-#[derive(Default)]
+/// comment), and its state.
 pub(super) struct ReadWaker {
-    wakers: Mutex<Readers>,
+    readers: Arc<Readers>,
+    /// Made once: async-io compares wakers with `Waker::will_wake`, which can tell two
+    /// wakers made separately from the same `Arc` apart, and then wakes the one it replaces.
+    waker: Waker,
+}
+
+impl Default for ReadWaker {
+    fn default() -> Self {
+        let readers = Arc::new(Readers::default());
+        ReadWaker { waker: Waker::from(readers.clone()), readers }
+    }
 }
 
 #[derive(Default)]
 struct Readers {
+    wakers: Mutex<Wakers>,
+}
+
+#[derive(Default)]
+struct Wakers {
     task: Option<Waker>,
     caller: Option<Waker>,
 }
 
-impl ReadWaker {
-    fn readers(&self) -> std::sync::MutexGuard<'_, Readers> {
+impl Readers {
+    fn wakers(&self) -> std::sync::MutexGuard<'_, Wakers> {
         self.wakers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl ReadWaker {
+    /// The waker to read with.
+    pub(super) fn waker(&self) -> &Waker {
+        &self.waker
     }
 
     /// The task's waker, as of its latest poll.
     pub(super) fn set_task(&self, waker: &Waker) {
-        let mut readers = self.readers();
+        let mut readers = self.readers.wakers();
         match &mut readers.task {
             Some(w) => w.clone_from(waker),
             none => *none = Some(waker.clone()),
@@ -51,7 +72,7 @@ impl ReadWaker {
 
     /// Who is woken when the socket has something to read: a caller, or the task (`None`).
     pub(super) fn set_caller(&self, waker: Option<&Waker>) {
-        let mut readers = self.readers();
+        let mut readers = self.readers.wakers();
         match (waker, &mut readers.caller) {
             (Some(waker), Some(w)) => w.clone_from(waker),
             (waker, slot) => *slot = waker.cloned(),
@@ -59,13 +80,13 @@ impl ReadWaker {
     }
 }
 
-impl Wake for ReadWaker {
+impl Wake for Readers {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let mut readers = self.readers();
+        let mut readers = self.wakers();
         let waker = match readers.caller.take() {
             Some(caller) => caller,
             None => match &readers.task {

@@ -85,10 +85,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         security: std::sync::OnceLock::new(),
         core: std::sync::OnceLock::new(),
         writes_in_caller: setup.runtime.writes_in_caller(),
-        read_waker: setup
-            .runtime
-            .reads_in_caller()
-            .then(|| Arc::new(super::own_reply::ReadWaker::default())),
+        read_waker: setup.runtime.reads_in_caller().then(super::own_reply::ReadWaker::default),
         endpoint: setup.endpoint,
         incoming,
         datagram,
@@ -259,9 +256,10 @@ impl Core {
                 progress = true;
             }
             if this.proto.wants_input() {
-                progress |= match this.connection.shared.read_waker.clone() {
+                let shared = this.connection.shared.clone();
+                progress |= match &shared.read_waker {
                     // Whoever reads now is woken: the task, or a caller reading its reply.
-                    Some(reader) => this.poll_read(&mut Context::from_waker(&Waker::from(reader))),
+                    Some(reader) => this.poll_read(&mut Context::from_waker(reader.waker())),
                     None => this.poll_read(cx),
                 };
             }
@@ -367,9 +365,13 @@ impl Core {
 
     /// Whether a caller waiting for the reply to the lone request it wrote may read for it
     /// (see `read_for_caller`): the connection is up and idle, reading, with nothing the
-    /// task has left to do.
+    /// task has left to do. Not once a large message is part-way in: it arrives in many
+    /// pieces, each a wake-up, and the reactor's thread (which may not be the caller's)
+    /// reads them without a hand-off. Measured on async-std: 1 MiB echoes 20% slower when
+    /// read by the caller.
     pub(super) fn can_read_for_caller(&self) -> bool {
-        self.waker.is_some()
+        self.read_buf.capacity() <= READ_CHUNK
+            && self.waker.is_some()
             && self.proto.state() == ConnectionState::Active
             && matches!(self.io, Some(Io::Stream(_)))
             && self.proto.wants_input()
@@ -385,14 +387,12 @@ impl Core {
     /// Wakes the task for whatever else that left. Whether anything was read: if so, the
     /// caller should look for its reply, and read again if it is not in.
     pub(super) fn read_for_caller(&mut self, caller: &Waker) -> bool {
-        let (Some(waker), Some(reader)) =
-            (self.waker.clone(), self.connection.shared.read_waker.clone())
-        else {
+        let shared = self.connection.shared.clone();
+        let (Some(waker), Some(reader)) = (self.waker.clone(), &shared.read_waker) else {
             return false;
         };
         reader.set_caller(Some(caller));
-        let reader = Waker::from(reader);
-        let read = self.poll_read(&mut Context::from_waker(&reader));
+        let read = self.poll_read(&mut Context::from_waker(reader.waker()));
         self.settle_after_reading(&waker, read);
         read
     }
