@@ -41,7 +41,9 @@ pub trait Runtime: Send + Sync + fmt::Debug + 'static {
     /// reactor (async-std): the reply then wakes the caller alone, instead of the task's
     /// thread first and then the caller's. The task reads again as soon as the caller has its
     /// reply or drops its future; a future kept pending without being polled delays what else
-    /// arrives on its connection until the task next runs.
+    /// arrives on its connection until the task next runs. What the caller reads is handled
+    /// there as the task would: a request arriving on a bidirectional connection may be
+    /// dispatched in the caller's task.
     fn reads_in_caller(&self) -> bool {
         false
     }

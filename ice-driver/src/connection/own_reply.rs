@@ -70,12 +70,26 @@ impl ReadWaker {
         }
     }
 
-    /// Who is woken when the socket has something to read: a caller, or the task (`None`).
-    pub(super) fn set_caller(&self, waker: Option<&Waker>) {
-        let mut readers = self.readers.wakers();
-        match (waker, &mut readers.caller) {
-            (Some(waker), Some(w)) => w.clone_from(waker),
-            (waker, slot) => *slot = waker.cloned(),
+    /// Makes `caller` the one woken when the socket has something to read.
+    pub(super) fn set_caller(&self, caller: &Waker) {
+        match &mut self.readers.wakers().caller {
+            Some(w) => w.clone_from(caller),
+            none => *none = Some(caller.clone()),
+        }
+    }
+
+    /// Makes the task the one woken again. Whether a caller was still to be woken: if not,
+    /// the socket's registration went to a caller that may not have read since, and the
+    /// task must look for itself.
+    pub(super) fn clear_caller(&self) -> bool {
+        self.readers.wakers().caller.take().is_some()
+    }
+
+    /// Wakes the task, as of its latest poll.
+    pub(super) fn wake_task(&self) {
+        let task = self.readers.wakers().task.clone();
+        if let Some(task) = task {
+            task.wake();
         }
     }
 }
@@ -104,30 +118,31 @@ impl Wake for Readers {
 pub(super) struct OwnReply<'a> {
     shared: &'a Shared,
     rx: oneshot::Receiver<Outcome>,
-    /// Set while the socket may wake this caller rather than the task: the task's waker, to
-    /// wake it if the task cannot be handed reading back in place.
-    reading: Option<Waker>,
+    /// Set while the socket may wake this caller rather than the task.
+    reading: bool,
 }
 
 impl<'a> OwnReply<'a> {
     pub(super) fn new(shared: &'a Shared, rx: oneshot::Receiver<Outcome>) -> Self {
-        OwnReply { shared, rx, reading: None }
+        OwnReply { shared, rx, reading: false }
     }
 
     /// Hands reading back to the connection's task.
     fn give_back(&mut self) {
-        let Some(task) = self.reading.take() else { return };
+        if !std::mem::take(&mut self.reading) {
+            return;
+        }
         let Some(core) = self.shared.core.get().and_then(Weak::upgrade) else { return };
         if let Ok(mut core) = core.try_lock() {
             core.give_reading_back();
             return;
         }
-        // A handle holds the core for a moment (or the task runs): the task is woken to see
+        // The task runs, or a handle holds the core for a moment: the task is woken to see
         // whether it must read.
         if let Some(reader) = &self.shared.read_waker {
-            reader.set_caller(None);
+            reader.clear_caller();
+            reader.wake_task();
         }
-        task.wake();
     }
 }
 
@@ -144,18 +159,18 @@ impl Future for OwnReply<'_> {
             let Some(core) = this.shared.core.get().and_then(Weak::upgrade) else {
                 return Poll::Pending;
             };
-            // Busy: the task reads, and sends the reply.
-            let Ok(mut core) = core.try_lock() else { return Poll::Pending };
+            // Busy: the task is to read, and send the reply. (Its runs end with a read, but a
+            // handle's do not: so the task is woken in case the socket woke this caller.)
+            let Ok(mut core) = core.try_lock() else {
+                this.give_back();
+                return Poll::Pending;
+            };
             if !core.can_read_for_caller() {
-                if this.reading.is_some() {
-                    drop(core);
-                    this.give_back();
-                }
+                drop(core);
+                this.give_back();
                 return Poll::Pending;
             }
-            if this.reading.is_none() {
-                this.reading = core.task_waker().cloned();
-            }
+            this.reading = true;
             if !core.read_for_caller(cx.waker()) {
                 // Nothing had arrived: the socket wakes this caller when it does.
                 return Poll::Pending;
