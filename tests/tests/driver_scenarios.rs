@@ -250,6 +250,63 @@ async fn compression_and_large_messages(rt: Arc<dyn Runtime>) {
     s.teardown().await;
 }
 
+/// Callers on several tasks share one connection: small calls, small requests with large
+/// replies (read in many pieces), and calls dropped as soon as they were sent. Lone calls
+/// are read by their callers where the runtime lets them (async-std), the rest by the
+/// connection's task, and reading passes between them all the time: every call that was
+/// not dropped gets its own answer, and none waits forever.
+async fn callers_sharing_a_connection_read_in_turn(rt: Arc<dyn Runtime>) {
+    let s = setup(&rt).await;
+    s.hello.ice_ping().await.unwrap();
+    let mut waiting = Vec::new();
+    for task in 0..4u32 {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let hello = s.hello.clone();
+        rt.spawn(Box::pin(async move {
+            for i in 0..60u32 {
+                let name = format!("{task}-{i}");
+                let greeting = say_hello(&hello, &name).await.unwrap();
+                assert_eq!(greeting, format!("Hello, {name}!"));
+                let size = 70_000 + 1_000 * (i % 7) as i32;
+                let big: Bytes =
+                    hello.invoke_typed("big", OperationMode::Normal, &size).await.unwrap();
+                assert_eq!(big.len(), size as usize);
+                // Dropped once sent (or not): its reply, if any, is the connection's to take in.
+                let dropped = hello.invoke_typed::<_, Bytes>("big", OperationMode::Normal, &size);
+                tokio::select! {
+                    biased;
+                    r = dropped => assert_eq!(r.unwrap().len(), size as usize),
+                    () = std::future::ready(()) => {}
+                }
+            }
+            let _ = tx.send(());
+        }));
+        waiting.push(rx);
+    }
+    // And one caller alone on a connection of its own: every call is lone, so read by the
+    // caller where it can be, and nothing else wakes the connection's task when the caller
+    // hands reading back part-way through a large reply.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let alone = s.hello.ice_connection_id("alone");
+    rt.spawn(Box::pin(async move {
+        for i in 0..300u32 {
+            let size = 70_000 + 3_000 * (i % 11) as i32;
+            let big: Bytes = alone.invoke_typed("big", OperationMode::Normal, &size).await.unwrap();
+            assert_eq!(big.len(), size as usize);
+        }
+        let _ = tx.send(());
+    }));
+    waiting.push(rx);
+    for rx in waiting {
+        tokio::select! {
+            r = rx => r.expect("a caller task panicked"),
+            () = sleep(&rt, Duration::from_secs(120)) => panic!("a call never got its answer"),
+        }
+    }
+    assert_eq!(say_hello(&s.hello, "last").await.unwrap(), "Hello, last!");
+    s.teardown().await;
+}
+
 async fn slow_servant_does_not_block_others(rt: Arc<dyn Runtime>) {
     let s = setup(&rt).await;
     let (tx, mut blocked) = tokio::sync::oneshot::channel();
@@ -665,5 +722,6 @@ on_both_runtimes!(
     random_endpoint_order,
     failover_when_server_dies,
     a_caller_that_gives_up_leaves_the_connection_reading,
+    callers_sharing_a_connection_read_in_turn,
     at_most_once,
 );
