@@ -124,6 +124,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushing: false,
         waker: None,
         read_registered: false,
+        read_waker: connection.shared.read_waker.as_ref().map(|r| r.waker().clone()),
         parked: None,
         targets: Targets { generation: 0, adapter: setup.adapter, dispatcher: setup.dispatcher },
     };
@@ -225,6 +226,9 @@ pub(super) struct Core {
     waker: Option<Waker>,
     /// The last read found nothing more: the socket wakes its reader when something comes.
     read_registered: bool,
+    /// The shared read waker's waker (see `own_reply.rs`), kept here so that a read needs
+    /// no reference into `Shared` while `self` is borrowed.
+    read_waker: Option<Waker>,
     /// Dispatches waiting for something (see `dispatch`); none while idle, when it holds
     /// nothing.
     parked: Option<FuturesUnordered<dispatch::Running>>,
@@ -257,10 +261,13 @@ impl Core {
                 progress = true;
             }
             if this.proto.wants_input() {
-                let shared = this.connection.shared.clone();
-                progress |= match &shared.read_waker {
+                progress |= match this.read_waker.take() {
                     // Whoever reads now is woken: the task, or a caller reading its reply.
-                    Some(reader) => this.poll_read(&mut Context::from_waker(reader.waker())),
+                    Some(reader) => {
+                        let read = this.poll_read(&mut Context::from_waker(&reader));
+                        this.read_waker = Some(reader);
+                        read
+                    }
                     None => this.poll_read(cx),
                 };
             }
@@ -354,14 +361,19 @@ impl Core {
         }
         self.poll_write(&mut cx);
         self.handle_events(&mut cx);
-        let idle = self.writing.is_empty()
-            && !self.flushing
-            && self.proto.state() == ConnectionState::Active
-            && self.proto.wants_input() == reading
-            && !self.deadline_before_timer();
-        if !idle {
+        if self.needs_task(reading) {
             waker.wake_by_ref();
         }
+    }
+
+    /// Whether work done outside the task left the task anything: a write, a change of
+    /// state or of reading (`reading`: whether it wants input as before), an earlier deadline.
+    fn needs_task(&self, reading: bool) -> bool {
+        !self.writing.is_empty()
+            || self.flushing
+            || self.proto.state() != ConnectionState::Active
+            || self.proto.wants_input() != reading
+            || self.deadline_before_timer()
     }
 
     /// Whether a caller waiting for the reply to the lone request it wrote may read for it
@@ -386,12 +398,14 @@ impl Core {
     /// Wakes the task for whatever else that left. Whether anything was read: if so, the
     /// caller should look for its reply, and read again if it is not in.
     pub(super) fn read_for_caller(&mut self, caller: &Waker) -> bool {
-        let shared = self.connection.shared.clone();
-        let (Some(waker), Some(reader)) = (self.waker.clone(), &shared.read_waker) else {
+        let (Some(waker), Some(reader)) = (self.waker.clone(), self.read_waker.take()) else {
             return false;
         };
-        reader.set_caller(caller);
-        let read = self.poll_read(&mut Context::from_waker(reader.waker()));
+        if let Some(readers) = &self.connection.shared.read_waker {
+            readers.set_caller(caller);
+        }
+        let read = self.poll_read(&mut Context::from_waker(&reader));
+        self.read_waker = Some(reader);
         self.settle_after_reading(&waker, read);
         read
     }
@@ -420,14 +434,7 @@ impl Core {
         self.handle_events(&mut cx);
         self.poll_write(&mut cx);
         self.handle_events(&mut cx);
-        let idle = self.writing.is_empty()
-            && !self.flushing
-            && self.parked.is_none()
-            && !self.undecoded
-            && self.proto.state() == ConnectionState::Active
-            && self.proto.wants_input()
-            && !self.deadline_before_timer();
-        if !idle {
+        if self.parked.is_some() || self.undecoded || self.needs_task(true) {
             waker.wake_by_ref();
         }
     }
