@@ -133,6 +133,33 @@ proptest! {
     }
 
     #[test]
+    fn awaited_is_the_rest_of_the_message_part_way_in(
+        msgs in vec((message(), any::<bool>()), 1..5),
+        cuts in vec(any::<usize>(), 0..20),
+    ) {
+        let encoded: Vec<Vec<u8>> = msgs.iter().map(|(m, c)| m.encode(*c).to_bytes().to_vec()).collect();
+        let ends: Vec<usize> = encoded.iter().scan(0, |end, m| { *end += m.len(); Some(*end) }).collect();
+        let stream = encoded.concat();
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
+        cuts.push(stream.len());
+        cuts.sort_unstable();
+        let mut decoder = FrameDecoder::new(1 << 20);
+        let mut buf = BytesMut::new();
+        let mut pos = 0;
+        for cut in cuts {
+            buf.extend_from_slice(&stream[pos..cut]);
+            pos = cut;
+            while decoder.decode(&mut buf).unwrap().is_some() {}
+            let front = pos - buf.len();
+            let end = ends.iter().copied().find(|&e| e > front).unwrap_or(stream.len());
+            let expected = if buf.len() >= 14 { end - pos } else { 0 };
+            prop_assert_eq!(decoder.awaited(&buf), expected);
+            // The decoder reserved that room, so reading it in grows nothing.
+            prop_assert!(buf.capacity() >= buf.len() + expected);
+        }
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic(data in vec(any::<u8>(), 0..300), cuts in vec(any::<usize>(), 0..8)) {
         let (frames, _) = feed(&data, &cuts);
         for f in frames {

@@ -381,7 +381,7 @@ impl Core {
     /// task has left to do. Not once a large message is part-way in: its reading is bound
     /// by copying, not wake-ups, and is left to the task (see `SMALL_REQUEST`).
     pub(super) fn can_read_for_caller(&self) -> bool {
-        self.read_buf.capacity() <= READ_CHUNK
+        self.read_buf.len() + self.proto.input_awaited(&self.read_buf) <= READ_CHUNK
             && self.waker.is_some()
             && self.proto.state() == ConnectionState::Active
             && matches!(self.io, Some(Io::Stream(_)))
@@ -587,10 +587,11 @@ impl Core {
             // The decoder reserved room for the rest of a message whose header has arrived.
             // Reading past that room would make the buffer grow, copying what is already
             // there: for a large message, most of it. So once a message has 64 KiB in the
-            // buffer, the rest is read into its room (a smaller one may still grow: its copy
-            // is small, and the same read may take in the next message).
-            let room = self.read_buf.capacity() - start;
-            let max = if room > 0 && start >= READ_CHUNK { room } else { chunk };
+            // buffer, just its rest is read (a smaller one may still grow: its copy is
+            // small, and the same read may take in the next message).
+            let awaited =
+                if start >= READ_CHUNK { self.proto.input_awaited(&self.read_buf) } else { 0 };
+            let max = if awaited > 0 { awaited } else { chunk };
             self.read_registered = false;
             let result = stream.poll_read_buf(cx, &mut self.read_buf, max);
             let n = match result {

@@ -265,6 +265,13 @@ impl Connection {
         self.timers.input_partial(!buf.is_empty());
     }
 
+    /// How many more bytes the message part-way in `buf` (what [`Connection::handle_input`]
+    /// left there) needs to be complete; 0 if none is part-way in past its header. See
+    /// [`FrameDecoder::awaited`].
+    pub fn input_awaited(&self, buf: &[u8]) -> usize {
+        self.decoder.awaited(buf)
+    }
+
     /// Feeds one datagram (UDP). Bad datagrams are dropped; they do not close the connection.
     pub fn handle_datagram(&mut self, now: Instant, datagram: Bytes) {
         if self.is_closed() {

@@ -64,6 +64,22 @@ impl FrameDecoder {
         result
     }
 
+    /// How many more bytes the message at the front of `buf` needs before [`decode`] can
+    /// return it: 0 when its header has not fully arrived (or is not valid), or when it is
+    /// complete. A driver reads a large message's rest into exactly this room, so that its
+    /// buffer never grows (and copies) mid-message.
+    ///
+    /// [`decode`]: FrameDecoder::decode
+    pub fn awaited(&self, buf: &[u8]) -> usize {
+        let Some(header_bytes) = buf.first_chunk::<HEADER_SIZE>() else {
+            return 0;
+        };
+        match Header::decode(header_bytes, self.max_message_size) {
+            Ok(header) => header.size.saturating_sub(buf.len()),
+            Err(_) => 0,
+        }
+    }
+
     fn decode_next(&self, buf: &mut BytesMut) -> Result<Option<RawFrame>, ProtocolError> {
         let Some(header_bytes) = buf.first_chunk::<HEADER_SIZE>() else {
             return Ok(None);
