@@ -18,11 +18,26 @@ Options:
 -h, --help              Show this message.
 -v, --version           Display the Ice version.
 --runtime tokio|async-std
-                        The async runtime to run on (default: tokio).
+                        The async runtime to run on (default: tokio). On
+                        async-std, Ice.ThreadPool.Server.Size (default 1) sets
+                        the executor's threads unless ASYNC_STD_THREAD_COUNT does.
 --nowarn                Don't print warnings about unreachable verifiers.
 --Ice.Config=FILE       Read the router's configuration (glacier2router's format).
 --Name=value            Set a property.
 ";
+
+/// Sizes async-std's executor, which reads `ASYNC_STD_THREAD_COUNT` once, when it starts: the
+/// user's own setting if there is one, else `Ice.ThreadPool.Server.Size` (ZeroC's default: 1),
+/// the threads that dispatch in glacier2router too. With more threads than work, async-std
+/// wakes a second thread for nearly every task the reactor wakes: on 2 cores one thread made
+/// routed pings 13-36% faster at a third less CPU, with the same 100-session throughput.
+/// Called before any other thread exists, as setting the environment requires.
+fn async_std_threads(props: &Properties) {
+    if std::env::var_os("ASYNC_STD_THREAD_COUNT").is_none() {
+        let threads = props.get_int_or("Ice.ThreadPool.Server.Size", 1).max(1);
+        std::env::set_var("ASYNC_STD_THREAD_COUNT", threads.to_string());
+    }
+}
 
 /// Ice version this router speaks and reports.
 const ICE_VERSION: &str = "3.7.10";
@@ -89,6 +104,9 @@ fn main() {
     if let Some(extra) = rest.first() {
         eprint!("glacier: invalid option `{extra}'\n{USAGE}");
         std::process::exit(1);
+    }
+    if matches!(which, Which::AsyncStd) {
+        async_std_threads(&props);
     }
     init_tracing(&props);
     if demo {

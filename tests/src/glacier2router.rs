@@ -80,6 +80,16 @@ impl Glacier2Router {
     /// port, server endpoints on loopback (any port) and `extra` properties; returns once both
     /// adapters are ready.
     pub fn start(binary: &PathBuf, extra: &[(&str, &str)]) -> io::Result<Glacier2Router> {
+        Glacier2Router::start_with_args(binary, &[], extra)
+    }
+
+    /// [`Glacier2Router::start`], with `args` before the configuration (e.g. `glacier`'s
+    /// `--runtime async-std`).
+    pub fn start_with_args(
+        binary: &PathBuf,
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> io::Result<Glacier2Router> {
         let client_port = free_port()?;
         let mut config = format!(
             "Glacier2.InstanceName=Glacier2\n\
@@ -100,6 +110,9 @@ impl Glacier2Router {
             .join(format!("ice-rs-glacier2-{}-{client_port}.cfg", std::process::id()));
         fs::write(&path, config)?;
         let mut child = Command::new(binary)
+            .args(args)
+            // The router's configuration alone sizes `glacier`'s async-std executor.
+            .env_remove("ASYNC_STD_THREAD_COUNT")
             .arg(format!("--Ice.Config={}", path.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -118,6 +131,11 @@ impl Glacier2Router {
             }
         }
         Ok(router)
+    }
+
+    /// The router's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The router proxy string (`Glacier2/router:tcp -h 127.0.0.1 -p <client port>`).

@@ -56,6 +56,43 @@ fn async_std_demo_through_glacier() {
     run_with(RouterKind::Glacier, on_async_std::<Scenario, _>);
 }
 
+/// How many of `pid`'s threads are async-std's executor threads (named `async-std/runtime`,
+/// which Linux cuts to 15 bytes).
+#[cfg(target_os = "linux")]
+fn executor_threads(pid: u32) -> usize {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the router's threads");
+    tasks
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .filter(|name| name.trim_end() == "async-std/runti")
+        .count()
+}
+
+/// `glacier --runtime async-std` sizes its executor as glacier2router sizes its server thread
+/// pool: one thread by default (see `async_std_threads` in glacier's main), and the demo's
+/// callbacks still come back through it.
+#[cfg(target_os = "linux")]
+#[test]
+fn demo_through_glacier_on_async_std_with_its_default_of_one_thread() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let binary = router_binary(RouterKind::Glacier).expect("glacier");
+    let args = ["--runtime", "async-std"];
+    let router = Glacier2Router::start_with_args(&binary, &args, &[]).expect("start the router");
+    assert_eq!(executor_threads(router.pid()), 1);
+    let proxy = router.router_proxy();
+    on_tokio::<Scenario, _>(Box::new(move |rt| Box::pin(demo_through(rt, proxy))));
+    assert_eq!(executor_threads(router.pid()), 1, "async-std added threads");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn glacier_on_async_std_takes_its_threads_from_the_server_thread_pool_size() {
+    let binary = router_binary(RouterKind::Glacier).expect("glacier");
+    let args = ["--runtime", "async-std"];
+    let size = [("Ice.ThreadPool.Server.Size", "3")];
+    let router = Glacier2Router::start_with_args(&binary, &args, &size).expect("start the router");
+    assert_eq!(executor_threads(router.pid()), 3);
+}
+
 #[test]
 fn tokio_demo_through_glacier2router() {
     run_with(RouterKind::ZeroC, on_tokio::<Scenario, _>);
