@@ -113,6 +113,11 @@ def main():
                 line += " {0:.2f} |".format(limit / ns)
             out.append(line)
         out.append("")
+    # Written by the `memory` example (scripts/bench runs it).
+    memory = os.path.join(ROOT, "target", "memory.md")
+    if os.path.exists(memory):
+        with open(memory) as f:
+            out.append(f.read())
     notes = os.path.join(ROOT, "benches", "analysis.md")
     if os.path.exists(notes):
         with open(notes) as f:

@@ -3,7 +3,8 @@
 //! (`tokio_mt-tokio_mt`, `tokio_ct-tokio_ct`, `async_std-async_std`), the mixed pairs
 //! (`tokio_mt-zeroc`: our client, their server; `zeroc-tokio_mt`), and for the sequential
 //! ping a raw-TCP one-byte round trip (`raw_tcp`, the physical limit). Then the routed
-//! workloads through `glacier2router` and `glacier`, ZeroC client and server on both ends,
+//! workloads through `glacier2router` and `glacier` (each its own process; `glacier` is the
+//! release binary, which `scripts/bench` builds), ZeroC client and server on both ends,
 //! with a raw-TCP relay (`raw_tcp_relay`) as the limit of the routed ping.
 //!
 //! `scripts/bench` runs this and writes `BENCHMARKS.md` from the results as ratios.
@@ -113,10 +114,19 @@ fn routed(c: &mut Criterion) {
     let server = ZeroCServer::start();
     let target = bench_proxy(server.port);
     let zeroc_routers = [ZeroCRouter::start(false), ZeroCRouter::start(true)];
+    // Each router in its own process, with the same configuration file.
+    let glacier = glacier_binary();
+    let async_std: &[&str] = &["--runtime", "async-std"];
     let ours = [
-        ("glacier_tokio_mt", glacier_router(Kind::TokioMt, false)),
-        ("glacier_async_std", glacier_router(Kind::AsyncStd, false)),
-        ("glacier_tokio_mt_buffered", glacier_router(Kind::TokioMt, true)),
+        ("glacier_tokio_mt", ZeroCRouter::start_binary_with_args(&glacier, &[], false, true)),
+        (
+            "glacier_async_std",
+            ZeroCRouter::start_binary_with_args(&glacier, async_std, false, true),
+        ),
+        (
+            "glacier_tokio_mt_buffered",
+            ZeroCRouter::start_binary_with_args(&glacier, &[], true, true),
+        ),
     ];
     let relay = raw_relay(raw_echo_server());
     for (name, workload) in ROUTED {
@@ -136,8 +146,8 @@ fn routed(c: &mut Criterion) {
                 b.iter_custom(|n| zeroc_client(Some(&router), &target, workload, n))
             });
         }
-        for (label, port) in ours {
-            let router = router_proxy(port);
+        for (label, router) in &ours {
+            let router = router_proxy(router.port);
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
                 b.iter_custom(|n| zeroc_client(Some(&router), &target, workload, n))
             });
@@ -150,7 +160,7 @@ fn routed(c: &mut Criterion) {
         group.finish();
     }
     // Keeps the handles alive until here.
-    let _ = Arc::new((server, zeroc_routers));
+    let _ = Arc::new((server, zeroc_routers, ours));
 }
 
 criterion_group!(benches, end_to_end, routed);

@@ -204,7 +204,8 @@ pub fn zeroc_peer() -> PathBuf {
     out
 }
 
-/// A running ZeroC C++ server; killed when dropped.
+/// A running server process that printed `READY <port>`: ZeroC's C++ peer, or one of ours;
+/// killed when dropped.
 pub struct ZeroCServer {
     child: Child,
     /// Its port on 127.0.0.1.
@@ -212,14 +213,16 @@ pub struct ZeroCServer {
 }
 
 impl ZeroCServer {
-    /// Starts the peer's server and waits for its port.
+    /// Starts the ZeroC peer's server and waits for its port.
     pub fn start() -> ZeroCServer {
-        let mut child = Command::new(zeroc_peer())
-            .arg("server")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the ZeroC server");
+        ZeroCServer::start_command(Command::new(zeroc_peer()).arg("server"))
+    }
+
+    /// Starts `command` (with its stdin held open) and waits for the `READY <port>` line it
+    /// prints.
+    pub fn start_command(command: &mut Command) -> ZeroCServer {
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("start a server");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout"))
             .read_line(&mut line)
@@ -227,6 +230,22 @@ impl ZeroCServer {
         let port = line.trim().strip_prefix("READY ").and_then(|p| p.parse().ok());
         ZeroCServer { child, port: port.unwrap_or_else(|| panic!("bad READY line {line:?}")) }
     }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// The resident set size of process `pid` in KiB, from `/proc/<pid>/status` (0 where there
+/// is no `/proc`).
+pub fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 impl Drop for ZeroCServer {
@@ -490,35 +509,12 @@ pub fn raw_round_trips(port: u16, n: u64) -> Duration {
     start.elapsed()
 }
 
-/// Starts our router (`glacier`) on a runtime of `kind` in a thread of its own, with the null
-/// verifier, unbuffered or buffered, and returns its client port.
-pub fn glacier_router(kind: Kind, buffered: bool) -> u16 {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let exec = Exec::new(kind);
-        let runtime = exec.runtime();
-        exec.block_on(async move {
-            let mut props = Properties::new();
-            for (k, v) in [
-                ("Glacier2.Client.Endpoints", "tcp -h 127.0.0.1 -p 0"),
-                ("Glacier2.Server.Endpoints", "tcp -h 127.0.0.1"),
-                ("Ice.MessageSizeMax", "0"),
-                ("Glacier2.PermissionsVerifier", "Glacier2/NullPermissionsVerifier"),
-                ("Glacier2.Client.Buffered", if buffered { "1" } else { "0" }),
-                ("Glacier2.Server.Buffered", if buffered { "1" } else { "0" }),
-            ] {
-                props.set(k, v).expect("property");
-            }
-            let router = glacier::Glacier::start(runtime, props).await.expect("glacier");
-            let port = match &router.client_endpoints()[0] {
-                ice_driver::Endpoint::Tcp(ip) => ip.port,
-                other => panic!("{other}"),
-            };
-            tx.send(port).expect("report the port");
-            std::future::pending::<()>().await;
-        });
-    });
-    rx.recv_timeout(Duration::from_secs(30)).expect("glacier started")
+/// Our router's release binary, `target/release/glacier`, run as its own process as users
+/// run it (and as `glacier2router` is); `scripts/bench` builds it first.
+pub fn glacier_binary() -> PathBuf {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/glacier");
+    assert!(path.exists(), "build it first: cargo build --release -p glacier");
+    path
 }
 
 /// A running router process (`glacier2router`, or our `glacier` binary, which reads the same
@@ -541,6 +537,17 @@ impl ZeroCRouter {
     /// loopback port, server endpoints (for callbacks) on another if `callbacks`, the null
     /// verifier, no message size limit (as the peers have, so that 1 MiB parameters pass).
     pub fn start_binary(binary: &Path, buffered: bool, callbacks: bool) -> ZeroCRouter {
+        ZeroCRouter::start_binary_with_args(binary, &[], buffered, callbacks)
+    }
+
+    /// As [`ZeroCRouter::start_binary`], with `args` before the configuration file (such as
+    /// `glacier`'s `--runtime async-std`).
+    pub fn start_binary_with_args(
+        binary: &Path,
+        args: &[&str],
+        buffered: bool,
+        callbacks: bool,
+    ) -> ZeroCRouter {
         let port =
             TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
         let b = if buffered { 1 } else { 0 };
@@ -558,6 +565,7 @@ impl ZeroCRouter {
         )
         .expect("router config");
         let mut child = Command::new(binary)
+            .args(args)
             .arg(format!("--Ice.Config={}", config.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -597,4 +605,37 @@ impl Drop for ZeroCRouter {
 /// `Glacier2/router:tcp -h 127.0.0.1 -p <port>`.
 pub fn router_proxy(port: u16) -> String {
     format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}")
+}
+
+/// Opens `n` sessions on the router at `port` (process `pid`), each on a connection of its
+/// own, or with `ping_only` `n` connections that only ping; returns the router's RSS in KiB
+/// before and after, the sessions still open.
+pub fn router_idle_rss(port: u16, pid: u32, n: usize, ping_only: bool) -> (u64, u64) {
+    let exec = Exec::new(Kind::TokioMt);
+    let rt = exec.runtime();
+    exec.block_on(async {
+        let settle = || async {
+            rt.sleep_until(rt.now() + Duration::from_millis(500)).await;
+        };
+        let mut props = Properties::new();
+        // Idle sessions stay open while they are counted.
+        props.set("Ice.ACM.Client.Timeout", "0").expect("property");
+        let client = Communicator::with_properties(rt.clone(), props);
+        let proxy = client.string_to_proxy(&router_proxy(port)).expect("router proxy");
+        settle().await;
+        let before = rss_kib(pid);
+        for i in 0..n {
+            let proxy = proxy.ice_connection_id(format!("s{i}"));
+            if ping_only {
+                proxy.ice_ping().await.expect("ice_ping");
+                continue;
+            }
+            let session = ice_driver::glacier2::SessionRouter::new(&proxy);
+            session.create_session(&format!("user{i}"), "").await.expect("createSession");
+        }
+        settle().await;
+        let after = rss_kib(pid);
+        client.destroy().await;
+        (before, after)
+    })
 }
