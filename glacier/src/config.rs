@@ -177,9 +177,12 @@ pub(crate) fn prepare(props: &mut Properties) -> Result<RouterConfig, StartError
         if props.get("Glacier2.Client.ACM.Timeout").is_none() {
             set(props, "Glacier2.Client.ACM.Timeout", &timeout.as_secs().to_string())?;
         }
-        if props.get("Glacier2.Client.ACM.Close").is_none() {
-            set(props, "Glacier2.Client.ACM.Close", "4")?;
-        }
+    }
+    // As glacier2router 3.7, whatever the session timeout: a client connection on which
+    // nothing came for the ACM timeout (60 s by default) is aborted, and its session
+    // destroyed. A client that heartbeats keeps it.
+    if !is_ice38(props) && props.get("Glacier2.Client.ACM.Close").is_none() {
+        set(props, "Glacier2.Client.ACM.Close", "4")?;
     }
     Ok(config)
 }

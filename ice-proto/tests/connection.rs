@@ -290,6 +290,33 @@ fn idle_connection_is_closed_gracefully_by_acm() {
     assert_eq!(&sent[sent.len() - 14..][8..10], &[4, 0]);
 }
 
+/// Ice 3.7 counts every message received as activity for the close modes a server picks:
+/// a client that heartbeats keeps a connection closed "on idle" open (as a Glacier2 client
+/// keeps its session), and one that does not is closed once the timeout passes.
+#[test]
+fn a_peer_that_heartbeats_keeps_a_connection_closed_on_idle_open() {
+    for close in [AcmClose::OnIdleForceful, AcmClose::OnIdle] {
+        for heartbeat in [AcmHeartbeat::Always, AcmHeartbeat::Off] {
+            let mut c = ConnectionConfig::new(Side::Client);
+            c.acm = acm(5, heartbeat, AcmClose::Off);
+            let mut s = ConnectionConfig::new(Side::Server);
+            s.acm = acm(5, AcmHeartbeat::Off, close);
+            let mut p = Pair::new(c, s);
+            p.drive();
+            p.run_for(Duration::from_secs(30));
+            if heartbeat == AcmHeartbeat::Always {
+                assert_eq!(p.server.state(), ConnectionState::Active, "{close:?}");
+                assert_eq!(p.client.state(), ConnectionState::Active, "{close:?}");
+            } else {
+                assert!(p.server.is_closed(), "{close:?}, no heartbeats");
+                let graceful = p.server_sent().chunks(14).any(|m| m.len() == 14 && m[8] == 4);
+                // OnIdleForceful aborts; OnIdle says CloseConnection first.
+                assert_eq!(graceful, close == AcmClose::OnIdle, "{close:?}");
+            }
+        }
+    }
+}
+
 #[test]
 fn garbage_closes_only_that_connection_with_a_typed_error() {
     let now = std::time::Instant::now();

@@ -10,7 +10,6 @@ steps must pass: it prints `OK <step>` per step and exits with status 1 at the f
 session manager, and server endpoints (callbacks).
 """
 
-import sys
 import threading
 
 import Ice
@@ -151,9 +150,7 @@ def main():
         expect(Ice.ConnectionLostException, hello.ice_ping)
         print("OK " + step, flush=True)
     except Exception as error:  # noqa: BLE001 (report whatever went wrong)
-        print("FAIL {0}: {1!r}".format(step, error), flush=True)
-        communicator.destroy()
-        sys.exit(1)
+        icepeer.fail_step(communicator, step, error)
     communicator.destroy()
 
 

@@ -33,6 +33,14 @@ def check(condition, detail=None):
         raise AssertionError(detail if detail is not None else "check failed")
 
 
+def fail_step(communicator, step, error):
+    """Reports the step a stepwise client failed at (`FAIL <step>: <error>`), destroys its
+    communicator and exits with status 1."""
+    print("FAIL {0}: {1!r}".format(step, error), flush=True)
+    communicator.destroy()
+    sys.exit(1)
+
+
 def load_slice(file_name):
     """Compiles a Slice file of `slice/` at run time, so no generated code is committed."""
     load_slice_path(os.path.join(SLICE_DIR, file_name))

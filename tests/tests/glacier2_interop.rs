@@ -252,6 +252,53 @@ fn zeroc_38_client_through_glacier2router() {
     python_client_through(RouterKind::ZeroC, IceVersion::V38);
 }
 
+/// ZeroC's Python 3.7 client idles on a router whose client connections have a 3 s ACM
+/// timeout (`tests/interop/glacier_keepalive.py`): with `Glacier2.SessionTimeout=3`,
+/// heartbeats keep its connection and session, as Glacier2.SessionHelper relies on; with
+/// only `Glacier2.Client.ACM.Timeout=3` and no session timeout, silence loses both
+/// (glacier2router closes idle client connections forcefully whatever the session timeout).
+fn python_client_idles(kind: RouterKind, heartbeats: bool) {
+    let Some(python) = python_for(IceVersion::V37) else { return };
+    let Some(binary) = router_binary(kind) else { return };
+    let timeout =
+        if heartbeats { "Glacier2.SessionTimeout" } else { "Glacier2.Client.ACM.Timeout" };
+    let router = Glacier2Router::start(&binary, &[(timeout, "3")]).expect("start the router");
+    let backend = start_peer(&python, "lab_server.py", &[]);
+    let port = backend.port().to_string();
+    let proxy = router.router_proxy();
+    let mode = if heartbeats { "--heartbeats" } else { "--silent" };
+    let out = python
+        .run(
+            "glacier_keepalive.py",
+            &["--router", &proxy, "--backend-port", &port, "--acm-timeout", "3", mode],
+            std::time::Duration::from_secs(60),
+        )
+        .expect("run glacier_keepalive.py");
+    assert!(out.status.success(), "{kind:?} {mode}: {:#?}", out.stdout);
+    let last = if heartbeats { "OK idle_with_heartbeats" } else { "OK idle_without_heartbeats" };
+    assert!(out.stdout.iter().any(|l| l == last), "{kind:?} {mode}: {:#?}", out.stdout);
+}
+
+#[test]
+fn heartbeats_keep_an_idle_session_through_glacier2router() {
+    python_client_idles(RouterKind::ZeroC, true);
+}
+
+#[test]
+fn heartbeats_keep_an_idle_session_through_glacier() {
+    python_client_idles(RouterKind::Glacier, true);
+}
+
+#[test]
+fn a_silent_client_loses_its_session_through_glacier2router() {
+    python_client_idles(RouterKind::ZeroC, false);
+}
+
+#[test]
+fn a_silent_client_loses_its_session_through_glacier() {
+    python_client_idles(RouterKind::Glacier, false);
+}
+
 /// Buffered forwarding with `Glacier2.Client.SleepTime`: oneways that wait in the queue with
 /// the same `_ovrd` value replace each other, with ZeroC's router and ours.
 async fn overrides(rt: Arc<dyn Runtime>, router_proxy: String, backend: u16) {

@@ -14,7 +14,8 @@ pub(super) struct Timers {
     last_read: Instant,
     last_write: Instant,
     /// Last request or reply in either direction; heartbeats do not count, so that an idle
-    /// connection can be closed even while both sides heartbeat.
+    /// connection can be closed even while both sides heartbeat (the client default,
+    /// `OnInvocationAndIdle`, and 3.8's inactivity timeout).
     last_application: Instant,
     last_heartbeat: Instant,
     /// After an ACM check found nothing to do, the next check (Ice's monitor period).
@@ -179,12 +180,23 @@ impl Timers {
         self.heartbeat_deadline(mode, timeout, dispatching).is_some_and(|d| now >= d)
     }
 
+    /// The last request or reply, or anything read: what ends Ice 3.7's "idle" for the close
+    /// modes a server picks (`OnIdle`, `OnIdleForceful`). A peer that heartbeats keeps such a
+    /// connection open, as Glacier2 clients do to keep their session (3.7 counts every
+    /// message). Our own heartbeats do not count: we send them more eagerly than ZeroC's
+    /// default (for 3.8 peers' idle check), and counting them would keep every idle
+    /// connection open.
+    fn last_heard(&self) -> Instant {
+        self.last_application.max(self.last_read)
+    }
+
     fn acm_deadline(&self, close: AcmClose, timeout: Duration) -> Option<Instant> {
         let idle = self.last_application + timeout;
+        let quiet = self.last_heard() + timeout;
         let silent = self.last_read + timeout;
         let d = match close {
             AcmClose::Off => return None,
-            AcmClose::OnIdle | AcmClose::OnIdleForceful => idle,
+            AcmClose::OnIdle | AcmClose::OnIdleForceful => quiet,
             AcmClose::OnInvocation => silent,
             AcmClose::OnInvocationAndIdle => idle.min(silent),
         };
@@ -204,15 +216,17 @@ impl Timers {
         }
         self.acm_recheck = Some(now + timeout / 2);
         let idle = now >= self.last_application + timeout;
+        let quiet = now >= self.last_heard() + timeout;
         let silent = now >= self.last_read + timeout;
         match close {
-            AcmClose::OnIdleForceful if idle => AcmAction::Abort,
+            AcmClose::OnIdleForceful if quiet => AcmAction::Abort,
             AcmClose::OnInvocation | AcmClose::OnInvocationAndIdle
                 if awaiting_replies && silent =>
             {
                 AcmAction::Abort
             }
-            AcmClose::OnIdle | AcmClose::OnInvocationAndIdle if idle => AcmAction::CloseIfIdle,
+            AcmClose::OnIdle if quiet => AcmAction::CloseIfIdle,
+            AcmClose::OnInvocationAndIdle if idle => AcmAction::CloseIfIdle,
             _ => AcmAction::None,
         }
     }
