@@ -32,12 +32,22 @@ pub(crate) fn start(state: &Arc<State>) -> ice_driver::Result<Option<ObjectAdapt
         .map_or_else(|| state.router_identity.category.clone(), str::to_owned);
     let identity = Identity::with_category(instance, "admin");
     let weak = Arc::downgrade(state);
-    adapter.add_facet(
-        identity.clone(),
-        "Process",
-        Arc::new(ProcessFacet { state: weak.clone() }),
-    )?;
-    adapter.add_facet(identity, "Properties", Arc::new(PropertiesFacet { state: weak }))?;
+    // `Ice.Admin.Facets` lists the facets served (all when unset), as in ZeroC's runtime: an
+    // admin endpoint limited to `Properties` must not let anyone shut the router down.
+    let listed = props.get("Ice.Admin.Facets").unwrap_or_default();
+    let listed: Vec<&str> =
+        listed.split(|c: char| c == ',' || c.is_whitespace()).filter(|f| !f.is_empty()).collect();
+    let served = |facet: &str| listed.is_empty() || listed.contains(&facet);
+    if served("Process") {
+        adapter.add_facet(
+            identity.clone(),
+            "Process",
+            Arc::new(ProcessFacet { state: weak.clone() }),
+        )?;
+    }
+    if served("Properties") {
+        adapter.add_facet(identity, "Properties", Arc::new(PropertiesFacet { state: weak }))?;
+    }
     adapter.activate()?;
     Ok(Some(adapter))
 }

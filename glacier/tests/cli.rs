@@ -190,6 +190,42 @@ fn admin_process_shutdown_stops_the_router() {
     }
 }
 
+/// `Ice.Admin.Facets` limits the admin object's facets, as in ZeroC's runtime: with only
+/// `Properties` listed, nobody can shut the router down through `Process`.
+#[test]
+fn admin_facets_limit_what_the_admin_object_serves() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let f = config(&format!(
+        "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n\
+         Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
+         Ice.Admin.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
+         Ice.Admin.InstanceName=Glacier2\n\
+         Ice.Admin.Facets=Properties\n\
+         Ice.PrintAdapterReady=1\n"
+    ));
+    let running = start(&[&format!("--Ice.Config={}", f.path().display())]);
+    running.wait_ready(&["Glacier2.Client", "Ice.Admin"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let c = ice_driver_tokio::communicator();
+        let admin = format!("Glacier2/admin:tcp -h 127.0.0.1 -p {port}");
+        let process = c.string_to_proxy(&admin).unwrap().ice_facet("Process");
+        let refused = process.ice_ping().await;
+        assert!(matches!(refused, Err(ice_driver::Error::FacetNotExist { .. })), "{refused:?}");
+        let properties = c.string_to_proxy(&admin).unwrap().ice_facet("Properties");
+        let facets: String = properties
+            .invoke_typed("getProperty", ice_driver::OperationMode::Normal, "Ice.Admin.Facets")
+            .await
+            .unwrap();
+        assert_eq!(facets, "Properties");
+        c.destroy().await;
+    });
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{status}: {stderr}");
+}
+
 #[test]
 fn verifiers_and_session_managers_are_checked_at_start_up() {
     let rt = tokio::runtime::Runtime::new().unwrap();
