@@ -225,8 +225,24 @@ fn init_tracing(props: &Properties) {
     let any_trace = props.iter().any(|(k, v)| k.contains(".Trace.") && v.trim() != "0");
     let default = if any_trace { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let log = tracing_subscriber::fmt().with_env_filter(filter);
+    // `Ice.LogFile`, as glacier2router: messages are appended to that file instead of stderr.
+    // Colours only for a terminal, so that a log read from a pipe or a file has none.
+    let _ = match props.get("Ice.LogFile").filter(|f| !f.trim().is_empty()) {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .unwrap_or_else(|e| fail(&format!("cannot open Ice.LogFile `{path}': {e}")));
+            log.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init()
+        }
+        None => {
+            use std::io::IsTerminal;
+            let ansi = std::io::stderr().is_terminal();
+            log.with_ansi(ansi).with_writer(std::io::stderr).try_init()
+        }
+    };
 }
 
 fn fail(message: &str) -> ! {

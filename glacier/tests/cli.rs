@@ -118,6 +118,26 @@ fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{status}: {stderr}");
     assert!(stderr.contains("accepts ANY user"), "{stderr}");
+    // stderr is a pipe here: no colours.
+    assert!(!stderr.contains('\x1b'), "{stderr:?}");
+}
+
+#[test]
+fn ice_log_file_takes_the_messages_instead_of_stderr() {
+    let dir = std::env::temp_dir();
+    let log = dir.join(format!("glacier-log-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&log);
+    let running = start(&[&format!("--Ice.LogFile={}", log.display())]);
+    running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{status}: {stderr}");
+    let written = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    assert!(written.contains("accepts ANY user"), "{written:?}");
+    assert!(!written.contains('\x1b'), "{written:?}");
+    assert!(!stderr.contains("accepts ANY user"), "{stderr}");
 }
 
 #[test]
