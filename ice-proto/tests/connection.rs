@@ -317,6 +317,37 @@ fn a_peer_that_heartbeats_keeps_a_connection_closed_on_idle_open() {
     }
 }
 
+/// A dispatch that outlasts the ACM timeout of a server closing "on idle, forcefully" (as
+/// Glacier2 does for its clients): while the server heartbeats, the connection is not idle
+/// (ZeroC counts the heartbeats it sends during the dispatch), and the reply gets through;
+/// with heartbeats off it is aborted, whatever is in progress.
+#[test]
+fn a_long_dispatch_keeps_a_heartbeating_connection_closed_on_idle_open() {
+    for heartbeat in [AcmHeartbeat::OnDispatch, AcmHeartbeat::Off] {
+        let mut c = ConnectionConfig::new(Side::Client);
+        c.acm = acm(5, AcmHeartbeat::Off, AcmClose::Off);
+        let mut s = ConnectionConfig::new(Side::Server);
+        s.acm = acm(5, heartbeat, AcmClose::OnIdleForceful);
+        let mut p = Pair::new(c, s);
+        p.drive();
+        let id = p.client.invoke(request("slow", OperationMode::Normal), true, false).unwrap();
+        p.drive();
+        let mut dispatched = std::mem::take(&mut p.server_events);
+        p.run_for(Duration::from_secs(30));
+        if heartbeat == AcmHeartbeat::Off {
+            assert!(p.server.is_closed(), "no heartbeats: aborted");
+            continue;
+        }
+        assert_eq!(p.server.state(), ConnectionState::Active);
+        reply_ok_to_all(&mut p.server, &mut dispatched);
+        p.drive();
+        assert!(got_reply(&p.client_events, id));
+        // Idle once the dispatch is over, and the client is silent: aborted.
+        p.run_for(Duration::from_secs(30));
+        assert!(p.server.is_closed(), "idle after the dispatch");
+    }
+}
+
 #[test]
 fn garbage_closes_only_that_connection_with_a_typed_error() {
     let now = std::time::Instant::now();

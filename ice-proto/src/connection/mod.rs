@@ -386,7 +386,8 @@ impl Connection {
             return;
         }
         let awaiting_replies = self.invocations.values().any(|i| i.twoway && i.sent);
-        match self.timers.acm_check(now, acm.close, timeout, awaiting_replies) {
+        let held = self.acm_held();
+        match self.timers.acm_check(now, acm.close, timeout, awaiting_replies, held) {
             timers::AcmAction::None => {}
             timers::AcmAction::Abort => self.fail(ConnectionError::Timeout),
             timers::AcmAction::CloseIfIdle => {

@@ -203,12 +203,15 @@ impl Timers {
         Some(self.acm_recheck.map_or(d, |r| r.max(d)))
     }
 
+    /// `held`: something keeps the connection from being "idle" for `OnIdle` and
+    /// `OnIdleForceful` whatever the clock says (see `Connection::acm_held`).
     pub(super) fn acm_check(
         &mut self,
         now: Instant,
         close: AcmClose,
         timeout: Duration,
         awaiting_replies: bool,
+        held: bool,
     ) -> AcmAction {
         match self.acm_deadline(close, timeout) {
             Some(d) if now >= d => {}
@@ -216,7 +219,7 @@ impl Timers {
         }
         self.acm_recheck = Some(now + timeout / 2);
         let idle = now >= self.last_application + timeout;
-        let quiet = now >= self.last_heard() + timeout;
+        let quiet = !held && !self.partial_input && now >= self.last_heard() + timeout;
         let silent = now >= self.last_read + timeout;
         match close {
             AcmClose::OnIdleForceful if quiet => AcmAction::Abort,
@@ -279,6 +282,17 @@ impl Connection {
 
     /// Whether `max_dispatches` requests are being dispatched, or `max_output_backlog` bytes
     /// wait to be written, so that no more is read.
+    /// What keeps a connection from being idle for ACM's `OnIdle` and `OnIdleForceful`
+    /// beyond the messages read: as in ZeroC's monitor, a message part-way written, and a
+    /// dispatch in progress while we heartbeat (ZeroC counts the heartbeats it sends then;
+    /// ours count only here, see `Timers::last_heard`), or reading paused at the dispatch
+    /// limit (the peer's messages wait unread: the silence is ours).
+    pub(super) fn acm_held(&self) -> bool {
+        let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
+        let heartbeating = self.config.acm.heartbeat != AcmHeartbeat::Off;
+        writing || (heartbeating && !self.dispatches.is_empty()) || self.reading_paused()
+    }
+
     pub(super) fn reading_paused(&self) -> bool {
         let max = self.config.max_dispatches;
         let backlog = self.config.max_output_backlog;
