@@ -67,6 +67,18 @@ fn executor_threads(pid: u32) -> usize {
         .count()
 }
 
+/// The executor's threads once they all have their name: a new thread names itself once it
+/// runs, which may be after the router said it is ready. Polls until `expected` are named
+/// (up to 10 s), then counts again.
+#[cfg(target_os = "linux")]
+fn named_executor_threads(pid: u32, expected: usize) -> usize {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while executor_threads(pid) < expected && std::time::Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+    executor_threads(pid)
+}
+
 /// `glacier --runtime async-std` sizes its executor as glacier2router sizes its server thread
 /// pool: one thread by default (see `async_std_threads` in glacier's main), and the demo's
 /// callbacks still come back through it.
@@ -77,7 +89,7 @@ fn demo_through_glacier_on_async_std_with_its_default_of_one_thread() {
     let binary = router_binary(RouterKind::Glacier).expect("glacier");
     let args = ["--runtime", "async-std"];
     let router = Glacier2Router::start_with_args(&binary, &args, &[]).expect("start the router");
-    assert_eq!(executor_threads(router.pid()), 1);
+    assert_eq!(named_executor_threads(router.pid(), 1), 1);
     let proxy = router.router_proxy();
     on_tokio::<Scenario, _>(Box::new(move |rt| Box::pin(demo_through(rt, proxy))));
     assert_eq!(executor_threads(router.pid()), 1, "async-std added threads");
@@ -90,7 +102,7 @@ fn glacier_on_async_std_takes_its_threads_from_the_server_thread_pool_size() {
     let args = ["--runtime", "async-std"];
     let size = [("Ice.ThreadPool.Server.Size", "3")];
     let router = Glacier2Router::start_with_args(&binary, &args, &size).expect("start the router");
-    assert_eq!(executor_threads(router.pid()), 3);
+    assert_eq!(named_executor_threads(router.pid(), 3), 3);
 }
 
 #[test]
