@@ -90,6 +90,23 @@ impl Glacier2Router {
         args: &[&str],
         extra: &[(&str, &str)],
     ) -> io::Result<Glacier2Router> {
+        // The free port is found by binding and releasing it: another process may take it
+        // before the router binds it. Try another then.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Glacier2Router::start_once(binary, args, extra) {
+                Err(e) if attempt < 5 => eprintln!("the router did not start ({e}): again"),
+                result => return result,
+            }
+        }
+    }
+
+    fn start_once(
+        binary: &PathBuf,
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> io::Result<Glacier2Router> {
         let client_port = free_port()?;
         let mut config = format!(
             "Glacier2.InstanceName=Glacier2\n\

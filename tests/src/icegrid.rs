@@ -39,6 +39,19 @@ impl IceGridRegistry {
     /// session manager `TestGrid/SessionManager` that sets session filters) and returns
     /// once its client endpoints are ready.
     pub fn start() -> io::Result<IceGridRegistry> {
+        // The free port is found by binding and releasing it: another process may take it
+        // before the registry binds it ("Address already in use"). Try another then.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match IceGridRegistry::start_once() {
+                Err(e) if attempt < 5 => eprintln!("icegridregistry did not start ({e}): again"),
+                result => return result,
+            }
+        }
+    }
+
+    fn start_once() -> io::Result<IceGridRegistry> {
         let port = free_port()?;
         let dir = env::temp_dir().join(format!("ice-rs-icegrid-{}-{port}", std::process::id()));
         fs::create_dir_all(dir.join("db"))?;
