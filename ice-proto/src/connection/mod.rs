@@ -376,6 +376,10 @@ impl Connection {
             return;
         }
         let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
+        // Before a heartbeat is queued: our own heartbeat is no activity (see
+        // `Timers::last_heard`), and counting it as a write in progress would hold a
+        // connection whose checks fall when its heartbeats do.
+        let held = self.acm_held();
         if !writing
             && self.timers.heartbeat_due(now, acm.heartbeat, timeout, !self.dispatches.is_empty())
         {
@@ -386,7 +390,6 @@ impl Connection {
             return;
         }
         let awaiting_replies = self.invocations.values().any(|i| i.twoway && i.sent);
-        let held = self.acm_held();
         match self.timers.acm_check(now, acm.close, timeout, awaiting_replies, held) {
             timers::AcmAction::None => {}
             timers::AcmAction::Abort => self.fail(ConnectionError::Timeout),
