@@ -379,7 +379,7 @@ impl Connection {
         // Before a heartbeat is queued: our own heartbeat is no activity (see
         // `Timers::last_heard`), and counting it as a write in progress would hold a
         // connection whose checks fall when its heartbeats do.
-        let held = self.acm_held();
+        let held = self.acm_held(writing);
         if !writing
             && self.timers.heartbeat_due(now, acm.heartbeat, timeout, !self.dispatches.is_empty())
         {

@@ -280,19 +280,18 @@ impl Connection {
         }
     }
 
-    /// Whether `max_dispatches` requests are being dispatched, or `max_output_backlog` bytes
-    /// wait to be written, so that no more is read.
     /// What keeps a connection from being idle for ACM's `OnIdle` and `OnIdleForceful`
-    /// beyond the messages read: as in ZeroC's monitor, a message part-way written, and a
-    /// dispatch in progress while we heartbeat (ZeroC counts the heartbeats it sends then;
-    /// ours count only here, see `Timers::last_heard`), or reading paused at the dispatch
-    /// limit (the peer's messages wait unread: the silence is ours).
-    pub(super) fn acm_held(&self) -> bool {
-        let writing = !self.send_queue.is_empty() || !self.in_flight.is_empty();
+    /// beyond the messages read: as in ZeroC's monitor, a message part-way written
+    /// (`writing`), a dispatch in progress while we heartbeat (ZeroC counts the heartbeats it
+    /// sends then; ours count only here, see `Timers::last_heard`), or reading paused at the
+    /// dispatch limit (the peer's messages wait unread: the silence is ours).
+    pub(super) fn acm_held(&self, writing: bool) -> bool {
         let heartbeating = self.config.acm.heartbeat != AcmHeartbeat::Off;
         writing || (heartbeating && !self.dispatches.is_empty()) || self.reading_paused()
     }
 
+    /// Whether `max_dispatches` requests are being dispatched, or `max_output_backlog` bytes
+    /// wait to be written, so that no more is read.
     pub(super) fn reading_paused(&self) -> bool {
         let max = self.config.max_dispatches;
         let backlog = self.config.max_output_backlog;
