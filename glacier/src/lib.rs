@@ -32,6 +32,8 @@ mod inflight;
 mod metrics;
 mod router_object;
 mod session;
+#[cfg(unix)]
+pub mod systemd;
 mod trace;
 mod verifier;
 

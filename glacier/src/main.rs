@@ -23,7 +23,8 @@ Options:
                         the executor's threads unless ASYNC_STD_THREAD_COUNT does.
 --nowarn                Don't print warnings about unreachable verifiers.
 --Ice.Config=FILE       Read the router's configuration (glacier2router's format).
---Name=value            Set a property.
+--Prefix.Name=value     Set a property (Ice, IceSSL, Glacier2, Glacier and
+                        Ice's other reserved prefixes).
 ";
 
 /// Sizes async-std's executor, which reads `ASYNC_STD_THREAD_COUNT` once, when it starts: the
@@ -99,10 +100,17 @@ fn main() {
         Ok(r) => r,
         Err(e) => fail(&e.to_string()),
     };
-    // Every other `--Prefix.Name=value` is a property too, as Ice::Service takes them.
-    let rest = props.parse_command_line_options("", rest.into_iter().skip(1));
+    // Besides Ice's reserved prefixes, only this router's own `--Glacier.*` properties: as
+    // glacier2router, anything else (`--bogus`, `--Foo.Bar=1`, a stray word) stops start-up
+    // rather than being silently ignored.
+    let rest = props.parse_command_line_options("Glacier", rest.into_iter().skip(1));
     if let Some(extra) = rest.first() {
-        eprint!("glacier: invalid option `{extra}'\n{USAGE}");
+        if extra.starts_with('-') {
+            let option = extra.split('=').next().unwrap_or(extra);
+            eprint!("glacier: invalid option: `{option}'\n{USAGE}");
+        } else {
+            eprint!("glacier: too many arguments\n{USAGE}");
+        }
         std::process::exit(1);
     }
     if matches!(which, Which::AsyncStd) {
@@ -117,7 +125,7 @@ fn main() {
     }
     // The handlers are in place before the router starts (and says it is ready), so that a
     // SIGTERM right after start-up shuts it down cleanly instead of killing it.
-    let stop = watch_signals();
+    let stop = watch_signals(props.get_int_or("Ice.Nohup", 1) > 0);
     let signals = async move {
         let _ = stop.recv().await;
     };
@@ -147,9 +155,11 @@ fn main() {
 }
 
 /// SIGINT and SIGTERM, watched by a thread of their own (async-std has no signal support;
-/// one way for both runtimes): the channel gets a message on the first one. Returns once the
+/// one way for both runtimes): the channel gets a message on the first one. SIGHUP is
+/// ignored (a router outlives the terminal that started it) unless `nohup` is false
+/// (`Ice.Nohup=0`), when it stops the router too, as in glacier2router. Returns once the
 /// handlers are installed.
-fn watch_signals() -> async_std::channel::Receiver<()> {
+fn watch_signals(nohup: bool) -> async_std::channel::Receiver<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let (tx, rx) = async_std::channel::bounded::<()>(1);
     let (installed_tx, installed) = std::sync::mpsc::channel();
@@ -161,13 +171,17 @@ fn watch_signals() -> async_std::channel::Receiver<()> {
         rt.block_on(async {
             let int = signal(SignalKind::interrupt());
             let term = signal(SignalKind::terminate());
+            let hup = signal(SignalKind::hangup());
             let _ = installed_tx.send(());
-            let (Ok(mut int), Ok(mut term)) = (int, term) else {
+            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (int, term, hup) else {
                 return std::future::pending().await;
             };
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
+            loop {
+                tokio::select! {
+                    _ = int.recv() => break,
+                    _ = term.recv() => break,
+                    _ = hup.recv() => if !nohup { break },
+                }
             }
         });
         let _ = tx.send_blocking(());
@@ -190,6 +204,7 @@ async fn run(
             return 1;
         }
     };
+    glacier::systemd::notify_ready();
     if !uses_file {
         // The demo configuration: say where to connect (glacier2router itself prints nothing).
         println!("glacier: router {}", router.router_proxy());
@@ -213,6 +228,7 @@ async fn run(
         Poll::Pending
     })
     .await;
+    glacier::systemd::notify_stopping();
     if by_signal {
         tracing::info!("shutting down");
         router.shutdown().await;

@@ -63,8 +63,13 @@ struct Running {
 }
 
 fn start(args: &[&str]) -> Running {
+    start_with_env(args, &[])
+}
+
+fn start_with_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Running {
     let mut child = Command::new(GLACIER)
         .args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -328,4 +333,61 @@ fn command_line_properties_alone_configure_the_router() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("permissions verifier"), "{stderr}");
+}
+
+/// As glacier2router: command-line words that are neither options it knows nor properties
+/// with one of Ice's prefixes (or the router's own `Glacier.`) stop start-up with a message,
+/// instead of being taken as properties nothing reads.
+#[test]
+fn unknown_options_and_stray_arguments_stop_start_up() {
+    let endpoints = "--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0";
+    let verifier = "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier";
+    for (arg, expected) in [
+        ("--bogus", "invalid option: `--bogus'"),
+        ("--Foo.Bar=1", "invalid option: `--Foo.Bar'"),
+        ("--IceStorm.Trace.Topic=1", "invalid option: `--IceStorm.Trace.Topic'"),
+        ("stray", "too many arguments"),
+    ] {
+        let out = run(&[endpoints, verifier, arg]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{arg}: {stderr}");
+        assert!(stderr.contains(expected), "{arg}: {stderr}");
+        assert!(stderr.contains("Usage:"), "{arg}: {stderr}");
+    }
+}
+
+/// Under systemd (`NOTIFY_SOCKET` set, as Debian's `Type=notify` glacier2router.service
+/// does) the router says `READY=1` once it takes connections and `STOPPING=1` when it
+/// stops; SIGHUP, sent when a terminal goes away, does not stop it (`Ice.Nohup` is 1 by
+/// default).
+#[cfg(unix)]
+#[test]
+fn systemd_hears_ready_and_stopping_and_sighup_is_ignored() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("notify");
+    let systemd = UnixDatagram::bind(&socket).unwrap();
+    systemd.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let running = start_with_env(
+        &[
+            &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
+            "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+        ],
+        &[("NOTIFY_SOCKET", socket.as_os_str())],
+    );
+    let mut buf = [0u8; 256];
+    let n = systemd.recv(&mut buf).expect("READY=1 from glacier");
+    assert_eq!(&buf[..n], b"READY=1");
+    // Ready means it takes connections now.
+    std::net::TcpStream::connect(("127.0.0.1", port)).expect("the client endpoint accepts");
+
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let n = systemd.recv(&mut buf).expect("STOPPING=1 from glacier");
+    assert_eq!(&buf[..n], b"STOPPING=1");
+    let (status, stderr) = running.wait_exit();
+    // Killed by SIGHUP, it would have no exit code.
+    assert!(status.success(), "{status}: {stderr}");
 }

@@ -20,9 +20,9 @@ pub const RESERVED_PREFIXES: &[&str] = &[
     "IcePatch2Client",
     "IceSSL",
     "IceStormAdmin",
-    "IceStorm",
     "IceBT",
     "Glacier2",
+    "Freeze",
 ];
 
 /// Where the configuration files named by `Ice.Config` come from. This keeps [`Properties`]
