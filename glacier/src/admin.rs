@@ -9,7 +9,7 @@ use ice_driver::{
     Servant,
 };
 
-use crate::State;
+use crate::{StartError, State};
 
 struct ProcessFacet {
     state: Weak<State>,
@@ -19,18 +19,49 @@ struct PropertiesFacet {
     state: Weak<State>,
 }
 
-/// Creates and activates the admin adapter when `Ice.Admin.Endpoints` is set.
-pub(crate) fn start(state: &Arc<State>) -> ice_driver::Result<Option<ObjectAdapter>> {
+/// Creates and activates the admin adapter when `Ice.Admin.Endpoints` is set. With
+/// `Ice.Admin.ServerId` (an IceGrid node sets it for the servers it starts) the `Process`
+/// facet is registered with the locator's registry, as ZeroC's runtime does: the node calls
+/// the router active only then, and stops it through that facet.
+pub(crate) async fn start(state: &Arc<State>) -> Result<Option<ObjectAdapter>, StartError> {
     let props = &state.properties;
     if props.get("Ice.Admin.Endpoints").is_none_or(|e| e.trim().is_empty()) {
         return Ok(None);
     }
-    let adapter = state.communicator.create_object_adapter("Ice.Admin")?;
-    let instance = props
+    let bad = |property: &str, e: ice_driver::Error| StartError::Property {
+        property: property.to_owned(),
+        reason: e.to_string(),
+    };
+    let adapter = create(state).map_err(|e| bad("Ice.Admin.Endpoints", e))?;
+    let server_id = props.get("Ice.Admin.ServerId").map(str::trim).unwrap_or("");
+    if !server_id.is_empty() && adapter.find_facet(&admin_identity(state), "Process").is_some() {
+        let process = adapter
+            .create_proxy(admin_identity(state))
+            .map_err(|e| bad("Ice.Admin.ServerId", e))?
+            .ice_facet("Process");
+        adapter
+            .set_server_process_proxy(server_id, &process)
+            .await
+            .map_err(|e| bad("Ice.Admin.ServerId", e))?;
+        tracing::info!(target: "Glacier2", "registered server `{server_id}' with the locator registry");
+    }
+    Ok(Some(adapter))
+}
+
+/// `<Ice.Admin.InstanceName>/admin`, the router's instance name standing in for an unset one.
+fn admin_identity(state: &State) -> Identity {
+    let instance = state
+        .properties
         .get("Ice.Admin.InstanceName")
         .filter(|s| !s.is_empty())
         .map_or_else(|| state.router_identity.category.clone(), str::to_owned);
-    let identity = Identity::with_category(instance, "admin");
+    Identity::with_category(instance, "admin")
+}
+
+fn create(state: &Arc<State>) -> ice_driver::Result<ObjectAdapter> {
+    let props = &state.properties;
+    let adapter = state.communicator.create_object_adapter("Ice.Admin")?;
+    let identity = admin_identity(state);
     let weak = Arc::downgrade(state);
     // `Ice.Admin.Facets` lists the facets served (all when unset), as in ZeroC's runtime: an
     // admin endpoint limited to `Properties` must not let anyone shut the router down.
@@ -49,7 +80,7 @@ pub(crate) fn start(state: &Arc<State>) -> ice_driver::Result<Option<ObjectAdapt
         adapter.add_facet(identity, "Properties", Arc::new(PropertiesFacet { state: weak }))?;
     }
     adapter.activate()?;
-    Ok(Some(adapter))
+    Ok(adapter)
 }
 
 impl Servant for ProcessFacet {

@@ -335,7 +335,7 @@ impl Glacier {
                 ready("Glacier2.Server");
             }
         }
-        if let Some(admin) = admin::start(&state).map_err(|e| bad("Ice.Admin.Endpoints", &e))? {
+        if let Some(admin) = admin::start(&state).await? {
             if print_ready {
                 ready(admin.name());
             }

@@ -499,6 +499,16 @@ impl ObjectAdapter {
         Ok(())
     }
 
+    /// Registers `process`, a proxy for an `Ice::Process` servant (usually this adapter's
+    /// admin object with facet `Process`), as the process of server `server_id` with this
+    /// adapter's locator registry (`setServerProcessProxy`), as ZeroC's runtime does with
+    /// `Ice.Admin.ServerId`. An IceGrid node that started the server waits for this before it
+    /// reports the server active, and stops the server through it. Without a locator this
+    /// does nothing; a server the registry does not know fails with [`Error::NotRegistered`].
+    pub async fn set_server_process_proxy(&self, server_id: &str, process: &Proxy) -> Result<()> {
+        self.inner.registration.set_server_process_proxy(server_id, process.data()).await
+    }
+
     /// Removes the adapter's endpoints from the locator registry, once.
     pub(crate) async fn unregister(&self) {
         let registered = self.inner.activated.load(Ordering::Acquire)

@@ -241,6 +241,36 @@ impl Registration {
         self.set(None).await
     }
 
+    /// Tells the locator's registry where the `Process` facet of server `server_id` is
+    /// (`setServerProcessProxy`), as ZeroC's runtime does for `Ice.Admin.ServerId`: an IceGrid
+    /// node waits for it before it calls a server it activated active, and stops the server
+    /// through it. Without a locator, or a locator without a registry, there is nothing to do.
+    pub(crate) async fn set_server_process_proxy(
+        &self,
+        server_id: &str,
+        process: &ProxyData,
+    ) -> Result<()> {
+        let Some(locator) = self.locator.as_ref() else {
+            return Ok(());
+        };
+        let Some(registry) = locator.registry().await? else {
+            return Ok(());
+        };
+        let params =
+            Encapsulation::from_value(registry.ice_get_encoding_version(), &(server_id, process));
+        match call(registry, "setServerProcessProxy", params).await {
+            Ok(_) => {
+                tracing::debug!(server_id, "registered the server with the locator registry");
+                Ok(())
+            }
+            // `Ice::ServerNotFoundException`, the one user exception it declares.
+            Err(Error::UserException(_)) => {
+                Err(Error::NotRegistered { kind: "server".into(), id: server_id.to_owned() })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     async fn set(&self, proxy: Option<ProxyData>) -> Result<()> {
         let Some(locator) = self.locator.as_ref().filter(|_| !self.adapter_id.is_empty()) else {
             return Ok(());

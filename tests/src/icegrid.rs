@@ -32,6 +32,7 @@ pub struct IceGridRegistry {
     /// The port of `IceGrid.Registry.Client.Endpoints` on 127.0.0.1.
     pub port: u16,
     dir: PathBuf,
+    node: bool,
 }
 
 impl IceGridRegistry {
@@ -39,23 +40,36 @@ impl IceGridRegistry {
     /// session manager `TestGrid/SessionManager` that sets session filters) and returns
     /// once its client endpoints are ready.
     pub fn start() -> io::Result<IceGridRegistry> {
+        IceGridRegistry::start_retrying(false)
+    }
+
+    /// Starts an IceGrid node, `node1`, with the same registry collocated
+    /// (`icegridnode`, `IceGrid.Node.CollocateRegistry=1`): applications deployed with
+    /// [`IceGridRegistry::admin`] (`application add`) have their servers started by it. The
+    /// node runs servers as its own user, root included. Dropping it stops the node, which
+    /// stops the servers it started.
+    pub fn start_with_node() -> io::Result<IceGridRegistry> {
+        IceGridRegistry::start_retrying(true)
+    }
+
+    fn start_retrying(node: bool) -> io::Result<IceGridRegistry> {
         // The free port is found by binding and releasing it: another process may take it
         // before the registry binds it ("Address already in use"). Try another then.
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match IceGridRegistry::start_once() {
-                Err(e) if attempt < 5 => eprintln!("icegridregistry did not start ({e}): again"),
+            match IceGridRegistry::start_once(node) {
+                Err(e) if attempt < 5 => eprintln!("icegrid did not start ({e}): again"),
                 result => return result,
             }
         }
     }
 
-    fn start_once() -> io::Result<IceGridRegistry> {
+    fn start_once(node: bool) -> io::Result<IceGridRegistry> {
         let port = free_port()?;
         let dir = env::temp_dir().join(format!("ice-rs-icegrid-{}-{port}", std::process::id()));
         fs::create_dir_all(dir.join("db"))?;
-        let config = format!(
+        let mut config = format!(
             "IceGrid.InstanceName={INSTANCE_NAME}\n\
              IceGrid.Registry.Client.Endpoints=tcp -h 127.0.0.1 -p {port}\n\
              IceGrid.Registry.Server.Endpoints=tcp -h 127.0.0.1\n\
@@ -69,25 +83,48 @@ impl IceGridRegistry {
              Ice.PrintAdapterReady=1\n",
             dir.join("db").display()
         );
+        let mut waiting = vec!["IceGrid.Registry.Client ready"];
+        if node {
+            fs::create_dir_all(dir.join("node"))?;
+            config.push_str(&format!(
+                "IceGrid.Node.CollocateRegistry=1\n\
+                 IceGrid.Node.Name=node1\n\
+                 IceGrid.Node.Endpoints=tcp -h 127.0.0.1\n\
+                 IceGrid.Node.Data={}\n\
+                 IceGrid.Node.AllowRunningServersAsRoot=1\n\
+                 IceGrid.Node.Trace.Server=1\n\
+                 Ice.Default.Locator={INSTANCE_NAME}/Locator:tcp -h 127.0.0.1 -p {port}\n",
+                dir.join("node").display()
+            ));
+            waiting.push("IceGrid.Node ready");
+        }
         let path = dir.join("registry.cfg");
         fs::write(&path, config)?;
-        let mut child = Command::new("icegridregistry")
+        let program = if node { "icegridnode" } else { "icegridregistry" };
+        let mut child = Command::new(program)
             .arg(format!("--Ice.Config={}", path.display()))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()?;
         let rx = crate::peers::stdout_lines(&mut child)?;
-        let registry = IceGridRegistry { child, port, dir };
-        loop {
+        let registry = IceGridRegistry { child, port, dir, node };
+        while !waiting.is_empty() {
             match rx.recv_timeout(READY_TIMEOUT) {
-                Ok(line) if line == "IceGrid.Registry.Client ready" => return Ok(registry),
-                Ok(_) => {}
+                Ok(line) => waiting.retain(|w| *w != line),
                 Err(_) => {
-                    return Err(io::Error::other("icegridregistry exited or never became ready"))
+                    return Err(io::Error::other(format!("{program} exited or never became ready")))
                 }
             }
         }
+        Ok(registry)
+    }
+
+    /// Deploys the IceGrid application described by `xml` (`application add`).
+    pub fn deploy(&self, xml: &str) -> io::Result<()> {
+        let path = self.dir.join(format!("app-{}.xml", self.dir.read_dir()?.count()));
+        fs::write(&path, xml)?;
+        self.admin(&format!("application add {}", path.display())).map(drop)
     }
 
     /// The locator proxy string.
@@ -116,6 +153,18 @@ impl IceGridRegistry {
 
 impl Drop for IceGridRegistry {
     fn drop(&mut self) {
+        // A node stopped by SIGTERM stops the servers it started first; one killed leaves
+        // them running.
+        if self.node {
+            let pid = self.child.id().to_string();
+            let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            for _ in 0..300 {
+                if !matches!(self.child.try_wait(), Ok(None)) {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.dir);

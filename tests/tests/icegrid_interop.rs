@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use common::*;
 use ice_driver::{Communicator, Error, Identity, ObjectAdapter, OperationMode, Proxy, Runtime};
+use ice_tests::glacier2router::RouterKind;
 use ice_tests::icegrid::{require_icegrid, IceGridRegistry};
 use ice_tests::peers::IceVersion;
 
@@ -311,7 +312,78 @@ async fn glacier_client_reaches_an_icegrid_back_end(rt: Arc<dyn Runtime>) {
     server.destroy().await;
 }
 
+/// Routers deployed on an IceGrid node and started by it, as IceGrid users run
+/// glacier2router: `glacier` on each runtime, and ZeroC's glacier2router beside them. The
+/// node calls a server active only once it registered its admin `Process` facet
+/// (`Ice.Admin.ServerId`, which the node sets), reaches its `Properties` facet for
+/// `server properties`, and stops it through `Process::shutdown`.
+async fn routers_started_by_an_icegrid_node(rt: Arc<dyn Runtime>) {
+    let Some(()) = require_icegrid() else { return };
+    let Some(zeroc) = ice_tests::glacier2router::router_binary(RouterKind::ZeroC) else { return };
+    let glacier = ice_tests::glacier2router::glacier_binary();
+    let grid = IceGridRegistry::start_with_node().expect("start icegridnode");
+    let routers = [
+        ("glacier-tokio", glacier.display().to_string(), "tokio"),
+        ("glacier-async-std", glacier.display().to_string(), "async-std"),
+        ("glacier2router", zeroc.display().to_string(), ""),
+    ];
+    // A node run by root starts servers as `nobody` unless told otherwise, and `nobody` may
+    // not reach a build directory under root's home.
+    let uid = std::process::Command::new("id").arg("-u").output().unwrap().stdout;
+    let user = if uid.trim_ascii() == b"0" { r#"user="root""# } else { "" };
+    let mut servers = String::new();
+    let mut ports = Vec::new();
+    for (id, exe, runtime) in &routers {
+        let port = ice_tests::glacier2router::free_port().unwrap();
+        ports.push(port);
+        let options = if runtime.is_empty() {
+            String::new()
+        } else {
+            format!("<option>--runtime</option><option>{runtime}</option>")
+        };
+        servers.push_str(&format!(
+            r#"<server id="{id}" exe="{exe}" {user} activation="manual" activation-timeout="30">
+                 {options}
+                 <property name="Glacier2.InstanceName" value="{id}"/>
+                 <property name="Glacier2.Client.Endpoints" value="tcp -h 127.0.0.1 -p {port}"/>
+                 <property name="Glacier2.Server.Endpoints" value="tcp -h 127.0.0.1"/>
+                 <property name="Glacier2.PermissionsVerifier" value="{id}/NullPermissionsVerifier"/>
+               </server>"#
+        ));
+    }
+    grid.deploy(&format!(
+        r#"<icegrid><application name="Routers"><node name="node1">{servers}</node></application></icegrid>"#
+    ))
+    .unwrap();
+    for ((id, _, _), port) in routers.iter().zip(ports) {
+        // `server start` returns once the node calls the server active, and fails if its
+        // activation timed out.
+        grid.admin(&format!("server start {id}")).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let state = grid.admin(&format!("server state {id}")).unwrap();
+        assert!(state.starts_with("active"), "{id}: {state}");
+        let listed = grid.admin(&format!("server properties {id}")).unwrap();
+        assert!(listed.contains(&format!("Glacier2.InstanceName={id}")), "{id}: {listed}");
+
+        let router_proxy = format!("{id}/router:tcp -h 127.0.0.1 -p {port}");
+        let client = Communicator::with_properties(
+            rt.clone(),
+            properties(&[("Ice.Default.Router", &router_proxy)]),
+        );
+        let session = ice_driver::glacier2::SessionRouter::new(
+            &client.string_to_proxy(&router_proxy).unwrap(),
+        );
+        session.create_session("carol", "any").await.unwrap();
+        session.destroy_session().await.unwrap();
+        client.destroy().await;
+
+        grid.admin(&format!("server stop {id}")).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let state = grid.admin(&format!("server state {id}")).unwrap();
+        assert!(state.starts_with("inactive"), "{id}: {state}");
+    }
+}
+
 on_both_runtimes!(
+    routers_started_by_an_icegrid_node,
     replica_leaves_mid_run,
     glacier_client_reaches_an_icegrid_back_end,
     glacier_with_icegrid_session_manager,
