@@ -2,22 +2,12 @@
 //! (`shutdown`, `writeMessage`) and the `Properties` facet, as ZeroC's runtime serves them
 //! (ZeroC's test harness stops routers with `Process::shutdown`).
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
-use ice_driver::{
-    BoxFuture, Current, DispatchError, DispatchResult, Encapsulation, Identity, ObjectAdapter,
-    Servant,
-};
+use ice_driver::admin::{ProcessFacet, PropertiesFacet};
+use ice_driver::{Identity, ObjectAdapter};
 
 use crate::{StartError, State};
-
-struct ProcessFacet {
-    state: Weak<State>,
-}
-
-struct PropertiesFacet {
-    state: Weak<State>,
-}
 
 /// Creates and activates the admin adapter when `Ice.Admin.Endpoints` is set. With
 /// `Ice.Admin.ServerId` (an IceGrid node sets it for the servers it starts) the `Process`
@@ -63,117 +53,36 @@ fn create(state: &Arc<State>) -> ice_driver::Result<ObjectAdapter> {
     let adapter = state.communicator.create_object_adapter("Ice.Admin")?;
     let identity = admin_identity(state);
     let weak = Arc::downgrade(state);
-    // `Ice.Admin.Facets` lists the facets served (all when unset), as in ZeroC's runtime: an
-    // admin endpoint limited to `Properties` must not let anyone shut the router down.
-    let listed = props.get("Ice.Admin.Facets").unwrap_or_default();
-    let listed: Vec<&str> =
-        listed.split(|c: char| c == ',' || c.is_whitespace()).filter(|f| !f.is_empty()).collect();
-    let served = |facet: &str| listed.is_empty() || listed.contains(&facet);
+    let served = |facet: &str| ice_driver::admin::facet_enabled(props, facet);
     if served("Process") {
-        adapter.add_facet(
-            identity.clone(),
-            "Process",
-            Arc::new(ProcessFacet { state: weak.clone() }),
-        )?;
+        let state = weak.clone();
+        let facet = ProcessFacet::new(Box::new(move |current| {
+            // From now on the admin object is gone (a ping fails at once, as with ZeroC's
+            // deactivated adapter); the reply still goes out, then `wait_for_shutdown`
+            // stops the router.
+            if let Some(adapter) = &current.adapter {
+                adapter.remove_facet(&current.identity, "Process");
+                adapter.remove_facet(&current.identity, "Properties");
+            }
+            if let Some(state) = state.upgrade() {
+                state.shutdown.send_replace(true);
+            }
+        }));
+        adapter.add_facet(identity.clone(), "Process", facet)?;
     }
     if served("Properties") {
-        adapter.add_facet(identity, "Properties", Arc::new(PropertiesFacet { state: weak }))?;
+        // Trace levels take effect at once; other properties are only reported back (as
+        // with ZeroC's router, which reads them at start-up).
+        let facet = PropertiesFacet::new(
+            props.clone(),
+            Some(Box::new(move |k, v| {
+                if weak.upgrade().is_some_and(|state| state.trace.set(k, v)) {
+                    tracing::info!(target: "Glacier2", "`{k}' set to `{v}'");
+                }
+            })),
+        );
+        adapter.add_facet(identity, "Properties", facet)?;
     }
     adapter.activate()?;
     Ok(adapter)
-}
-
-impl Servant for ProcessFacet {
-    fn ice_id(&self) -> &str {
-        "::Ice::Process"
-    }
-
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            match current.operation.as_str() {
-                "shutdown" => {
-                    params.expect_empty()?;
-                    // From now on the admin object is gone (a ping fails at once, as with
-                    // ZeroC's deactivated adapter); the reply still goes out, then
-                    // `wait_for_shutdown` stops the router.
-                    if let Some(adapter) = &current.adapter {
-                        adapter.remove_facet(&current.identity, "Process");
-                        adapter.remove_facet(&current.identity, "Properties");
-                    }
-                    if let Some(state) = self.state.upgrade() {
-                        state.shutdown.send_replace(true);
-                    }
-                    current.void()
-                }
-                "writeMessage" => {
-                    let (message, fd): (String, i32) = params.decode()?;
-                    if fd == 2 {
-                        eprintln!("{message}");
-                    } else {
-                        println!("{message}");
-                    }
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
-            }
-        })
-    }
-}
-
-impl Servant for PropertiesFacet {
-    fn ice_id(&self) -> &str {
-        "::Ice::PropertiesAdmin"
-    }
-
-    fn dispatch<'a>(
-        &'a self,
-        current: &'a Current,
-        params: Encapsulation,
-    ) -> BoxFuture<'a, DispatchResult> {
-        Box::pin(async move {
-            let state = self.state.upgrade().ok_or(DispatchError::ObjectNotExist)?;
-            match current.operation.as_str() {
-                "getProperty" => {
-                    let key: String = params.decode()?;
-                    let changed =
-                        state.changed_properties.lock().unwrap_or_else(|e| e.into_inner());
-                    let value = changed.get(&key).map(String::as_str);
-                    current.ok(value.or_else(|| state.properties.get(&key)).unwrap_or(""))
-                }
-                "getPropertiesForPrefix" => {
-                    let prefix: String = params.decode()?;
-                    let mut all = state.properties.get_with_prefix(&prefix);
-                    let changed =
-                        state.changed_properties.lock().unwrap_or_else(|e| e.into_inner());
-                    for (k, v) in changed.iter().filter(|(k, _)| k.starts_with(&prefix)) {
-                        if v.is_empty() {
-                            all.remove(k);
-                        } else {
-                            all.insert(k.clone(), v.clone());
-                        }
-                    }
-                    current.ok(&all)
-                }
-                "setProperties" => {
-                    // Trace levels take effect at once; other properties are only reported
-                    // back (as with ZeroC's router, which reads them at start-up).
-                    let new: std::collections::BTreeMap<String, String> = params.decode()?;
-                    let mut changed =
-                        state.changed_properties.lock().unwrap_or_else(|e| e.into_inner());
-                    for (k, v) in new {
-                        if state.trace.set(&k, &v) {
-                            tracing::info!(target: "Glacier2", "`{k}' set to `{v}'");
-                        }
-                        changed.insert(k, v);
-                    }
-                    current.void()
-                }
-                _ => Err(DispatchError::OperationNotExist),
-            }
-        })
-    }
 }

@@ -119,8 +119,6 @@ pub(crate) struct State {
     /// only for a configuration that uses 3.7's own properties and none of 3.8's.
     pub(crate) ice37: bool,
     pub(crate) trace: trace::Trace,
-    /// Properties changed through the admin `Properties` facet (`setProperties`).
-    pub(crate) changed_properties: Mutex<std::collections::BTreeMap<String, String>>,
     pub(crate) shutdown: watch::Sender<bool>,
     /// Buffered forwarding, each way, and the pause between drains.
     pub(crate) client_buffered: bool,
@@ -178,7 +176,11 @@ impl Glacier {
         for w in properties.take_warnings() {
             tracing::warn!("{w}");
         }
-        let communicator = Communicator::with_properties(runtime.clone(), properties.clone());
+        // The router serves its own admin object (`admin`), whose `Process::shutdown` stops
+        // the router and whose `Properties` facet sets trace levels: not the driver's.
+        let mut communicator_properties = properties.clone();
+        let _ = communicator_properties.set("Ice.Admin.DelayCreation", "1");
+        let communicator = Communicator::with_properties(runtime.clone(), communicator_properties);
         let prop = |k: &str| properties.get(k).filter(|v| !v.trim().is_empty()).map(str::to_owned);
         let bad = |property: &str, e: &dyn std::fmt::Display| StartError::Property {
             property: property.to_owned(),
@@ -299,7 +301,6 @@ impl Glacier {
             add_connection_context: config.add_connection_context,
             server_adapter: server_adapter.clone(),
             trace,
-            changed_properties: Mutex::default(),
             shutdown: watch::channel(false).0,
             pending_destroys: watch::channel(0).0,
             metrics: metrics::Metrics::new(),

@@ -71,6 +71,8 @@ pub(crate) struct Instance {
     /// The `IceSSL` configuration, built at the first `ssl` or `wss` use.
     pub(crate) transports: Transports,
     weak: Weak<Instance>,
+    /// The admin object of `Ice.Admin.*`, if the properties ask for one.
+    pub(crate) admin: OnceLock<crate::admin::Admin>,
 }
 
 impl Instance {
@@ -295,7 +297,7 @@ impl Instance {
 /// handle to the same communicator.
 #[derive(Clone)]
 pub struct Communicator {
-    instance: Arc<Instance>,
+    pub(crate) instance: Arc<Instance>,
 }
 
 impl fmt::Debug for Communicator {
@@ -317,7 +319,8 @@ impl Communicator {
     /// `Ice.Connection.*.MaxDispatches`,
     /// `Ice.Default.Timeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
     /// `Ice.Trace.Network` and `Ice.Trace.Protocol` (>= 1) raise the connection and request
-    /// `tracing` events to INFO.
+    /// `tracing` events to INFO. With `Ice.Admin.Endpoints` the admin object starts listening
+    /// at once (see [`Communicator::admin`]): create the communicator inside the runtime then.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
         let retry =
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
@@ -365,8 +368,38 @@ impl Communicator {
             default_router: OnceLock::new(),
             transports: Transports::default(),
             weak: weak.clone(),
+            admin: OnceLock::new(),
         });
-        Communicator { instance }
+        let communicator = Communicator { instance };
+        match crate::admin::start_if_configured(&communicator) {
+            Ok(Some(admin)) => {
+                let _ = communicator.instance.admin.set(admin);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot create the admin object (Ice.Admin.*)"),
+        }
+        communicator
+    }
+
+    /// The admin object (`Ice::Communicator::getAdmin`): with `Ice.Admin.Endpoints` set, the
+    /// communicator serves `<Ice.Admin.InstanceName or a UUID>/admin` with the `Process` and
+    /// `Properties` facets, and registers the `Process` facet for `Ice.Admin.ServerId` with
+    /// the locator registry, so that an IceGrid node can start, watch and stop the server.
+    /// `None` without an admin object.
+    pub fn admin(&self) -> Option<Proxy> {
+        let admin = self.instance.admin.get()?;
+        admin.adapter.create_proxy(admin.identity.clone()).ok()
+    }
+
+    /// Adds `servant` to the admin object as facet `facet` (`addAdminFacet`); fails without
+    /// an admin object or if the facet exists.
+    pub fn add_admin_facet(&self, facet: &str, servant: Arc<dyn crate::Servant>) -> Result<()> {
+        let admin = self
+            .instance
+            .admin
+            .get()
+            .ok_or_else(|| Error::invalid("no admin object (Ice.Admin.Endpoints)"))?;
+        admin.adapter.add_facet(admin.identity.clone(), facet, servant)
     }
 
     pub(crate) fn from_instance(instance: Arc<Instance>) -> Communicator {

@@ -16,6 +16,7 @@
 //! ```
 
 mod adapter;
+pub mod admin;
 mod communicator;
 mod connection;
 mod endpoint;

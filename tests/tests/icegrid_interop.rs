@@ -327,10 +327,7 @@ async fn routers_started_by_an_icegrid_node(rt: Arc<dyn Runtime>) {
         ("glacier-async-std", glacier.display().to_string(), "async-std"),
         ("glacier2router", zeroc.display().to_string(), ""),
     ];
-    // A node run by root starts servers as `nobody` unless told otherwise, and `nobody` may
-    // not reach a build directory under root's home.
-    let uid = std::process::Command::new("id").arg("-u").output().unwrap().stdout;
-    let user = if uid.trim_ascii() == b"0" { r#"user="root""# } else { "" };
+    let user = server_user();
     let mut servers = String::new();
     let mut ports = Vec::new();
     for (id, exe, runtime) in &routers {
@@ -382,7 +379,55 @@ async fn routers_started_by_an_icegrid_node(rt: Arc<dyn Runtime>) {
     }
 }
 
+/// `root` for the servers of a node run by root: it starts them as `nobody` otherwise, and
+/// `nobody` may not reach a build directory under root's home.
+fn server_user() -> &'static str {
+    let uid = std::process::Command::new("id").arg("-u").output().unwrap().stdout;
+    if uid.trim_ascii() == b"0" {
+        r#"user="root""#
+    } else {
+        ""
+    }
+}
+
+/// A Rust server deployed on an IceGrid node (`tests/src/bin/icegrid_server.rs`) and
+/// activated on demand: the first call to `hello@RustHelloAdapter` makes the node start it;
+/// it registers its adapter and its admin `Process` facet (`Ice.Admin.ServerId`), so the
+/// node calls it active, reads its properties through the `Properties` facet and stops it
+/// through `Process::shutdown`.
+async fn rust_server_started_by_an_icegrid_node(rt: Arc<dyn Runtime>) {
+    let Some(()) = require_icegrid() else { return };
+    let exe = env!("CARGO_BIN_EXE_icegrid_server");
+    let grid = IceGridRegistry::start_with_node().expect("start icegridnode");
+    grid.deploy(&format!(
+        r#"<icegrid><application name="Rust"><node name="node1">
+             <server id="RustHello" exe="{}" {} activation="on-demand" activation-timeout="30">
+               <adapter name="Hello" endpoints="tcp -h 127.0.0.1" id="RustHelloAdapter"/>
+             </server>
+           </node></application></icegrid>"#,
+        exe,
+        server_user()
+    ))
+    .unwrap();
+    let client = Communicator::with_properties(
+        rt.clone(),
+        properties(&[("Ice.Default.Locator", &grid.locator())]),
+    );
+    let hello = client.string_to_proxy("hello@RustHelloAdapter").unwrap();
+    hello.invoke_typed::<_, ()>("sayHello", OperationMode::Normal, &()).await.unwrap();
+    let state = grid.admin("server state RustHello").unwrap();
+    assert!(state.starts_with("active"), "{state}");
+    let listed = grid.admin("server properties RustHello").unwrap();
+    assert!(listed.contains("Hello.AdapterId=RustHelloAdapter"), "{listed}");
+    assert!(listed.contains("Ice.Admin.ServerId=RustHello"), "{listed}");
+    grid.admin("server stop RustHello").unwrap();
+    let state = grid.admin("server state RustHello").unwrap();
+    assert!(state.starts_with("inactive"), "{state}");
+    client.destroy().await;
+}
+
 on_both_runtimes!(
+    rust_server_started_by_an_icegrid_node,
     routers_started_by_an_icegrid_node,
     replica_leaves_mid_run,
     glacier_client_reaches_an_icegrid_back_end,
