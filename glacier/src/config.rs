@@ -97,7 +97,8 @@ pub(crate) fn sleep_time(props: &Properties, prefix: &str) -> Duration {
 const OWN_MAX_DISPATCHES: &str = "Glacier2.Server.Connection.MaxDispatches";
 
 /// Whether the configuration is written for Ice 3.8 (it uses 3.8's connection properties).
-/// (The back-end dispatch limit does not count: the router sets it itself.)
+/// (The back-end dispatch limit does not count: the router sets it itself in its
+/// communicator's properties, see [`communicator_properties`].)
 pub(crate) fn is_ice38(props: &Properties) -> bool {
     props.iter().filter(|(k, _)| *k != OWN_MAX_DISPATCHES).any(|(k, _)| {
         k.starts_with("Ice.Connection.")
@@ -154,6 +155,22 @@ pub(crate) fn warn_properties(props: &Properties) {
     }
 }
 
+/// The properties of the router's own communicator: the router's, plus settings of this
+/// router's own that the admin `Properties` facet does not show, since glacier2router has no
+/// such properties.
+pub(crate) fn communicator_properties(props: &Properties) -> Properties {
+    let mut props = props.clone();
+    // The router serves its own admin object (`admin`), whose `Process::shutdown` stops the
+    // router and whose `Properties` facet sets trace levels: not the driver's.
+    let _ = props.set("Ice.Admin.DelayCreation", "1");
+    // Callbacks in flight from one back-end connection may belong to many clients, each
+    // bounded on its own (see `dispatch`): allow more than a server's usual 100.
+    if props.get(OWN_MAX_DISPATCHES).is_none() {
+        let _ = props.set(OWN_MAX_DISPATCHES, "10000");
+    }
+    props
+}
+
 /// The rules glacier2router applies to its own communicator before creating its adapters:
 /// no default router, and with `Glacier2.SessionTimeout` the client connections' ACM timeout
 /// follows it and idle ones are aborted.
@@ -167,11 +184,6 @@ pub(crate) fn prepare(props: &mut Properties) -> Result<RouterConfig, StartError
     set(props, "Ice.Default.Router", "")?;
     if props.get("Glacier2.Client.Endpoints").is_none_or(|e| e.trim().is_empty()) {
         return Err(StartError::Missing("Glacier2.Client.Endpoints".into()));
-    }
-    // Callbacks in flight from one back-end connection may belong to many clients, each
-    // bounded on its own (see `dispatch`): allow more than a server's usual 100.
-    if props.get(OWN_MAX_DISPATCHES).is_none() {
-        set(props, OWN_MAX_DISPATCHES, "10000")?;
     }
     if let Some(timeout) = config.session_timeout {
         if props.get("Glacier2.Client.ACM.Timeout").is_none() {

@@ -27,6 +27,8 @@ mod admin;
 mod buffered;
 mod config;
 pub mod crypt;
+#[cfg(unix)]
+pub mod daemon;
 mod dispatch;
 mod inflight;
 mod metrics;
@@ -176,11 +178,10 @@ impl Glacier {
         for w in properties.take_warnings() {
             tracing::warn!("{w}");
         }
-        // The router serves its own admin object (`admin`), whose `Process::shutdown` stops
-        // the router and whose `Properties` facet sets trace levels: not the driver's.
-        let mut communicator_properties = properties.clone();
-        let _ = communicator_properties.set("Ice.Admin.DelayCreation", "1");
-        let communicator = Communicator::with_properties(runtime.clone(), communicator_properties);
+        let communicator = Communicator::with_properties(
+            runtime.clone(),
+            config::communicator_properties(&properties),
+        );
         let prop = |k: &str| properties.get(k).filter(|v| !v.trim().is_empty()).map(str::to_owned);
         let bad = |property: &str, e: &dyn std::fmt::Display| StartError::Property {
             property: property.to_owned(),

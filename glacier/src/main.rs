@@ -22,6 +22,12 @@ Options:
                         async-std, Ice.ThreadPool.Server.Size (default 1) sets
                         the executor's threads unless ASYNC_STD_THREAD_COUNT does.
 --nowarn                Don't print warnings about unreachable verifiers.
+
+--daemon                Run as a daemon.
+--pidfile FILE          Write process ID into FILE.
+--noclose               Do not close open file descriptors.
+--nochdir               Do not change the current working directory.
+
 --Ice.Config=FILE       Read the router's configuration (glacier2router's format).
 --Prefix.Name=value     Set a property (Ice, IceSSL, Glacier2, Glacier and
                         Ice's other reserved prefixes).
@@ -86,6 +92,9 @@ fn main() {
             _ => i += 1,
         }
     }
+    #[cfg(unix)]
+    let daemon_options =
+        glacier::daemon::DaemonOptions::take(&mut args).unwrap_or_else(|e| fail(&e));
     let uses_file = args.iter().any(|a| a.starts_with("--Ice.Config"))
         || std::env::var("ICE_CONFIG").is_ok_and(|v| !v.is_empty());
     // The demo configuration only when nothing configures the router: with `--Glacier2.*`
@@ -113,6 +122,13 @@ fn main() {
         }
         std::process::exit(1);
     }
+    // Before any thread exists: the daemon is a forked process.
+    #[cfg(unix)]
+    let daemon = daemon_options
+        .daemonize
+        .then(|| glacier::daemon::Daemon::start(&daemon_options).unwrap_or_else(|e| fail(&e)));
+    #[cfg(not(unix))]
+    let daemon: Option<NoDaemon> = None;
     if matches!(which, Which::AsyncStd) {
         async_std_threads(&props);
     }
@@ -140,6 +156,7 @@ fn main() {
                 props,
                 options,
                 uses_file,
+                daemon,
                 signals,
             ))
         }
@@ -148,6 +165,7 @@ fn main() {
             props,
             options,
             uses_file,
+            daemon,
             signals,
         )),
     };
@@ -190,11 +208,26 @@ fn watch_signals(nohup: bool) -> async_std::channel::Receiver<()> {
     rx
 }
 
+#[cfg(unix)]
+type Daemon = glacier::daemon::Daemon;
+#[cfg(not(unix))]
+type Daemon = NoDaemon;
+
+/// `--daemon` is for Unix only.
+#[cfg(not(unix))]
+struct NoDaemon;
+
+#[cfg(not(unix))]
+impl NoDaemon {
+    fn ready(self) {}
+}
+
 async fn run(
     runtime: Arc<dyn Runtime>,
     props: Properties,
     options: glacier::StartOptions,
     uses_file: bool,
+    daemon: Option<Daemon>,
     signals: impl std::future::Future<Output = ()>,
 ) -> i32 {
     let router = match glacier::Glacier::start_with_options(runtime, props, options).await {
@@ -212,6 +245,9 @@ async fn run(
             println!("glacier: callbacks from back ends to {e}");
         }
         println!("glacier: Ctrl-C stops it");
+    }
+    if let Some(daemon) = daemon {
+        daemon.ready();
     }
     let stopped = router.wait_for_shutdown();
     let mut stopped = std::pin::pin!(stopped);

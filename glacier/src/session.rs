@@ -146,12 +146,13 @@ async fn create(state: &Arc<State>, current: &Current, credentials: Credentials)
     }
     let info = connection_info(&current.connection);
     let auth_context = state.core().authentication_context(&current.context, &info);
+    let warn = state.trace.session() >= 1;
     let verified = match (&credentials, &state.verifier, &state.ssl_verifier) {
         (Credentials::Password { user, password }, Some(v), _) => {
-            v.check(user, password, &auth_context, current.encoding).await
+            v.check(user, password, &auth_context, current.encoding, warn).await
         }
         (Credentials::Ssl { info, .. }, _, Some(v)) => {
-            v.authorize(info, &auth_context, current.encoding).await
+            v.authorize(info, &auth_context, current.encoding, warn).await
         }
         _ => Err(denied("no configured permissions verifier", current.encoding)),
     };

@@ -54,13 +54,15 @@ fn relayable<T: UserException + 'static>(error: &Error) -> Option<Encapsulation>
 }
 
 impl Verifier {
-    /// Checks `user` / `password`; `Err` is the reply to the client.
+    /// Checks `user` / `password`; `Err` is the reply to the client. `warn`: log a verifier
+    /// that fails unexpectedly (glacier2router does at `Glacier2.Trace.Session` >= 1).
     pub(crate) async fn check(
         &self,
         user: &str,
         password: &str,
         context: &Context,
         encoding: EncodingVersion,
+        warn: bool,
     ) -> Result<(), DispatchError> {
         let remote = match self {
             Verifier::Null => return Ok(()),
@@ -85,7 +87,7 @@ impl Verifier {
         };
         let params =
             Encapsulation::from_value(remote.ice_get_encoding_version(), &(user, password));
-        ask_verifier(remote, "checkPermissions", params, context, encoding).await
+        ask_verifier(remote, "checkPermissions", params, context, encoding, warn).await
     }
 }
 
@@ -97,6 +99,7 @@ async fn ask_verifier(
     params: Encapsulation,
     context: &Context,
     encoding: EncodingVersion,
+    warn: bool,
 ) -> Result<(), DispatchError> {
     let result = verifier
         .invoke_with_context(operation, OperationMode::Nonmutating, params, context)
@@ -110,7 +113,9 @@ async fn ask_verifier(
         Err(e) => match relayable::<PermissionDeniedException>(&e) {
             Some(exception) => Err(DispatchError::UserException(exception)),
             None => {
-                tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
+                if warn {
+                    tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
+                }
                 Err(denied("internal server error", encoding))
             }
         },
@@ -184,16 +189,18 @@ pub(crate) enum SslVerifier {
 }
 
 impl SslVerifier {
-    /// `authorize(info, out reason)`; `Err` is the reply to the client.
+    /// `authorize(info, out reason)`; `Err` is the reply to the client. `warn` as for
+    /// [`Verifier::check`].
     pub(crate) async fn authorize(
         &self,
         info: &SslInfo,
         context: &Context,
         encoding: EncodingVersion,
+        warn: bool,
     ) -> Result<(), DispatchError> {
         let SslVerifier::Remote(remote) = self else { return Ok(()) };
         let params = Encapsulation::from_value(remote.ice_get_encoding_version(), &info.fields());
-        ask_verifier(remote, "authorize", params, context, encoding).await
+        ask_verifier(remote, "authorize", params, context, encoding, warn).await
     }
 }
 

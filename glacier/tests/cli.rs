@@ -60,6 +60,8 @@ fn bad_configurations_stop_start_up_with_a_message_naming_the_problem() {
 struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
+    /// Reads stderr to its end.
+    stderr: std::cell::Cell<Option<std::thread::JoinHandle<String>>>,
 }
 
 fn start(args: &[&str]) -> Running {
@@ -82,26 +84,37 @@ fn start_with_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Running {
             let _ = tx.send(line);
         }
     });
-    Running { child, lines }
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
+    Running { child, lines, stderr: std::cell::Cell::new(Some(stderr)) }
 }
 
 impl Running {
     fn wait_ready(&self, adapters: &[&str]) {
         let mut missing: Vec<&str> = adapters.to_vec();
         while !missing.is_empty() {
-            let line = self.lines.recv_timeout(Duration::from_secs(60)).expect("ready lines");
+            let Ok(line) = self.lines.recv_timeout(Duration::from_secs(60)) else {
+                // Exited (or hung) before it was ready: say why.
+                let _ = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status();
+                let err = self.stderr.take().map(|t| t.join().unwrap_or_default());
+                panic!("glacier never said {missing:?} ready: {}", err.unwrap_or_default());
+            };
             missing.retain(|a| line != format!("{a} ready"));
         }
     }
 
     fn wait_exit(mut self) -> (std::process::ExitStatus, String) {
-        let mut stderr = self.child.stderr.take().unwrap();
         let pid = self.child.id().to_string();
+        let stderr = self.stderr.take();
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let mut err = String::new();
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
-            let _ = tx.send((self.child.wait(), err));
+            let status = self.child.wait();
+            let err = stderr.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+            let _ = tx.send((status, err));
         });
         match rx.recv_timeout(Duration::from_secs(60)) {
             Ok((status, err)) => (status.unwrap(), err),
@@ -243,6 +256,15 @@ fn admin_facets_limit_what_the_admin_object_serves() {
             .await
             .unwrap();
         assert_eq!(facets, "Properties");
+        // The router's own settings for its communicator are not the operator's properties.
+        let all: std::collections::BTreeMap<String, String> = properties
+            .invoke_typed("getPropertiesForPrefix", ice_driver::OperationMode::Normal, "")
+            .await
+            .unwrap();
+        assert!(all.contains_key("Glacier2.Client.Endpoints"), "{all:?}");
+        for own in ["Glacier2.Server.Connection.MaxDispatches", "Ice.Admin.DelayCreation"] {
+            assert!(!all.contains_key(own), "{own} in {all:?}");
+        }
         c.destroy().await;
     });
     let pid = running.child.id().to_string();
@@ -390,4 +412,127 @@ fn systemd_hears_ready_and_stopping_and_sighup_is_ignored() {
     let (status, stderr) = running.wait_exit();
     // Killed by SIGHUP, it would have no exit code.
     assert!(status.success(), "{status}: {stderr}");
+}
+
+/// A verifier that cannot be reached refuses the session with "internal server error"; as in
+/// glacier2router, the exception is logged only at `Glacier2.Trace.Session` >= 1.
+#[test]
+fn a_failing_verifier_is_logged_only_when_sessions_are_traced() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for trace in [0, 1] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let running = start(&[
+            "--nowarn",
+            &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
+            &format!("--Glacier2.PermissionsVerifier=verifier:tcp -h 127.0.0.1 -p {closed}"),
+            &format!("--Glacier2.Trace.Session={trace}"),
+            "--Ice.PrintAdapterReady=1",
+        ]);
+        running.wait_ready(&["Glacier2.Client"]);
+        rt.block_on(async {
+            let client = ice_driver_tokio::communicator();
+            let router = client
+                .string_to_proxy(&format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}"))
+                .unwrap();
+            let refused = ice_driver::glacier2::SessionRouter::new(&router)
+                .create_session("alice", "secret")
+                .await;
+            let Err(e) = refused else { panic!("a session without a verifier") };
+            let reason = ice_driver::glacier2::denied_reason(&e);
+            assert_eq!(reason.as_deref(), Some("internal server error"), "{e}");
+            client.destroy().await;
+        });
+        let pid = running.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let (status, stderr) = running.wait_exit();
+        assert!(status.success(), "{stderr}");
+        let logged = stderr.contains("exception while verifying permissions");
+        assert_eq!(logged, trace >= 1, "Glacier2.Trace.Session={trace}: {stderr}");
+    }
+}
+
+/// `--daemon`, as glacier2router on Unix: the command returns once the router is ready, the
+/// router runs on detached (in `/`, its process id in `--pidfile`) until SIGTERM; a router
+/// that cannot start makes the command fail, with the reason. The daemon options follow
+/// Ice::Service's rules.
+#[cfg(target_os = "linux")]
+#[test]
+fn daemon_returns_once_ready_and_reports_a_failed_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("glacier.pid");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = run(&[
+        "--daemon",
+        "--pidfile",
+        pid_file.to_str().unwrap(),
+        &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
+        "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pid = std::fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+    let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+    // Ready when the command returned: it takes connections, works in `/`, has no terminal
+    // session of ours.
+    std::net::TcpStream::connect(("127.0.0.1", port)).expect("the daemon accepts");
+    assert_eq!(std::fs::read_link(proc_dir.join("cwd")).unwrap(), std::path::Path::new("/"));
+    let session = |stat: &std::path::Path| {
+        let stat = std::fs::read_to_string(stat).unwrap();
+        // After the command name: state, ppid, process group, session.
+        stat.rsplit(')').next().unwrap().split_whitespace().nth(3).unwrap().to_owned()
+    };
+    assert_ne!(
+        session(&proc_dir.join("stat")),
+        session(std::path::Path::new("/proc/self/stat")),
+        "the daemon is in a session of its own"
+    );
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Gone once SIGTERM was handled (bounded wait for the process to exit; a zombie nobody
+    // reaped has exited too).
+    let running = || {
+        std::fs::read_to_string(proc_dir.join("stat"))
+            .is_ok_and(|stat| !stat.rsplit(')').next().unwrap().trim_start().starts_with('Z'))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while running() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!running(), "the daemon did not stop");
+
+    let out = run(&["--daemon", "--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("requires a permissions verifier"), "{stderr}");
+    assert!(stderr.contains("failure occurred in daemon"), "{stderr}");
+
+    for (args, expected) in [
+        (&["--noclose"][..], "--noclose must be used with --daemon"),
+        (&["--pidfile", "x"][..], "--pidfile <file> must be used with --daemon"),
+        (&["--daemon", "--pidfile"][..], "--pidfile must be followed by an argument"),
+    ] {
+        let out = run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+/// `Ice.PrintProcessId=1`: the process id on stdout, before the ready lines (as ZeroC's
+/// runtime prints it when the communicator starts).
+#[test]
+fn print_process_id_prints_the_pid_first() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let running = start(&[
+        &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
+        "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+        "--Ice.PrintProcessId=1",
+        "--Ice.PrintAdapterReady=1",
+    ]);
+    let first = running.lines.recv_timeout(Duration::from_secs(60)).expect("a first line");
+    assert_eq!(first, running.child.id().to_string());
+    running.wait_ready(&["Glacier2.Client"]);
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{stderr}");
 }

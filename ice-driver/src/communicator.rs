@@ -319,7 +319,8 @@ impl Communicator {
     /// `Ice.Connection.*.MaxDispatches`,
     /// `Ice.Default.Timeout`, `Ice.MessageSizeMax`, `<adapter>.Endpoints`, …).
     /// `Ice.Trace.Network` and `Ice.Trace.Protocol` (>= 1) raise the connection and request
-    /// `tracing` events to INFO. With `Ice.Admin.Endpoints` the admin object starts listening
+    /// `tracing` events to INFO. `Ice.PrintProcessId` prints the process id on stdout (once per
+    /// process). With `Ice.Admin.Endpoints` the admin object starts listening
     /// at once (see [`Communicator::admin`]): create the communicator inside the runtime then.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
         let retry =
@@ -371,6 +372,13 @@ impl Communicator {
             admin: OnceLock::new(),
         });
         let communicator = Communicator { instance };
+        // `Ice.PrintProcessId`: the process id on stdout, once per process, as ZeroC's.
+        static PROCESS_ID_PRINTED: AtomicBool = AtomicBool::new(false);
+        if communicator.properties().get_int_or("Ice.PrintProcessId", 0) > 0
+            && !PROCESS_ID_PRINTED.swap(true, Ordering::AcqRel)
+        {
+            println!("{}", std::process::id());
+        }
         match crate::admin::start_if_configured(&communicator) {
             Ok(Some(admin)) => {
                 let _ = communicator.instance.admin.set(admin);
