@@ -31,6 +31,7 @@ pub mod crypt;
 pub mod daemon;
 mod dispatch;
 mod inflight;
+pub mod log;
 mod metrics;
 mod router_object;
 mod session;

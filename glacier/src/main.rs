@@ -277,9 +277,13 @@ fn init_tracing(props: &Properties) {
     let any_trace = props.iter().any(|(k, v)| k.contains(".Trace.") && v.trim() != "0");
     let default = if any_trace { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let log = tracing_subscriber::fmt().with_env_filter(filter);
+    // Lines as ZeroC's logger writes them, prefixed with `Ice.ProgramName`.
+    let program = props.get("Ice.ProgramName").unwrap_or("glacier");
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .event_format(glacier::log::IceLogFormat::new(program));
     // `Ice.LogFile`, as glacier2router: messages are appended to that file instead of stderr.
-    // Colours only for a terminal, so that a log read from a pipe or a file has none.
     let _ = match props.get("Ice.LogFile").filter(|f| !f.trim().is_empty()) {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
@@ -287,13 +291,9 @@ fn init_tracing(props: &Properties) {
                 .append(true)
                 .open(path)
                 .unwrap_or_else(|e| fail(&format!("cannot open Ice.LogFile `{path}': {e}")));
-            log.with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init()
+            log.with_writer(std::sync::Mutex::new(file)).try_init()
         }
-        None => {
-            use std::io::IsTerminal;
-            let ansi = std::io::stderr().is_terminal();
-            log.with_ansi(ansi).with_writer(std::io::stderr).try_init()
-        }
+        None => log.with_writer(std::io::stderr).try_init(),
     };
 }
 

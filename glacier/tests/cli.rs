@@ -145,7 +145,11 @@ fn ice_log_file_takes_the_messages_instead_of_stderr() {
     let dir = std::env::temp_dir();
     let log = dir.join(format!("glacier-log-{}.txt", std::process::id()));
     let _ = std::fs::remove_file(&log);
-    let running = start(&[&format!("--Ice.LogFile={}", log.display())]);
+    let running = start(&[
+        &format!("--Ice.LogFile={}", log.display()),
+        "--Ice.ProgramName=edge-router",
+        "--Ice.Trace.Network=1",
+    ]);
     running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
     let pid = running.child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
@@ -155,6 +159,14 @@ fn ice_log_file_takes_the_messages_instead_of_stderr() {
     let _ = std::fs::remove_file(&log);
     assert!(written.contains("accepts ANY user"), "{written:?}");
     assert!(!written.contains('\x1b'), "{written:?}");
+    // In the format of ZeroC's logger: `-! mm/dd/yy hh:mm:ss.mmm <Ice.ProgramName>: warning: `.
+    let warning = written.lines().find(|l| l.contains("accepts ANY user")).unwrap();
+    let shape: String =
+        warning.chars().take(24).map(|c| if c.is_ascii_digit() { 'd' } else { c }).collect();
+    assert_eq!(shape, "-! dd/dd/dd dd:dd:dd.ddd", "{warning}");
+    assert!(warning[24..].starts_with(" edge-router: warning: "), "{warning}");
+    let stopping = written.lines().find(|l| l.contains("shutting down")).unwrap();
+    assert!(stopping.starts_with("-- "), "a trace: {stopping}");
     assert!(!stderr.contains("accepts ANY user"), "{stderr}");
 }
 

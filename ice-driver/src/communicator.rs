@@ -147,7 +147,7 @@ impl Instance {
             })?;
         for addr in addrs {
             let deadline = deadline();
-            traced!(self.trace.network, debug, %endpoint, %addr, "connecting");
+            traced!(self.trace, network, debug, %endpoint, %addr, "connecting");
             // The TLS and WebSocket handshakes count in the connect timeout.
             let established = async {
                 let stream = rt.connect(addr).await.map_err(|e| Error::ConnectFailed {
@@ -181,7 +181,7 @@ impl Instance {
                     reason: "connect timed out".to_owned(),
                 },
             };
-            traced!(self.trace.network, debug, %endpoint, %addr, %error, "connect failed");
+            traced!(self.trace, network, debug, %endpoint, %addr, %error, "connect failed");
             last = error;
         }
         Err(last)
@@ -199,7 +199,7 @@ impl Instance {
             .runtime
             .udp(client_socket(udp, remote)?)
             .map_err(|e| SocketError::new(format!("cannot set up {endpoint}"), &e))?;
-        traced!(self.trace.network, debug, %endpoint, %remote, "datagram connection ready");
+        traced!(self.trace, network, debug, %endpoint, %remote, "datagram connection ready");
         Ok(spawn_connection(ConnectionSetup {
             runtime: self.runtime.clone(),
             instance: self.weak.clone(),

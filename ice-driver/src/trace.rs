@@ -22,13 +22,22 @@ impl TraceLevels {
     }
 }
 
-/// Emits an event at INFO when `$on`, else at the given level (`debug`, `trace`).
+/// Emits an event of Ice trace category `network` or `protocol` of `$levels` (a
+/// [`TraceLevels`]): at INFO when that category is on, else at the given level (`debug`,
+/// `trace`). The event's `ice.category` field names the category as Ice does (`Network`,
+/// `Protocol`), for subscribers that write Ice's log format.
 macro_rules! traced {
-    ($on:expr, $level:ident, $($arg:tt)+) => {
+    ($levels:expr, network, $level:ident, $($arg:tt)+) => {
+        $crate::trace::traced!(@ $levels.network, "Network", $level, $($arg)+)
+    };
+    ($levels:expr, protocol, $level:ident, $($arg:tt)+) => {
+        $crate::trace::traced!(@ $levels.protocol, "Protocol", $level, $($arg)+)
+    };
+    (@ $on:expr, $category:literal, $level:ident, $($arg:tt)+) => {
         if $on {
-            tracing::info!($($arg)+)
+            tracing::info!(ice.category = $category, $($arg)+)
         } else {
-            tracing::$level!($($arg)+)
+            tracing::$level!(ice.category = $category, $($arg)+)
         }
     };
 }

@@ -117,7 +117,7 @@ fn prepare(
     };
     let params = request.params;
     traced!(
-        connection.shared.trace.protocol,
+        connection.shared.trace, protocol,
         trace,
         identity = %current.identity,
         facet = %current.facet,

@@ -95,7 +95,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     let connection = Connection { shared };
     let now = setup.runtime.now();
     traced!(
-        trace.network,
+        trace, network,
         debug,
         local = ?connection.shared.local,
         remote = ?connection.shared.remote,
@@ -497,7 +497,7 @@ impl Core {
         match command {
             Command::Invoke { key, request, twoway, compress, done } => {
                 traced!(
-                    self.connection.shared.trace.protocol,
+                    self.connection.shared.trace, protocol,
                     trace,
                     operation = %request.operation,
                     twoway,
@@ -518,7 +518,7 @@ impl Core {
             }
             Command::Oneway { request, compress, cost } => {
                 traced!(
-                    self.connection.shared.trace.protocol,
+                    self.connection.shared.trace, protocol,
                     trace,
                     operation = %request.operation,
                     twoway = false,
@@ -794,7 +794,8 @@ impl Core {
                 Event::Connected => {
                     let remote = self.connection.shared.remote;
                     traced!(
-                        self.connection.shared.trace.network,
+                        self.connection.shared.trace,
+                        network,
                         debug,
                         ?remote,
                         "connection validated"
@@ -898,7 +899,7 @@ impl Core {
         match &error {
             ConnectionError::ManuallyClosed { .. } | ConnectionError::CloseConnection => {
                 let remote = self.connection.shared.remote;
-                traced!(self.connection.shared.trace.network, debug, ?remote, %error, "connection closed");
+                traced!(self.connection.shared.trace, network, debug, ?remote, %error, "connection closed");
             }
             _ => {
                 tracing::info!(remote = ?self.connection.shared.remote, %error, "connection closed");
