@@ -63,6 +63,7 @@ fn create(state: &Arc<State>) -> ice_driver::Result<ObjectAdapter> {
             if let Some(adapter) = &current.adapter {
                 adapter.remove_facet(&current.identity, "Process");
                 adapter.remove_facet(&current.identity, "Properties");
+                adapter.remove_facet(&current.identity, "Logger");
             }
             if let Some(state) = state.upgrade() {
                 state.shutdown.send_replace(true);
@@ -81,7 +82,12 @@ fn create(state: &Arc<State>) -> ice_driver::Result<ObjectAdapter> {
                 }
             })),
         );
-        adapter.add_facet(identity, "Properties", facet)?;
+        adapter.add_facet(identity.clone(), "Properties", facet)?;
+    }
+    if let Some(logs) = state.logs.clone().filter(|_| served("Logger")) {
+        let facet =
+            crate::admin_logger::LoggerFacet { logs, communicator: state.communicator.clone() };
+        adapter.add_facet(identity, "Logger", Arc::new(facet))?;
     }
     adapter.activate()?;
     Ok(adapter)

@@ -24,6 +24,7 @@
 //! ```
 
 mod admin;
+mod admin_logger;
 mod buffered;
 mod config;
 pub mod crypt;
@@ -130,6 +131,8 @@ pub(crate) struct State {
     pub(crate) server_sleep: std::time::Duration,
     pub(crate) queues: buffered::Queues,
     pub(crate) inflight: inflight::InFlight,
+    /// What the `Logger` admin facet serves, if the command line keeps messages.
+    pub(crate) logs: Option<Arc<log::LogBuffer>>,
     /// The filter objects of each SessionControl object.
     pub(crate) control_index: Mutex<HashMap<Identity, [Identity; 3]>>,
     /// `Session::destroy` calls under way.
@@ -314,6 +317,7 @@ impl Glacier {
             server_sleep: config::sleep_time(&properties, "Glacier2.Server"),
             queues: buffered::Queues::default(),
             inflight: inflight::InFlight::default(),
+            logs: options.logs.clone(),
         });
         let weak = Arc::downgrade(&state);
         if let Some(addr) = metrics_address {
@@ -421,6 +425,9 @@ pub(crate) fn stats_of(state: &State) -> RouterStats {
 pub struct StartOptions {
     /// `--nowarn`: no warning about an unreachable verifier or session manager.
     pub nowarn: bool,
+    /// The messages the router's `tracing` subscriber keeps ([`log::LogCapture`]): with
+    /// them the admin object serves the `Logger` facet.
+    pub logs: Option<Arc<log::LogBuffer>>,
 }
 
 /// How long start-up waits to learn whether a verifier or session manager is reachable.

@@ -117,6 +117,173 @@ where
     }
 }
 
+/// One message kept for the admin `Logger` facet (`Ice::LogMessage`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogMessage {
+    /// `Ice::LogMessageType`: 0 print, 1 trace, 2 warning, 3 error.
+    pub kind: i32,
+    /// Microseconds since the Unix epoch.
+    pub timestamp: i64,
+    /// The trace category (traces only).
+    pub category: String,
+    /// The text, fields included.
+    pub message: String,
+}
+
+/// A remote logger attached through the `Logger` facet: what it asked for, and where its
+/// messages go.
+pub(crate) struct Attached {
+    pub(crate) identity: ice_driver::Identity,
+    pub(crate) kinds: Vec<i32>,
+    pub(crate) categories: Vec<String>,
+    pub(crate) queue: async_std::channel::Sender<LogMessage>,
+}
+
+impl Attached {
+    pub(crate) fn wants(&self, m: &LogMessage) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&m.kind))
+            && (m.kind != 1 || self.categories.is_empty() || self.categories.contains(&m.category))
+    }
+}
+
+/// The last messages logged (`Ice.Admin.Logger.KeepLogs` messages other than traces and
+/// `Ice.Admin.Logger.KeepTraces` traces, 100 each by default), for the admin `Logger` facet,
+/// and the remote loggers attached to it. Filled by [`LogCapture`].
+pub struct LogBuffer {
+    prefix: String,
+    keep_logs: usize,
+    keep_traces: usize,
+    state: std::sync::Mutex<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    messages: std::collections::VecDeque<LogMessage>,
+    traces: usize,
+    attached: Vec<Attached>,
+}
+
+impl fmt::Debug for LogBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LogBuffer").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+impl LogBuffer {
+    /// A buffer keeping `keep_logs` messages and `keep_traces` traces; `prefix` is what
+    /// `getLog` reports (`Ice.ProgramName`).
+    pub fn new(prefix: &str, keep_logs: usize, keep_traces: usize) -> std::sync::Arc<LogBuffer> {
+        std::sync::Arc::new(LogBuffer {
+            prefix: prefix.to_owned(),
+            keep_logs,
+            keep_traces,
+            state: std::sync::Mutex::default(),
+        })
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Kept> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The prefix `getLog` reports.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Keeps `m`, dropping the oldest of its kind past the limit, and queues it for the
+    /// attached remote loggers that want it (one whose queue is full misses it).
+    pub fn push(&self, m: LogMessage) {
+        let mut kept = self.kept();
+        kept.attached
+            .retain(|a| !a.wants(&m) || !a.queue.try_send(m.clone()).is_err_and(|e| e.is_closed()));
+        let trace = m.kind == 1;
+        let limit = if trace { self.keep_traces } else { self.keep_logs };
+        if limit == 0 {
+            return;
+        }
+        kept.messages.push_back(m);
+        let count = if trace {
+            kept.traces += 1;
+            kept.traces
+        } else {
+            kept.messages.len() - kept.traces
+        };
+        if count > limit {
+            if let Some(i) = kept.messages.iter().position(|k| (k.kind == 1) == trace) {
+                kept.messages.remove(i);
+                if trace {
+                    kept.traces -= 1;
+                }
+            }
+        }
+    }
+
+    /// The kept messages of the given kinds (all if empty) and, for traces, categories (all
+    /// if empty), oldest first, at most the last `max` (all if `max` is negative).
+    pub fn get(&self, kinds: &[i32], categories: &[String], max: i32) -> Vec<LogMessage> {
+        let filter = Attached {
+            identity: ice_driver::Identity::new(""),
+            kinds: kinds.to_vec(),
+            categories: categories.to_vec(),
+            queue: async_std::channel::bounded(1).0,
+        };
+        let kept = self.kept();
+        let mut all: Vec<LogMessage> =
+            kept.messages.iter().filter(|m| filter.wants(m)).cloned().collect();
+        if let Ok(max) = usize::try_from(max) {
+            let excess = all.len().saturating_sub(max);
+            all.drain(..excess);
+        }
+        all
+    }
+
+    /// Attaches a remote logger; `false` if one with its identity is attached already.
+    pub(crate) fn attach(&self, attached: Attached) -> bool {
+        let mut kept = self.kept();
+        if kept.attached.iter().any(|a| a.identity == attached.identity) {
+            return false;
+        }
+        kept.attached.push(attached);
+        true
+    }
+
+    /// Detaches the remote logger with `identity`; whether one was attached.
+    pub(crate) fn detach(&self, identity: &ice_driver::Identity) -> bool {
+        let mut kept = self.kept();
+        let before = kept.attached.len();
+        kept.attached.retain(|a| &a.identity != identity);
+        kept.attached.len() != before
+    }
+}
+
+/// A `tracing` layer that keeps every event it sees in a [`LogBuffer`].
+pub struct LogCapture(pub std::sync::Arc<LogBuffer>);
+
+impl<S: Subscriber> tracing_subscriber::Layer<S> for LogCapture {
+    fn on_event(&self, event: &Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        let metadata = event.metadata();
+        let (kind, category) = match *metadata.level() {
+            Level::ERROR => (3, String::new()),
+            Level::WARN => (2, String::new()),
+            _ => (
+                1,
+                fields.category.clone().unwrap_or_else(|| category(metadata.target()).to_owned()),
+            ),
+        };
+        let timestamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        self.0.push(LogMessage {
+            kind,
+            timestamp,
+            category,
+            message: format!("{}{}", fields.message, fields.others),
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -132,7 +132,7 @@ fn main() {
     if matches!(which, Which::AsyncStd) {
         async_std_threads(&props);
     }
-    init_tracing(&props);
+    options.logs = Some(init_tracing(&props));
     if demo {
         tracing::warn!(
             "no configuration given: running ZeroC's Glacier2 callback demo configuration; \
@@ -272,17 +272,28 @@ async fn run(
     0
 }
 
-fn init_tracing(props: &Properties) {
+/// Installs the log: lines on stderr or in `Ice.LogFile`, and the last messages kept for the
+/// admin `Logger` facet (`Ice.Admin.Logger.KeepLogs`, `KeepTraces`: 100 each by default).
+fn init_tracing(props: &Properties) -> Arc<glacier::log::LogBuffer> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::EnvFilter;
     let any_trace = props.iter().any(|(k, v)| k.contains(".Trace.") && v.trim() != "0");
     let default = if any_trace { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     // Lines as ZeroC's logger writes them, prefixed with `Ice.ProgramName`.
     let program = props.get("Ice.ProgramName").unwrap_or("glacier");
-    let log = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let keep = |k: &str| usize::try_from(props.get_int_or(k, 100)).unwrap_or(0);
+    let logs = glacier::log::LogBuffer::new(
+        program,
+        keep("Ice.Admin.Logger.KeepLogs"),
+        keep("Ice.Admin.Logger.KeepTraces"),
+    );
+    let lines = tracing_subscriber::fmt::layer()
         .with_ansi(false)
         .event_format(glacier::log::IceLogFormat::new(program));
+    let registry =
+        tracing_subscriber::registry().with(filter).with(glacier::log::LogCapture(logs.clone()));
     // `Ice.LogFile`, as glacier2router: messages are appended to that file instead of stderr.
     let _ = match props.get("Ice.LogFile").filter(|f| !f.trim().is_empty()) {
         Some(path) => {
@@ -291,10 +302,11 @@ fn init_tracing(props: &Properties) {
                 .append(true)
                 .open(path)
                 .unwrap_or_else(|e| fail(&format!("cannot open Ice.LogFile `{path}': {e}")));
-            log.with_writer(std::sync::Mutex::new(file)).try_init()
+            registry.with(lines.with_writer(std::sync::Mutex::new(file))).try_init()
         }
-        None => log.with_writer(std::io::stderr).try_init(),
+        None => registry.with(lines.with_writer(std::io::stderr)).try_init(),
     };
+    logs
 }
 
 fn fail(message: &str) -> ! {

@@ -548,3 +548,146 @@ fn print_process_id_prints_the_pid_first() {
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{stderr}");
 }
+
+/// The admin `Logger` facet: `getLog` returns the kept messages, and a remote logger attached
+/// gets `init` with them and `log` for each new one, until detached.
+#[test]
+fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
+    use ice_driver::{Encapsulation, OperationMode};
+    use std::sync::{Arc, Mutex};
+    let client_port =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let admin_port =
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let running = start(&[
+        &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {client_port}"),
+        "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+        "--Glacier2.Trace.Session=1",
+        "--Glacier2.X=1",
+        &format!("--Ice.Admin.Endpoints=tcp -h 127.0.0.1 -p {admin_port}"),
+        "--Ice.Admin.InstanceName=Glacier2",
+        "--Ice.ProgramName=edge",
+        "--Ice.PrintAdapterReady=1",
+    ]);
+    running.wait_ready(&["Glacier2.Client", "Ice.Admin"]);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let c = ice_driver_tokio::communicator();
+        let logger = c
+            .string_to_proxy(&format!("Glacier2/admin -f Logger:tcp -h 127.0.0.1 -p {admin_port}"))
+            .unwrap();
+        assert!(logger.ice_is_a("::Ice::LoggerAdmin").await.unwrap());
+        // Kept: the warning about the unknown property (type 2 = WarningMessage).
+        let no_kinds: Vec<u8> = Vec::new();
+        let no_categories: Vec<String> = Vec::new();
+        let params = (&no_kinds, &no_categories, -1i32);
+        let reply = logger
+            .invoke(
+                "getLog",
+                OperationMode::Normal,
+                Encapsulation::from_value(logger.ice_get_encoding_version(), &params),
+            )
+            .await
+            .unwrap();
+        let mut input = reply.reader().unwrap();
+        let prefix = input.read_string().unwrap();
+        assert_eq!(prefix, "edge");
+        let count = input.read_size().unwrap();
+        let mut warnings = Vec::new();
+        for _ in 0..count {
+            let kind = input.read_enum(3).unwrap();
+            let _timestamp = input.read_i64().unwrap();
+            let _category = input.read_string().unwrap();
+            let message = input.read_string().unwrap();
+            if kind == 2 {
+                warnings.push(message);
+            }
+        }
+        assert!(warnings.iter().any(|w| w.contains("Glacier2.X")), "{warnings:?}");
+
+        // A remote logger of ours.
+        let received: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+        let adapter = c.create_object_adapter_with_endpoints("Remote", "tcp -h 127.0.0.1").unwrap();
+        let seen = received.clone();
+        let remote = ice_driver::FnServant::new(
+            "::Ice::RemoteLogger",
+            move |current: ice_driver::Current, params: Encapsulation| {
+                let seen = seen.clone();
+                let tx = tx.clone();
+                async move {
+                    let mut input = params.reader()?;
+                    let text = match current.operation.as_str() {
+                        "init" => input.read_string()?,
+                        _ => {
+                            input.read_enum(3)?;
+                            input.read_i64()?;
+                            input.read_string()?;
+                            input.read_string()?
+                        }
+                    };
+                    seen.lock().unwrap().push((current.operation.clone(), text));
+                    let _ = tx.send(());
+                    current.void()
+                }
+            },
+        );
+        adapter.add(ice_driver::Identity::new("remote"), remote).unwrap();
+        let remote = adapter.create_proxy(ice_driver::Identity::new("remote")).unwrap();
+        adapter.activate().unwrap();
+        let attach = |p: &ice_driver::Proxy| {
+            Encapsulation::from_value(
+                p.ice_get_encoding_version(),
+                &(Some(remote.data().clone()), &no_kinds, &no_categories, 0i32),
+            )
+        };
+        logger.invoke("attachRemoteLogger", OperationMode::Normal, attach(&logger)).await.unwrap();
+        rx.recv().await.unwrap();
+        assert_eq!(received.lock().unwrap()[0], ("init".to_owned(), "edge".to_owned()));
+        let again =
+            logger.invoke("attachRemoteLogger", OperationMode::Normal, attach(&logger)).await;
+        assert!(matches!(again, Err(ice_driver::Error::UserException(_))), "{again:?}");
+
+        // A session makes a trace, which the remote logger gets.
+        let router = c
+            .string_to_proxy(&format!("Glacier2/router:tcp -h 127.0.0.1 -p {client_port}"))
+            .unwrap();
+        ice_driver::glacier2::SessionRouter::new(&router)
+            .create_session("alice", "x")
+            .await
+            .unwrap();
+        loop {
+            if received
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|(op, m)| op == "log" && m.contains("created session"))
+            {
+                break;
+            }
+            rx.recv().await.unwrap();
+        }
+        let detach = |l: &ice_driver::Proxy| {
+            Encapsulation::from_value(l.ice_get_encoding_version(), &Some(remote.data().clone()))
+        };
+        let detached: bool = logger
+            .invoke("detachRemoteLogger", OperationMode::Normal, detach(&logger))
+            .await
+            .unwrap()
+            .decode()
+            .unwrap();
+        assert!(detached);
+        let detached: bool = logger
+            .invoke("detachRemoteLogger", OperationMode::Normal, detach(&logger))
+            .await
+            .unwrap()
+            .decode()
+            .unwrap();
+        assert!(!detached);
+        c.destroy().await;
+    });
+    let pid = running.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{stderr}");
+}

@@ -316,7 +316,8 @@ async fn glacier_client_reaches_an_icegrid_back_end(rt: Arc<dyn Runtime>) {
 /// glacier2router: `glacier` on each runtime, and ZeroC's glacier2router beside them. The
 /// node calls a server active only once it registered its admin `Process` facet
 /// (`Ice.Admin.ServerId`, which the node sets), reaches its `Properties` facet for
-/// `server properties`, and stops it through `Process::shutdown`.
+/// `server properties` and its `Logger` facet for `server show log`, and stops it through
+/// `Process::shutdown`.
 async fn routers_started_by_an_icegrid_node(rt: Arc<dyn Runtime>) {
     let Some(()) = require_icegrid() else { return };
     let Some(zeroc) = ice_tests::glacier2router::router_binary(RouterKind::ZeroC) else { return };
@@ -345,6 +346,7 @@ async fn routers_started_by_an_icegrid_node(rt: Arc<dyn Runtime>) {
                  <property name="Glacier2.Client.Endpoints" value="tcp -h 127.0.0.1 -p {port}"/>
                  <property name="Glacier2.Server.Endpoints" value="tcp -h 127.0.0.1"/>
                  <property name="Glacier2.PermissionsVerifier" value="{id}/NullPermissionsVerifier"/>
+                 <property name="Glacier2.Trace.Session" value="1"/>
                </server>"#
         ));
     }
@@ -370,6 +372,9 @@ async fn routers_started_by_an_icegrid_node(rt: Arc<dyn Runtime>) {
             &client.string_to_proxy(&router_proxy).unwrap(),
         );
         session.create_session("carol", "any").await.unwrap();
+        // The admin `Logger` facet keeps the session trace (`server show log`).
+        let log = grid.admin(&format!("server show {id} log")).unwrap();
+        assert!(log.contains("created session") && log.contains("carol"), "{id}: {log}");
         session.destroy_session().await.unwrap();
         client.destroy().await;
 

@@ -1,0 +1,159 @@
+//! The admin `Logger` facet (`Ice::LoggerAdmin`), as ZeroC's runtime serves it: `getLog`
+//! returns the messages the router kept (`icegridadmin server show log`), and a remote
+//! logger attached with `attachRemoteLogger` gets `init` with the kept messages it asked for,
+//! then `log` for each new one (`icegridadmin server show --follow log`), until it is
+//! detached or cannot be reached.
+
+use std::sync::Arc;
+
+use ice_driver::{
+    BoxFuture, Communicator, Current, DispatchError, DispatchResult, Encapsulation, OperationMode,
+    Servant,
+};
+use ice_proto::proxy::ProxyData;
+use ice_proto::value::{
+    encode_user_exception, SliceType, SlicedFormat, UserException, ValueReader, ValueWriter,
+};
+use ice_proto::{Decode, DecodeError, Encode, InputStream, OutputStream};
+
+use crate::log::{Attached, LogBuffer, LogMessage};
+
+/// The largest `Ice::LogMessageType` enumerator (`ErrorMessage`).
+const MAX_KIND: i32 = 3;
+
+/// Messages queued for one remote logger before new ones are dropped.
+const QUEUE: usize = 1000;
+
+impl Encode for LogMessage {
+    fn encode(&self, out: &mut OutputStream) {
+        out.write_enum(self.kind, MAX_KIND);
+        out.write_i64(self.timestamp);
+        out.write_string(&self.category);
+        out.write_string(&self.message);
+    }
+}
+
+impl Decode for LogMessage {
+    fn decode(input: &mut InputStream) -> Result<Self, DecodeError> {
+        Ok(LogMessage {
+            kind: input.read_enum(MAX_KIND)?,
+            timestamp: input.read_i64()?,
+            category: input.read_string()?,
+            message: input.read_string()?,
+        })
+    }
+}
+
+/// An `Ice::LogMessageType`.
+struct Kind(i32);
+
+impl Decode for Kind {
+    fn decode(input: &mut InputStream) -> Result<Self, DecodeError> {
+        input.read_enum(MAX_KIND).map(Kind)
+    }
+}
+
+/// `Ice::RemoteLoggerAlreadyAttachedException`.
+#[derive(Debug)]
+struct AlreadyAttached;
+
+impl UserException for AlreadyAttached {
+    fn slices(&self) -> &'static [SliceType] {
+        const SLICES: &[SliceType] =
+            &[SliceType::new("::Ice::RemoteLoggerAlreadyAttachedException")];
+        SLICES
+    }
+    fn write_members(&self, _: usize, _: &mut ValueWriter<'_>) {}
+    fn read_members(&mut self, _: usize, _: &mut ValueReader<'_>) -> Result<(), DecodeError> {
+        Ok(())
+    }
+}
+
+/// The `Logger` facet over the router's kept messages.
+pub(crate) struct LoggerFacet {
+    pub(crate) logs: Arc<LogBuffer>,
+    pub(crate) communicator: Communicator,
+}
+
+impl Servant for LoggerFacet {
+    fn ice_id(&self) -> &str {
+        "::Ice::LoggerAdmin"
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: Encapsulation,
+    ) -> BoxFuture<'a, DispatchResult> {
+        Box::pin(async move {
+            match current.operation.as_str() {
+                "getLog" => {
+                    let (kinds, categories, max): (Vec<Kind>, Vec<String>, i32) =
+                        params.decode()?;
+                    let kinds: Vec<i32> = kinds.into_iter().map(|k| k.0).collect();
+                    let messages = self.logs.get(&kinds, &categories, max);
+                    // The out parameter, then the return value.
+                    current.ok(&(self.logs.prefix(), messages))
+                }
+                "attachRemoteLogger" => {
+                    let (logger, kinds, categories, max): (
+                        Option<ProxyData>,
+                        Vec<Kind>,
+                        Vec<String>,
+                        i32,
+                    ) = params.decode()?;
+                    let Some(logger) = logger else { return current.void() };
+                    let kinds: Vec<i32> = kinds.into_iter().map(|k| k.0).collect();
+                    let (queue, queued) = async_std::channel::bounded(QUEUE);
+                    let identity = logger.identity.clone();
+                    let attached = Attached {
+                        identity,
+                        kinds: kinds.clone(),
+                        categories: categories.clone(),
+                        queue,
+                    };
+                    // What it gets in `init` is read before it is attached: nothing is sent twice.
+                    let initial = self.logs.get(&kinds, &categories, max);
+                    if !self.logs.attach(attached) {
+                        let e = encode_user_exception(
+                            &AlreadyAttached,
+                            current.encoding,
+                            SlicedFormat::Sliced,
+                        );
+                        return Err(DispatchError::UserException(e));
+                    }
+                    let logger = self.communicator.proxy_from_data(logger);
+                    let logs = Arc::downgrade(&self.logs);
+                    self.communicator.runtime().spawn(Box::pin(async move {
+                        let prefix =
+                            logs.upgrade().map(|l| l.prefix().to_owned()).unwrap_or_default();
+                        let mut sent = logger
+                            .invoke_typed::<_, ()>(
+                                "init",
+                                OperationMode::Normal,
+                                &(prefix, initial),
+                            )
+                            .await;
+                        while sent.is_ok() {
+                            let Ok(message) = queued.recv().await else { return };
+                            sent = logger
+                                .invoke_typed::<_, ()>("log", OperationMode::Normal, &message)
+                                .await;
+                        }
+                        // Unreachable or gone: detached, as ZeroC's runtime does.
+                        if let Some(logs) = logs.upgrade() {
+                            logs.detach(logger.ice_get_identity());
+                        }
+                    }));
+                    current.void()
+                }
+                "detachRemoteLogger" => {
+                    let logger: Option<ProxyData> = params.decode()?;
+                    let detached = logger.is_some_and(|l| self.logs.detach(&l.identity));
+                    current.ok(&detached)
+                }
+                _ => Err(DispatchError::OperationNotExist),
+            }
+        })
+    }
+}
