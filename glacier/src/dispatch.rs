@@ -59,7 +59,7 @@ fn relayed(outcome: Outcome, encoding: ice_driver::EncodingVersion) -> ReplyStat
         Outcome::Reply(status) => status,
         // A twoway request forwarded as oneway (`_fwd`) is answered once sent.
         Outcome::Sent => ReplyStatus::Ok(Encapsulation::empty(encoding)),
-        Outcome::Failed { error, .. } => ReplyStatus::UnknownLocalException(error.to_string()),
+        Outcome::Failed { error, .. } => ReplyStatus::UnknownLocalException(error.to_ice_string()),
     }
 }
 

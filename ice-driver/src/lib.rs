@@ -21,6 +21,7 @@ mod communicator;
 mod connection;
 mod endpoint;
 mod error;
+mod error_text;
 pub mod glacier2;
 mod locator;
 mod name_map;

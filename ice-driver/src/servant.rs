@@ -126,7 +126,7 @@ impl From<crate::Error> for DispatchError {
             E::UnknownLocal(s) => DispatchError::UnknownLocal(s),
             E::UnknownUser(s) => DispatchError::UnknownUser(s),
             E::Unknown(s) => DispatchError::Unknown(s),
-            other => DispatchError::UnknownLocal(other.to_string()),
+            other => DispatchError::UnknownLocal(other.to_ice_string()),
         }
     }
 }
