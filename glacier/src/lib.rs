@@ -131,6 +131,8 @@ pub(crate) struct State {
     pub(crate) server_sleep: std::time::Duration,
     pub(crate) queues: buffered::Queues,
     pub(crate) inflight: inflight::InFlight,
+    /// The encoding of the proxies the router makes (`Ice.Default.EncodingVersion`).
+    pub(crate) proxy_encoding: ice_driver::EncodingVersion,
     /// What the `Logger` admin facet serves, if the command line keeps messages.
     pub(crate) logs: Option<Arc<log::LogBuffer>>,
     /// The filter objects of each SessionControl object.
@@ -318,6 +320,7 @@ impl Glacier {
             queues: buffered::Queues::default(),
             inflight: inflight::InFlight::default(),
             logs: options.logs.clone(),
+            proxy_encoding: ice_proto::proxy::ParseDefaults::from_properties(&properties).encoding,
         });
         let weak = Arc::downgrade(&state);
         if let Some(addr) = metrics_address {

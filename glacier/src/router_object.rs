@@ -39,9 +39,11 @@ pub(crate) fn register(state: &Arc<State>, adapter: &ObjectAdapter) -> ice_drive
     )
 }
 
-fn proxy_with(identity: Identity, endpoints: &[ice_driver::Endpoint]) -> ProxyData {
+fn proxy_with(state: &State, identity: Identity, endpoints: &[ice_driver::Endpoint]) -> ProxyData {
     let mut p = ProxyData::new(identity);
     p.endpoints = endpoints.to_vec();
+    // As the router's communicator makes proxies: `Ice.Default.EncodingVersion`.
+    p.encoding = state.proxy_encoding;
     p
 }
 
@@ -81,9 +83,9 @@ impl Servant for RouterServant {
                     if !has_session {
                         return Err(no_session(&state, current));
                     }
-                    let client = state
-                        .return_client_proxy
-                        .then(|| proxy_with(Identity::new("dummy"), &state.client_endpoints));
+                    let client = state.return_client_proxy.then(|| {
+                        proxy_with(&state, Identity::new("dummy"), &state.client_endpoints)
+                    });
                     Ok(Encapsulation::build(current.encoding, |out| {
                         ice_proto::Encode::encode(&client, out);
                         out.write_optional(1, &Some(true));
@@ -96,9 +98,11 @@ impl Servant for RouterServant {
                     }
                     let category = state.core().session(id).and_then(|s| s.category.clone());
                     let server = match (&state.server_adapter, category) {
-                        (Some(a), Some(c)) => {
-                            Some(proxy_with(Identity::with_category(c, "dummy"), &a.endpoints()))
-                        }
+                        (Some(a), Some(c)) => Some(proxy_with(
+                            &state,
+                            Identity::with_category(c, "dummy"),
+                            &a.endpoints(),
+                        )),
                         _ => None,
                     };
                     current.ok(&server)
@@ -222,7 +226,8 @@ impl Servant for RouterFinderServant {
             match current.operation.as_str() {
                 "getRouter" => {
                     params.expect_empty()?;
-                    let router = proxy_with(state.router_identity.clone(), &state.client_endpoints);
+                    let router =
+                        proxy_with(&state, state.router_identity.clone(), &state.client_endpoints);
                     current.ok(&Some(router))
                 }
                 _ => Err(DispatchError::OperationNotExist),
@@ -280,7 +285,7 @@ pub(crate) fn add_session_control(
         .insert(identity.clone(), filters.clone());
     let servant = SessionControlServant { state: weak, connection, filters };
     adapter.add(identity.clone(), Arc::new(servant)).ok()?;
-    Some(proxy_with(identity, &adapter.endpoints()))
+    Some(proxy_with(state, identity, &adapter.endpoints()))
 }
 
 /// Unregisters a SessionControl object and its filter objects.
@@ -314,8 +319,9 @@ impl Servant for SessionControlServant {
             let state = self.state.upgrade().ok_or(DispatchError::ObjectNotExist)?;
             let endpoints =
                 state.server_adapter.as_ref().map(ObjectAdapter::endpoints).unwrap_or_default();
-            let filter =
-                |i: usize| current.ok(&Some(proxy_with(self.filters[i].clone(), &endpoints)));
+            let filter = |i: usize| {
+                current.ok(&Some(proxy_with(&state, self.filters[i].clone(), &endpoints)))
+            };
             match current.operation.as_str() {
                 "categories" => filter(0),
                 "adapterIds" => filter(1),

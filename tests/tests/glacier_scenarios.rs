@@ -1077,7 +1077,20 @@ async fn huge_replies_to_a_client_that_does_not_read(rt: Arc<dyn Runtime>) {
     router.shutdown().await;
 }
 
+/// The proxies the router hands out are in its `Ice.Default.EncodingVersion`, as
+/// glacier2router's are.
+async fn proxies_the_router_makes_use_its_default_encoding(rt: Arc<dyn Runtime>) {
+    let router = start_router(&rt, &[("Ice.Default.EncodingVersion", "1.0")]).await;
+    let (client, session) = client(&rt, &router, &[]);
+    session.create_session("user", "pw").await.unwrap();
+    let server = session.get_server_proxy().await.unwrap().expect("server endpoints");
+    assert_eq!(server.ice_get_encoding_version(), ice_driver::EncodingVersion::V1_0);
+    client.destroy().await;
+    router.shutdown().await;
+}
+
 on_both_runtimes!(
+    proxies_the_router_makes_use_its_default_encoding,
     a_oneway_flood_to_a_slow_back_end_is_bounded,
     huge_replies_to_a_client_that_does_not_read,
     metrics_endpoint_counts_what_the_router_does,
