@@ -18,6 +18,7 @@ use ice_proto::router::{CallbackRoute, ClientRoute, ConnectionId, ForwardOptions
 
 use crate::buffered::{self, Direction, OnDone};
 use crate::metrics::Rejection;
+use crate::warn_dispatch::DispatchWarning;
 use crate::State;
 
 /// Counts one callback in flight to a client until dropped (sent, answered, or dropped
@@ -106,6 +107,7 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
     } else {
         (None, None)
     };
+    let warning = DispatchWarning::new(state.warn_dispatch, &request, connection);
     let route = state.core().route_client_request(
         state.now(),
         ConnectionId(connection.id()),
@@ -147,6 +149,9 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             state.metrics.forwarded(Direction::ToServer, request.params.data.len());
             let client = connection.clone();
             let finish: OnDone = timed(state, Direction::ToServer, twoway, move |outcome| {
+                if let Some(warning) = &warning {
+                    warning.check(&outcome);
+                }
                 client.reply(dispatch, relayed(outcome, encoding))
             });
             if state.client_buffered {
@@ -462,7 +467,11 @@ impl Dispatcher for ServerDispatcher {
                 }
                 state.metrics.forwarded(Direction::ToClient, request.params.data.len());
                 let backend = connection.clone();
+                let warning = DispatchWarning::new(state.warn_dispatch, &request, connection);
                 let finish: OnDone = timed(&state, Direction::ToClient, twoway, move |outcome| {
+                    if let Some(warning) = &warning {
+                        warning.check(&outcome);
+                    }
                     backend.reply(dispatch, relayed(outcome, encoding))
                 });
                 let slot = CallbackSlot(counter.clone());

@@ -40,6 +40,7 @@ mod session;
 pub mod systemd;
 mod trace;
 mod verifier;
+mod warn_dispatch;
 
 pub use config::{StartError, DEFAULT_CONFIG};
 
@@ -131,6 +132,8 @@ pub(crate) struct State {
     pub(crate) server_sleep: std::time::Duration,
     pub(crate) queues: buffered::Queues,
     pub(crate) inflight: inflight::InFlight,
+    /// `Ice.Warn.Dispatch`: which failed routed requests are logged.
+    pub(crate) warn_dispatch: i32,
     /// The encoding of the proxies the router makes (`Ice.Default.EncodingVersion`).
     pub(crate) proxy_encoding: ice_driver::EncodingVersion,
     /// What the `Logger` admin facet serves, if the command line keeps messages.
@@ -321,6 +324,7 @@ impl Glacier {
             inflight: inflight::InFlight::default(),
             logs: options.logs.clone(),
             proxy_encoding: ice_proto::proxy::ParseDefaults::from_properties(&properties).encoding,
+            warn_dispatch: properties.get_int_or("Ice.Warn.Dispatch", 1),
         });
         let weak = Arc::downgrade(&state);
         if let Some(addr) = metrics_address {

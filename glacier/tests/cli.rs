@@ -691,3 +691,47 @@ fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{stderr}");
 }
+
+/// `Ice.Warn.Dispatch` (1 by default): a routed request the router cannot deliver is logged
+/// as ZeroC's runtime logs a failed dispatch; 0 silences it.
+#[test]
+fn failed_routed_requests_are_warned_about_unless_warn_dispatch_is_0() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    for warn in [None, Some("--Ice.Warn.Dispatch=0")] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut args = vec![
+            format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
+            "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier".to_owned(),
+            "--Ice.PrintAdapterReady=1".to_owned(),
+        ];
+        args.extend(warn.map(str::to_owned));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let running = start(&args);
+        running.wait_ready(&["Glacier2.Client"]);
+        rt.block_on(async {
+            let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
+            let mut props = ice_driver::Properties::new();
+            props.set("Ice.Default.Router", &router_proxy).unwrap();
+            let client = ice_driver_tokio::communicator_with_properties(props);
+            let router = client.string_to_proxy(&router_proxy).unwrap();
+            ice_driver::glacier2::SessionRouter::new(&router)
+                .create_session("bob", "x")
+                .await
+                .unwrap();
+            let gone =
+                client.string_to_proxy(&format!("gone:tcp -h 127.0.0.1 -p {closed}")).unwrap();
+            let failed = gone.ice_ping().await;
+            assert!(matches!(failed, Err(ice_driver::Error::UnknownLocal(_))), "{failed:?}");
+            client.destroy().await;
+        });
+        let pid = running.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let (status, stderr) = running.wait_exit();
+        assert!(status.success(), "{stderr}");
+        let warned = stderr.contains("dispatch exception: ::Ice::ConnectionRefusedException")
+            && stderr.contains("identity: gone")
+            && stderr.contains("operation: ice_ping");
+        assert_eq!(warned, warn.is_none(), "{warn:?}: {stderr}");
+    }
+}
