@@ -1,6 +1,6 @@
 //! `Ice.Admin`: the admin object `<Ice.Admin.InstanceName>/admin` with the `Process` facet
-//! (`shutdown`, `writeMessage`) and the `Properties` facet, as ZeroC's runtime serves them
-//! (ZeroC's test harness stops routers with `Process::shutdown`).
+//! (`shutdown`, `writeMessage`), the `Properties` facet and the `Logger` facet, as ZeroC's
+//! runtime serves them (ZeroC's test harness stops routers with `Process::shutdown`).
 
 use std::sync::Arc;
 
@@ -85,8 +85,7 @@ fn create(state: &Arc<State>) -> ice_driver::Result<ObjectAdapter> {
         adapter.add_facet(identity.clone(), "Properties", facet)?;
     }
     if let Some(logs) = state.logs.clone().filter(|_| served("Logger")) {
-        let facet =
-            crate::admin_logger::LoggerFacet { logs, communicator: state.communicator.clone() };
+        let facet = crate::admin_logger::LoggerFacet::new(logs, state.runtime.clone(), props);
         adapter.add_facet(identity, "Logger", Arc::new(facet))?;
     }
     adapter.activate()?;

@@ -2,13 +2,14 @@
 //! returns the messages the router kept (`icegridadmin server show log`), and a remote
 //! logger attached with `attachRemoteLogger` gets `init` with the kept messages it asked for,
 //! then `log` for each new one (`icegridadmin server show --follow log`), until it is
-//! detached or cannot be reached.
+//! detached or cannot be reached. Each `log` waits for the previous one's reply; past 1,000
+//! messages waiting for a slow logger, new ones are not sent to it.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ice_driver::{
     BoxFuture, Communicator, Current, DispatchError, DispatchResult, Encapsulation, OperationMode,
-    Servant,
+    Properties, Runtime, Servant,
 };
 use ice_proto::proxy::ProxyData;
 use ice_proto::value::{
@@ -71,8 +72,36 @@ impl UserException for AlreadyAttached {
 
 /// The `Logger` facet over the router's kept messages.
 pub(crate) struct LoggerFacet {
-    pub(crate) logs: Arc<LogBuffer>,
-    pub(crate) communicator: Communicator,
+    logs: Arc<LogBuffer>,
+    runtime: Arc<dyn Runtime>,
+    /// The properties the sending communicator takes from the router's.
+    properties: Properties,
+    /// Sends `init` and `log` to remote loggers, created at the first attach. Its own, as in
+    /// ZeroC's runtime: with none of the router's trace settings, sending a message is never
+    /// itself a message to send.
+    sender: OnceLock<Communicator>,
+}
+
+impl LoggerFacet {
+    pub(crate) fn new(
+        logs: Arc<LogBuffer>,
+        runtime: Arc<dyn Runtime>,
+        router: &Properties,
+    ) -> Self {
+        let mut properties = Properties::new();
+        for prefix in ["Ice.Default.Locator", "IceSSL."] {
+            for (k, v) in router.get_with_prefix(prefix) {
+                let _ = properties.set(&k, &v);
+            }
+        }
+        LoggerFacet { logs, runtime, properties, sender: OnceLock::new() }
+    }
+
+    fn sender(&self) -> &Communicator {
+        self.sender.get_or_init(|| {
+            Communicator::with_properties(self.runtime.clone(), self.properties.clone())
+        })
+    }
 }
 
 impl Servant for LoggerFacet {
@@ -112,19 +141,17 @@ impl Servant for LoggerFacet {
                         categories: categories.clone(),
                         queue,
                     };
-                    // What it gets in `init` is read before it is attached: nothing is sent twice.
-                    let initial = self.logs.get(&kinds, &categories, max);
-                    if !self.logs.attach(attached) {
+                    let Some(initial) = self.logs.attach(attached, max) else {
                         let e = encode_user_exception(
                             &AlreadyAttached,
                             current.encoding,
                             SlicedFormat::Sliced,
                         );
                         return Err(DispatchError::UserException(e));
-                    }
-                    let logger = self.communicator.proxy_from_data(logger);
+                    };
+                    let logger = self.sender().proxy_from_data(logger);
                     let logs = Arc::downgrade(&self.logs);
-                    self.communicator.runtime().spawn(Box::pin(async move {
+                    self.runtime.spawn(Box::pin(async move {
                         let prefix =
                             logs.upgrade().map(|l| l.prefix().to_owned()).unwrap_or_default();
                         let mut sent = logger

@@ -69,6 +69,8 @@ pub struct Daemon {
 impl Daemon {
     /// Detaches from the terminal. Returns only in the daemon; the starting process waits
     /// for [`Daemon::ready`] (exit status 0) or for the daemon to exit first (status 1).
+    /// Call it while the process has a single thread, before any runtime or logger starts:
+    /// only the calling thread survives a fork.
     pub fn start(options: &DaemonOptions) -> Result<Daemon, String> {
         let describe = |what: &str, e: std::io::Error| format!("{what}: {e}");
         // Absolute before the directory changes, so that a relative pid file lands where

@@ -106,12 +106,13 @@ where
             Level::WARN => ("-!", "warning"),
             _ => ("--", fields.category.as_deref().unwrap_or(category(metadata.target()))),
         };
+        // As ZeroC's logger: every line after the first is indented.
+        let message = fields.message.replace('\n', "\n   ");
         writeln!(
             writer,
-            "{mark} {} {}{kind}: {}{}",
+            "{mark} {} {}{kind}: {message}{}",
             self.timestamp(),
             self.prefix,
-            fields.message,
             fields.others
         )
     }
@@ -228,23 +229,20 @@ impl LogBuffer {
             queue: async_std::channel::bounded(1).0,
         };
         let kept = self.kept();
-        let mut all: Vec<LogMessage> =
-            kept.messages.iter().filter(|m| filter.wants(m)).cloned().collect();
-        if let Ok(max) = usize::try_from(max) {
-            let excess = all.len().saturating_sub(max);
-            all.drain(..excess);
-        }
-        all
+        last(kept.messages.iter().filter(|m| filter.wants(m)).cloned(), max)
     }
 
-    /// Attaches a remote logger; `false` if one with its identity is attached already.
-    pub(crate) fn attach(&self, attached: Attached) -> bool {
+    /// Attaches a remote logger and returns the kept messages it asked for (at most the last
+    /// `max`), taken under the same lock, so that each message is either in them or queued
+    /// for it. `None` if a logger with its identity is attached already.
+    pub(crate) fn attach(&self, attached: Attached, max: i32) -> Option<Vec<LogMessage>> {
         let mut kept = self.kept();
         if kept.attached.iter().any(|a| a.identity == attached.identity) {
-            return false;
+            return None;
         }
+        let initial = last(kept.messages.iter().filter(|m| attached.wants(m)).cloned(), max);
         kept.attached.push(attached);
-        true
+        Some(initial)
     }
 
     /// Detaches the remote logger with `identity`; whether one was attached.
@@ -256,7 +254,20 @@ impl LogBuffer {
     }
 }
 
-/// A `tracing` layer that keeps every event it sees in a [`LogBuffer`].
+/// At most the last `max` of `messages` (all if `max` is negative), oldest first.
+fn last(messages: impl Iterator<Item = LogMessage>, max: i32) -> Vec<LogMessage> {
+    let mut all: Vec<LogMessage> = messages.collect();
+    if let Ok(max) = usize::try_from(max) {
+        let excess = all.len().saturating_sub(max);
+        all.drain(..excess);
+    }
+    all
+}
+
+/// A `tracing` layer that keeps the events ZeroC's logger would have written (INFO and
+/// above: traces, warnings, errors) in a [`LogBuffer`]. DEBUG and TRACE events, a Rust
+/// developer's, are not kept; among them are those of the calls that send messages to remote
+/// loggers, which would otherwise feed themselves.
 pub struct LogCapture(pub std::sync::Arc<LogBuffer>);
 
 impl<S: Subscriber> tracing_subscriber::Layer<S> for LogCapture {
@@ -264,6 +275,9 @@ impl<S: Subscriber> tracing_subscriber::Layer<S> for LogCapture {
         let mut fields = Fields::default();
         event.record(&mut fields);
         let metadata = event.metadata();
+        if *metadata.level() > Level::INFO {
+            return;
+        }
         let (kind, category) = match *metadata.level() {
             Level::ERROR => (3, String::new()),
             Level::WARN => (2, String::new()),

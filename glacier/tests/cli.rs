@@ -549,6 +549,24 @@ fn print_process_id_prints_the_pid_first() {
     assert!(status.success(), "{stderr}");
 }
 
+/// `getLog` on a `Logger` facet: the prefix, and each kept message's type and text.
+async fn get_log(logger: &ice_driver::Proxy) -> (String, Vec<(i32, String)>) {
+    let everything = (Vec::<u8>::new(), Vec::<String>::new(), -1i32);
+    let params =
+        ice_driver::Encapsulation::from_value(logger.ice_get_encoding_version(), &everything);
+    let reply = logger.invoke("getLog", ice_driver::OperationMode::Normal, params).await.unwrap();
+    let mut input = reply.reader().unwrap();
+    let prefix = input.read_string().unwrap();
+    let mut kept = Vec::new();
+    for _ in 0..input.read_size().unwrap() {
+        let kind = input.read_enum(3).unwrap();
+        let _timestamp = input.read_i64().unwrap();
+        let _category = input.read_string().unwrap();
+        kept.push((kind, input.read_string().unwrap()));
+    }
+    (prefix, kept)
+}
+
 /// The admin `Logger` facet: `getLog` returns the kept messages, and a remote logger attached
 /// gets `init` with them and `log` for each new one, until detached.
 #[test]
@@ -563,6 +581,9 @@ fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
         &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {client_port}"),
         "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
         "--Glacier2.Trace.Session=1",
+        // The router's requests are traced: those that send to the remote logger must not
+        // be messages for it in turn.
+        "--Ice.Trace.Protocol=1",
         "--Glacier2.X=1",
         &format!("--Ice.Admin.Endpoints=tcp -h 127.0.0.1 -p {admin_port}"),
         "--Ice.Admin.InstanceName=Glacier2",
@@ -580,29 +601,10 @@ fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
         // Kept: the warning about the unknown property (type 2 = WarningMessage).
         let no_kinds: Vec<u8> = Vec::new();
         let no_categories: Vec<String> = Vec::new();
-        let params = (&no_kinds, &no_categories, -1i32);
-        let reply = logger
-            .invoke(
-                "getLog",
-                OperationMode::Normal,
-                Encapsulation::from_value(logger.ice_get_encoding_version(), &params),
-            )
-            .await
-            .unwrap();
-        let mut input = reply.reader().unwrap();
-        let prefix = input.read_string().unwrap();
+        let (prefix, kept) = get_log(&logger).await;
         assert_eq!(prefix, "edge");
-        let count = input.read_size().unwrap();
-        let mut warnings = Vec::new();
-        for _ in 0..count {
-            let kind = input.read_enum(3).unwrap();
-            let _timestamp = input.read_i64().unwrap();
-            let _category = input.read_string().unwrap();
-            let message = input.read_string().unwrap();
-            if kind == 2 {
-                warnings.push(message);
-            }
-        }
+        let warnings: Vec<&String> =
+            kept.iter().filter(|(kind, _)| *kind == 2).map(|(_, m)| m).collect();
         assert!(warnings.iter().any(|w| w.contains("Glacier2.X")), "{warnings:?}");
 
         // A remote logger of ours.
@@ -684,6 +686,9 @@ fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
             .decode()
             .unwrap();
         assert!(!detached);
+        let (_, kept) = get_log(&logger).await;
+        let fed_back = kept.iter().any(|(_, m)| m.contains("operation = log"));
+        assert!(!fed_back, "sending to the remote logger was logged: {kept:?}");
         c.destroy().await;
     });
     let pid = running.child.id().to_string();

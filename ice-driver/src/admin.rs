@@ -6,7 +6,9 @@
 //! for the servers it starts) the `Process` facet is registered with the locator registry:
 //! the node calls the server active only once it is there, and stops the server through it.
 //!
-//! `Ice.Admin.DelayCreation=1` (or `Ice.Admin.Enabled=0`) leaves the admin object out.
+//! With `Ice.Admin.DelayCreation=1` the admin object is created at the first
+//! [`Communicator::admin`] or [`Communicator::add_admin_facet`] (ZeroC's `getAdmin`);
+//! `Ice.Admin.Enabled=0` leaves it out.
 //! [`ProcessFacet`] and [`PropertiesFacet`] are public for programs that serve an admin
 //! object of their own, as `glacier` does.
 
@@ -17,6 +19,16 @@ use ice_proto::{Encapsulation, Identity, Properties};
 
 use crate::communicator::Instance;
 use crate::{BoxFuture, Communicator, Current, DispatchError, DispatchResult, Result, Servant};
+
+/// Where a communicator's admin object stands.
+pub(crate) enum AdminSlot {
+    /// Not created yet (`Ice.Admin.DelayCreation`, or the communicator is being built).
+    Pending,
+    /// Created and served.
+    Ready(Admin),
+    /// Not configured, failed, or the communicator was destroyed.
+    Absent,
+}
 
 /// The admin adapter and the identity of the admin object in it.
 pub(crate) struct Admin {
@@ -30,7 +42,7 @@ pub(crate) fn start_if_configured(communicator: &Communicator) -> Result<Option<
     let props = communicator.properties();
     let endpoints = props.get("Ice.Admin.Endpoints").unwrap_or("").trim();
     let enabled = props.get_int_or("Ice.Admin.Enabled", i32::from(!endpoints.is_empty())) > 0;
-    if endpoints.is_empty() || !enabled || props.get_int_or("Ice.Admin.DelayCreation", 0) > 0 {
+    if endpoints.is_empty() || !enabled {
         return Ok(None);
     }
     let adapter = communicator.create_object_adapter("Ice.Admin")?;
@@ -127,11 +139,13 @@ impl Servant for ProcessFacet {
                 }
                 "writeMessage" => {
                     let (message, fd): (String, i32) = params.decode()?;
-                    if fd == 2 {
-                        eprintln!("{message}");
+                    // Not `println!`: a closed stdout must not panic the dispatch.
+                    use std::io::Write as _;
+                    let _ = if fd == 2 {
+                        writeln!(std::io::stderr().lock(), "{message}")
                     } else {
-                        println!("{message}");
-                    }
+                        writeln!(std::io::stdout().lock(), "{message}")
+                    };
                     current.void()
                 }
                 _ => Err(DispatchError::OperationNotExist),

@@ -71,8 +71,9 @@ pub(crate) struct Instance {
     /// The `IceSSL` configuration, built at the first `ssl` or `wss` use.
     pub(crate) transports: Transports,
     weak: Weak<Instance>,
-    /// The admin object of `Ice.Admin.*`, if the properties ask for one.
-    pub(crate) admin: OnceLock<crate::admin::Admin>,
+    /// The admin object of `Ice.Admin.*`: created with the communicator, at the first
+    /// [`Communicator::admin`] with `Ice.Admin.DelayCreation`, and dropped by `destroy`.
+    pub(crate) admin: Mutex<crate::admin::AdminSlot>,
 }
 
 impl Instance {
@@ -322,6 +323,10 @@ impl Communicator {
     /// `tracing` events to INFO. `Ice.PrintProcessId` prints the process id on stdout (once per
     /// process). With `Ice.Admin.Endpoints` the admin object starts listening
     /// at once (see [`Communicator::admin`]): create the communicator inside the runtime then.
+    ///
+    /// # Panics
+    /// On tokio, with `Ice.Admin.Endpoints` set (and `Ice.Admin.DelayCreation` not), when
+    /// called outside a tokio runtime: the admin adapter's listener needs the runtime.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
         let retry =
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
@@ -369,7 +374,7 @@ impl Communicator {
             default_router: OnceLock::new(),
             transports: Transports::default(),
             weak: weak.clone(),
-            admin: OnceLock::new(),
+            admin: Mutex::new(crate::admin::AdminSlot::Pending),
         });
         let communicator = Communicator { instance };
         // `Ice.PrintProcessId`: the process id on stdout, once per process, as ZeroC's.
@@ -377,14 +382,11 @@ impl Communicator {
         if communicator.properties().get_int_or("Ice.PrintProcessId", 0) > 0
             && !PROCESS_ID_PRINTED.swap(true, Ordering::AcqRel)
         {
-            println!("{}", std::process::id());
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stdout().lock(), "{}", std::process::id());
         }
-        match crate::admin::start_if_configured(&communicator) {
-            Ok(Some(admin)) => {
-                let _ = communicator.instance.admin.set(admin);
-            }
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "cannot create the admin object (Ice.Admin.*)"),
+        if communicator.properties().get_int_or("Ice.Admin.DelayCreation", 0) <= 0 {
+            drop(communicator.admin_slot());
         }
         communicator
     }
@@ -395,19 +397,35 @@ impl Communicator {
     /// the locator registry, so that an IceGrid node can start, watch and stop the server.
     /// `None` without an admin object.
     pub fn admin(&self) -> Option<Proxy> {
-        let admin = self.instance.admin.get()?;
+        let slot = self.admin_slot();
+        let crate::admin::AdminSlot::Ready(admin) = &*slot else { return None };
         admin.adapter.create_proxy(admin.identity.clone()).ok()
     }
 
     /// Adds `servant` to the admin object as facet `facet` (`addAdminFacet`); fails without
     /// an admin object or if the facet exists.
     pub fn add_admin_facet(&self, facet: &str, servant: Arc<dyn crate::Servant>) -> Result<()> {
-        let admin = self
-            .instance
-            .admin
-            .get()
-            .ok_or_else(|| Error::invalid("no admin object (Ice.Admin.Endpoints)"))?;
+        let slot = self.admin_slot();
+        let crate::admin::AdminSlot::Ready(admin) = &*slot else {
+            return Err(Error::invalid("no admin object (Ice.Admin.Endpoints)"));
+        };
         admin.adapter.add_facet(admin.identity.clone(), facet, servant)
+    }
+
+    /// The admin slot, the admin object created first if it is still to be.
+    fn admin_slot(&self) -> std::sync::MutexGuard<'_, crate::admin::AdminSlot> {
+        let mut slot = self.instance.admin.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*slot, crate::admin::AdminSlot::Pending) && !self.is_destroyed() {
+            *slot = match crate::admin::start_if_configured(self) {
+                Ok(Some(admin)) => crate::admin::AdminSlot::Ready(admin),
+                Ok(None) => crate::admin::AdminSlot::Absent,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot create the admin object (Ice.Admin.*)");
+                    crate::admin::AdminSlot::Absent
+                }
+            };
+        }
+        slot
     }
 
     pub(crate) fn from_instance(instance: Arc<Instance>) -> Communicator {
@@ -654,6 +672,9 @@ impl Communicator {
             return;
         }
         tracing::debug!("destroying communicator");
+        // Its servants may hold the communicator: dropped, so that nothing keeps it alive.
+        *self.instance.admin.lock().unwrap_or_else(|e| e.into_inner()) =
+            crate::admin::AdminSlot::Absent;
         self.instance.shutdown.send_replace(true);
         *self.instance.default_adapter.lock().unwrap_or_else(|e| e.into_inner()) = None;
         let adapters =

@@ -40,7 +40,7 @@ impl Error {
             Error::CommunicatorDestroyed => "::Ice::CommunicatorDestroyedException",
             Error::ObjectAdapterDeactivated(_) => "::Ice::ObjectAdapterDeactivatedException",
             Error::Marshal(_) => "::Ice::MarshalException",
-            Error::Parse(_) => "::Ice::ParseException",
+            Error::Parse(_) => "::Ice::ProxyParseException",
             Error::AlreadyRegistered(_) => "::Ice::AlreadyRegisteredException",
             Error::Socket(_) => "::Ice::SocketException",
             Error::NoEndpoint(_) => "::Ice::NoEndpointException",

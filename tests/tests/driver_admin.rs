@@ -1,6 +1,7 @@
 //! The communicator's admin object (`Ice.Admin.*`) on both runtimes, called as ZeroC's tools
 //! call it: the `Properties` facet answers and takes properties, `Ice.Admin.Facets` limits the
-//! facets, `add_admin_facet` adds one, and `Process::shutdown` ends `wait_for_shutdown`.
+//! facets, `add_admin_facet` adds one, `Ice.Admin.DelayCreation` creates it on demand, and
+//! `Process::shutdown` ends `wait_for_shutdown`.
 
 #[macro_use]
 mod common;
@@ -75,7 +76,7 @@ async fn admin_facets_limits_the_facets_served(rt: Arc<dyn Runtime>) {
     server.destroy().await;
 }
 
-async fn no_admin_object_without_its_endpoints(rt: Arc<dyn Runtime>) {
+async fn no_admin_object_without_its_endpoints_and_a_delayed_one_on_demand(rt: Arc<dyn Runtime>) {
     let plain = Communicator::new(rt.clone());
     assert!(plain.admin().is_none());
     let delayed = Communicator::with_properties(
@@ -85,7 +86,12 @@ async fn no_admin_object_without_its_endpoints(rt: Arc<dyn Runtime>) {
             ("Ice.Admin.DelayCreation", "1"),
         ]),
     );
-    assert!(delayed.admin().is_none());
+    // Delayed: created when first asked for, as ZeroC's `getAdmin`.
+    let admin = delayed.admin().expect("created on demand");
+    let client = Communicator::new(rt.clone());
+    let admin = client.string_to_proxy(&admin.to_string()).unwrap();
+    admin.ice_facet("Process").ice_ping().await.unwrap();
+    client.destroy().await;
     plain.destroy().await;
     delayed.destroy().await;
 }
@@ -93,5 +99,5 @@ async fn no_admin_object_without_its_endpoints(rt: Arc<dyn Runtime>) {
 on_both_runtimes!(
     admin_facets_answer_and_process_shutdown_stops_the_server,
     admin_facets_limits_the_facets_served,
-    no_admin_object_without_its_endpoints,
+    no_admin_object_without_its_endpoints_and_a_delayed_one_on_demand,
 );
