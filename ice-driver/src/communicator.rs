@@ -403,12 +403,16 @@ impl Communicator {
     }
 
     /// Adds `servant` to the admin object as facet `facet` (`addAdminFacet`); fails without
-    /// an admin object or if the facet exists.
+    /// an admin object or if the facet exists. A facet that `Ice.Admin.Facets` leaves out is
+    /// not served, as in ZeroC's runtime.
     pub fn add_admin_facet(&self, facet: &str, servant: Arc<dyn crate::Servant>) -> Result<()> {
         let slot = self.admin_slot();
         let crate::admin::AdminSlot::Ready(admin) = &*slot else {
             return Err(Error::invalid("no admin object (Ice.Admin.Endpoints)"));
         };
+        if !crate::admin::facet_enabled(self.properties(), facet) {
+            return Ok(());
+        }
         admin.adapter.add_facet(admin.identity.clone(), facet, servant)
     }
 

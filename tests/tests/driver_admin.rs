@@ -71,6 +71,11 @@ async fn admin_facets_limits_the_facets_served(rt: Arc<dyn Runtime>) {
     let process = admin.ice_facet("Process");
     let shutdown = process.invoke_typed::<_, ()>("shutdown", OperationMode::Normal, &()).await;
     assert!(matches!(shutdown, Err(Error::FacetNotExist { .. })), "{shutdown:?}");
+    // A facet of the program's own that the list leaves out is not served either.
+    let pong = FnServant::new("::Demo::Pong", |current, _| async move { current.void() });
+    server.add_admin_facet("Pong", pong).unwrap();
+    let ping = admin.ice_facet("Pong").ice_ping().await;
+    assert!(matches!(ping, Err(Error::FacetNotExist { .. })), "{ping:?}");
     assert!(!server.is_shutdown());
     client.destroy().await;
     server.destroy().await;
