@@ -24,13 +24,9 @@ pub(crate) async fn start(state: &Arc<State>) -> Result<Option<ObjectAdapter>, S
     };
     let adapter = create(state).map_err(|e| bad("Ice.Admin.Endpoints", e))?;
     let server_id = props.get("Ice.Admin.ServerId").map(str::trim).unwrap_or("");
-    if !server_id.is_empty() && adapter.find_facet(&admin_identity(state), "Process").is_some() {
-        let process = adapter
-            .create_proxy(admin_identity(state))
-            .map_err(|e| bad("Ice.Admin.ServerId", e))?
-            .ice_facet("Process");
-        adapter
-            .set_server_process_proxy(server_id, &process)
+    let identity = admin_identity(state);
+    if !server_id.is_empty() && adapter.find_facet(&identity, "Process").is_some() {
+        ice_driver::admin::register_process(&adapter, &identity, server_id)
             .await
             .map_err(|e| bad("Ice.Admin.ServerId", e))?;
         tracing::info!(target: "Glacier2", "registered server `{server_id}' with the locator registry");

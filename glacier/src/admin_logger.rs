@@ -17,7 +17,7 @@ use ice_proto::value::{
 };
 use ice_proto::{Decode, DecodeError, Encode, InputStream, OutputStream};
 
-use crate::log::{Attached, LogBuffer, LogMessage};
+use crate::log::{Attached, LogBuffer, LogFilter, LogMessage};
 
 /// The largest `Ice::LogMessageType` enumerator (`ErrorMessage`).
 const MAX_KIND: i32 = 3;
@@ -45,12 +45,14 @@ impl Decode for LogMessage {
     }
 }
 
-/// An `Ice::LogMessageType`.
-struct Kind(i32);
-
-impl Decode for Kind {
+/// `LogMessageTypeSeq messageTypes, StringSeq traceCategories`, as both operations take them.
+impl Decode for LogFilter {
     fn decode(input: &mut InputStream) -> Result<Self, DecodeError> {
-        input.read_enum(MAX_KIND).map(Kind)
+        // An enumerator takes a byte at least: a count past what is left fails before any
+        // allocation.
+        let count = input.read_count(1)?;
+        let kinds = (0..count).map(|_| input.read_enum(MAX_KIND)).collect::<Result<_, _>>()?;
+        Ok(LogFilter { kinds, categories: Vec::decode(input)? })
     }
 }
 
@@ -117,30 +119,17 @@ impl Servant for LoggerFacet {
         Box::pin(async move {
             match current.operation.as_str() {
                 "getLog" => {
-                    let (kinds, categories, max): (Vec<Kind>, Vec<String>, i32) =
-                        params.decode()?;
-                    let kinds: Vec<i32> = kinds.into_iter().map(|k| k.0).collect();
-                    let messages = self.logs.get(&kinds, &categories, max);
+                    let (filter, max): (LogFilter, i32) = params.decode()?;
+                    let messages = self.logs.get(&filter, max);
                     // The out parameter, then the return value.
                     current.ok(&(self.logs.prefix(), messages))
                 }
                 "attachRemoteLogger" => {
-                    let (logger, kinds, categories, max): (
-                        Option<ProxyData>,
-                        Vec<Kind>,
-                        Vec<String>,
-                        i32,
-                    ) = params.decode()?;
+                    let (logger, filter, max): (Option<ProxyData>, LogFilter, i32) =
+                        params.decode()?;
                     let Some(logger) = logger else { return current.void() };
-                    let kinds: Vec<i32> = kinds.into_iter().map(|k| k.0).collect();
                     let (queue, queued) = async_std::channel::bounded(QUEUE);
-                    let identity = logger.identity.clone();
-                    let attached = Attached {
-                        identity,
-                        kinds: kinds.clone(),
-                        categories: categories.clone(),
-                        queue,
-                    };
+                    let attached = Attached { identity: logger.identity.clone(), filter, queue };
                     let Some(initial) = self.logs.attach(attached, max) else {
                         let e = encode_user_exception(
                             &AlreadyAttached,
@@ -182,5 +171,32 @@ impl Servant for LoggerFacet {
                 _ => Err(DispatchError::OperationNotExist),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ice_driver::EncodingVersion;
+
+    #[test]
+    fn a_filter_claiming_more_types_than_bytes_left_is_refused() {
+        let hostile = Encapsulation::build(EncodingVersion::V1_1, |out| {
+            out.write_u8(0xFF);
+            out.write_i32(i32::MAX);
+        });
+        assert!(hostile.decode::<(LogFilter, i32)>().is_err());
+        let fine = Encapsulation::build(EncodingVersion::V1_1, |out| {
+            out.write_size(2);
+            out.write_enum(LogMessage::TRACE, MAX_KIND);
+            out.write_enum(LogMessage::ERROR, MAX_KIND);
+            out.write_size(1);
+            out.write_string("Glacier2");
+            out.write_i32(-1);
+        });
+        let (filter, max) = fine.decode::<(LogFilter, i32)>().unwrap();
+        assert_eq!(filter.kinds, [LogMessage::TRACE, LogMessage::ERROR]);
+        assert_eq!(filter.categories, ["Glacier2"]);
+        assert_eq!(max, -1);
     }
 }

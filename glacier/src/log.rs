@@ -67,6 +67,13 @@ struct Fields {
     others: String,
 }
 
+impl Fields {
+    /// The event's Ice trace category: its `ice.category` field, else from its `target`.
+    fn category<'a>(&'a self, target: &'a str) -> &'a str {
+        self.category.as_deref().unwrap_or_else(|| category(target))
+    }
+}
+
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
         if field.name() == "message" {
@@ -104,7 +111,7 @@ where
         let (mark, kind) = match *metadata.level() {
             Level::ERROR => ("!!", "error"),
             Level::WARN => ("-!", "warning"),
-            _ => ("--", fields.category.as_deref().unwrap_or(category(metadata.target()))),
+            _ => ("--", fields.category(metadata.target())),
         };
         // As ZeroC's logger: every line after the first is indented.
         let message = fields.message.replace('\n', "\n   ");
@@ -121,7 +128,8 @@ where
 /// One message kept for the admin `Logger` facet (`Ice::LogMessage`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogMessage {
-    /// `Ice::LogMessageType`: 0 print, 1 trace, 2 warning, 3 error.
+    /// `Ice::LogMessageType`: [`LogMessage::TRACE`], [`LogMessage::WARNING`] or
+    /// [`LogMessage::ERROR`] (`PrintMessage`, 0, is never kept: the router prints none).
     pub kind: i32,
     /// Microseconds since the Unix epoch.
     pub timestamp: i64,
@@ -131,20 +139,38 @@ pub struct LogMessage {
     pub message: String,
 }
 
+impl LogMessage {
+    /// `Ice::TraceMessage`.
+    pub const TRACE: i32 = 1;
+    /// `Ice::WarningMessage`.
+    pub const WARNING: i32 = 2;
+    /// `Ice::ErrorMessage`.
+    pub const ERROR: i32 = 3;
+}
+
+/// Which messages a `getLog` or a remote logger asks for: of the given kinds (all if none)
+/// and, for traces, of the given categories (all if none).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LogFilter {
+    pub(crate) kinds: Vec<i32>,
+    pub(crate) categories: Vec<String>,
+}
+
+impl LogFilter {
+    fn wants(&self, m: &LogMessage) -> bool {
+        (self.kinds.is_empty() || self.kinds.contains(&m.kind))
+            && (m.kind != LogMessage::TRACE
+                || self.categories.is_empty()
+                || self.categories.contains(&m.category))
+    }
+}
+
 /// A remote logger attached through the `Logger` facet: what it asked for, and where its
 /// messages go.
 pub(crate) struct Attached {
     pub(crate) identity: ice_driver::Identity,
-    pub(crate) kinds: Vec<i32>,
-    pub(crate) categories: Vec<String>,
+    pub(crate) filter: LogFilter,
     pub(crate) queue: async_std::channel::Sender<LogMessage>,
-}
-
-impl Attached {
-    pub(crate) fn wants(&self, m: &LogMessage) -> bool {
-        (self.kinds.is_empty() || self.kinds.contains(&m.kind))
-            && (m.kind != 1 || self.categories.is_empty() || self.categories.contains(&m.category))
-    }
 }
 
 /// The last messages logged (`Ice.Admin.Logger.KeepLogs` messages other than traces and
@@ -195,9 +221,10 @@ impl LogBuffer {
     /// attached remote loggers that want it (one whose queue is full misses it).
     pub fn push(&self, m: LogMessage) {
         let mut kept = self.kept();
-        kept.attached
-            .retain(|a| !a.wants(&m) || !a.queue.try_send(m.clone()).is_err_and(|e| e.is_closed()));
-        let trace = m.kind == 1;
+        kept.attached.retain(|a| {
+            !a.filter.wants(&m) || !a.queue.try_send(m.clone()).is_err_and(|e| e.is_closed())
+        });
+        let trace = m.kind == LogMessage::TRACE;
         let limit = if trace { self.keep_traces } else { self.keep_logs };
         if limit == 0 {
             return;
@@ -210,7 +237,9 @@ impl LogBuffer {
             kept.messages.len() - kept.traces
         };
         if count > limit {
-            if let Some(i) = kept.messages.iter().position(|k| (k.kind == 1) == trace) {
+            if let Some(i) =
+                kept.messages.iter().position(|k| (k.kind == LogMessage::TRACE) == trace)
+            {
                 kept.messages.remove(i);
                 if trace {
                     kept.traces -= 1;
@@ -219,17 +248,10 @@ impl LogBuffer {
         }
     }
 
-    /// The kept messages of the given kinds (all if empty) and, for traces, categories (all
-    /// if empty), oldest first, at most the last `max` (all if `max` is negative).
-    pub fn get(&self, kinds: &[i32], categories: &[String], max: i32) -> Vec<LogMessage> {
-        let filter = Attached {
-            identity: ice_driver::Identity::new(""),
-            kinds: kinds.to_vec(),
-            categories: categories.to_vec(),
-            queue: async_std::channel::bounded(1).0,
-        };
-        let kept = self.kept();
-        last(kept.messages.iter().filter(|m| filter.wants(m)).cloned(), max)
+    /// The kept messages `filter` wants, oldest first, at most the last `max` (all if `max`
+    /// is negative).
+    pub(crate) fn get(&self, filter: &LogFilter, max: i32) -> Vec<LogMessage> {
+        self.kept().last(filter, max)
     }
 
     /// Attaches a remote logger and returns the kept messages it asked for (at most the last
@@ -240,7 +262,7 @@ impl LogBuffer {
         if kept.attached.iter().any(|a| a.identity == attached.identity) {
             return None;
         }
-        let initial = last(kept.messages.iter().filter(|m| attached.wants(m)).cloned(), max);
+        let initial = kept.last(&attached.filter, max);
         kept.attached.push(attached);
         Some(initial)
     }
@@ -254,14 +276,18 @@ impl LogBuffer {
     }
 }
 
-/// At most the last `max` of `messages` (all if `max` is negative), oldest first.
-fn last(messages: impl Iterator<Item = LogMessage>, max: i32) -> Vec<LogMessage> {
-    let mut all: Vec<LogMessage> = messages.collect();
-    if let Ok(max) = usize::try_from(max) {
-        let excess = all.len().saturating_sub(max);
-        all.drain(..excess);
+impl Kept {
+    /// At most the last `max` (all if `max` is negative) of the kept messages `filter` wants,
+    /// oldest first.
+    fn last(&self, filter: &LogFilter, max: i32) -> Vec<LogMessage> {
+        let mut all: Vec<LogMessage> =
+            self.messages.iter().filter(|m| filter.wants(m)).cloned().collect();
+        if let Ok(max) = usize::try_from(max) {
+            let excess = all.len().saturating_sub(max);
+            all.drain(..excess);
+        }
+        all
     }
-    all
 }
 
 /// A `tracing` layer that keeps the events ZeroC's logger would have written (INFO and
@@ -272,19 +298,16 @@ pub struct LogCapture(pub std::sync::Arc<LogBuffer>);
 
 impl<S: Subscriber> tracing_subscriber::Layer<S> for LogCapture {
     fn on_event(&self, event: &Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
-        let mut fields = Fields::default();
-        event.record(&mut fields);
         let metadata = event.metadata();
         if *metadata.level() > Level::INFO {
             return;
         }
+        let mut fields = Fields::default();
+        event.record(&mut fields);
         let (kind, category) = match *metadata.level() {
-            Level::ERROR => (3, String::new()),
-            Level::WARN => (2, String::new()),
-            _ => (
-                1,
-                fields.category.clone().unwrap_or_else(|| category(metadata.target()).to_owned()),
-            ),
+            Level::ERROR => (LogMessage::ERROR, String::new()),
+            Level::WARN => (LogMessage::WARNING, String::new()),
+            _ => (LogMessage::TRACE, fields.category(metadata.target()).to_owned()),
         };
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -92,7 +92,6 @@ fn main() {
             _ => i += 1,
         }
     }
-    #[cfg(unix)]
     let daemon_options =
         glacier::daemon::DaemonOptions::take(&mut args).unwrap_or_else(|e| fail(&e));
     let uses_file = args.iter().any(|a| a.starts_with("--Ice.Config"))
@@ -123,12 +122,9 @@ fn main() {
         std::process::exit(1);
     }
     // Before any thread exists: the daemon is a forked process.
-    #[cfg(unix)]
     let daemon = daemon_options
         .daemonize
         .then(|| glacier::daemon::Daemon::start(&daemon_options).unwrap_or_else(|e| fail(&e)));
-    #[cfg(not(unix))]
-    let daemon: Option<NoDaemon> = None;
     if matches!(which, Which::AsyncStd) {
         async_std_threads(&props);
     }
@@ -208,26 +204,12 @@ fn watch_signals(nohup: bool) -> async_std::channel::Receiver<()> {
     rx
 }
 
-#[cfg(unix)]
-type Daemon = glacier::daemon::Daemon;
-#[cfg(not(unix))]
-type Daemon = NoDaemon;
-
-/// `--daemon` is for Unix only.
-#[cfg(not(unix))]
-struct NoDaemon;
-
-#[cfg(not(unix))]
-impl NoDaemon {
-    fn ready(self) {}
-}
-
 async fn run(
     runtime: Arc<dyn Runtime>,
     props: Properties,
     options: glacier::StartOptions,
     uses_file: bool,
-    daemon: Option<Daemon>,
+    daemon: Option<glacier::daemon::Daemon>,
     signals: impl std::future::Future<Output = ()>,
 ) -> i32 {
     let router = match glacier::Glacier::start_with_options(runtime, props, options).await {

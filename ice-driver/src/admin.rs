@@ -9,8 +9,8 @@
 //! With `Ice.Admin.DelayCreation=1` the admin object is created at the first
 //! [`Communicator::admin`] or [`Communicator::add_admin_facet`] (ZeroC's `getAdmin`);
 //! `Ice.Admin.Enabled=0` leaves it out.
-//! [`ProcessFacet`] and [`PropertiesFacet`] are public for programs that serve an admin
-//! object of their own, as `glacier` does.
+//! [`ProcessFacet`], [`PropertiesFacet`] and [`register_process`] are public for programs
+//! that serve an admin object of their own, as `glacier` does.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -18,7 +18,9 @@ use std::sync::{Arc, Mutex, Weak};
 use ice_proto::{Encapsulation, Identity, Properties};
 
 use crate::communicator::Instance;
-use crate::{BoxFuture, Communicator, Current, DispatchError, DispatchResult, Result, Servant};
+use crate::{
+    BoxFuture, Communicator, Current, DispatchError, DispatchResult, ObjectAdapter, Result, Servant,
+};
 
 /// Where a communicator's admin object stands.
 pub(crate) enum AdminSlot {
@@ -32,7 +34,7 @@ pub(crate) enum AdminSlot {
 
 /// The admin adapter and the identity of the admin object in it.
 pub(crate) struct Admin {
-    pub(crate) adapter: crate::ObjectAdapter,
+    pub(crate) adapter: ObjectAdapter,
     pub(crate) identity: Identity,
 }
 
@@ -64,10 +66,9 @@ pub(crate) fn start_if_configured(communicator: &Communicator) -> Result<Option<
     adapter.activate()?;
     let server_id = props.get("Ice.Admin.ServerId").unwrap_or("").trim().to_owned();
     if process && !server_id.is_empty() {
-        let proxy = adapter.create_proxy(identity.clone())?.ice_facet("Process");
-        let registering = adapter.clone();
+        let (registering, admin) = (adapter.clone(), identity.clone());
         communicator.runtime().spawn(Box::pin(async move {
-            match registering.set_server_process_proxy(&server_id, &proxy).await {
+            match register_process(&registering, &admin, &server_id).await {
                 Ok(()) => tracing::debug!(server_id, "registered with the locator registry"),
                 Err(e) => tracing::warn!(
                     server_id,
@@ -78,6 +79,18 @@ pub(crate) fn start_if_configured(communicator: &Communicator) -> Result<Option<
         }));
     }
     Ok(Some(Admin { adapter, identity }))
+}
+
+/// Registers the `Process` facet of the admin object `identity` in `adapter` as the process
+/// of server `server_id` with the adapter's locator registry (what `Ice.Admin.ServerId` asks
+/// for; see [`ObjectAdapter::set_server_process_proxy`]).
+pub async fn register_process(
+    adapter: &ObjectAdapter,
+    identity: &Identity,
+    server_id: &str,
+) -> Result<()> {
+    let process = adapter.create_proxy(identity.clone())?.ice_facet("Process");
+    adapter.set_server_process_proxy(server_id, &process).await
 }
 
 /// Whether the admin object serves `facet`: `Ice.Admin.Facets` lists the facets served
