@@ -58,7 +58,9 @@ fn bad_configurations_stop_start_up_with_a_message_naming_the_problem() {
 
 /// A running `glacier` whose stdout lines arrive on a channel.
 struct Running {
-    child: Child,
+    /// `None` once `wait_exit` has taken it; otherwise killed on drop, so that a failing test
+    /// leaves no router running.
+    child: Option<Child>,
     lines: mpsc::Receiver<String>,
     /// Reads stderr to its end.
     stderr: std::cell::Cell<Option<std::thread::JoinHandle<String>>>,
@@ -90,16 +92,29 @@ fn start_with_env(args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Running {
         let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
         err
     });
-    Running { child, lines, stderr: std::cell::Cell::new(Some(stderr)) }
+    Running { child: Some(child), lines, stderr: std::cell::Cell::new(Some(stderr)) }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 impl Running {
+    fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
     fn wait_ready(&self, adapters: &[&str]) {
         let mut missing: Vec<&str> = adapters.to_vec();
         while !missing.is_empty() {
             let Ok(line) = self.lines.recv_timeout(Duration::from_secs(60)) else {
                 // Exited (or hung) before it was ready: say why.
-                let _ = Command::new("kill").args(["-KILL", &self.child.id().to_string()]).status();
+                let _ = Command::new("kill").args(["-KILL", &self.pid().to_string()]).status();
                 let err = self.stderr.take().map(|t| t.join().unwrap_or_default());
                 panic!("glacier never said {missing:?} ready: {}", err.unwrap_or_default());
             };
@@ -108,11 +123,12 @@ impl Running {
     }
 
     fn wait_exit(mut self) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
+        let pid = self.pid().to_string();
         let stderr = self.stderr.take();
+        let mut child = self.child.take().expect("running");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
-            let status = self.child.wait();
+            let status = child.wait();
             let err = stderr.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
             let _ = tx.send((status, err));
         });
@@ -131,7 +147,7 @@ fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
     // The built-in demo configuration (localhost:4063): no file and no Glacier2 property.
     let running = start(&["--Ice.Trace.Network=0"]);
     running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
-    let pid = running.child.id().to_string();
+    let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{status}: {stderr}");
@@ -151,7 +167,7 @@ fn ice_log_file_takes_the_messages_instead_of_stderr() {
         "--Ice.Trace.Network=1",
     ]);
     running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
-    let pid = running.child.id().to_string();
+    let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{status}: {stderr}");
@@ -279,7 +295,7 @@ fn admin_facets_limit_what_the_admin_object_serves() {
         }
         c.destroy().await;
     });
-    let pid = running.child.id().to_string();
+    let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{status}: {stderr}");
@@ -325,7 +341,7 @@ fn verifiers_and_session_managers_are_checked_at_start_up() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let running = start(&args);
         running.wait_ready(&["Glacier2.Client"]);
-        let pid = running.child.id().to_string();
+        let pid = running.pid().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let (status, stderr) = running.wait_exit();
         assert!(status.success(), "{stderr}");
@@ -356,7 +372,7 @@ fn command_line_properties_alone_configure_the_router() {
         assert!(router.ice_is_a("::Glacier2::Router").await.unwrap());
         communicator.destroy().await;
     });
-    let pid = running.child.id().to_string();
+    let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{status}: {stderr}");
@@ -416,7 +432,7 @@ fn systemd_hears_ready_and_stopping_and_sighup_is_ignored() {
     // Ready means it takes connections now.
     std::net::TcpStream::connect(("127.0.0.1", port)).expect("the client endpoint accepts");
 
-    let pid = running.child.id().to_string();
+    let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let n = systemd.recv(&mut buf).expect("STOPPING=1 from glacier");
@@ -455,7 +471,7 @@ fn a_failing_verifier_is_logged_only_when_sessions_are_traced() {
             assert_eq!(reason.as_deref(), Some("internal server error"), "{e}");
             client.destroy().await;
         });
-        let pid = running.child.id().to_string();
+        let pid = running.pid().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let (status, stderr) = running.wait_exit();
         assert!(status.success(), "{stderr}");
@@ -541,9 +557,9 @@ fn print_process_id_prints_the_pid_first() {
         "--Ice.PrintAdapterReady=1",
     ]);
     let first = running.lines.recv_timeout(Duration::from_secs(60)).expect("a first line");
-    assert_eq!(first, running.child.id().to_string());
+    assert_eq!(first, running.pid().to_string());
     running.wait_ready(&["Glacier2.Client"]);
-    let pid = running.child.id().to_string();
+    let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{stderr}");
@@ -691,7 +707,7 @@ fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
         assert!(!fed_back, "sending to the remote logger was logged: {kept:?}");
         c.destroy().await;
     });
-    let pid = running.child.id().to_string();
+    let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let (status, stderr) = running.wait_exit();
     assert!(status.success(), "{stderr}");
@@ -730,7 +746,7 @@ fn failed_routed_requests_are_warned_about_unless_warn_dispatch_is_0() {
             assert!(matches!(failed, Err(ice_driver::Error::UnknownLocal(_))), "{failed:?}");
             client.destroy().await;
         });
-        let pid = running.child.id().to_string();
+        let pid = running.pid().to_string();
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let (status, stderr) = running.wait_exit();
         assert!(status.success(), "{stderr}");

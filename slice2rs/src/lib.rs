@@ -216,6 +216,11 @@ fn merge(into: &mut Vec<Definition>, from: &[Definition]) {
                 merge(existing, definitions);
                 continue;
             }
+            // Also merges modules this one reopens within itself.
+            let mut inner = Vec::new();
+            merge(&mut inner, definitions);
+            into.push(Definition::Module { name: name.clone(), definitions: inner });
+            continue;
         }
         into.push(d.clone());
     }
@@ -276,6 +281,10 @@ fn generate_from(loaded: &Loaded, key: &Path) -> Result<String, Error> {
 }
 
 fn format(loaded: &Loaded, file: &SliceFile) -> Result<String, Error> {
+    // A module reopened within one file becomes one Rust module.
+    let mut definitions = Vec::new();
+    merge(&mut definitions, &file.definitions);
+    let file = &SliceFile { definitions, ..file.clone() };
     let mut symbols = gen::Symbols::default();
     for (f, _) in loaded.files.values() {
         symbols.add_file(f);

@@ -10,6 +10,9 @@ pub(crate) struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     file: String,
+    /// Integer constants parsed so far, by unqualified name: Slice lets enumerator values,
+    /// compact ids and optional tags name them.
+    int_consts: std::collections::HashMap<String, i64>,
 }
 
 const KEYWORDS: &[&str] = &[
@@ -47,7 +50,7 @@ const KEYWORDS: &[&str] = &[
 
 impl Parser {
     pub(crate) fn new(file: &str, tokens: Vec<Token>) -> Parser {
-        Parser { tokens, pos: 0, file: file.to_owned() }
+        Parser { tokens, pos: 0, file: file.to_owned(), int_consts: Default::default() }
     }
 
     fn peek(&self) -> Option<&Tok> {
@@ -248,6 +251,9 @@ impl Parser {
             let name = self.identifier()?;
             self.expect_punct('=')?;
             let value = self.literal()?;
+            if let Some(n) = self.int_value(&value) {
+                self.int_consts.insert(name.clone(), n);
+            }
             Some(Definition::Const { name, ty, value })
         } else {
             return self.error("expected a definition (module, struct, class, interface, exception, enum, sequence, dictionary or const)");
@@ -264,8 +270,9 @@ impl Parser {
         let name = self.identifier()?;
         let mut compact_id = None;
         if self.eat_punct('(') {
-            match self.next() {
-                Some(Tok::Int(n)) => compact_id = i32::try_from(n).ok(),
+            let id = self.literal().ok().and_then(|l| self.int_value(&l));
+            match id.and_then(|n| i32::try_from(n).ok()) {
+                Some(n) if n >= 0 => compact_id = Some(n),
                 _ => return self.error("expected a compact id"),
             }
             self.expect_punct(')')?;
@@ -345,11 +352,8 @@ impl Parser {
             return Ok(None);
         }
         self.expect_punct('(')?;
-        let tag = match self.next() {
-            Some(Tok::Int(n)) => u32::try_from(n).ok(),
-            Some(Tok::Ident { .. }) => Some(0), // a constant as tag: rare
-            _ => None,
-        };
+        let tag = self.literal().ok().and_then(|l| self.int_value(&l));
+        let tag = tag.and_then(|n| u32::try_from(n).ok());
         self.expect_punct(')')?;
         tag.map(Some).ok_or_else(|| Error::syntax(self.here(), "bad optional tag"))
     }
@@ -435,9 +439,10 @@ impl Parser {
         while !self.eat_punct('}') {
             let e = self.identifier()?;
             if self.eat_punct('=') {
-                next = match self.literal()? {
-                    Literal::Int(n) => n,
-                    _ => return self.error("an enumerator's value must be an integer"),
+                let value = self.literal()?;
+                next = match self.int_value(&value) {
+                    Some(n) => n,
+                    None => return self.error("an enumerator's value must be an integer"),
                 };
             }
             let v = i32::try_from(next)
@@ -485,6 +490,18 @@ impl Parser {
         }
         let name = self.scoped_name()?;
         Ok(if self.eat_punct('*') { TypeRef::Proxy(name) } else { TypeRef::Named(name) })
+    }
+
+    /// The integer `value` stands for: itself, or an integer constant it names.
+    fn int_value(&self, value: &Literal) -> Option<i64> {
+        match value {
+            Literal::Int(n) => Some(*n),
+            Literal::Name(name) => {
+                let last = name.rsplit("::").next().unwrap_or(name);
+                self.int_consts.get(last).copied()
+            }
+            _ => None,
+        }
     }
 
     fn literal(&mut self) -> Result<Literal, Error> {

@@ -136,3 +136,29 @@ fn the_demos_generated_code_is_up_to_date() {
         assert!(committed == code, "{} is stale: rerun with UPDATE_SNAPSHOTS=1", path.display());
     }
 }
+
+#[test]
+fn constants_name_enumerator_values_compact_ids_and_tags_and_modules_reopen() {
+    let code = slice2rs::Config::new()
+        .generate_source(
+            "Consts.ice",
+            "module M { const int Base = 7; const short Id = 12;\n\
+             enum E { a = Base, b };\n\
+             class C(Id) { optional(Base) int x; }; };\n\
+             module M { struct S { E e; }; };\n",
+        )
+        .unwrap();
+    assert!(code.contains("A = 7"), "{code}");
+    assert!(code.contains("B = 8"), "{code}");
+    assert!(code.contains("12"), "{code}");
+    // The reopened module is one Rust module.
+    assert_eq!(code.matches("pub mod m {").count(), 1, "{code}");
+}
+
+#[test]
+fn a_struct_that_contains_itself_is_an_error_not_a_crash() {
+    let err = slice2rs::Config::new()
+        .generate_source("Self.ice", "module M { struct x { int i; x j; }; };\n")
+        .unwrap_err();
+    assert!(err.to_string().contains("cannot contain itself"), "{err}");
+}

@@ -317,6 +317,7 @@ pub(crate) fn builtin(b: Builtin) -> &'static str {
 
 /// The Rust source of one Slice file (unformatted).
 pub(crate) fn file(symbols: &Symbols, file: &SliceFile) -> GenResult<String> {
+    self_containment(symbols)?;
     let mut out = String::new();
     let mut modules = Vec::new();
     for d in &file.definitions {
@@ -328,6 +329,37 @@ pub(crate) fn file(symbols: &Symbols, file: &SliceFile) -> GenResult<String> {
         }
     }
     Ok(out)
+}
+
+/// Refuses a struct that contains itself through its members (directly or through other
+/// structs), as ZeroC's compilers do: its size would be infinite, and the generator's walks
+/// over members would never end.
+fn self_containment(symbols: &Symbols) -> GenResult<()> {
+    for (full, sym) in &symbols.map {
+        if !matches!(sym.definition, Definition::Struct { .. }) {
+            continue;
+        }
+        let mut todo = vec![full.clone()];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(current) = todo.pop() {
+            let Some(Symbol { modules, definition: Definition::Struct { members, .. } }) =
+                symbols.get(&current)
+            else {
+                continue;
+            };
+            for m in members {
+                let TypeRef::Named(n) = &m.ty else { continue };
+                let Some(inner) = symbols.resolve(n, modules) else { continue };
+                if inner == *full {
+                    return Err(format!("struct `{full}' cannot contain itself"));
+                }
+                if seen.insert(inner.clone()) {
+                    todo.push(inner);
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn module(
