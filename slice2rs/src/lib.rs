@@ -233,11 +233,12 @@ impl Config {
     pub fn generate_merged(&self, files: &[impl AsRef<Path>]) -> Result<String, Error> {
         let paths: Vec<PathBuf> = files.iter().map(|f| f.as_ref().to_path_buf()).collect();
         let loaded = self.load(&paths)?;
+        // `format` merges the modules the files reopen.
         let mut merged = SliceFile { name: "(merged)".into(), ..SliceFile::default() };
         for p in &paths {
             let key = p.canonicalize().unwrap_or_else(|_| p.clone());
             if let Some((f, _)) = loaded.files.get(&key) {
-                merge(&mut merged.definitions, &f.definitions);
+                merged.definitions.extend(f.definitions.iter().cloned());
             }
         }
         format(&loaded, &merged)
@@ -284,7 +285,7 @@ fn format(loaded: &Loaded, file: &SliceFile) -> Result<String, Error> {
     // A module reopened within one file becomes one Rust module.
     let mut definitions = Vec::new();
     merge(&mut definitions, &file.definitions);
-    let file = &SliceFile { definitions, ..file.clone() };
+    let file = &SliceFile { name: file.name.clone(), metadata: file.metadata.clone(), definitions };
     let mut symbols = gen::Symbols::default();
     for (f, _) in loaded.files.values() {
         symbols.add_file(f);

@@ -150,7 +150,8 @@ fn constants_name_enumerator_values_compact_ids_and_tags_and_modules_reopen() {
         .unwrap();
     assert!(code.contains("A = 7"), "{code}");
     assert!(code.contains("B = 8"), "{code}");
-    assert!(code.contains("12"), "{code}");
+    assert!(code.contains("with_compact_id(12)"), "{code}");
+    assert!(code.contains("write_optional(7,"), "{code}");
     // The reopened module is one Rust module.
     assert_eq!(code.matches("pub mod m {").count(), 1, "{code}");
 }
