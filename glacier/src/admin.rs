@@ -53,9 +53,14 @@ fn create(state: &Arc<State>) -> ice_driver::Result<ObjectAdapter> {
     if served("Process") {
         let state = weak.clone();
         let facet = ProcessFacet::new(Box::new(move |current| {
-            // From now on the admin object is gone (a ping fails at once, as with ZeroC's
-            // deactivated adapter); the reply still goes out, then `wait_for_shutdown`
-            // stops the router.
+            // As glacier2router's `communicator->shutdown()`: before the reply goes out,
+            // every adapter stops accepting and its connections (this one too) start closing,
+            // so the caller's next request is retried after the CloseConnection that follows
+            // the reply, and finds the router gone. The admin object is gone as well for
+            // requests on other connections. Then `wait_for_shutdown` stops the router.
+            if let Some(state) = state.upgrade() {
+                state.communicator.shutdown();
+            }
             if let Some(adapter) = &current.adapter {
                 adapter.remove_facet(&current.identity, "Process");
                 adapter.remove_facet(&current.identity, "Properties");

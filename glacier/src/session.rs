@@ -406,6 +406,9 @@ pub(crate) fn spawn_reaper(state: &Arc<State>, timeout: Duration) {
 /// connections closed.
 pub(crate) async fn shutdown(state: &Arc<State>) {
     state.shutdown.send_replace(true);
+    // No new connection from here on; the sessions' connections close once their requests
+    // in progress have replied.
+    state.communicator.shutdown();
     if let Some(server) = state.metrics_server.get() {
         server.stop();
     }

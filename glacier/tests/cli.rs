@@ -249,6 +249,11 @@ fn admin_process_shutdown_stops_the_router() {
                 )
                 .await
                 .unwrap();
+            // As glacier2router: the listeners closed before the reply, and the connection
+            // closes gracefully after it, so the next ping is retried and refused (it got
+            // ObjectNotExist while the router stayed up to destroy its sessions).
+            let ping = process.ice_ping().await;
+            assert!(matches!(ping, Err(ice_driver::Error::ConnectFailed { .. })), "{ping:?}");
             c.destroy().await;
         });
         let (status, stderr) = running.wait_exit();

@@ -3,7 +3,7 @@
 
 use foldhash::HashMap;
 use std::fmt;
-use std::future::Future as _;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::Poll;
@@ -598,11 +598,39 @@ impl ObjectAdapter {
     /// Stops accepting connections and closes the incoming ones gracefully, letting the
     /// dispatches in progress finish; returns once they are closed (or after 10 s).
     pub async fn deactivate(&self) {
+        if let Some(rest) = self.begin_deactivate() {
+            rest.await;
+        }
+    }
+
+    /// Marks the adapter deactivated and, unless it must first take its endpoints out of the
+    /// locator registry (ZeroC unregisters before it stops accepting), stops accepting and
+    /// starts closing the incoming connections before returning. A dispatch that deactivates
+    /// its own adapter (`Process::shutdown`) thus replies on a connection that already ignores
+    /// new requests, whose peer retries them elsewhere after the CloseConnection that follows
+    /// the reply. The returned future does the rest; `None` if already deactivated.
+    pub(crate) fn begin_deactivate(&self) -> Option<impl Future<Output = ()> + Send + 'static> {
         if self.inner.deactivated.swap(true, Ordering::AcqRel) {
-            return;
+            return None;
         }
         tracing::debug!(adapter = %self.inner.name, "deactivating");
-        self.unregister().await;
+        let unregister_first =
+            self.inner.activated.load(Ordering::Acquire) && self.inner.registration.is_needed();
+        if !unregister_first {
+            self.stop_accepting();
+        }
+        let adapter = self.clone();
+        Some(async move {
+            if unregister_first {
+                adapter.unregister().await;
+                adapter.stop_accepting();
+            }
+            adapter.close_connections().await;
+        })
+    }
+
+    /// Drops the listeners and starts closing the incoming connections gracefully.
+    fn stop_accepting(&self) {
         if let Some(router) = &self.inner.router {
             if router.adapter().as_ref() == Some(self) {
                 router.set_adapter(None);
@@ -613,9 +641,18 @@ impl ObjectAdapter {
         self.set_holding(false);
         self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
         self.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        for c in self.inner.connections.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            c.close(CloseMode::Gracefully);
+        }
+    }
+
+    /// Waits for the accept loops to end, then for the incoming connections to close (closed
+    /// forcefully after 10 s).
+    async fn close_connections(&self) {
         let rt = &self.inner.runtime;
         let closed = self.inner.listening.closed();
         with_deadline(closed, Some(rt.sleep_until(rt.now() + DEACTIVATE_WAIT))).await;
+        // Including any accepted while the loops were stopping.
         let connections =
             std::mem::take(&mut *self.inner.connections.lock().unwrap_or_else(|e| e.into_inner()));
         for c in &connections {

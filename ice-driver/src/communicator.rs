@@ -633,7 +633,10 @@ impl Communicator {
         }
         let adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()).clone();
         for adapter in adapters {
-            self.instance.runtime.spawn(Box::pin(async move { adapter.deactivate().await }));
+            // Each adapter stops accepting now, as ZeroC's synchronous shutdown.
+            if let Some(rest) = adapter.begin_deactivate() {
+                self.instance.runtime.spawn(Box::pin(rest));
+            }
         }
     }
 

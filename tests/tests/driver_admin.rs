@@ -1,7 +1,7 @@
 //! The communicator's admin object (`Ice.Admin.*`) on both runtimes, called as ZeroC's tools
 //! call it: the `Properties` facet answers and takes properties, `Ice.Admin.Facets` limits the
 //! facets, `add_admin_facet` adds one, `Ice.Admin.DelayCreation` creates it on demand, and
-//! `Process::shutdown` ends `wait_for_shutdown`.
+//! `Process::shutdown` ends `wait_for_shutdown` and closes the admin connection, as ZeroC's does.
 
 #[macro_use]
 mod common;
@@ -51,6 +51,10 @@ async fn admin_facets_answer_and_process_shutdown_stops_the_server(rt: Arc<dyn R
     let process = admin.ice_facet("Process");
     assert!(process.ice_is_a("::Ice::Process").await.unwrap());
     process.invoke_typed::<_, ()>("shutdown", OperationMode::Normal, &()).await.unwrap();
+    // As with ZeroC: the server stopped accepting before it replied, and the reply came on a
+    // connection already closing, so the next request is retried and finds no server.
+    let ping = process.ice_ping().await;
+    assert!(matches!(ping, Err(Error::ConnectFailed { .. })), "{ping:?}");
     server.wait_for_shutdown().await;
     assert!(server.is_shutdown());
     client.destroy().await;
