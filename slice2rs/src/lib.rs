@@ -23,7 +23,7 @@
 //! | `dictionary<K, V> D` | `pub type D = BTreeMap<K, V>` |
 //! | `const int maxSize = 5` | `pub const MAX_SIZE: i32 = 5` (strings: `&str`) |
 //! | `exception E extends B` | `pub struct E` (base members first) implementing `UserException`, `Display`, `Error` |
-//! | `class C extends B` | `pub struct C` implementing `Value`; class-typed members are `Option<ValueRef>` |
+//! | `class C extends B` | `pub struct C` implementing `Value`; class-typed members are `Option<ValueRef>` (tagged sequences, dictionaries and structs of classes too, size-prefixed as ZeroC writes them) |
 //! | `Hello*` in data / `Object*` | `Option<ProxyData>` |
 //! | `interface Hello` | `HelloPrx` (typed proxy), trait `Hello` (servant), `HelloServant<T>` (dispatcher) |
 //! | `::Ice::Identity`, `::Ice::Context` | `ice_driver::Identity`, `ice_driver::Context` |
@@ -33,7 +33,8 @@
 //! proxies, `Option<..>` for optionals; the result is the return value, or a tuple of the
 //! return value then the out-parameters. An operation with a `throws` clause fails with a
 //! generated enum (`HelloSayHelloError`) of its exceptions (and those derived from them
-//! that the compilation knows) plus `Ice(Error)`. The servant trait has one method per
+//! that the compilation knows) plus `Ice(Error)`; a variant is the exception's name, or its
+//! scoped name (`DemoInnerFailure`) where two share a name. The servant trait has one method per
 //! operation, taking the in-parameters by value and the `Current`, returning the same
 //! result shape or a `DispatchError` (raise user exceptions with `DispatchError::user`); its
 //! dispatcher checks operation modes as ZeroC does and answers `ice_isA` / `ice_ids` with

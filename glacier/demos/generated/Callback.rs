@@ -39,23 +39,23 @@ pub mod demo {
         /// `callback` with a request context.
         pub async fn callback_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "callback",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
     }
@@ -91,33 +91,33 @@ pub mod demo {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "callback" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for callback: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
                         let () = <T as super::demo::CallbackReceiver>::callback(
                                 &self.0,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }
@@ -158,28 +158,28 @@ pub mod demo {
         pub async fn initiate_callback_with_context(
             &self,
             proxy: Option<&super::demo::CallbackReceiverPrx>,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {
+                |ice_out| {
                     ::ice_driver::ice_proto::encoding::Encode::encode(
                         &proxy.map(|p| p.0.data().clone()),
-                        out,
+                        ice_out,
                     );
                 },
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "initiateCallback",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
         /// `shutdown`.
@@ -189,23 +189,23 @@ pub mod demo {
         /// `shutdown` with a request context.
         pub async fn shutdown_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "shutdown",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
     }
@@ -249,68 +249,71 @@ pub mod demo {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "initiateCallback" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for initiateCallback: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let communicator = current
+                        let ice_communicator = ice_current
                             .communicator()
                             .ok_or_else(|| ::ice_driver::DispatchError::UnknownLocal(
                                 "no communicator".into(),
                             ))?;
-                        let mut input = params.reader()?;
+                        let mut ice_in = ice_params.reader()?;
                         let proxy: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
-                            &mut input,
+                            &mut ice_in,
                         )?;
                         let proxy = proxy
                             .map(|d| super::demo::CallbackReceiverPrx(
-                                communicator.proxy_from_data(d),
+                                ice_communicator.proxy_from_data(d),
                             ));
-                        params.finish(&mut input)?;
+                        ice_params.finish(&mut ice_in)?;
                         let () = <T as super::demo::Callback>::initiate_callback(
                                 &self.0,
                                 proxy,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }
                     "shutdown" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for shutdown: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let () = <T as super::demo::Callback>::shutdown(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let () = <T as super::demo::Callback>::shutdown(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }

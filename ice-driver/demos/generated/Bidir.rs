@@ -40,25 +40,25 @@ pub mod demo {
         pub async fn callback_with_context(
             &self,
             num: i32,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {
-                    ::ice_driver::ice_proto::encoding::Encode::encode(&num, out);
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&num, ice_out);
                 },
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "callback",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
     }
@@ -95,37 +95,37 @@ pub mod demo {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "callback" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for callback: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
+                        let mut ice_in = ice_params.reader()?;
                         let num: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
-                            &mut input,
+                            &mut ice_in,
                         )?;
-                        params.finish(&mut input)?;
+                        ice_params.finish(&mut ice_in)?;
                         let () = <T as super::demo::CallbackReceiver>::callback(
                                 &self.0,
                                 num,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }
@@ -165,28 +165,28 @@ pub mod demo {
         pub async fn add_client_with_context(
             &self,
             receiver: Option<&super::demo::CallbackReceiverPrx>,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {
+                |ice_out| {
                     ::ice_driver::ice_proto::encoding::Encode::encode(
                         &receiver.map(|p| p.0.data().clone()),
-                        out,
+                        ice_out,
                     );
                 },
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "addClient",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
     }
@@ -223,46 +223,46 @@ pub mod demo {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "addClient" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for addClient: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let communicator = current
+                        let ice_communicator = ice_current
                             .communicator()
                             .ok_or_else(|| ::ice_driver::DispatchError::UnknownLocal(
                                 "no communicator".into(),
                             ))?;
-                        let mut input = params.reader()?;
+                        let mut ice_in = ice_params.reader()?;
                         let receiver: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
-                            &mut input,
+                            &mut ice_in,
                         )?;
                         let receiver = receiver
                             .map(|d| super::demo::CallbackReceiverPrx(
-                                communicator.proxy_from_data(d),
+                                ice_communicator.proxy_from_data(d),
                             ));
-                        params.finish(&mut input)?;
+                        ice_params.finish(&mut ice_in)?;
                         let () = <T as super::demo::CallbackSender>::add_client(
                                 &self.0,
                                 receiver,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }

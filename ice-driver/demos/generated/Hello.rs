@@ -39,23 +39,23 @@ pub mod demo {
         /// `sayHello` with a request context.
         pub async fn say_hello_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "sayHello",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
     }
@@ -91,30 +91,33 @@ pub mod demo {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "sayHello" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for sayHello: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let () = <T as super::demo::Hello>::say_hello(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let () = <T as super::demo::Hello>::say_hello(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }

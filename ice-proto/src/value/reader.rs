@@ -186,6 +186,29 @@ impl<'a> ValueReader<'a> {
         }
     }
 
+    /// Reads the optional member or parameter with `tag` written by
+    /// [`ValueWriter::write_optional_with`](super::ValueWriter::write_optional_with) (a type
+    /// holding class instances), or `None` if it is absent. The payload must fill exactly the
+    /// size it declares.
+    pub fn read_optional_with<T>(
+        &mut self,
+        tag: u32,
+        read: impl FnOnce(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<Option<T>, DecodeError> {
+        if !self.find_optional(tag, OptionalFormat::FSize)? {
+            return Ok(None);
+        }
+        let n = self.input.read_i32()?;
+        let n = usize::try_from(n).map_err(|_| DecodeError::NegativeSize(n))?;
+        let left = self.input.remaining();
+        let end = left.checked_sub(n).ok_or(DecodeError::OutOfBounds { needed: n, left })?;
+        let value = read(self)?;
+        if self.input.remaining() != end {
+            return Err(DecodeError::invalid("optional member does not fill its size"));
+        }
+        Ok(Some(value))
+    }
+
     /// Positions the stream on the payload of optional `tag` and returns `true`, or returns
     /// `false` if it is absent. Optionals with smaller tags are skipped; a larger tag or the end
     /// marker is left unread.

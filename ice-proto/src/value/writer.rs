@@ -166,6 +166,25 @@ impl<'a> ValueWriter<'a> {
         }
     }
 
+    /// Writes the optional member or parameter `tag` if `value` is `Some`, for a type that
+    /// holds class instances without being a class (a sequence, dictionary or struct of
+    /// them): size-prefixed (`FSize`), `write` putting its instances inline. Nothing is
+    /// written in encoding 1.0.
+    pub fn write_optional_with<T: ?Sized>(
+        &mut self,
+        tag: u32,
+        value: Option<&T>,
+        write: impl FnOnce(&mut Self, &T),
+    ) {
+        if let Some(v) = value {
+            if self.out.write_optional_header(tag, OptionalFormat::FSize) {
+                let mark = self.out.start_size();
+                write(self, v);
+                self.out.end_size_exclusive(mark);
+            }
+        }
+    }
+
     /// Encoding 1.1: an instance already written is referred to by id, a new one is written
     /// inline after the marker `1`.
     fn write_instance(&mut self, node: usize) {

@@ -277,6 +277,17 @@ pub(crate) fn value_read(scope: &Scope<'_>, ty: &TypeRef, depth: usize) -> Strin
     }
 }
 
+/// How a tagged member is encoded.
+#[derive(Clone, Copy)]
+enum Tagged {
+    /// With its type's `Encode`.
+    Plain,
+    /// A class instance (`Class` format).
+    Class,
+    /// A type holding class instances (`FSize`, instances inline).
+    HoldsClasses,
+}
+
 /// The body of `write_members` / `read_members` for one level.
 fn level_code(scope: &Scope<'_>, members: &[Member], write: bool, out: &mut String) {
     let mut required: Vec<&Member> = members.iter().filter(|m| m.tag.is_none()).collect();
@@ -284,14 +295,30 @@ fn level_code(scope: &Scope<'_>, members: &[Member], write: bool, out: &mut Stri
     optional.sort_by_key(|m| m.tag);
     for m in required.drain(..).chain(optional) {
         let f = snake(&m.name);
-        let class = is_class_member(scope, m);
-        let line = match (write, m.tag, class) {
+        // A tagged sequence, dictionary or struct of classes has no `Encode`: it is written
+        // size-prefixed with its instances, as ZeroC's `FSize` helpers do.
+        let kind = if is_class_member(scope, m) {
+            Tagged::Class
+        } else if scope.uses_classes(&m.ty) {
+            Tagged::HoldsClasses
+        } else {
+            Tagged::Plain
+        };
+        let line = match (write, m.tag, kind) {
             (true, None, _) => value_write(scope, &m.ty, &format!("self.{f}"), 0),
-            (true, Some(t), false) => format!("w.stream().write_optional({t}, &self.{f});"),
-            (true, Some(t), true) => format!("w.write_optional_value({t}, self.{f});"),
+            (true, Some(t), Tagged::Plain) => format!("w.stream().write_optional({t}, &self.{f});"),
+            (true, Some(t), Tagged::Class) => format!("w.write_optional_value({t}, self.{f});"),
+            (true, Some(t), Tagged::HoldsClasses) => format!(
+                "w.write_optional_with({t}, self.{f}.as_ref(), |w, v| {{ {} }});",
+                value_write(scope, &m.ty, "(*v)", 0)
+            ),
             (false, None, _) => format!("self.{f} = {};", value_read(scope, &m.ty, 0)),
-            (false, Some(t), false) => format!("self.{f} = r.read_optional({t})?;"),
-            (false, Some(t), true) => format!("self.{f} = r.read_optional_value({t})?;"),
+            (false, Some(t), Tagged::Plain) => format!("self.{f} = r.read_optional({t})?;"),
+            (false, Some(t), Tagged::Class) => format!("self.{f} = r.read_optional_value({t})?;"),
+            (false, Some(t), Tagged::HoldsClasses) => format!(
+                "self.{f} = r.read_optional_with({t}, |r| Ok({}))?;",
+                value_read(scope, &m.ty, 0)
+            ),
         };
         let _ = writeln!(out, "                {line}");
     }

@@ -149,14 +149,14 @@ fn read_value(scope: &Scope<'_>, name: &str, ty: &TypeRef, tag: Option<u32>) -> 
         scope.data_type(ty)?
     };
     let read = match tag {
-        None => format!("let {name}: {wire} = {PROTO}::encoding::Decode::decode(&mut input)?;"),
-        Some(t) => format!("let {name}: Option<{wire}> = input.read_optional({t})?;"),
+        None => format!("let {name}: {wire} = {PROTO}::encoding::Decode::decode(&mut ice_in)?;"),
+        Some(t) => format!("let {name}: Option<{wire}> = ice_in.read_optional({t})?;"),
     };
     let Some(p) = proxy else { return Ok(read) };
     let wrap = if p == format!("{ICE}::Proxy") {
-        "communicator.proxy_from_data(d)".to_owned()
+        "ice_communicator.proxy_from_data(d)".to_owned()
     } else {
-        format!("{p}(communicator.proxy_from_data(d))")
+        format!("{p}(ice_communicator.proxy_from_data(d))")
     };
     let convert = match tag {
         None => format!("let {name} = {name}.map(|d| {wrap});"),
@@ -182,9 +182,9 @@ fn reply_members(op: &Operation) -> Vec<(String, TypeRef, Option<u32>)> {
         .collect();
     if let Some(r) = &op.ret {
         if op.ret_tag.is_some() {
-            opt.push(("ret".to_owned(), r.clone(), op.ret_tag));
+            opt.push(("ice_ret".to_owned(), r.clone(), op.ret_tag));
         } else {
-            req.push(("ret".to_owned(), r.clone(), None));
+            req.push(("ice_ret".to_owned(), r.clone(), None));
         }
     }
     opt.sort_by_key(|m| m.2);
@@ -199,7 +199,7 @@ fn result_shape(scope: &Scope<'_>, op: &Operation) -> GenResult<(String, Vec<Str
     let mut names = Vec::new();
     if let Some(r) = &op.ret {
         types.push(out_type(scope, r, op.ret_tag)?);
-        names.push("ret".to_owned());
+        names.push("ice_ret".to_owned());
     }
     for m in &op.outs {
         types.push(out_type(scope, &m.ty, m.tag)?);
@@ -245,6 +245,23 @@ fn throws(scope: &Scope<'_>, op: &Op<'_>) -> Vec<String> {
     out
 }
 
+/// The error enum's variant for each exception of `list` (full names): its own name, or,
+/// where two share a name (`::Test::A`, `::Test::Mod::A`) or it would be `Ice`, its scoped
+/// name (`TestModA`).
+fn variant_names(list: &[String]) -> Vec<String> {
+    let short = |ex: &String| camel(ex.rsplit("::").next().unwrap_or(ex));
+    list.iter()
+        .map(|ex| {
+            let name = short(ex);
+            if name == "Ice" || list.iter().filter(|other| short(other) == name).count() > 1 {
+                ex.split("::").filter(|s| !s.is_empty()).map(camel).collect()
+            } else {
+                name
+            }
+        })
+        .collect()
+}
+
 fn error_enum_name(iface: &str, op: &Operation) -> String {
     format!("{}{}Error", camel(iface), camel(&op.name))
 }
@@ -267,15 +284,14 @@ pub(crate) fn interface(
         let inner = scope.inside(&op.modules);
         let e = error_enum_name(name, op.op);
         let list = throws(scope, op);
+        let variants = variant_names(&list);
         let _ = writeln!(out, "/// The failures of `{full}::{}`: its user exceptions, or an Ice error.\n#[derive(Debug, Clone)]\npub enum {e} {{", op.op.name);
-        for ex in &list {
-            let short = camel(ex.rsplit("::").next().unwrap_or(ex));
+        for (ex, short) in list.iter().zip(&variants) {
             let _ = writeln!(out, "    /// `{ex}`\n    {short}({}),", inner.path(ex));
         }
         let _ = writeln!(out, "    /// Any other failure.\n    Ice({ICE}::Error),\n}}");
         let _ = writeln!(out, "impl ::core::fmt::Display for {e} {{\n    fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {{\n        match self {{");
-        for ex in &list {
-            let short = camel(ex.rsplit("::").next().unwrap_or(ex));
+        for short in &variants {
             let _ =
                 writeln!(out, "            Self::{short}(e) => ::core::fmt::Display::fmt(e, f),");
         }
@@ -285,8 +301,7 @@ pub(crate) fn interface(
             let _ = writeln!(out, "                .with::<{}>()", inner.path(ex));
         }
         let _ = writeln!(out, "                ;\n            if let Some(Ok({PROTO}::value::DecodedException::Known(k))) = error.decode_user_exception(&registry) {{");
-        for ex in &list {
-            let short = camel(ex.rsplit("::").next().unwrap_or(ex));
+        for (ex, short) in list.iter().zip(&variants) {
             let _ = writeln!(out, "                if let Some(e) = k.exception.downcast_ref::<{}>() {{ return Self::{short}(e.clone()); }}", inner.path(ex));
         }
         let _ = writeln!(out, "            }}\n        }}\n        Self::Ice(error)\n    }}\n}}");
@@ -334,7 +349,14 @@ pub(crate) fn interface(
             args.push(format!("{}: {}", snake(&p.name), out_type(&inner, &p.ty, p.tag)?));
         }
         let (ret, _) = result_shape(&inner, op.op)?;
-        let _ = writeln!(out, "    /// `{}`.\n    fn {m}(&self, {}current: &{ICE}::Current) -> impl ::core::future::Future<Output = Result<{ret}, {ICE}::DispatchError>> + Send;", op.op.name, args.iter().map(|a| format!("{a}, ")).collect::<String>());
+        // `current` reads best in the implementations a user writes from this; a Slice
+        // parameter may take the name (Slice reserves `ice`, so `ice_current` is free).
+        let current = if op.op.params.iter().any(|p| snake(&p.name) == "current") {
+            "ice_current"
+        } else {
+            "current"
+        };
+        let _ = writeln!(out, "    /// `{}`.\n    fn {m}(&self, {}{current}: &{ICE}::Current) -> impl ::core::future::Future<Output = Result<{ret}, {ICE}::DispatchError>> + Send;", op.op.name, args.iter().map(|a| format!("{a}, ")).collect::<String>());
     }
     let _ = writeln!(out, "}}");
 
@@ -346,7 +368,7 @@ pub(crate) fn interface(
     let _ = writeln!(out, "/// Serves an implementation of [`{trait_name}`] (add it to an object adapter).\npub struct {servant}<T>(pub T);");
     let _ = writeln!(out, "impl<T: {trait_name}> {servant}<T> {{\n    /// `implementation`, ready for `ObjectAdapter::add`.\n    pub fn new(implementation: T) -> ::std::sync::Arc<Self> {{ ::std::sync::Arc::new(Self(implementation)) }}\n}}");
     let _ = writeln!(out, "impl<T: {trait_name}> {ICE}::Servant for {servant}<T> {{\n    fn ice_id(&self) -> &str {{ {full:?} }}\n    fn ice_ids(&self) -> Vec<String> {{ vec![{}] }}", ids.iter().map(|i| format!("{i:?}.to_owned()")).collect::<Vec<_>>().join(", "));
-    let _ = writeln!(out, "    fn dispatch<'a>(&'a self, current: &'a {ICE}::Current, params: {ICE}::Encapsulation) -> {ICE}::BoxFuture<'a, {ICE}::DispatchResult> {{\n        Box::pin(async move {{\n            match current.operation.as_str() {{");
+    let _ = writeln!(out, "    fn dispatch<'a>(&'a self, ice_current: &'a {ICE}::Current, ice_params: {ICE}::Encapsulation) -> {ICE}::BoxFuture<'a, {ICE}::DispatchResult> {{\n        Box::pin(async move {{\n            match ice_current.operation.as_str() {{");
     for op in &all_ops {
         dispatch_arm(scope, op, out)?;
     }
@@ -398,25 +420,28 @@ fn proxy_method(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
     let args: String = sig.iter().map(|s| format!(", {s}")).collect();
     let arg_names: String = op.op.params.iter().map(|p| format!("{}, ", snake(&p.name))).collect();
     let _ = writeln!(out, "    /// `{slice_name}`.\n    pub async fn {m}(&self{args}) -> Result<{ret}, {error}> {{\n        self.{m}_with_context({arg_names}&{ICE}::Context::new()).await\n    }}");
-    let _ = writeln!(out, "    /// `{slice_name}` with a request context.\n    pub async fn {m}_with_context(&self{args}, context: &{ICE}::Context) -> Result<{ret}, {error}> {{");
-    let _ = writeln!(out, "        let params = {ICE}::Encapsulation::build(self.0.ice_get_encoding_version(), |out| {{");
+    let _ = writeln!(out, "    /// `{slice_name}` with a request context.\n    pub async fn {m}_with_context(&self{args}, ice_context: &{ICE}::Context) -> Result<{ret}, {error}> {{");
+    let _ = writeln!(out, "        let ice_params = {ICE}::Encapsulation::build(self.0.ice_get_encoding_version(), |ice_out| {{");
     for e in &required {
-        let _ = writeln!(out, "            {PROTO}::encoding::Encode::encode(&{e}, out);");
+        let _ = writeln!(out, "            {PROTO}::encoding::Encode::encode(&{e}, ice_out);");
     }
     for (t, e) in &optional {
-        let _ = writeln!(out, "            out.write_optional({t}, &{e});");
+        let _ = writeln!(out, "            ice_out.write_optional({t}, &{e});");
     }
-    let _ = writeln!(out, "        }});\n        let reply = self.0.invoke_with_context({slice_name:?}, {ICE}::OperationMode::{mode}, params, context).await?;");
+    let _ = writeln!(out, "        }});\n        let ice_reply = self.0.invoke_with_context({slice_name:?}, {ICE}::OperationMode::{mode}, ice_params, ice_context).await?;");
     let members = reply_members(op.op);
     if members.iter().any(|(_, ty, _)| proxy_type(&inner, ty).ok().flatten().is_some()) {
-        let _ = writeln!(out, "        let communicator = self.0.communicator();");
+        let _ = writeln!(out, "        let ice_communicator = self.0.communicator();");
     }
-    let _ = writeln!(out, "        let mut input = reply.reader()?;");
+    let _ = writeln!(out, "        let mut ice_in = ice_reply.reader()?;");
     for (name, ty, tag) in &members {
         let _ = writeln!(out, "        {}", read_value(&inner, name, ty, *tag)?);
     }
-    let _ =
-        writeln!(out, "        reply.finish(&mut input)?;\n        Ok({})\n    }}", tuple(&names));
+    let _ = writeln!(
+        out,
+        "        ice_reply.finish(&mut ice_in)?;\n        Ok({})\n    }}",
+        tuple(&names)
+    );
     Ok(())
 }
 
@@ -433,20 +458,20 @@ fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
     // Idempotent and nonmutating are interchangeable (3.8 dropped nonmutating); a normal
     // operation must come as one, as ZeroC checks.
     if expected == "Normal" {
-        let _ = writeln!(out, "                    if current.mode != {ICE}::OperationMode::Normal {{ return Err({ICE}::DispatchError::UnknownLocal(format!(\"operation mode mismatch for {slice_name}: expected normal, received {{:?}}\", current.mode))); }}");
+        let _ = writeln!(out, "                    if ice_current.mode != {ICE}::OperationMode::Normal {{ return Err({ICE}::DispatchError::UnknownLocal(format!(\"operation mode mismatch for {slice_name}: expected normal, received {{:?}}\", ice_current.mode))); }}");
     } else {
-        let _ = writeln!(out, "                    if current.mode == {ICE}::OperationMode::Normal {{ return Err({ICE}::DispatchError::UnknownLocal(\"operation mode mismatch for {slice_name}: expected idempotent, received normal\".into())); }}");
+        let _ = writeln!(out, "                    if ice_current.mode == {ICE}::OperationMode::Normal {{ return Err({ICE}::DispatchError::UnknownLocal(\"operation mode mismatch for {slice_name}: expected idempotent, received normal\".into())); }}");
     }
     if raw(&inner, op.op) {
-        let _ = writeln!(out, "                    <T as {owner_trait}>::{m}(&self.0, params, current).await\n                }}");
+        let _ = writeln!(out, "                    <T as {owner_trait}>::{m}(&self.0, ice_params, ice_current).await\n                }}");
         return Ok(());
     }
     let needs_communicator =
         op.op.params.iter().any(|p| proxy_type(&inner, &p.ty).ok().flatten().is_some());
     if needs_communicator {
-        let _ = writeln!(out, "                    let communicator = current.communicator().ok_or_else(|| {ICE}::DispatchError::UnknownLocal(\"no communicator\".into()))?;");
+        let _ = writeln!(out, "                    let ice_communicator = ice_current.communicator().ok_or_else(|| {ICE}::DispatchError::UnknownLocal(\"no communicator\".into()))?;");
     }
-    let _ = writeln!(out, "                    let mut input = params.reader()?;");
+    let _ = writeln!(out, "                    let mut ice_in = ice_params.reader()?;");
     let mut required: Vec<&Member> = op.op.params.iter().filter(|p| p.tag.is_none()).collect();
     let mut optional: Vec<&Member> = op.op.params.iter().filter(|p| p.tag.is_some()).collect();
     optional.sort_by_key(|p| p.tag);
@@ -457,17 +482,17 @@ fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
             read_value(&inner, &snake(&p.name), &p.ty, p.tag)?
         );
     }
-    let _ = writeln!(out, "                    params.finish(&mut input)?;");
+    let _ = writeln!(out, "                    ice_params.finish(&mut ice_in)?;");
     let args: String = op.op.params.iter().map(|p| format!("{}, ", snake(&p.name))).collect();
     let (_, names) = result_shape(&inner, op.op)?;
     let _ = writeln!(
         out,
-        "                    let {} = <T as {owner_trait}>::{m}(&self.0, {args}current).await?;",
+        "                    let {} = <T as {owner_trait}>::{m}(&self.0, {args}ice_current).await?;",
         tuple(&names)
     );
     let _ = writeln!(
         out,
-        "                    Ok({ICE}::Encapsulation::build(current.encoding, |out| {{"
+        "                    Ok({ICE}::Encapsulation::build(ice_current.encoding, |ice_out| {{"
     );
     for (name, ty, tag) in reply_members(op.op) {
         let value = match proxy_type(&inner, &ty)? {
@@ -485,11 +510,12 @@ fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
             None => {
                 let _ = writeln!(
                     out,
-                    "                        {PROTO}::encoding::Encode::encode(&{value}, out);"
+                    "                        {PROTO}::encoding::Encode::encode(&{value}, ice_out);"
                 );
             }
             Some(t) => {
-                let _ = writeln!(out, "                        out.write_optional({t}, &{value});");
+                let _ =
+                    writeln!(out, "                        ice_out.write_optional({t}, &{value});");
             }
         }
     }

@@ -272,6 +272,10 @@ impl Scope<'_> {
                 format!("{s}{}", builtin(*b))
             }
             (TypeRef::Builtin(b), Literal::Int(n)) => format!("{n}{}", builtin(*b)),
+            // String constants are `&str`.
+            (TypeRef::Builtin(Builtin::String), Literal::Name(name)) if owned => {
+                format!("{}.to_owned()", self.enumerator_or_const(ty, name)?)
+            }
             (_, Literal::Name(name)) => self.enumerator_or_const(ty, name)?,
             (TypeRef::Named(_), _) => self.enumerator_or_const(ty, "")?,
             (ty, l) => return Err(format!("the value {l:?} does not fit the type {ty:?}")),

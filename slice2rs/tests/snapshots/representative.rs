@@ -18,6 +18,8 @@ pub mod demo {
     pub const GREETING: &str = "hello \"world\"";
     /// Slice constant `ratio`.
     pub const RATIO: f64 = 0.5f64;
+    /// Slice constant `noLabel`.
+    pub const NO_LABEL: &str = "none";
     /// Slice enum `::Demo::Color`.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
     #[repr(i32)]
@@ -96,7 +98,7 @@ pub mod demo {
     impl ::core::default::Default for Labelled {
         fn default() -> Self {
             Self {
-                label: "none".to_owned(),
+                label: super::demo::NO_LABEL.to_owned(),
                 color: super::demo::Color::Blue,
                 r#where: ::core::default::Default::default(),
                 token: ::core::default::Default::default(),
@@ -343,18 +345,190 @@ pub mod demo {
     }
     /// Slice sequence `ShapeSeq`.
     pub type ShapeSeq = Vec<Option<::ice_driver::ice_proto::value::ValueRef>>;
+    /// Slice class `::Demo::Picture`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Picture {
+        /// `layers`
+        pub layers: Option<super::demo::ShapeSeq>,
+    }
+    impl ::core::default::Default for Picture {
+        fn default() -> Self {
+            Self {
+                layers: ::core::default::Default::default(),
+            }
+        }
+    }
+    impl ::ice_driver::ice_proto::value::Value for Picture {
+        fn slices(&self) -> &'static [::ice_driver::ice_proto::value::SliceType] {
+            const SLICES: &[::ice_driver::ice_proto::value::SliceType] = &[
+                ::ice_driver::ice_proto::value::SliceType::new("::Demo::Picture")
+                    .with_optional_members(),
+            ];
+            SLICES
+        }
+        fn write_members(
+            &self,
+            slice: usize,
+            w: &mut ::ice_driver::ice_proto::value::ValueWriter<'_>,
+        ) {
+            match slice {
+                0 => {
+                    w.write_optional_with(
+                        4,
+                        self.layers.as_ref(),
+                        |w, v| {
+                            {
+                                w.stream().write_size((*v).len());
+                                for e0 in (*v).iter() {
+                                    w.write_value((*e0));
+                                }
+                            }
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+        fn read_members(
+            &mut self,
+            slice: usize,
+            r: &mut ::ice_driver::ice_proto::value::ValueReader<'_>,
+        ) -> Result<(), ::ice_driver::ice_proto::DecodeError> {
+            match slice {
+                0 => {
+                    self.layers = r
+                        .read_optional_with(
+                            4,
+                            |r| Ok({
+                                let n0 = r.stream().read_size()?;
+                                let mut v0 = Vec::new();
+                                for _ in 0..n0 {
+                                    v0.push(r.read_value()?);
+                                }
+                                v0
+                            }),
+                        )?;
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+    }
+    /// Slice module `Demo::Inner`.
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        dead_code,
+        unused_imports,
+        unused_variables,
+        unused_mut,
+        unused_parens,
+        non_camel_case_types,
+        missing_docs
+    )]
+    pub mod inner {
+        /// Slice exception `::Demo::Inner::Failure`.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Failure {
+            /// `reason`
+            pub reason: String,
+            /// `code`
+            pub code: i32,
+            /// `hint`
+            pub hint: Option<String>,
+        }
+        impl ::core::default::Default for Failure {
+            fn default() -> Self {
+                Self {
+                    reason: ::core::default::Default::default(),
+                    code: ::core::default::Default::default(),
+                    hint: ::core::default::Default::default(),
+                }
+            }
+        }
+        impl ::ice_driver::ice_proto::value::UserException for Failure {
+            fn slices(&self) -> &'static [::ice_driver::ice_proto::value::SliceType] {
+                const SLICES: &[::ice_driver::ice_proto::value::SliceType] = &[
+                    ::ice_driver::ice_proto::value::SliceType::new(
+                        "::Demo::Inner::Failure",
+                    ),
+                    ::ice_driver::ice_proto::value::SliceType::new("::Demo::Failure")
+                        .with_optional_members(),
+                    ::ice_driver::ice_proto::value::SliceType::new("::Base::BaseError"),
+                ];
+                SLICES
+            }
+            fn write_members(
+                &self,
+                slice: usize,
+                w: &mut ::ice_driver::ice_proto::value::ValueWriter<'_>,
+            ) {
+                match slice {
+                    0 => {}
+                    1 => {
+                        ::ice_driver::ice_proto::encoding::Encode::encode(
+                            &self.code,
+                            w.stream(),
+                        );
+                        w.stream().write_optional(2, &self.hint);
+                    }
+                    2 => {
+                        ::ice_driver::ice_proto::encoding::Encode::encode(
+                            &self.reason,
+                            w.stream(),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            fn read_members(
+                &mut self,
+                slice: usize,
+                r: &mut ::ice_driver::ice_proto::value::ValueReader<'_>,
+            ) -> Result<(), ::ice_driver::ice_proto::DecodeError> {
+                match slice {
+                    0 => {}
+                    1 => {
+                        self.code = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            r.stream(),
+                        )?;
+                        self.hint = r.read_optional(2)?;
+                    }
+                    2 => {
+                        self.reason = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            r.stream(),
+                        )?;
+                    }
+                    _ => {}
+                }
+                Ok(())
+            }
+            fn uses_classes(&self) -> bool {
+                false
+            }
+        }
+        impl ::core::fmt::Display for Failure {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str("::Demo::Inner::Failure")
+            }
+        }
+        impl ::std::error::Error for Failure {}
+    }
     /// The failures of `::Demo::Drawing::add`: its user exceptions, or an Ice error.
     #[derive(Debug, Clone)]
     pub enum DrawingAddError {
         /// `::Demo::Failure`
-        Failure(super::demo::Failure),
+        DemoFailure(super::demo::Failure),
+        /// `::Demo::Inner::Failure`
+        DemoInnerFailure(super::demo::inner::Failure),
         /// Any other failure.
         Ice(::ice_driver::Error),
     }
     impl ::core::fmt::Display for DrawingAddError {
         fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
             match self {
-                Self::Failure(e) => ::core::fmt::Display::fmt(e, f),
+                Self::DemoFailure(e) => ::core::fmt::Display::fmt(e, f),
+                Self::DemoInnerFailure(e) => ::core::fmt::Display::fmt(e, f),
                 Self::Ice(e) => ::core::fmt::Display::fmt(e, f),
             }
         }
@@ -364,13 +538,20 @@ pub mod demo {
         fn from(error: ::ice_driver::Error) -> Self {
             if let ::ice_driver::Error::UserException(_) = &error {
                 let registry = ::ice_driver::ice_proto::value::ExceptionRegistry::new()
-                    .with::<super::demo::Failure>();
+                    .with::<super::demo::Failure>()
+                    .with::<super::demo::inner::Failure>();
                 if let Some(
                     Ok(::ice_driver::ice_proto::value::DecodedException::Known(k)),
                 ) = error.decode_user_exception(&registry)
                 {
                     if let Some(e) = k.exception.downcast_ref::<super::demo::Failure>() {
-                        return Self::Failure(e.clone());
+                        return Self::DemoFailure(e.clone());
+                    }
+                    if let Some(e) = k
+                        .exception
+                        .downcast_ref::<super::demo::inner::Failure>()
+                    {
+                        return Self::DemoInnerFailure(e.clone());
                     }
                 }
             }
@@ -410,27 +591,27 @@ pub mod demo {
         /// `name` with a request context.
         pub async fn name_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<String, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "name",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            let ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            reply.finish(&mut input)?;
-            Ok(ret)
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `count`.
         pub async fn count(&self) -> Result<i32, ::ice_driver::Error> {
@@ -439,27 +620,27 @@ pub mod demo {
         /// `count` with a request context.
         pub async fn count_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<i32, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "count",
                     ::ice_driver::OperationMode::Idempotent,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            let ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            reply.finish(&mut input)?;
-            Ok(ret)
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `center`.
         pub async fn center(&self) -> Result<super::demo::Point, ::ice_driver::Error> {
@@ -468,27 +649,27 @@ pub mod demo {
         /// `center` with a request context.
         pub async fn center_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<super::demo::Point, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "center",
                     ::ice_driver::OperationMode::Nonmutating,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            let ret: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            reply.finish(&mut input)?;
-            Ok(ret)
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `add`.
         pub async fn add(
@@ -503,26 +684,26 @@ pub mod demo {
             &self,
             p: &super::demo::Point,
             label: Option<&str>,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), DrawingAddError> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {
-                    ::ice_driver::ice_proto::encoding::Encode::encode(&p, out);
-                    out.write_optional(3, &label);
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&p, ice_out);
+                    ice_out.write_optional(3, &label);
                 },
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "add",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
         /// `move`.
@@ -539,41 +720,41 @@ pub mod demo {
         pub async fn r#move_with_context(
             &self,
             from: &super::demo::Point,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<
             (Option<super::demo::DrawingPrx>, super::demo::Point, super::demo::Color),
             ::ice_driver::Error,
         > {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {
-                    ::ice_driver::ice_proto::encoding::Encode::encode(&from, out);
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&from, ice_out);
                 },
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "move",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let communicator = self.0.communicator();
-            let mut input = reply.reader()?;
+            let ice_communicator = self.0.communicator();
+            let mut ice_in = ice_reply.reader()?;
             let to: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+                &mut ice_in,
             )?;
             let color: super::demo::Color = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+                &mut ice_in,
             )?;
-            let ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let ice_ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            let ret = ret
-                .map(|d| super::demo::DrawingPrx(communicator.proxy_from_data(d)));
-            reply.finish(&mut input)?;
-            Ok((ret, to, color))
+            let ice_ret = ice_ret
+                .map(|d| super::demo::DrawingPrx(ice_communicator.proxy_from_data(d)));
+            ice_reply.finish(&mut ice_in)?;
+            Ok((ice_ret, to, color))
         }
         /// `canvas`.
         pub async fn canvas(
@@ -584,30 +765,30 @@ pub mod demo {
         /// `canvas` with a request context.
         pub async fn canvas_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<Option<super::demo::CanvasPrx>, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "canvas",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let communicator = self.0.communicator();
-            let mut input = reply.reader()?;
-            let ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let ice_communicator = self.0.communicator();
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            let ret = ret
-                .map(|d| super::demo::CanvasPrx(communicator.proxy_from_data(d)));
-            reply.finish(&mut input)?;
-            Ok(ret)
+            let ice_ret = ice_ret
+                .map(|d| super::demo::CanvasPrx(ice_communicator.proxy_from_data(d)));
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `paint`, with its parameters encoded (they hold class instances).
         pub async fn paint(
@@ -622,6 +803,71 @@ pub mod demo {
             params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::Result<::ice_driver::Encapsulation> {
             self.0.invoke("shapes", ::ice_driver::OperationMode::Normal, params).await
+        }
+        /// `clash`.
+        pub async fn clash(
+            &self,
+            context: &str,
+            current: &str,
+            params: &str,
+            input: &str,
+            reply: &str,
+            communicator: &str,
+        ) -> Result<(i32, String), ::ice_driver::Error> {
+            self.clash_with_context(
+                    context,
+                    current,
+                    params,
+                    input,
+                    reply,
+                    communicator,
+                    &::ice_driver::Context::new(),
+                )
+                .await
+        }
+        /// `clash` with a request context.
+        pub async fn clash_with_context(
+            &self,
+            context: &str,
+            current: &str,
+            params: &str,
+            input: &str,
+            reply: &str,
+            communicator: &str,
+            ice_context: &::ice_driver::Context,
+        ) -> Result<(i32, String), ::ice_driver::Error> {
+            let ice_params = ::ice_driver::Encapsulation::build(
+                self.0.ice_get_encoding_version(),
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&context, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&current, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&params, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&input, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&reply, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                        &communicator,
+                        ice_out,
+                    );
+                },
+            );
+            let ice_reply = self
+                .0
+                .invoke_with_context(
+                    "clash",
+                    ::ice_driver::OperationMode::Normal,
+                    ice_params,
+                    ice_context,
+                )
+                .await?;
+            let mut ice_in = ice_reply.reader()?;
+            let ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
+            )?;
+            let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
+            )?;
+            ice_reply.finish(&mut ice_in)?;
+            Ok((ice_ret, ret))
         }
     }
     impl ::core::convert::From<DrawingPrx> for ::ice_driver::Proxy {
@@ -692,6 +938,19 @@ pub mod demo {
         ) -> impl ::core::future::Future<
             Output = Result<::ice_driver::Encapsulation, ::ice_driver::DispatchError>,
         > + Send;
+        /// `clash`.
+        fn clash(
+            &self,
+            context: String,
+            current: String,
+            params: String,
+            input: String,
+            reply: String,
+            communicator: String,
+            ice_current: &::ice_driver::Current,
+        ) -> impl ::core::future::Future<
+            Output = Result<(i32, String), ::ice_driver::DispatchError>,
+        > + Send;
     }
     /// Serves an implementation of [`Drawing`] (add it to an object adapter).
     pub struct DrawingServant<T>(pub T);
@@ -713,40 +972,43 @@ pub mod demo {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "name" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for name: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::base::Named>::name(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::base::Named>::name(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret,
-                                        out,
+                                        &ice_ret,
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "count" => {
-                        if current.mode == ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode == ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     "operation mode mismatch for count: expected idempotent, received normal"
@@ -754,24 +1016,27 @@ pub mod demo {
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::demo::Drawing>::count(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::count(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret,
-                                        out,
+                                        &ice_ret,
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "center" => {
-                        if current.mode == ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode == ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     "operation mode mismatch for center: expected idempotent, received normal"
@@ -779,146 +1044,221 @@ pub mod demo {
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::demo::Drawing>::center(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::center(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret,
-                                        out,
+                                        &ice_ret,
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "add" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for add: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
+                        let mut ice_in = ice_params.reader()?;
                         let p: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                            &mut input,
+                            &mut ice_in,
                         )?;
-                        let label: Option<String> = input.read_optional(3)?;
-                        params.finish(&mut input)?;
+                        let label: Option<String> = ice_in.read_optional(3)?;
+                        ice_params.finish(&mut ice_in)?;
                         let () = <T as super::demo::Drawing>::add(
                                 &self.0,
                                 p,
                                 label,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }
                     "move" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for move: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
+                        let mut ice_in = ice_params.reader()?;
                         let from: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                            &mut input,
+                            &mut ice_in,
                         )?;
-                        params.finish(&mut input)?;
-                        let (ret, to, color) = <T as super::demo::Drawing>::r#move(
+                        ice_params.finish(&mut ice_in)?;
+                        let (ice_ret, to, color) = <T as super::demo::Drawing>::r#move(
                                 &self.0,
                                 from,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
-                                    ::ice_driver::ice_proto::encoding::Encode::encode(&to, out);
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &color,
-                                        out,
+                                        &to,
+                                        ice_out,
                                     );
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret.as_ref().map(|p| p.0.data().clone()),
-                                        out,
+                                        &color,
+                                        ice_out,
+                                    );
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ice_ret.as_ref().map(|p| p.0.data().clone()),
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "canvas" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for canvas: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::demo::Drawing>::canvas(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::canvas(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret.as_ref().map(|p| p.0.data().clone()),
-                                        out,
+                                        &ice_ret.as_ref().map(|p| p.0.data().clone()),
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "paint" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for paint: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        <T as super::demo::Drawing>::paint(&self.0, params, current)
+                        <T as super::demo::Drawing>::paint(
+                                &self.0,
+                                ice_params,
+                                ice_current,
+                            )
                             .await
                     }
                     "shapes" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for shapes: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        <T as super::demo::Drawing>::shapes(&self.0, params, current)
+                        <T as super::demo::Drawing>::shapes(
+                                &self.0,
+                                ice_params,
+                                ice_current,
+                            )
                             .await
+                    }
+                    "clash" => {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
+                            return Err(
+                                ::ice_driver::DispatchError::UnknownLocal(
+                                    format!(
+                                        "operation mode mismatch for clash: expected normal, received {:?}",
+                                        ice_current.mode
+                                    ),
+                                ),
+                            );
+                        }
+                        let mut ice_in = ice_params.reader()?;
+                        let context: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let current: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let params: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let input: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let reply: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let communicator: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        ice_params.finish(&mut ice_in)?;
+                        let (ice_ret, ret) = <T as super::demo::Drawing>::clash(
+                                &self.0,
+                                context,
+                                current,
+                                params,
+                                input,
+                                reply,
+                                communicator,
+                                ice_current,
+                            )
+                            .await?;
+                        Ok(
+                            ::ice_driver::Encapsulation::build(
+                                ice_current.encoding,
+                                |ice_out| {
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ret,
+                                        ice_out,
+                                    );
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ice_ret,
+                                        ice_out,
+                                    );
+                                },
+                            ),
+                        )
                     }
                     _ => Err(::ice_driver::DispatchError::OperationNotExist),
                 }
@@ -952,27 +1292,27 @@ pub mod demo {
         /// `name` with a request context.
         pub async fn name_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<String, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "name",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            let ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            reply.finish(&mut input)?;
-            Ok(ret)
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `count`.
         pub async fn count(&self) -> Result<i32, ::ice_driver::Error> {
@@ -981,27 +1321,27 @@ pub mod demo {
         /// `count` with a request context.
         pub async fn count_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<i32, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "count",
                     ::ice_driver::OperationMode::Idempotent,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            let ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            reply.finish(&mut input)?;
-            Ok(ret)
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `center`.
         pub async fn center(&self) -> Result<super::demo::Point, ::ice_driver::Error> {
@@ -1010,27 +1350,27 @@ pub mod demo {
         /// `center` with a request context.
         pub async fn center_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<super::demo::Point, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "center",
                     ::ice_driver::OperationMode::Nonmutating,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            let ret: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            reply.finish(&mut input)?;
-            Ok(ret)
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `add`.
         pub async fn add(
@@ -1045,26 +1385,26 @@ pub mod demo {
             &self,
             p: &super::demo::Point,
             label: Option<&str>,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), DrawingAddError> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {
-                    ::ice_driver::ice_proto::encoding::Encode::encode(&p, out);
-                    out.write_optional(3, &label);
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&p, ice_out);
+                    ice_out.write_optional(3, &label);
                 },
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "add",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
         /// `move`.
@@ -1081,41 +1421,41 @@ pub mod demo {
         pub async fn r#move_with_context(
             &self,
             from: &super::demo::Point,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<
             (Option<super::demo::DrawingPrx>, super::demo::Point, super::demo::Color),
             ::ice_driver::Error,
         > {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {
-                    ::ice_driver::ice_proto::encoding::Encode::encode(&from, out);
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&from, ice_out);
                 },
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "move",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let communicator = self.0.communicator();
-            let mut input = reply.reader()?;
+            let ice_communicator = self.0.communicator();
+            let mut ice_in = ice_reply.reader()?;
             let to: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+                &mut ice_in,
             )?;
             let color: super::demo::Color = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+                &mut ice_in,
             )?;
-            let ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let ice_ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            let ret = ret
-                .map(|d| super::demo::DrawingPrx(communicator.proxy_from_data(d)));
-            reply.finish(&mut input)?;
-            Ok((ret, to, color))
+            let ice_ret = ice_ret
+                .map(|d| super::demo::DrawingPrx(ice_communicator.proxy_from_data(d)));
+            ice_reply.finish(&mut ice_in)?;
+            Ok((ice_ret, to, color))
         }
         /// `canvas`.
         pub async fn canvas(
@@ -1126,30 +1466,30 @@ pub mod demo {
         /// `canvas` with a request context.
         pub async fn canvas_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<Option<super::demo::CanvasPrx>, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "canvas",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let communicator = self.0.communicator();
-            let mut input = reply.reader()?;
-            let ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let ice_communicator = self.0.communicator();
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            let ret = ret
-                .map(|d| super::demo::CanvasPrx(communicator.proxy_from_data(d)));
-            reply.finish(&mut input)?;
-            Ok(ret)
+            let ice_ret = ice_ret
+                .map(|d| super::demo::CanvasPrx(ice_communicator.proxy_from_data(d)));
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `paint`, with its parameters encoded (they hold class instances).
         pub async fn paint(
@@ -1165,6 +1505,71 @@ pub mod demo {
         ) -> ::ice_driver::Result<::ice_driver::Encapsulation> {
             self.0.invoke("shapes", ::ice_driver::OperationMode::Normal, params).await
         }
+        /// `clash`.
+        pub async fn clash(
+            &self,
+            context: &str,
+            current: &str,
+            params: &str,
+            input: &str,
+            reply: &str,
+            communicator: &str,
+        ) -> Result<(i32, String), ::ice_driver::Error> {
+            self.clash_with_context(
+                    context,
+                    current,
+                    params,
+                    input,
+                    reply,
+                    communicator,
+                    &::ice_driver::Context::new(),
+                )
+                .await
+        }
+        /// `clash` with a request context.
+        pub async fn clash_with_context(
+            &self,
+            context: &str,
+            current: &str,
+            params: &str,
+            input: &str,
+            reply: &str,
+            communicator: &str,
+            ice_context: &::ice_driver::Context,
+        ) -> Result<(i32, String), ::ice_driver::Error> {
+            let ice_params = ::ice_driver::Encapsulation::build(
+                self.0.ice_get_encoding_version(),
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&context, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&current, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&params, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&input, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&reply, ice_out);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                        &communicator,
+                        ice_out,
+                    );
+                },
+            );
+            let ice_reply = self
+                .0
+                .invoke_with_context(
+                    "clash",
+                    ::ice_driver::OperationMode::Normal,
+                    ice_params,
+                    ice_context,
+                )
+                .await?;
+            let mut ice_in = ice_reply.reader()?;
+            let ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
+            )?;
+            let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
+            )?;
+            ice_reply.finish(&mut ice_in)?;
+            Ok((ice_ret, ret))
+        }
         /// `clear`.
         pub async fn clear(&self) -> Result<(), ::ice_driver::Error> {
             self.clear_with_context(&::ice_driver::Context::new()).await
@@ -1172,23 +1577,23 @@ pub mod demo {
         /// `clear` with a request context.
         pub async fn clear_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<(), ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "clear",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            reply.finish(&mut input)?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish(&mut ice_in)?;
             Ok(())
         }
     }
@@ -1227,40 +1632,43 @@ pub mod demo {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "name" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for name: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::base::Named>::name(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::base::Named>::name(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret,
-                                        out,
+                                        &ice_ret,
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "count" => {
-                        if current.mode == ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode == ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     "operation mode mismatch for count: expected idempotent, received normal"
@@ -1268,24 +1676,27 @@ pub mod demo {
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::demo::Drawing>::count(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::count(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret,
-                                        out,
+                                        &ice_ret,
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "center" => {
-                        if current.mode == ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode == ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     "operation mode mismatch for center: expected idempotent, received normal"
@@ -1293,166 +1704,241 @@ pub mod demo {
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::demo::Drawing>::center(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::center(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret,
-                                        out,
+                                        &ice_ret,
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "add" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for add: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
+                        let mut ice_in = ice_params.reader()?;
                         let p: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                            &mut input,
+                            &mut ice_in,
                         )?;
-                        let label: Option<String> = input.read_optional(3)?;
-                        params.finish(&mut input)?;
+                        let label: Option<String> = ice_in.read_optional(3)?;
+                        ice_params.finish(&mut ice_in)?;
                         let () = <T as super::demo::Drawing>::add(
                                 &self.0,
                                 p,
                                 label,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }
                     "move" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for move: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
+                        let mut ice_in = ice_params.reader()?;
                         let from: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
-                            &mut input,
+                            &mut ice_in,
                         )?;
-                        params.finish(&mut input)?;
-                        let (ret, to, color) = <T as super::demo::Drawing>::r#move(
+                        ice_params.finish(&mut ice_in)?;
+                        let (ice_ret, to, color) = <T as super::demo::Drawing>::r#move(
                                 &self.0,
                                 from,
-                                current,
+                                ice_current,
                             )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
-                                    ::ice_driver::ice_proto::encoding::Encode::encode(&to, out);
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &color,
-                                        out,
+                                        &to,
+                                        ice_out,
                                     );
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret.as_ref().map(|p| p.0.data().clone()),
-                                        out,
+                                        &color,
+                                        ice_out,
+                                    );
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ice_ret.as_ref().map(|p| p.0.data().clone()),
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "canvas" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for canvas: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::demo::Drawing>::canvas(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::canvas(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret.as_ref().map(|p| p.0.data().clone()),
-                                        out,
+                                        &ice_ret.as_ref().map(|p| p.0.data().clone()),
+                                        ice_out,
                                     );
                                 },
                             ),
                         )
                     }
                     "paint" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for paint: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        <T as super::demo::Drawing>::paint(&self.0, params, current)
+                        <T as super::demo::Drawing>::paint(
+                                &self.0,
+                                ice_params,
+                                ice_current,
+                            )
                             .await
                     }
                     "shapes" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for shapes: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        <T as super::demo::Drawing>::shapes(&self.0, params, current)
+                        <T as super::demo::Drawing>::shapes(
+                                &self.0,
+                                ice_params,
+                                ice_current,
+                            )
                             .await
                     }
+                    "clash" => {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
+                            return Err(
+                                ::ice_driver::DispatchError::UnknownLocal(
+                                    format!(
+                                        "operation mode mismatch for clash: expected normal, received {:?}",
+                                        ice_current.mode
+                                    ),
+                                ),
+                            );
+                        }
+                        let mut ice_in = ice_params.reader()?;
+                        let context: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let current: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let params: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let input: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let reply: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let communicator: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        ice_params.finish(&mut ice_in)?;
+                        let (ice_ret, ret) = <T as super::demo::Drawing>::clash(
+                                &self.0,
+                                context,
+                                current,
+                                params,
+                                input,
+                                reply,
+                                communicator,
+                                ice_current,
+                            )
+                            .await?;
+                        Ok(
+                            ::ice_driver::Encapsulation::build(
+                                ice_current.encoding,
+                                |ice_out| {
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ret,
+                                        ice_out,
+                                    );
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ice_ret,
+                                        ice_out,
+                                    );
+                                },
+                            ),
+                        )
+                    }
                     "clear" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for clear: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let () = <T as super::demo::Canvas>::clear(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let () = <T as super::demo::Canvas>::clear(&self.0, ice_current)
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {},
+                                ice_current.encoding,
+                                |ice_out| {},
                             ),
                         )
                     }
@@ -1591,27 +2077,27 @@ pub mod base {
         /// `name` with a request context.
         pub async fn name_with_context(
             &self,
-            context: &::ice_driver::Context,
+            ice_context: &::ice_driver::Context,
         ) -> Result<String, ::ice_driver::Error> {
-            let params = ::ice_driver::Encapsulation::build(
+            let ice_params = ::ice_driver::Encapsulation::build(
                 self.0.ice_get_encoding_version(),
-                |out| {},
+                |ice_out| {},
             );
-            let reply = self
+            let ice_reply = self
                 .0
                 .invoke_with_context(
                     "name",
                     ::ice_driver::OperationMode::Normal,
-                    params,
-                    context,
+                    ice_params,
+                    ice_context,
                 )
                 .await?;
-            let mut input = reply.reader()?;
-            let ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
-                &mut input,
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
             )?;
-            reply.finish(&mut input)?;
-            Ok(ret)
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
     }
     impl ::core::convert::From<NamedPrx> for ::ice_driver::Proxy {
@@ -1646,33 +2132,36 @@ pub mod base {
         }
         fn dispatch<'a>(
             &'a self,
-            current: &'a ::ice_driver::Current,
-            params: ::ice_driver::Encapsulation,
+            ice_current: &'a ::ice_driver::Current,
+            ice_params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::BoxFuture<'a, ::ice_driver::DispatchResult> {
             Box::pin(async move {
-                match current.operation.as_str() {
+                match ice_current.operation.as_str() {
                     "name" => {
-                        if current.mode != ::ice_driver::OperationMode::Normal {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
                             return Err(
                                 ::ice_driver::DispatchError::UnknownLocal(
                                     format!(
                                         "operation mode mismatch for name: expected normal, received {:?}",
-                                        current.mode
+                                        ice_current.mode
                                     ),
                                 ),
                             );
                         }
-                        let mut input = params.reader()?;
-                        params.finish(&mut input)?;
-                        let ret = <T as super::base::Named>::name(&self.0, current)
+                        let mut ice_in = ice_params.reader()?;
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::base::Named>::name(
+                                &self.0,
+                                ice_current,
+                            )
                             .await?;
                         Ok(
                             ::ice_driver::Encapsulation::build(
-                                current.encoding,
-                                |out| {
+                                ice_current.encoding,
+                                |ice_out| {
                                     ::ice_driver::ice_proto::encoding::Encode::encode(
-                                        &ret,
-                                        out,
+                                        &ice_ret,
+                                        ice_out,
                                     );
                                 },
                             ),
