@@ -337,6 +337,12 @@ impl Glacier {
         router_object::register(&state, &client_adapter)
             .map_err(|e| bad("Glacier2.InstanceName", &e))?;
         let print_ready = properties.get_int_or("Ice.PrintAdapterReady", 0) > 0;
+        // First, as ZeroC's communicator creates it before the router's own adapters.
+        if let Some(admin) = admin::start(&state).await? {
+            if print_ready {
+                ready(admin.name());
+            }
+        }
         client_adapter.activate().map_err(|e| bad("Glacier2.Client.Endpoints", &e))?;
         if print_ready {
             ready("Glacier2.Client");
@@ -347,11 +353,6 @@ impl Glacier {
             server.activate().map_err(|e| bad("Glacier2.Server.Endpoints", &e))?;
             if print_ready {
                 ready("Glacier2.Server");
-            }
-        }
-        if let Some(admin) = admin::start(&state).await? {
-            if print_ready {
-                ready(admin.name());
             }
         }
         for e in client_adapter.endpoints() {

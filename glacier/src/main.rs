@@ -151,7 +151,7 @@ fn main() {
                 ice_driver_tokio::TokioRuntime::shared(),
                 props,
                 options,
-                uses_file,
+                demo,
                 daemon,
                 signals,
             ))
@@ -160,7 +160,7 @@ fn main() {
             ice_driver_async_std::AsyncStdRuntime::shared(),
             props,
             options,
-            uses_file,
+            demo,
             daemon,
             signals,
         )),
@@ -208,7 +208,7 @@ async fn run(
     runtime: Arc<dyn Runtime>,
     props: Properties,
     options: glacier::StartOptions,
-    uses_file: bool,
+    demo: bool,
     daemon: Option<glacier::daemon::Daemon>,
     signals: impl std::future::Future<Output = ()>,
 ) -> i32 {
@@ -220,8 +220,9 @@ async fn run(
         }
     };
     glacier::systemd::notify_ready();
-    if !uses_file {
-        // The demo configuration: say where to connect (glacier2router itself prints nothing).
+    if demo {
+        // The demo configuration: say where to connect. Configured in any way, glacier
+        // prints nothing, as glacier2router.
         println!("glacier: router {}", router.router_proxy());
         for e in router.server_endpoints() {
             println!("glacier: callbacks from back ends to {e}");

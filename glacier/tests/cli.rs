@@ -761,3 +761,31 @@ fn failed_routed_requests_are_warned_about_unless_warn_dispatch_is_0() {
         assert_eq!(warned, warn.is_none(), "{warn:?}: {stderr}");
     }
 }
+
+/// Configured by `--Glacier2.*` options alone (as ZeroC's test scripts start glacier2router),
+/// stdout holds only the ready lines, in glacier2router's order: `Ice.Admin` first, since
+/// ZeroC's communicator creates it before the router's adapters. No demo banner.
+#[test]
+fn command_line_configuration_prints_only_the_ready_lines_in_zeroc_order() {
+    let mut running = start(&[
+        "--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0",
+        "--Glacier2.Server.Endpoints=tcp -h 127.0.0.1",
+        "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+        "--Ice.Admin.Endpoints=tcp -h 127.0.0.1",
+        "--Ice.Admin.InstanceName=Glacier2",
+        "--Ice.PrintAdapterReady=1",
+    ]);
+    let mut lines = Vec::new();
+    while lines.len() < 3 {
+        lines.push(running.lines.recv_timeout(Duration::from_secs(60)).expect("a ready line"));
+    }
+    assert_eq!(lines, ["Ice.Admin ready", "Glacier2.Client ready", "Glacier2.Server ready"]);
+    let pid = running.pid().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let stdout = std::mem::replace(&mut running.lines, mpsc::channel().1);
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{status}: {stderr}");
+    // The process is gone, so its stdout is at its end: the channel disconnects.
+    let rest: Vec<String> = stdout.iter().collect();
+    assert!(rest.is_empty(), "more on stdout: {rest:?}");
+}
