@@ -356,7 +356,7 @@ impl Glacier {
             }
         }
         for e in client_adapter.endpoints() {
-            tracing::info!(target: "Glacier2", "clients connect to {e}");
+            tracing::debug!(target: "Glacier2", "clients connect to {e}");
         }
         if let Some(timeout) = config.session_timeout {
             session::spawn_reaper(&state, timeout);

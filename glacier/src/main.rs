@@ -249,7 +249,7 @@ async fn run(
     .await;
     glacier::systemd::notify_stopping();
     if by_signal {
-        tracing::info!("shutting down");
+        tracing::debug!("shutting down");
         router.shutdown().await;
     }
     0

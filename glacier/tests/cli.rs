@@ -181,8 +181,16 @@ fn ice_log_file_takes_the_messages_instead_of_stderr() {
         warning.chars().take(24).map(|c| if c.is_ascii_digit() { 'd' } else { c }).collect();
     assert_eq!(shape, "-! dd/dd/dd dd:dd:dd.ddd", "{warning}");
     assert!(warning[24..].starts_with(" edge-router: warning: "), "{warning}");
-    let stopping = written.lines().find(|l| l.contains("shutting down")).unwrap();
+    // Ice.Trace.Network in ZeroC's words, as glacier2router writes it when SIGTERM stops it.
+    let stopping = written.lines().find(|l| l.contains("stopping to accept")).unwrap();
     assert!(stopping.starts_with("-- "), "a trace: {stopping}");
+    assert!(
+        stopping
+            .contains(" edge-router: Network: stopping to accept tcp connections at 127.0.0.1:"),
+        "{stopping}"
+    );
+    let listening = written.find("Network: listening for tcp connections\n   local address = ");
+    assert!(listening.is_some(), "{written}");
     assert!(!stderr.contains("accepts ANY user"), "{stderr}");
 }
 

@@ -57,6 +57,8 @@ struct Inner {
     /// Each accept loop holds a receiver until its listener is closed, so that `deactivate`
     /// returns only once the ports are free again (refused, and ready to be bound anew).
     listening: watch::Sender<()>,
+    /// Each listener's transport and address, for `Ice.Trace.Network`.
+    listening_at: Vec<(&'static str, std::net::SocketAddr)>,
     /// Whether incoming connections are held: not accepted, their requests not dispatched
     /// (datagrams dropped). True until the first activation; cleared for good on deactivation.
     holding: watch::Sender<bool>,
@@ -125,6 +127,13 @@ impl ObjectAdapter {
                     )?;
                     let Some(ip) = stream_ip(&endpoint).cloned() else { continue };
                     for addr in bind_addrs(&ip.host, ip.port)? {
+                        crate::trace::network(instance.trace, 2, || {
+                            format!(
+                                "attempting to bind to {} socket {}",
+                                endpoint.transport(),
+                                crate::trace::address(addr)
+                            )
+                        });
                         let what = || format!("cannot listen on {endpoint}");
                         let listener =
                             runtime.bind(addr).map_err(|e| SocketError::new(what(), &e))?;
@@ -136,10 +145,19 @@ impl ObjectAdapter {
                             p.host = published_host(&p.host);
                         }
                         published.push(e);
+                        let kind = endpoint.transport();
+                        crate::trace::network(instance.trace, 1, || {
+                            format!(
+                                "listening for {kind} connections\nlocal address = {}",
+                                crate::trace::address(local)
+                            )
+                        });
                         listeners.push(Listener {
                             listener,
                             timeout: ip.timeout,
                             layers: layers.clone(),
+                            kind,
+                            local,
                         });
                     }
                 }
@@ -157,8 +175,11 @@ impl ObjectAdapter {
                 _ => {}
             }
         }
-        for e in &published {
-            tracing::debug!(adapter = name, endpoint = %e, "listening");
+        if !published.is_empty() {
+            crate::trace::network(instance.trace, 1, || {
+                let list: Vec<String> = published.iter().map(ToString::to_string).collect();
+                format!("published endpoints for object adapter `{name}':\n{}", list.join(":"))
+            });
         }
         let adapter =
             ObjectAdapter::from_parts(instance, name, published, listeners, None, String::new());
@@ -189,6 +210,7 @@ impl ObjectAdapter {
         let (stop, _) = watch::channel(false);
         let (holding, _) = watch::channel(true);
         let (listening, _) = watch::channel(());
+        let listening_at = listeners.iter().map(|l| (l.kind, l.local)).collect();
         ObjectAdapter {
             inner: Arc::new(Inner {
                 name: name.to_owned(),
@@ -209,6 +231,7 @@ impl ObjectAdapter {
                 deactivated: AtomicBool::new(false),
                 stop,
                 listening,
+                listening_at,
                 holding,
                 held: AtomicBool::new(true),
                 dispatches: AtomicUsize::new(0),
@@ -441,13 +464,16 @@ impl ObjectAdapter {
         if self.is_deactivated() {
             return Err(Error::ObjectAdapterDeactivated(self.inner.name.clone()));
         }
+        if self.is_holding() {
+            self.trace_listeners("accepting");
+        }
         self.set_holding(false);
         if self.inner.activated.swap(true, Ordering::AcqRel) {
             return Ok(());
         }
         let listeners =
             std::mem::take(&mut *self.inner.listeners.lock().unwrap_or_else(|e| e.into_inner()));
-        for Listener { listener, timeout, layers } in listeners {
+        for Listener { listener, timeout, layers, .. } in listeners {
             let adapter = self.clone();
             let stop = self.inner.stop.subscribe();
             // Incoming connections get the read and write timeouts of the endpoint they
@@ -528,8 +554,22 @@ impl ObjectAdapter {
         if self.is_deactivated() {
             return Err(Error::ObjectAdapterDeactivated(self.inner.name.clone()));
         }
+        if !self.is_holding() {
+            self.trace_listeners("holding");
+        }
         self.set_holding(true);
         Ok(())
+    }
+
+    /// `Ice.Trace.Network`: `<what> tcp connections at <address>` for each listener, as ZeroC
+    /// says when an adapter starts, holds and stops accepting.
+    fn trace_listeners(&self, what: &str) {
+        let trace = self.inner.instance.upgrade().map(|i| i.trace).unwrap_or_default();
+        for (kind, local) in &self.inner.listening_at {
+            crate::trace::network(trace, 1, || {
+                format!("{what} {kind} connections at {}", crate::trace::address(*local))
+            });
+        }
     }
 
     /// Whether the adapter holds requests (never activated, or [`ObjectAdapter::hold`]).
@@ -631,6 +671,9 @@ impl ObjectAdapter {
 
     /// Drops the listeners and starts closing the incoming connections gracefully.
     fn stop_accepting(&self) {
+        if self.inner.activated.load(Ordering::Acquire) {
+            self.trace_listeners("stopping to accept");
+        }
         if let Some(router) = &self.inner.router {
             if router.adapter().as_ref() == Some(self) {
                 router.set_adapter(None);
@@ -697,6 +740,9 @@ struct Listener {
     /// The endpoint's `-t`.
     timeout: i32,
     layers: Layers,
+    /// `tcp`, `ssl`, `ws`, `wss`, and the bound address, for the traces.
+    kind: &'static str,
+    local: std::net::SocketAddr,
 }
 
 /// What an accept loop needs.

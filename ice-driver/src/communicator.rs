@@ -1,7 +1,7 @@
 //! The communicator: configuration, outgoing connections and object adapters
 //! (`Ice::Communicator`).
 
-use crate::trace::{traced, TraceLevels};
+use crate::trace::TraceLevels;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -148,7 +148,10 @@ impl Instance {
             })?;
         for addr in addrs {
             let deadline = deadline();
-            traced!(self.trace, network, debug, %endpoint, %addr, "connecting");
+            let kind = endpoint.transport();
+            crate::trace::network(self.trace, 2, || {
+                format!("trying to establish {kind} connection to {}", crate::trace::address(addr))
+            });
             // The TLS and WebSocket handshakes count in the connect timeout.
             let established = async {
                 let stream = rt.connect(addr).await.map_err(|e| Error::ConnectFailed {
@@ -182,7 +185,13 @@ impl Instance {
                     reason: "connect timed out".to_owned(),
                 },
             };
-            traced!(self.trace, network, debug, %endpoint, %addr, %error, "connect failed");
+            crate::trace::network(self.trace, 2, || {
+                format!(
+                    "failed to establish {kind} connection to {}\n{}",
+                    crate::trace::address(addr),
+                    error.to_ice_string()
+                )
+            });
             last = error;
         }
         Err(last)
@@ -200,7 +209,6 @@ impl Instance {
             .runtime
             .udp(client_socket(udp, remote)?)
             .map_err(|e| SocketError::new(format!("cannot set up {endpoint}"), &e))?;
-        traced!(self.trace, network, debug, %endpoint, %remote, "datagram connection ready");
         Ok(spawn_connection(ConnectionSetup {
             runtime: self.runtime.clone(),
             instance: self.weak.clone(),
@@ -731,6 +739,7 @@ fn kib(props: &Properties, name: &str, default: i32) -> usize {
 /// `Ice.UDP.SndSize` (the largest datagram sent, less the IP and UDP headers).
 fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::datagram(side);
+    config.trace_protocol = props.get_int("Ice.Trace.Protocol") >= 1;
     config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
     config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);
     if let Ok(send_buffer) = usize::try_from(props.get_int_or("Ice.UDP.SndSize", 0)) {
@@ -747,6 +756,7 @@ fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
 /// it) and `Ice.ACM[.Client|.Server].*`.
 fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::new(side);
+    config.trace_protocol = props.get_int("Ice.Trace.Protocol") >= 1;
     config.set_endpoint_timeout(ParseDefaults::from_properties(props).timeout);
     config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
     config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);

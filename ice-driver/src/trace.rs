@@ -1,45 +1,49 @@
 //! `Ice.Trace.Network` and `Ice.Trace.Protocol`: Ice's trace properties raise the driver's
 //! connection and protocol `tracing` events to INFO, so they show with a default subscriber
-//! filter; without them the same events stay at DEBUG/TRACE for subscribers that ask.
+//! filter; without them the same events stay at DEBUG/TRACE for subscribers that ask. Their
+//! text is ZeroC's (`accepted tcp connection` / `local address = ...`), so that what an
+//! operator greps in ZeroC's traces is found in ours.
+
+use std::net::SocketAddr;
 
 use ice_proto::properties::Properties;
 
-/// Which Ice trace categories are switched on (property value >= 1).
+/// The Ice trace levels the driver itself follows. (`Ice.Trace.Protocol` is the connection
+/// core's `trace_protocol`: it describes the messages.)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct TraceLevels {
-    /// `Ice.Trace.Network`: connections established, validated, closed; connects, accepts.
-    pub(crate) network: bool,
-    /// `Ice.Trace.Protocol`: a summary of each request sent and dispatched.
-    pub(crate) protocol: bool,
+    /// `Ice.Trace.Network`: 1 traces listeners and connections accepted, established and
+    /// closed; 2 adds connection attempts and their failures.
+    pub(crate) network_level: i32,
 }
 
 impl TraceLevels {
     pub(crate) fn from_properties(props: &Properties) -> Self {
-        TraceLevels {
-            network: props.get_int("Ice.Trace.Network") >= 1,
-            protocol: props.get_int("Ice.Trace.Protocol") >= 1,
-        }
+        TraceLevels { network_level: props.get_int("Ice.Trace.Network") }
     }
 }
 
-/// Emits an event of Ice trace category `network` or `protocol` of `$levels` (a
-/// [`TraceLevels`]): at INFO when that category is on, else at the given level (`debug`,
-/// `trace`). The event's `ice.category` field names the category as Ice does (`Network`,
-/// `Protocol`), for subscribers that write Ice's log format.
-macro_rules! traced {
-    ($levels:expr, network, $level:ident, $($arg:tt)+) => {
-        $crate::trace::traced!(@ $levels.network, "Network", $level, $($arg)+)
-    };
-    ($levels:expr, protocol, $level:ident, $($arg:tt)+) => {
-        $crate::trace::traced!(@ $levels.protocol, "Protocol", $level, $($arg)+)
-    };
-    (@ $on:expr, $category:literal, $level:ident, $($arg:tt)+) => {
-        if $on {
-            tracing::info!(ice.category = $category, $($arg)+)
-        } else {
-            tracing::$level!(ice.category = $category, $($arg)+)
-        }
-    };
+/// An `Ice.Trace.Network` trace of `level`: `text()` at INFO when the property is at that level
+/// or more, else at DEBUG for a subscriber that asks. The text is only built to be seen.
+pub(crate) fn network(levels: TraceLevels, level: i32, text: impl FnOnce() -> String) {
+    if levels.network_level >= level {
+        tracing::info!(ice.category = "Network", "{}", text());
+    } else if tracing::enabled!(tracing::Level::DEBUG) {
+        tracing::debug!(ice.category = "Network", "{}", text());
+    }
 }
 
-pub(crate) use traced;
+/// An address as ZeroC writes it: `host:port`, an IPv6 host without brackets.
+pub(crate) fn address(a: SocketAddr) -> String {
+    format!("{}:{}", a.ip(), a.port())
+}
+
+/// A connection's addresses as ZeroC describes a connection.
+pub(crate) fn connection_addresses(
+    local: Option<SocketAddr>,
+    remote: Option<SocketAddr>,
+) -> String {
+    let local = local.map_or_else(|| "<not available>".to_owned(), address);
+    let remote = remote.map_or_else(|| "<not connected>".to_owned(), address);
+    format!("local address = {local}\nremote address = {remote}")
+}

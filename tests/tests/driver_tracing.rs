@@ -1,5 +1,5 @@
 //! `Ice.Trace.Network` / `Ice.Trace.Protocol` raise the driver's connection and protocol
-//! `tracing` events to INFO. One test in this binary, because it installs a global subscriber
+//! `tracing` events to INFO, worded as ZeroC's traces. One test in this binary, because it installs a global subscriber
 //! (connection tasks run on runtime threads, so a thread-local one would miss them).
 
 mod common;
@@ -59,39 +59,72 @@ async fn ping(rt: Arc<dyn Runtime>, props: &'static [(&'static str, &'static str
     server.destroy().await;
 }
 
-fn levels_of(events: &[(Level, String)], message: &str) -> Vec<Level> {
-    events.iter().filter(|(_, m)| m == message).map(|(l, _)| *l).collect()
+/// The levels and texts of the events whose message starts with `start`.
+fn starting<'a>(events: &'a [(Level, String)], start: &str) -> Vec<&'a (Level, String)> {
+    events.iter().filter(|(_, m)| m.starts_with(start)).collect()
+}
+
+/// Every event starting with `start` is at `level`, and there is one.
+fn all_at(events: &[(Level, String)], start: &str, level: Level) {
+    let found = starting(events, start);
+    assert!(!found.is_empty(), "no {start:?} event: {events:#?}");
+    assert!(found.iter().all(|(l, _)| *l == level), "{start:?} not at {level}: {found:#?}");
 }
 
 #[test]
-fn trace_properties_raise_events_to_info() {
+fn trace_properties_raise_events_to_info_in_zeroc_words() {
     let events = Arc::new(Mutex::new(Vec::new()));
     tracing::subscriber::set_global_default(Capture(events.clone())).expect("one subscriber");
     let take = || std::mem::take(&mut *events.lock().unwrap());
 
     on_tokio(|rt| ping(rt, &[]));
     let quiet = take();
-    for message in ["connecting", "connection established", "connection validated"] {
-        let levels = levels_of(&quiet, message);
-        assert!(!levels.is_empty(), "no {message:?} event: {quiet:?}");
-        assert!(levels.iter().all(|l| *l == Level::DEBUG), "{message:?}: {levels:?}");
+    for start in ["listening for tcp connections", "accepted tcp connection", "established tcp"] {
+        all_at(&quiet, start, Level::DEBUG);
     }
-    let requests = levels_of(&quiet, "sending request");
-    assert!(!requests.is_empty() && requests.iter().all(|l| *l == Level::TRACE));
+    // Messages are only described when Ice.Trace.Protocol asks.
+    assert!(starting(&quiet, "sending request").iter().all(|(l, _)| *l == Level::TRACE));
+    assert!(starting(&quiet, "received reply").is_empty());
 
     on_tokio(|rt| ping(rt, &[("Ice.Trace.Network", "1")]));
     let network = take();
-    for message in ["connecting", "connection established", "connection validated"] {
-        let levels = levels_of(&network, message);
-        assert!(levels.contains(&Level::INFO), "{message:?} not at INFO: {network:?}");
+    for start in [
+        "listening for tcp connections\nlocal address = 127.0.0.1:",
+        "published endpoints for object adapter `Test':\ntcp -h 127.0.0.1 -p ",
+        "accepting tcp connections at 127.0.0.1:",
+        "accepted tcp connection\nlocal address = 127.0.0.1:",
+        "established tcp connection\nlocal address = 127.0.0.1:",
+        "closed tcp connection\nlocal address = 127.0.0.1:",
+        "stopping to accept tcp connections at 127.0.0.1:",
+    ] {
+        all_at(&network, start, Level::INFO);
     }
-    assert!(levels_of(&network, "sending request").iter().all(|l| *l == Level::TRACE));
+    let accepted = &starting(&network, "accepted tcp connection")[0].1;
+    assert!(accepted.contains("\nremote address = 127.0.0.1:"), "{accepted}");
+    // Connection attempts are level 2.
+    all_at(&network, "trying to establish tcp connection to 127.0.0.1:", Level::DEBUG);
 
-    on_tokio(|rt| ping(rt, &[("Ice.Trace.Protocol", "2")]));
+    on_tokio(|rt| ping(rt, &[("Ice.Trace.Network", "2")]));
+    all_at(&take(), "trying to establish tcp connection to 127.0.0.1:", Level::INFO);
+
+    on_tokio(|rt| ping(rt, &[("Ice.Trace.Protocol", "1")]));
     let protocol = take();
-    for message in ["sending request", "dispatching request"] {
-        let levels = levels_of(&protocol, message);
-        assert!(levels.contains(&Level::INFO), "{message:?} not at INFO: {protocol:?}");
+    for start in [
+        "sending validate connection \nmessage type = 3 (validate connection)\n",
+        "received validate connection ",
+        "sending request \nmessage type = 0 (request)\ncompression status = 0 (not compressed; \
+         do not compress response, if any)\nmessage size = ",
+        "received request \nmessage type = 0 (request)",
+        "sending reply \nmessage type = 2 (reply)",
+        "received reply \nmessage type = 2 (reply)",
+    ] {
+        all_at(&protocol, start, Level::INFO);
     }
-    assert!(levels_of(&protocol, "connection validated").iter().all(|l| *l == Level::DEBUG));
+    let request = &starting(&protocol, "sending request ")[0].1;
+    let expected = "\nrequest id = 1\nidentity = hello\nfacet = \noperation = ice_ping\nmode = 1 \
+         (nonmutating)\ncontext = \nencoding = 1.1";
+    assert!(request.ends_with(expected), "{request}");
+    let reply = &starting(&protocol, "received reply ")[0].1;
+    assert!(reply.ends_with("\nrequest id = 1\nreply status = 0 (ok)\nencoding = 1.1"), "{reply}");
+    all_at(&protocol, "accepted tcp connection", Level::DEBUG);
 }

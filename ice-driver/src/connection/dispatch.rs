@@ -7,7 +7,6 @@
 //! task that read what it waited for, with no hand-off to another task and back. A parked
 //! dispatch never blocks other requests: the task goes on reading while it waits.
 
-use crate::trace::traced;
 use std::sync::Arc;
 
 use std::future::Future;
@@ -116,10 +115,7 @@ fn prepare(
         encoding: request.params.encoding,
     };
     let params = request.params;
-    traced!(
-        connection.shared.trace, protocol,
-        trace,
-        identity = %current.identity,
+    tracing::trace!(identity = %current.identity,
         facet = %current.facet,
         operation = %current.operation,
         "dispatching request"

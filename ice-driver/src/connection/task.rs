@@ -15,7 +15,6 @@
 //! servant's code runs with the core locked. That is safe for the same reason handles are:
 //! whatever the servant does to this or any connection only tries the lock.
 
-use crate::trace::traced;
 use foldhash::{HashMap, HashMapExt};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -94,14 +93,31 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     });
     let connection = Connection { shared };
     let now = setup.runtime.now();
-    traced!(
-        trace, network,
-        debug,
-        local = ?connection.shared.local,
-        remote = ?connection.shared.remote,
-        incoming,
-        "connection established"
-    );
+    {
+        let kind = connection.shared.transport.kind;
+        let shared = &connection.shared;
+        let addresses = || crate::trace::connection_addresses(shared.local, shared.remote);
+        if datagram {
+            let verb = if incoming { "receive" } else { "send" };
+            crate::trace::network(trace, 1, || {
+                let local = shared.local.map_or_else(String::new, crate::trace::address);
+                match shared.remote.filter(|_| !incoming) {
+                    Some(r) => format!(
+                        "starting to {verb} {kind} messages\nlocal address = {local}\nremote address = {}",
+                        crate::trace::address(r)
+                    ),
+                    None => format!("starting to {verb} {kind} messages\nlocal address = {local}"),
+                }
+            });
+        } else if incoming {
+            crate::trace::network(trace, 2, || {
+                format!("trying to accept {kind} connection\n{}", addresses())
+            });
+            crate::trace::network(trace, 1, || {
+                format!("accepted {kind} connection\n{}", addresses())
+            });
+        }
+    }
     let core = Core {
         proto: Proto::new(setup.config, now),
         io: Some(setup.io),
@@ -118,6 +134,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushes: HashMap::new(),
         oneways: VecDeque::new(),
         budget_back: 0,
+        established: incoming || datagram,
         close_error: None,
         heartbeats: 0,
         undecoded: false,
@@ -213,6 +230,8 @@ pub(super) struct Core {
     /// Budget of oneways completed in this round, given back once at its end (the
     /// semaphore takes a lock per call).
     budget_back: u32,
+    /// Validated (or accepted): a close is traced as `closed`, not as `failed to establish`.
+    established: bool,
     /// Why the connection closed, until `finish` announces it.
     close_error: Option<ConnectionError>,
     /// Heartbeats already reported to the dispatcher.
@@ -496,10 +515,7 @@ impl Core {
     fn command(&mut self, command: Command) {
         match command {
             Command::Invoke { key, request, twoway, compress, done } => {
-                traced!(
-                    self.connection.shared.trace, protocol,
-                    trace,
-                    operation = %request.operation,
+                tracing::trace!(operation = %request.operation,
                     twoway,
                     "sending request"
                 );
@@ -517,10 +533,7 @@ impl Core {
                 }
             }
             Command::Oneway { request, compress, cost } => {
-                traced!(
-                    self.connection.shared.trace, protocol,
-                    trace,
-                    operation = %request.operation,
+                tracing::trace!(operation = %request.operation,
                     twoway = false,
                     "sending request"
                 );
@@ -661,6 +674,7 @@ impl Core {
                 }
             }
             if self.writing.is_empty() {
+                self.emit_traces();
                 let Some(t) = self.proto.poll_transmit() else {
                     return progress;
                 };
@@ -778,7 +792,15 @@ impl Core {
         true
     }
 
+    /// `Ice.Trace.Protocol`: the core's descriptions of the messages sent and received.
+    fn emit_traces(&mut self) {
+        while let Some(text) = self.proto.poll_trace() {
+            tracing::info!(ice.category = "Protocol", "{text}");
+        }
+    }
+
     fn handle_events(&mut self, cx: &mut Context<'_>) -> bool {
+        self.emit_traces();
         let mut progress = false;
         let heartbeats = self.proto.heartbeats_received();
         if heartbeats != self.heartbeats {
@@ -792,14 +814,15 @@ impl Core {
             progress = true;
             match event {
                 Event::Connected => {
-                    let remote = self.connection.shared.remote;
-                    traced!(
-                        self.connection.shared.trace,
-                        network,
-                        debug,
-                        ?remote,
-                        "connection validated"
-                    );
+                    self.established = true;
+                    let shared = &self.connection.shared;
+                    crate::trace::network(shared.trace, 1, || {
+                        format!(
+                            "established {} connection\n{}",
+                            shared.transport.kind,
+                            crate::trace::connection_addresses(shared.local, shared.remote)
+                        )
+                    });
                 }
                 Event::Request(incoming) => {
                     self.refresh_targets();
@@ -896,14 +919,33 @@ impl Core {
     }
 
     fn closed(&mut self, error: ConnectionError) {
-        match &error {
-            ConnectionError::ManuallyClosed { .. } | ConnectionError::CloseConnection => {
-                let remote = self.connection.shared.remote;
-                traced!(self.connection.shared.trace, network, debug, ?remote, %error, "connection closed");
-            }
-            _ => {
-                tracing::info!(remote = ?self.connection.shared.remote, %error, "connection closed");
-            }
+        let shared = &self.connection.shared;
+        let why = || self.connection.error_from(&error).to_ice_string();
+        let (kind, addresses) = (shared.transport.kind, || {
+            crate::trace::connection_addresses(shared.local, shared.remote)
+        });
+        if self.established {
+            // As ZeroC: the reason only when the close was not an orderly one.
+            let orderly = matches!(
+                error,
+                ConnectionError::ManuallyClosed { .. }
+                    | ConnectionError::CloseConnection
+                    | ConnectionError::Timeout
+                    | ConnectionError::Inactive
+            );
+            crate::trace::network(shared.trace, 1, || {
+                let text = format!("closed {kind} connection\n{}", addresses());
+                if orderly {
+                    text
+                } else {
+                    format!("{text}\n{}", why())
+                }
+            });
+        } else {
+            let verb = if shared.incoming { "accept" } else { "establish" };
+            crate::trace::network(shared.trace, 2, || {
+                format!("failed to {verb} {kind} connection\n{}\n{}", addresses(), why())
+            });
         }
         self.connection.shared.usable.store(false, Ordering::Release);
         // Announced by `finish`, once the socket is released.

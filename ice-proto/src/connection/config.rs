@@ -142,6 +142,10 @@ pub struct ConnectionConfig {
     /// default for incoming (server-side) connections only: a client always reads, and two
     /// peers that both waited for the other to read would wait forever.
     pub max_output_backlog: usize,
+    /// `Ice.Trace.Protocol` >= 1: each message sent and received is described, in ZeroC's
+    /// words, for [`Connection::poll_trace`](super::Connection::poll_trace). Off by default:
+    /// describing costs a copy of every message.
+    pub trace_protocol: bool,
 }
 
 /// The default [`ConnectionConfig::max_output_backlog`] of server-side connections (1 MiB).
@@ -185,6 +189,7 @@ impl ConnectionConfig {
                 Side::Client => 0,
                 Side::Server => DEFAULT_MAX_OUTPUT_BACKLOG,
             },
+            trace_protocol: false,
         }
     }
 

@@ -35,8 +35,8 @@ pub use error::ConnectionError;
 pub use event::{DispatchId, Event, IncomingRequest, InvocationId, Transmit};
 
 use crate::frame::{
-    decode_datagram, BatchReader, BatchRequestQueue, Frame, FrameDecoder, Message, MessageType,
-    RawFrame, Reply, ReplyStatus, Request,
+    decode_datagram, decompress_body, trace, BatchReader, BatchRequestQueue, Frame, FrameDecoder,
+    Message, MessageType, RawFrame, Reply, ReplyStatus, Request, HEADER_SIZE,
 };
 use timers::{Deadlines, Timers};
 
@@ -138,6 +138,8 @@ pub struct Connection {
     timers: Timers,
     /// ValidateConnection messages received after validation (heartbeats).
     heartbeats_received: u64,
+    /// Descriptions of messages sent and received, with `trace_protocol`.
+    traces: VecDeque<String>,
 }
 
 impl Connection {
@@ -160,6 +162,7 @@ impl Connection {
             in_flight_bytes: 0,
             in_flight: SmallVec::new(),
             events: VecDeque::new(),
+            traces: VecDeque::new(),
             next_request_id: 1,
             next_invocation: 0,
             next_dispatch: 0,
@@ -619,6 +622,12 @@ impl Connection {
         self.events.pop_front()
     }
 
+    /// The next description of a message sent or received, with
+    /// [`ConnectionConfig::trace_protocol`]: for the driver to log as `Protocol` traces.
+    pub fn poll_trace(&mut self) -> Option<String> {
+        self.traces.pop_front()
+    }
+
     /// Gives back the room that emptied queues and tables kept from earlier traffic. For a
     /// driver to call when the connection goes quiet: a connection that has carried a few
     /// messages then costs no more than one that never did (a router keeps thousands idle).
@@ -668,12 +677,34 @@ impl Connection {
     }
 
     fn queue_frame(&mut self, frame: Frame, kind: MessageType, invocation: Option<InvocationId>) {
+        if self.config.trace_protocol {
+            self.trace_sent(&frame);
+        }
         let chunks: SmallVec<[Bytes; 4]> = frame.into_chunks().into_iter().collect();
         self.output_backlog += chunks.iter().map(Bytes::len).sum::<usize>();
         self.send_queue.push_back(Outgoing { chunks, invocation, kind });
     }
 
+    fn trace_sent(&mut self, frame: &Frame) {
+        let bytes = frame.to_bytes();
+        let Some(header) = bytes.first_chunk::<HEADER_SIZE>().copied() else { return };
+        let mut body = bytes.slice(HEADER_SIZE..);
+        if header[9] == 2 {
+            // Described as it was before compression.
+            match decompress_body(&body, usize::MAX) {
+                Ok(b) => body = b,
+                Err(_) => return,
+            }
+        }
+        self.traces.push_back(trace::describe(trace::Direction::Sending, &header, body));
+    }
+
     fn handle_frame(&mut self, now: Instant, frame: RawFrame) {
+        if self.config.trace_protocol {
+            let header = frame.header.encode();
+            let body = frame.body.clone();
+            self.traces.push_back(trace::describe(trace::Direction::Received, &header, body));
+        }
         let compressed = frame.header.compression == 2;
         let compress_reply = frame.header.compression > 0;
         let kind = frame.header.message_type;

@@ -20,11 +20,13 @@ mod header;
 mod message;
 mod reply;
 mod request;
+pub mod trace;
 
 pub(crate) use batch::BatchReader;
 pub use batch::BatchRequest;
 pub use batch_queue::{BatchRequestQueue, FlushedBatch};
 pub use chunks::Frame;
+pub(crate) use compress::decompress_body;
 pub use compress::{COMPRESSION_THRESHOLD, DEFAULT_COMPRESSION_LEVEL};
 pub use decoder::{decode_datagram, FrameDecoder, RawFrame};
 pub use error::ProtocolError;
