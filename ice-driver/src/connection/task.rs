@@ -113,9 +113,6 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
             crate::trace::network(trace, 2, || {
                 format!("trying to accept {kind} connection\n{}", addresses())
             });
-            crate::trace::network(trace, 1, || {
-                format!("accepted {kind} connection\n{}", addresses())
-            });
         }
     }
     let core = Core {
@@ -135,6 +132,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         oneways: VecDeque::new(),
         budget_back: 0,
         established: incoming || datagram,
+        announce_accepted: incoming && !datagram,
         close_error: None,
         heartbeats: 0,
         undecoded: false,
@@ -232,6 +230,8 @@ pub(super) struct Core {
     budget_back: u32,
     /// Validated (or accepted): a close is traced as `closed`, not as `failed to establish`.
     established: bool,
+    /// An incoming stream connection whose `accepted` trace is still to come.
+    announce_accepted: bool,
     /// Why the connection closed, until `finish` announces it.
     close_error: Option<ConnectionError>,
     /// Heartbeats already reported to the dispatcher.
@@ -796,6 +796,17 @@ impl Core {
     fn emit_traces(&mut self) {
         while let Some(text) = self.proto.poll_trace() {
             tracing::info!(ice.category = "Protocol", "{text}");
+        }
+        // After the ValidateConnection it sent is traced, as ZeroC orders them.
+        if std::mem::take(&mut self.announce_accepted) {
+            let shared = &self.connection.shared;
+            crate::trace::network(shared.trace, 1, || {
+                format!(
+                    "accepted {} connection\n{}",
+                    shared.transport.kind,
+                    crate::trace::connection_addresses(shared.local, shared.remote)
+                )
+            });
         }
     }
 
