@@ -797,3 +797,42 @@ fn command_line_configuration_prints_only_the_ready_lines_in_zeroc_order() {
     let rest: Vec<String> = stdout.iter().collect();
     assert!(rest.is_empty(), "more on stdout: {rest:?}");
 }
+
+/// The reply to `Process::shutdown` reaches the caller before the router exits, also over ws,
+/// on both runtimes: exiting waits for the graceful close of the admin connection. (ZeroC's
+/// Python client, slower to read, is what lost the reply: `tests/tests/glacier2_interop.rs`.)
+#[test]
+fn process_shutdown_is_answered_before_the_router_exits() {
+    for round in 0..4 {
+        let runtime = if round % 2 == 0 { "tokio" } else { "async-std" };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let running = start(&[
+            "--runtime",
+            runtime,
+            "--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0",
+            "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+            &format!("--Ice.Admin.Endpoints=ws -h 127.0.0.1 -p {port}"),
+            "--Ice.Admin.InstanceName=Glacier2",
+            "--Ice.PrintAdapterReady=1",
+        ]);
+        running.wait_ready(&["Glacier2.Client", "Ice.Admin"]);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let c = ice_driver_tokio::communicator();
+            let process = c
+                .string_to_proxy(&format!("Glacier2/admin -f Process:ws -h 127.0.0.1 -p {port}"))
+                .unwrap();
+            let shutdown = process
+                .invoke(
+                    "shutdown",
+                    ice_driver::OperationMode::Normal,
+                    ice_driver::Encapsulation::empty(Default::default()),
+                )
+                .await;
+            assert!(shutdown.is_ok(), "{runtime}, round {round}: {shutdown:?}");
+            c.destroy().await;
+        });
+        let (status, stderr) = running.wait_exit();
+        assert!(status.success(), "{runtime}: {status}: {stderr}");
+    }
+}

@@ -57,6 +57,8 @@ struct Inner {
     /// Each accept loop holds a receiver until its listener is closed, so that `deactivate`
     /// returns only once the ports are free again (refused, and ready to be bound anew).
     listening: watch::Sender<()>,
+    /// Set once deactivation has closed the incoming connections.
+    deactivated_done: watch::Sender<bool>,
     /// Each listener's transport and address, for `Ice.Trace.Network`.
     listening_at: Vec<(&'static str, std::net::SocketAddr)>,
     /// Whether incoming connections are held: not accepted, their requests not dispatched
@@ -231,6 +233,7 @@ impl ObjectAdapter {
                 deactivated: AtomicBool::new(false),
                 stop,
                 listening,
+                deactivated_done: watch::channel(false).0,
                 listening_at,
                 holding,
                 held: AtomicBool::new(true),
@@ -638,8 +641,15 @@ impl ObjectAdapter {
     /// Stops accepting connections and closes the incoming ones gracefully, letting the
     /// dispatches in progress finish; returns once they are closed (or after 10 s).
     pub async fn deactivate(&self) {
-        if let Some(rest) = self.begin_deactivate() {
-            rest.await;
+        match self.begin_deactivate() {
+            Some(rest) => rest.await,
+            // Deactivated elsewhere (`Communicator::shutdown`): wait for that to finish, so
+            // that `Communicator::destroy` leaves replies in flight (the `Process::shutdown`
+            // reply itself) to the graceful close instead of cutting them off.
+            None => {
+                let mut done = self.inner.deactivated_done.subscribe();
+                let _ = done.wait_for(|d| *d).await;
+            }
         }
     }
 
@@ -661,6 +671,14 @@ impl ObjectAdapter {
         }
         let adapter = self.clone();
         Some(async move {
+            // Waiters are released however this ends (dropped with its runtime, too).
+            struct Done<'a>(&'a watch::Sender<bool>);
+            impl Drop for Done<'_> {
+                fn drop(&mut self) {
+                    self.0.send_replace(true);
+                }
+            }
+            let _done = Done(&adapter.inner.deactivated_done);
             if unregister_first {
                 adapter.unregister().await;
                 adapter.stop_accepting();

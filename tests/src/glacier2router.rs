@@ -150,6 +150,11 @@ impl Glacier2Router {
         Ok(router)
     }
 
+    /// Waits for the router to exit (after its admin `Process::shutdown`, say).
+    pub fn wait(&mut self) -> io::Result<std::process::ExitStatus> {
+        self.child.wait()
+    }
+
     /// The router's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

@@ -232,6 +232,41 @@ fn python_client_through(kind: RouterKind, version: IceVersion) {
     assert!(out.stdout.iter().any(|l| l == "OK destroy_session"), "{:#?}", out.stdout);
 }
 
+/// ZeroC's Python client stops the router through its admin `Process::shutdown` over ws, as
+/// ZeroC's test harness stops routers: the reply arrives before the router exits, which must
+/// wait for the admin connection's graceful close (glacier cut the reply off in about half
+/// the runs, a ConnectionLostException for the caller). Several rounds, since it is a race.
+fn python_stops_router_over_ws(kind: RouterKind) {
+    let Some(python) = python_for(IceVersion::V37) else { return };
+    let Some(binary) = router_binary(kind) else { return };
+    for round in 0..12 {
+        let port = ice_tests::glacier2router::free_port().unwrap();
+        let admin = format!("ws -h 127.0.0.1 -p {port}");
+        let mut router = Glacier2Router::start(
+            &binary,
+            &[("Ice.Admin.Endpoints", &admin), ("Ice.Admin.InstanceName", "Glacier2")],
+        )
+        .expect("start the router");
+        let process = format!("Glacier2/admin -f Process:{admin}");
+        let out = python
+            .run("admin_shutdown.py", &["--process", &process], std::time::Duration::from_secs(60))
+            .expect("run admin_shutdown.py");
+        assert!(out.status.success(), "{kind:?}, round {round}: {:#?}", out.stdout);
+        let status = router.wait().expect("wait for the router");
+        assert!(status.success(), "{kind:?}, round {round}: {status}");
+    }
+}
+
+#[test]
+fn zeroc_client_stops_glacier2router_over_ws() {
+    python_stops_router_over_ws(RouterKind::ZeroC);
+}
+
+#[test]
+fn zeroc_client_stops_glacier_over_ws() {
+    python_stops_router_over_ws(RouterKind::Glacier);
+}
+
 #[test]
 fn zeroc_client_through_glacier2router() {
     python_client_through(RouterKind::ZeroC, IceVersion::V37);

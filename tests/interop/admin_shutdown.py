@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""Stops a router through its admin object, as ZeroC's test harness does (Ice 3.7 or 3.8).
+
+Usage: admin_shutdown.py --process PROXY
+
+PROXY is the router's `Process` facet (`Glacier2/admin -f Process:ws -h 127.0.0.1 -p N`).
+Calls `shutdown` once: prints `OK shutdown` when the reply came, or `FAIL shutdown: <error>`
+and exits with status 1 (a reply cut off by the router's exit is `ConnectionLostException`).
+"""
+
+import Ice
+
+import icepeer
+
+
+def main():
+    def add(parser):
+        parser.add_argument("--process", required=True)
+
+    args, ice_args = icepeer.parse_args(__doc__, add)
+    communicator = icepeer.initialize(ice_args, {"Ice.Warn.Connections": "0"})
+    try:
+        process = Ice.ProcessPrx.uncheckedCast(communicator.stringToProxy(args.process))
+        process.shutdown()
+    except Ice.Exception as error:
+        icepeer.fail_step(communicator, "shutdown", error)
+    print("OK shutdown", flush=True)
+    communicator.destroy()
+
+
+if __name__ == "__main__":
+    main()
