@@ -98,15 +98,40 @@ impl Dispatcher for ClientDispatcher {
     }
 }
 
+/// `Glacier2.Client.Trace.Reject`: a request on a connection without a session, in
+/// glacier2router's words.
+pub(crate) fn trace_no_session(identity: &ice_driver::Identity) {
+    tracing::info!(
+        target: "Glacier2",
+        "rejecting request, no session is associated with the connection.\nidentity: {identity}"
+    );
+}
+
+/// `Glacier2.{Client,Server}.Trace.Request`, in glacier2router's words: what is routed
+/// (`proxy = ...`, or for a callback `identity = ...`), the operation and the context.
+fn trace_routing(
+    reverse: bool,
+    buffered: bool,
+    what: &str,
+    operation: &str,
+    context: &ice_driver::Context,
+) {
+    let context: Vec<String> = context.iter().map(|(k, v)| format!("{k}/{v}")).collect();
+    tracing::info!(
+        target: "Glacier2",
+        "{}routing ({})\n{what}\noperation = {operation}\ncontext = {}",
+        if reverse { "reverse " } else { "" },
+        if buffered { "buffered" } else { "not buffered" },
+        context.join(", ")
+    );
+}
+
 fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming: IncomingRequest) {
     let IncomingRequest { dispatch, request, twoway, .. } = incoming;
     let encoding = request.params.encoding;
     let trace = state.trace.snapshot();
-    let (identity, operation) = if trace.client_reject > 0 || trace.client_request > 0 {
-        (Some(request.identity.clone()), Some(request.operation.clone()))
-    } else {
-        (None, None)
-    };
+    // Kept for the reject trace only: the request itself moves into the routing core.
+    let identity = (trace.client_reject > 0).then(|| request.identity.clone());
     let warning = DispatchWarning::new(state.warn_dispatch, &request, connection);
     let route = state.core().route_client_request(
         state.now(),
@@ -116,8 +141,8 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
     );
     match route {
         ClientRoute::NoSession => {
-            if trace.client_reject > 0 {
-                tracing::info!(target: "Glacier2", identity = ?identity, "rejecting request, no session is associated with the connection.");
+            if let Some(identity) = identity.as_ref().filter(|_| trace.client_reject > 0) {
+                trace_no_session(identity);
             }
             state.metrics.rejected(Rejection::NoSession);
             // Aborted: the client sees the connection lost, never this reply.
@@ -125,11 +150,23 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             connection.reply(dispatch, ReplyStatus::ObjectNotExist(RequestFailed::default()));
         }
         ClientRoute::Refused { status, why } => {
-            if why == Refusal::Filtered {
+            if let Refusal::Filtered(consulted) = why {
                 state.metrics.rejected(Rejection::Filtered);
-            }
-            if why == Refusal::Filtered && trace.client_reject > 0 {
-                tracing::info!(target: "Glacier2", identity = ?identity, "rejecting request: filtered");
+                if let Some(identity) = identity.as_ref().filter(|_| trace.client_reject > 0) {
+                    // glacier2router's words: the filters consulted, none of which matched.
+                    let names = [
+                        (consulted.category, "category filter"),
+                        (consulted.identity, "identity filter"),
+                        (consulted.adapter_id, "adapter id filter"),
+                    ];
+                    let names: Vec<&str> =
+                        names.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect();
+                    tracing::info!(
+                        target: "Glacier2",
+                        "rejecting request: {}\nidentity: {identity}",
+                        names.join(", ")
+                    );
+                }
             }
             connection.reply(dispatch, status);
         }
@@ -141,7 +178,14 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                 return;
             }
             if trace.client_request > 0 {
-                tracing::info!(target: "Glacier2", proxy = %target, operation = ?operation, "routing");
+                let what = format!("proxy = {target}");
+                trace_routing(
+                    false,
+                    state.client_buffered,
+                    &what,
+                    &request.operation,
+                    &request.context,
+                );
             }
             if let Some(c) = options.unknown {
                 tracing::warn!(target: "Glacier2", "unknown forward option `{c}'");
@@ -435,7 +479,8 @@ impl Dispatcher for ServerDispatcher {
         let IncomingRequest { dispatch, request, twoway, .. } = incoming;
         let encoding = request.params.encoding;
         if state.trace.server_request() > 0 {
-            tracing::info!(target: "Glacier2", identity = %request.identity, operation = %request.operation, "reverse routing");
+            let what = format!("identity = {}", request.identity);
+            trace_routing(true, state.server_buffered, &what, &request.operation, &request.context);
         }
         let route = state.core().route_callback(request, twoway);
         match route {

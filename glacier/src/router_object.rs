@@ -50,6 +50,9 @@ fn proxy_with(state: &State, identity: Identity, endpoints: &[ice_driver::Endpoi
 /// A request that needs a session on a connection without one: the connection is aborted,
 /// so the client sees it lost.
 fn no_session(state: &State, current: &Current) -> DispatchError {
+    if state.trace.client_reject() > 0 {
+        crate::dispatch::trace_no_session(&current.identity);
+    }
     state.metrics.rejected(crate::metrics::Rejection::NoSession);
     current.connection.close(CloseMode::Forcefully);
     DispatchError::ObjectNotExist
@@ -113,11 +116,12 @@ impl Servant for RouterServant {
                     let (evicted, added) = match added {
                         Ok(a) => (a.evicted, a.added),
                         Err(e) => {
+                            // (No session: `no_session` traces it, in glacier2router's words.)
                             if !matches!(e, ice_proto::router::AddProxiesError::NoSession) {
                                 state.metrics.rejected(crate::metrics::Rejection::AddProxies);
-                            }
-                            if state.trace.client_reject() > 0 {
-                                tracing::info!(target: "Glacier2", "rejecting request: {e}");
+                                if state.trace.client_reject() > 0 {
+                                    tracing::info!(target: "Glacier2", "rejecting request: {e}");
+                                }
                             }
                             return Err(no_session(&state, current));
                         }

@@ -836,3 +836,63 @@ fn process_shutdown_is_answered_before_the_router_exits() {
         assert!(status.success(), "{runtime}: {status}: {stderr}");
     }
 }
+
+/// `Glacier2.Client.Trace.Reject` and `Glacier2.Client.Trace.Request` in glacier2router's words
+/// (compared line by line with glacier2router 3.7.8 given the same requests): a request
+/// without a session, one the category filter refuses, one routed.
+#[test]
+fn reject_and_request_traces_read_as_glacier2routers() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let running = start(&[
+        &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
+        "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+        "--Glacier2.Client.Buffered=0",
+        "--Glacier2.Filter.Category.Accept=allowed",
+        "--Glacier2.Client.Trace.Reject=1",
+        "--Glacier2.Client.Trace.Request=1",
+        "--Ice.Warn.Dispatch=0",
+        "--Ice.PrintAdapterReady=1",
+    ]);
+    running.wait_ready(&["Glacier2.Client"]);
+    rt.block_on(async {
+        let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
+        let routed = || {
+            let mut props = ice_driver::Properties::new();
+            props.set("Ice.Default.Router", &router_proxy).unwrap();
+            props.set("Ice.RetryIntervals", "-1").unwrap();
+            ice_driver_tokio::communicator_with_properties(props)
+        };
+        let target = |c: &ice_driver::Communicator, category: &str| {
+            c.string_to_proxy(&format!("{category}/hello:tcp -h 127.0.0.1 -p {closed}")).unwrap()
+        };
+        let no_session = routed();
+        assert!(target(&no_session, "allowed").ice_ping().await.is_err());
+        no_session.destroy().await;
+        let client = routed();
+        let router = client.string_to_proxy(&router_proxy).unwrap();
+        ice_driver::glacier2::SessionRouter::new(&router).create_session("u", "p").await.unwrap();
+        let filtered = target(&client, "x").ice_ping().await;
+        assert!(matches!(filtered, Err(ice_driver::Error::ObjectNotExist { .. })), "{filtered:?}");
+        let refused = target(&client, "allowed").ice_ping().await;
+        assert!(matches!(refused, Err(ice_driver::Error::UnknownLocal(_))), "{refused:?}");
+        client.destroy().await;
+    });
+    let pid = running.pid().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{stderr}");
+    for expected in [
+        "Glacier2: rejecting request, no session is associated with the connection.\n   \
+         identity: Glacier2/router\n"
+            .to_owned(),
+        "Glacier2: rejecting request: category filter\n   identity: x/hello\n".to_owned(),
+        format!(
+            "Glacier2: routing (not buffered)\n   proxy = allowed/hello -t -e 1.1:tcp -h \
+             127.0.0.1 -p {closed} -t 60000\n   operation = ice_ping\n   context = \n"
+        ),
+    ] {
+        assert!(stderr.contains(&expected), "missing {expected:?} in:\n{stderr}");
+    }
+}

@@ -102,8 +102,21 @@ pub struct DestroyedSession {
 pub enum Refusal {
     /// The identity is not in the routing table: the client adds it and retries.
     NotInTable,
-    /// The category, identity or adapter-id filters refused it.
-    Filtered,
+    /// The category, identity or adapter-id filters refused it: those consulted, none of
+    /// which matched.
+    Filtered(ConsultedFilters),
+}
+
+/// The filters a refused request was checked against (`Glacier2.Filter.*` and the session's
+/// own), for the router's `rejecting request: category filter, ...` trace.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsultedFilters {
+    /// The category filter.
+    pub category: bool,
+    /// The identity filter.
+    pub identity: bool,
+    /// The adapter-id filter (only for a target with an adapter id).
+    pub adapter_id: bool,
 }
 
 /// What `addProxies` did: the proxies evicted to make room (returned to the client), and
@@ -488,14 +501,14 @@ impl Router {
         };
         session.last_activity = session.last_activity.max(now);
         let filters = &session.filters;
-        let mut consulted = false;
+        let mut consulted = ConsultedFilters::default();
         let mut matched = false;
         if !filters.categories.is_empty() {
-            consulted = true;
+            consulted.category = true;
             matched |= filters.categories.contains(&request.identity.category);
         }
         if !filters.identities.is_empty() {
-            consulted = true;
+            consulted.identity = true;
             matched |= filters.identities.contains(&request.identity);
         }
         let target = match session.routing_table.get(&request.identity) {
@@ -508,13 +521,13 @@ impl Router {
             }
         };
         if !target.adapter_id.is_empty() && !filters.adapter_ids.is_empty() {
-            consulted = true;
+            consulted.adapter_id = true;
             matched |= filters.adapter_ids.contains(&target.adapter_id);
         }
-        if consulted && !matched {
+        if consulted != ConsultedFilters::default() && !matched {
             return ClientRoute::Refused {
                 status: not_exist(&request, &request.operation),
-                why: Refusal::Filtered,
+                why: Refusal::Filtered(consulted),
             };
         }
         let options = ForwardOptions::from_request(twoway, &request.context);

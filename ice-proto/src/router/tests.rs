@@ -168,7 +168,10 @@ fn filters_are_ored_and_accept_user_adds_the_user_category() {
     assert!(ok(&mut r, "_userid", "cb"));
     assert!(ok(&mut r, "x", "y"));
     match r.route_client_request(now, C1, request("c3", "cb", &[]), true) {
-        ClientRoute::Refused { status: ReplyStatus::ObjectNotExist(f), why: Refusal::Filtered } => {
+        ClientRoute::Refused {
+            status: ReplyStatus::ObjectNotExist(f),
+            why: Refusal::Filtered(_),
+        } => {
             assert_eq!(f.operation, "op")
         }
         other => panic!("{other:?}"),
@@ -194,7 +197,7 @@ fn adapter_id_filter_applies_to_indirect_proxies_only() {
     ));
     assert!(matches!(
         r.route_client_request(now, C1, request("", "b", &[]), true),
-        ClientRoute::Refused { why: Refusal::Filtered, .. }
+        ClientRoute::Refused { why: Refusal::Filtered(_), .. }
     ));
     assert!(matches!(
         r.route_client_request(now, C1, request("", "direct", &[]), true),
@@ -349,7 +352,7 @@ fn filters_changed_while_the_session_is_created_are_kept() {
     ));
     assert!(matches!(
         r.route_client_request(now, C1, request("other", "b", &[]), true),
-        ClientRoute::Refused { why: Refusal::Filtered, .. }
+        ClientRoute::Refused { why: Refusal::Filtered(_), .. }
     ));
     assert!(r.filters_mut(C2).is_none());
 }
