@@ -235,7 +235,8 @@ fn python_client_through(kind: RouterKind, version: IceVersion) {
 /// ZeroC's Python client stops the router through its admin `Process::shutdown` over ws, as
 /// ZeroC's test harness stops routers: the reply arrives before the router exits, which must
 /// wait for the admin connection's graceful close (glacier cut the reply off in about half
-/// the runs, a ConnectionLostException for the caller). Several rounds, since it is a race.
+/// the runs, a ConnectionLostException for the caller); then the router closes the
+/// connection. Several rounds, since the reply was a race.
 fn python_stops_router_over_ws(kind: RouterKind) {
     let Some(python) = python_for(IceVersion::V37) else { return };
     let Some(binary) = router_binary(kind) else { return };

@@ -35,6 +35,9 @@ pub(crate) struct WsStream {
     message_size: usize,
     local: Option<SocketAddr>,
     peer: Option<SocketAddr>,
+    /// The peer's close frame arrived: ours, queued by tungstenite, goes out before the end
+    /// of the stream is reported.
+    peer_closed: bool,
 }
 
 /// The size of an Ice message header; its last four bytes are the message size.
@@ -55,6 +58,7 @@ impl WsStream {
     ) -> Self {
         WsStream {
             ws,
+            peer_closed: false,
             pending: Bytes::new(),
             message: BytesMut::new(),
             message_size: 0,
@@ -161,11 +165,18 @@ impl TcpStream for WsStream {
                 self.pending.advance(n);
                 return Poll::Ready(Ok(n));
             }
+            if self.peer_closed {
+                // Answered as ZeroC's peers expect before they close the socket; a peer that
+                // is already gone just ends the stream.
+                let _ = ready!(Pin::new(&mut self.ws).poll_flush(cx));
+                return Poll::Ready(Ok(0));
+            }
             match ready!(Pin::new(&mut self.ws).poll_next(cx)) {
                 Some(Ok(Message::Binary(b))) => self.pending = b,
                 // Pings are answered by tungstenite itself.
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                Some(Ok(Message::Close(_))) | None => return Poll::Ready(Ok(0)),
+                Some(Ok(Message::Close(_))) => self.peer_closed = true,
+                None => return Poll::Ready(Ok(0)),
                 Some(Ok(Message::Text(_))) => {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::InvalidData,
