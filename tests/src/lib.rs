@@ -4,6 +4,7 @@ pub mod browser;
 pub mod certs;
 pub mod glacier2router;
 pub mod icegrid;
+pub mod java;
 pub mod memnet;
 pub mod peers;
 pub mod refused;
