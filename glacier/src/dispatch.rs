@@ -107,22 +107,21 @@ pub(crate) fn trace_no_session(identity: &ice_driver::Identity) {
     );
 }
 
+/// A request context as glacier2router traces it: `k/v, k/v`.
+fn context_text(context: &ice_driver::Context) -> String {
+    let pairs: Vec<String> = context.iter().map(|(k, v)| format!("{k}/{v}")).collect();
+    pairs.join(", ")
+}
+
 /// `Glacier2.{Client,Server}.Trace.Request`, in glacier2router's words: what is routed
-/// (`proxy = ...`, or for a callback `identity = ...`), the operation and the context.
-fn trace_routing(
-    reverse: bool,
-    buffered: bool,
-    what: &str,
-    operation: &str,
-    context: &ice_driver::Context,
-) {
-    let context: Vec<String> = context.iter().map(|(k, v)| format!("{k}/{v}")).collect();
+/// (`proxy = ...`, or for a callback `identity = ...`), the operation and the context the
+/// sender gave (`context_text`).
+fn trace_routing(reverse: bool, buffered: bool, what: &str, operation: &str, context: &str) {
     tracing::info!(
         target: "Glacier2",
-        "{}routing ({})\n{what}\noperation = {operation}\ncontext = {}",
+        "{}routing ({})\n{what}\noperation = {operation}\ncontext = {context}",
         if reverse { "reverse " } else { "" },
         if buffered { "buffered" } else { "not buffered" },
-        context.join(", ")
     );
 }
 
@@ -130,8 +129,10 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
     let IncomingRequest { dispatch, request, twoway, .. } = incoming;
     let encoding = request.params.encoding;
     let trace = state.trace.snapshot();
-    // Kept for the reject trace only: the request itself moves into the routing core.
+    // Kept for the traces only: the request itself moves into the routing core, which
+    // replaces its context with the one forwarded; glacier2router traces the client's.
     let identity = (trace.client_reject > 0).then(|| request.identity.clone());
+    let context = (trace.client_request > 0).then(|| context_text(&request.context));
     let warning = DispatchWarning::new(state.warn_dispatch, &request, connection);
     let route = state.core().route_client_request(
         state.now(),
@@ -141,7 +142,7 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
     );
     match route {
         ClientRoute::NoSession => {
-            if let Some(identity) = identity.as_ref().filter(|_| trace.client_reject > 0) {
+            if let Some(identity) = &identity {
                 trace_no_session(identity);
             }
             state.metrics.rejected(Rejection::NoSession);
@@ -152,7 +153,7 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
         ClientRoute::Refused { status, why } => {
             if let Refusal::Filtered(consulted) = why {
                 state.metrics.rejected(Rejection::Filtered);
-                if let Some(identity) = identity.as_ref().filter(|_| trace.client_reject > 0) {
+                if let Some(identity) = &identity {
                     // glacier2router's words: the filters consulted, none of which matched.
                     let names = [
                         (consulted.category, "category filter"),
@@ -177,18 +178,12 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                 connection.reply(dispatch, not_exist(&request));
                 return;
             }
-            if trace.client_request > 0 {
-                let what = format!("proxy = {target}");
-                trace_routing(
-                    false,
-                    state.client_buffered,
-                    &what,
-                    &request.operation,
-                    &request.context,
-                );
-            }
             if let Some(c) = options.unknown {
                 tracing::warn!(target: "Glacier2", "unknown forward option `{c}'");
+            }
+            if let Some(context) = &context {
+                let what = format!("proxy = {target}");
+                trace_routing(false, state.client_buffered, &what, &request.operation, context);
             }
             state.metrics.forwarded(Direction::ToServer, request.params.data.len());
             let client = connection.clone();
@@ -478,14 +473,17 @@ impl Dispatcher for ServerDispatcher {
         };
         let IncomingRequest { dispatch, request, twoway, .. } = incoming;
         let encoding = request.params.encoding;
-        if state.trace.server_request() > 0 {
-            let what = format!("identity = {}", request.identity);
-            trace_routing(true, state.server_buffered, &what, &request.operation, &request.context);
-        }
+        // Traced once it is known to have a client to go to, with the context the back end
+        // gave, as glacier2router does.
+        let traced = (state.trace.server_request() > 0)
+            .then(|| (format!("identity = {}", request.identity), context_text(&request.context)));
         let route = state.core().route_callback(request, twoway);
         match route {
             CallbackRoute::NoSession(status) => connection.reply(dispatch, status),
             CallbackRoute::Forward { client, options, request } => {
+                if let Some((what, context)) = &traced {
+                    trace_routing(true, state.server_buffered, what, &request.operation, context);
+                }
                 let client =
                     state.clients.lock().unwrap_or_else(|e| e.into_inner()).get(&client.0).cloned();
                 let Some(client) = client else {

@@ -115,15 +115,18 @@ impl Servant for RouterServant {
                     let added = state.core().add_proxies(state.now(), id, &proxies);
                     let (evicted, added) = match added {
                         Ok(a) => (a.evicted, a.added),
-                        Err(e) => {
-                            // (No session: `no_session` traces it, in glacier2router's words.)
-                            if !matches!(e, ice_proto::router::AddProxiesError::NoSession) {
-                                state.metrics.rejected(crate::metrics::Rejection::AddProxies);
-                                if state.trace.client_reject() > 0 {
-                                    tracing::info!(target: "Glacier2", "rejecting request: {e}");
-                                }
-                            }
+                        Err(ice_proto::router::AddProxiesError::NoSession) => {
                             return Err(no_session(&state, current));
+                        }
+                        Err(e) => {
+                            // A proxy the verifier refuses: the connection is aborted, as
+                            // glacier2router does.
+                            state.metrics.rejected(crate::metrics::Rejection::AddProxies);
+                            if state.trace.client_reject() > 0 {
+                                tracing::info!(target: "Glacier2", "rejecting request: {e}");
+                            }
+                            current.connection.close(CloseMode::Forcefully);
+                            return Err(DispatchError::ObjectNotExist);
                         }
                     };
                     let level = state.trace.routing_table();

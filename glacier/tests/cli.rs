@@ -875,7 +875,10 @@ fn reject_and_request_traces_read_as_glacier2routers() {
         ice_driver::glacier2::SessionRouter::new(&router).create_session("u", "p").await.unwrap();
         let filtered = target(&client, "x").ice_ping().await;
         assert!(matches!(filtered, Err(ice_driver::Error::ObjectNotExist { .. })), "{filtered:?}");
-        let refused = target(&client, "allowed").ice_ping().await;
+        // glacier2router traces the client's context, though without ForwardContext it
+        // forwards none.
+        let context = ice_driver::Context::from([("k".to_owned(), "v".to_owned())]);
+        let refused = target(&client, "allowed").ice_context(context).ice_ping().await;
         assert!(matches!(refused, Err(ice_driver::Error::UnknownLocal(_))), "{refused:?}");
         client.destroy().await;
     });
@@ -890,7 +893,7 @@ fn reject_and_request_traces_read_as_glacier2routers() {
         "Glacier2: rejecting request: category filter\n   identity: x/hello\n".to_owned(),
         format!(
             "Glacier2: routing (not buffered)\n   proxy = allowed/hello -t -e 1.1:tcp -h \
-             127.0.0.1 -p {closed} -t 60000\n   operation = ice_ping\n   context = \n"
+             127.0.0.1 -p {closed} -t 60000\n   operation = ice_ping\n   context = k/v\n"
         ),
     ] {
         assert!(stderr.contains(&expected), "missing {expected:?} in:\n{stderr}");

@@ -639,7 +639,10 @@ impl ObjectAdapter {
     }
 
     /// Stops accepting connections and closes the incoming ones gracefully, letting the
-    /// dispatches in progress finish; returns once they are closed (or after 10 s).
+    /// dispatches in progress finish; returns once they are closed (forcefully after about
+    /// 10 s). Called again, or after [`Communicator::shutdown`](crate::Communicator::shutdown),
+    /// it waits for that deactivation to finish: a dispatch that awaits it on one of the
+    /// adapter's own connections thus waits for its own connection, until the forced close.
     pub async fn deactivate(&self) {
         match self.begin_deactivate() {
             Some(rest) => rest.await,
@@ -654,8 +657,9 @@ impl ObjectAdapter {
     }
 
     /// Marks the adapter deactivated and, unless it must first take its endpoints out of the
-    /// locator registry (ZeroC unregisters before it stops accepting), stops accepting and
-    /// starts closing the incoming connections before returning. A dispatch that deactivates
+    /// locator registry (ZeroC unregisters before it stops accepting; that waits for the
+    /// registry, for up to 10 s, in the returned future), stops accepting and starts closing
+    /// the incoming connections before returning. A dispatch that deactivates
     /// its own adapter (`Process::shutdown`) thus replies on a connection that already ignores
     /// new requests, whose peer retries them elsewhere after the CloseConnection that follows
     /// the reply. The returned future does the rest; `None` if already deactivated.
@@ -669,18 +673,21 @@ impl ObjectAdapter {
         if !unregister_first {
             self.stop_accepting();
         }
-        let adapter = self.clone();
-        Some(async move {
-            // Waiters are released however this ends (dropped with its runtime, too).
-            struct Done<'a>(&'a watch::Sender<bool>);
-            impl Drop for Done<'_> {
-                fn drop(&mut self) {
-                    self.0.send_replace(true);
-                }
+        // Waiters are released however the rest ends: done, or dropped unpolled with its
+        // runtime.
+        struct Done(ObjectAdapter);
+        impl Drop for Done {
+            fn drop(&mut self) {
+                self.0.inner.deactivated_done.send_replace(true);
             }
-            let _done = Done(&adapter.inner.deactivated_done);
+        }
+        let done = Done(self.clone());
+        Some(async move {
+            let adapter = &done.0;
             if unregister_first {
-                adapter.unregister().await;
+                let rt = &adapter.inner.runtime;
+                let deadline = rt.sleep_until(rt.now() + DEACTIVATE_WAIT);
+                with_deadline(adapter.unregister(), Some(deadline)).await;
                 adapter.stop_accepting();
             }
             adapter.close_connections().await;

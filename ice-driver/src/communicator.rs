@@ -641,7 +641,8 @@ impl Communicator {
         }
         let adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner()).clone();
         for adapter in adapters {
-            // Each adapter stops accepting now, as ZeroC's synchronous shutdown.
+            // Each adapter stops accepting now, as ZeroC's synchronous shutdown (one
+            // registered with a locator once its registry has forgotten it).
             if let Some(rest) = adapter.begin_deactivate() {
                 self.instance.runtime.spawn(Box::pin(rest));
             }

@@ -33,8 +33,8 @@
 //! proxies, `Option<..>` for optionals; the result is the return value, or a tuple of the
 //! return value then the out-parameters. An operation with a `throws` clause fails with a
 //! generated enum (`HelloSayHelloError`) of its exceptions (and those derived from them
-//! that the compilation knows) plus `Ice(Error)`; a variant is the exception's name, or its
-//! scoped name (`DemoInnerFailure`) where two share a name. The servant trait has one method per
+//! that the compilation knows) plus `Ice(Error)`; a variant is the exception's name, or, for each
+//! of the exceptions that share a name, its scoped name (`DemoFailure`, `DemoInnerFailure`). The servant trait has one method per
 //! operation, taking the in-parameters by value and the `Current`, returning the same
 //! result shape or a `DispatchError` (raise user exceptions with `DispatchError::user`); its
 //! dispatcher checks operation modes as ZeroC does and answers `ice_isA` / `ice_ids` with

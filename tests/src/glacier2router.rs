@@ -68,7 +68,9 @@ pub fn free_port() -> io::Result<u16> {
 
 /// A running `glacier2router`; killed when dropped.
 pub struct Glacier2Router {
-    child: Child,
+    /// `None` once `wait` has taken it.
+    child: Option<Child>,
+    pid: u32,
     /// The port of `Glacier2.Client.Endpoints` on 127.0.0.1.
     pub client_port: u16,
     config: PathBuf,
@@ -136,7 +138,8 @@ impl Glacier2Router {
             .stderr(Stdio::inherit())
             .spawn()?;
         let rx = crate::peers::stdout_lines(&mut child)?;
-        let router = Glacier2Router { child, client_port, config: path };
+        let pid = child.id();
+        let router = Glacier2Router { child: Some(child), pid, client_port, config: path };
         let mut ready = 0;
         while ready < 2 {
             match rx.recv_timeout(READY_TIMEOUT) {
@@ -150,14 +153,28 @@ impl Glacier2Router {
         Ok(router)
     }
 
-    /// Waits for the router to exit (after its admin `Process::shutdown`, say).
+    /// Waits for the router to exit (after its admin `Process::shutdown`, say); an error, and
+    /// the router killed, if it still runs after `READY_TIMEOUT`.
     pub fn wait(&mut self) -> io::Result<std::process::ExitStatus> {
-        self.child.wait()
+        let Some(mut child) = self.child.take() else {
+            return Err(io::Error::other("already waited for"));
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait());
+        });
+        match rx.recv_timeout(READY_TIMEOUT) {
+            Ok(status) => status,
+            Err(_) => {
+                let _ = Command::new("kill").args(["-KILL", &self.pid.to_string()]).status();
+                Err(io::Error::other("the router did not exit"))
+            }
+        }
     }
 
     /// The router's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.pid
     }
 
     /// The router proxy string (`Glacier2/router:tcp -h 127.0.0.1 -p <client port>`).
@@ -168,8 +185,10 @@ impl Glacier2Router {
 
 impl Drop for Glacier2Router {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
         let _ = fs::remove_file(&self.config);
     }
 }

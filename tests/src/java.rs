@@ -87,15 +87,36 @@ pub fn require_java() -> Option<Java> {
 
 impl Java {
     /// Runs the Java class `main` with `args` to completion; returns its exit status and stdout.
-    pub fn run(&self, main: &str, args: &[&str]) -> std::io::Result<crate::peers::PeerOutput> {
-        let out = Command::new("java")
+    /// Killed, and an error, if it has not exited within `timeout`.
+    pub fn run(
+        &self,
+        main: &str,
+        args: &[&str],
+        timeout: std::time::Duration,
+    ) -> std::io::Result<crate::peers::PeerOutput> {
+        let child = Command::new("java")
             .arg("-cp")
             .arg(&self.classpath)
             .arg(main)
             .args(args)
             .stdin(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .output()?;
+            .spawn()?;
+        let pid = child.id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        let out = match rx.recv_timeout(timeout) {
+            Ok(out) => out?,
+            Err(_) => {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                return Err(std::io::Error::other(format!(
+                    "{main} still running after {timeout:?}"
+                )));
+            }
+        };
         let stdout = String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect();
         Ok(crate::peers::PeerOutput { status: out.status, stdout })
     }

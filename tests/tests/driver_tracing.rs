@@ -83,7 +83,7 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
         all_at(&quiet, start, Level::DEBUG);
     }
     // Messages are only described when Ice.Trace.Protocol asks.
-    assert!(starting(&quiet, "sending request").iter().all(|(l, _)| *l == Level::TRACE));
+    all_at(&quiet, "sending request", Level::TRACE);
     assert!(starting(&quiet, "received reply").is_empty());
 
     on_tokio(|rt| ping(rt, &[("Ice.Trace.Network", "1")]));

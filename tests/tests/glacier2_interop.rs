@@ -263,7 +263,7 @@ fn python_stops_router_over_ws(kind: RouterKind) {
 /// connection, then `Process::shutdown` on the router's admin object over ws, answered before
 /// the router exits (ZeroC's Java Glacier2 suites stop the router that way; they lost that
 /// reply over ws, wss and ssl in about half their runs until glacier waited for the admin
-/// connection to close, which the Python test below catches more reliably than this one).
+/// connection to close, which `python_stops_router_over_ws` catches more reliably than this).
 fn java_client_through(kind: RouterKind) {
     let Some(java) = ice_tests::java::require_java() else { return };
     let Some(python) = python_for(IceVersion::V37) else { return };
@@ -291,6 +291,7 @@ fn java_client_through(kind: RouterKind) {
                     &process,
                     "--Ice.Default.InvocationTimeout=30000",
                 ],
+                std::time::Duration::from_secs(120),
             )
             .expect("run the Java client");
         assert!(out.status.success(), "{kind:?}, round {round}: {:#?}", out.stdout);

@@ -139,8 +139,8 @@ fn out_type(scope: &Scope<'_>, ty: &TypeRef, tag: Option<u32>) -> GenResult<Stri
     Ok(if tag.is_some() { format!("Option<{t}>") } else { t })
 }
 
-/// Statements reading `name` (of `ty`, optional `tag`) from `input`, converting proxies with
-/// `communicator`.
+/// Statements reading `name` (of `ty`, optional `tag`) from the generated code's `ice_in`,
+/// converting proxies with its `ice_communicator`.
 fn read_value(scope: &Scope<'_>, name: &str, ty: &TypeRef, tag: Option<u32>) -> GenResult<String> {
     let proxy = proxy_type(scope, ty)?;
     let wire = if proxy.is_some() {
