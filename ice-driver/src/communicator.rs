@@ -740,7 +740,7 @@ fn kib(props: &Properties, name: &str, default: i32) -> usize {
 /// `Ice.UDP.SndSize` (the largest datagram sent, less the IP and UDP headers).
 fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::datagram(side);
-    config.trace_protocol = props.get_int("Ice.Trace.Protocol") >= 1;
+    config.trace_protocol = crate::trace::protocol_on(props);
     config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
     config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);
     if let Ok(send_buffer) = usize::try_from(props.get_int_or("Ice.UDP.SndSize", 0)) {
@@ -757,7 +757,7 @@ fn datagram_config(props: &Properties, side: Side) -> ConnectionConfig {
 /// it) and `Ice.ACM[.Client|.Server].*`.
 fn connection_config(props: &Properties, side: Side) -> ConnectionConfig {
     let mut config = ConnectionConfig::new(side);
-    config.trace_protocol = props.get_int("Ice.Trace.Protocol") >= 1;
+    config.trace_protocol = crate::trace::protocol_on(props);
     config.set_endpoint_timeout(ParseDefaults::from_properties(props).timeout);
     config.max_message_size = kib(props, "Ice.MessageSizeMax", 1024);
     config.batch_auto_flush_size = kib(props, "Ice.BatchAutoFlushSize", 1024);

@@ -47,3 +47,18 @@ pub(crate) fn connection_addresses(
     let remote = remote.map_or_else(|| "<not connected>".to_owned(), address);
     format!("local address = {local}\nremote address = {remote}")
 }
+
+/// A connection event as ZeroC traces it: `<what> <kind> connection` and the addresses.
+pub(crate) fn connection_event(
+    what: &str,
+    kind: &str,
+    local: Option<SocketAddr>,
+    remote: Option<SocketAddr>,
+) -> String {
+    format!("{what} {kind} connection\n{}", connection_addresses(local, remote))
+}
+
+/// `Ice.Trace.Protocol` >= 1: the connection core describes every message.
+pub(crate) fn protocol_on(props: &Properties) -> bool {
+    props.get_int("Ice.Trace.Protocol") >= 1
+}

@@ -96,7 +96,6 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
     {
         let kind = connection.shared.transport.kind;
         let shared = &connection.shared;
-        let addresses = || crate::trace::connection_addresses(shared.local, shared.remote);
         if datagram {
             let verb = if incoming { "receive" } else { "send" };
             crate::trace::network(trace, 1, || {
@@ -111,7 +110,12 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
             });
         } else if incoming {
             crate::trace::network(trace, 2, || {
-                format!("trying to accept {kind} connection\n{}", addresses())
+                crate::trace::connection_event(
+                    "trying to accept",
+                    kind,
+                    shared.local,
+                    shared.remote,
+                )
             });
         }
     }
@@ -801,11 +805,8 @@ impl Core {
         if std::mem::take(&mut self.announce_accepted) {
             let shared = &self.connection.shared;
             crate::trace::network(shared.trace, 1, || {
-                format!(
-                    "accepted {} connection\n{}",
-                    shared.transport.kind,
-                    crate::trace::connection_addresses(shared.local, shared.remote)
-                )
+                let kind = shared.transport.kind;
+                crate::trace::connection_event("accepted", kind, shared.local, shared.remote)
             });
         }
     }
@@ -828,10 +829,12 @@ impl Core {
                     self.established = true;
                     let shared = &self.connection.shared;
                     crate::trace::network(shared.trace, 1, || {
-                        format!(
-                            "established {} connection\n{}",
-                            shared.transport.kind,
-                            crate::trace::connection_addresses(shared.local, shared.remote)
+                        let kind = shared.transport.kind;
+                        crate::trace::connection_event(
+                            "established",
+                            kind,
+                            shared.local,
+                            shared.remote,
                         )
                     });
                 }
@@ -932,9 +935,9 @@ impl Core {
     fn closed(&mut self, error: ConnectionError) {
         let shared = &self.connection.shared;
         let why = || self.connection.error_from(&error).to_ice_string();
-        let (kind, addresses) = (shared.transport.kind, || {
-            crate::trace::connection_addresses(shared.local, shared.remote)
-        });
+        let event = |what: &str| {
+            crate::trace::connection_event(what, shared.transport.kind, shared.local, shared.remote)
+        };
         if self.established {
             // As ZeroC: the reason only when the close was not an orderly one.
             let orderly = matches!(
@@ -945,7 +948,7 @@ impl Core {
                     | ConnectionError::Inactive
             );
             crate::trace::network(shared.trace, 1, || {
-                let text = format!("closed {kind} connection\n{}", addresses());
+                let text = event("closed");
                 if orderly {
                     text
                 } else {
@@ -955,7 +958,7 @@ impl Core {
         } else {
             let verb = if shared.incoming { "accept" } else { "establish" };
             crate::trace::network(shared.trace, 2, || {
-                format!("failed to {verb} {kind} connection\n{}\n{}", addresses(), why())
+                format!("{}\n{}", event(&format!("failed to {verb}")), why())
             });
         }
         self.connection.shared.usable.store(false, Ordering::Release);
