@@ -40,6 +40,9 @@ use crate::frame::{
 };
 use timers::{Deadlines, Timers};
 
+/// How many protocol trace descriptions a connection keeps for [`Connection::poll_trace`].
+pub const MAX_PENDING_TRACES: usize = 1024;
+
 /// Where a connection is in its life (spec §10.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConnectionState {
@@ -623,7 +626,8 @@ impl Connection {
     }
 
     /// The next description of a message sent or received, with
-    /// [`ConnectionConfig::trace_protocol`]: for the driver to log as `Protocol` traces.
+    /// [`ConnectionConfig::trace_protocol`]: for the driver to log as `Protocol` traces. Only the
+    /// latest [`MAX_PENDING_TRACES`] are kept.
     pub fn poll_trace(&mut self) -> Option<String> {
         self.traces.pop_front()
     }
@@ -696,14 +700,23 @@ impl Connection {
                 Err(_) => return,
             }
         }
-        self.traces.push_back(trace::describe(trace::Direction::Sending, &header, body));
+        self.push_trace(trace::describe(trace::Direction::Sending, &header, body));
+    }
+
+    /// Keeps at most [`MAX_PENDING_TRACES`] descriptions: a driver that never polls them costs
+    /// a bounded amount, losing the oldest.
+    fn push_trace(&mut self, text: String) {
+        if self.traces.len() >= MAX_PENDING_TRACES {
+            self.traces.pop_front();
+        }
+        self.traces.push_back(text);
     }
 
     fn handle_frame(&mut self, now: Instant, frame: RawFrame) {
         if self.config.trace_protocol {
             let header = frame.header.encode();
             let body = frame.body.clone();
-            self.traces.push_back(trace::describe(trace::Direction::Received, &header, body));
+            self.push_trace(trace::describe(trace::Direction::Received, &header, body));
         }
         let compressed = frame.header.compression == 2;
         let compress_reply = frame.header.compression > 0;
