@@ -855,18 +855,27 @@ async fn accept_loop(adapter: ObjectAdapter, accept: Accept, mut stop: watch::Re
                 let (adapter, config, layers) = (adapter.clone(), config.clone(), layers.clone());
                 rt.spawn(Box::pin(async move {
                     let Some(instance) = adapter.inner.instance.upgrade() else { return };
-                    let props = instance.properties.clone();
+                    let (props, trace) = (instance.properties.clone(), instance.trace);
                     drop(instance);
                     let rt = adapter.inner.runtime.clone();
                     let name = adapter.inner.name.clone();
+                    let local = stream.local_addr().ok();
                     match layers.accept(&*rt, &props, &name, timeout, stream).await {
                         Ok((stream, info)) if !adapter.is_deactivated() => {
                             start_incoming(&adapter, config, stream, info);
                         }
                         Ok(_) => {}
-                        Err(reason) => {
-                            tracing::info!(adapter = %name, %peer, %reason, "incoming connection refused");
-                        }
+                        // As ZeroC's: a handshake that fails is a level-2 network trace, not
+                        // a log line per port scan.
+                        Err(reason) => crate::trace::network(trace, 2, || {
+                            let event = crate::trace::connection_event(
+                                "failed to accept",
+                                layers.kind(),
+                                local,
+                                Some(peer),
+                            );
+                            format!("{event}\n{reason}")
+                        }),
                     }
                 }));
             }

@@ -59,6 +59,49 @@ async fn ping(rt: Arc<dyn Runtime>, props: &'static [(&'static str, &'static str
     server.destroy().await;
 }
 
+/// A Rust client with `Ice.Trace.Network=1` pings a TCP server that accepts and then closes
+/// without validating the connection.
+async fn ping_unvalidated(rt: Arc<dyn Runtime>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let closer = std::thread::spawn(move || {
+        // The first attempt and its retry.
+        for _ in 0..2 {
+            drop(listener.accept());
+        }
+    });
+    let client = Communicator::with_properties(rt, properties(&[("Ice.Trace.Network", "1")]));
+    let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
+    assert!(hello.ice_ping().await.is_err());
+    client.destroy().await;
+    closer.join().unwrap();
+}
+
+/// A server with `Ice.Trace.Network=2` on a `ws` endpoint gets a connection that sends no
+/// WebSocket handshake, only garbage; returns once the server gave up on it.
+async fn garbage_ws_handshake(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>>) {
+    use std::io::Write;
+    let server = Communicator::with_properties(rt, properties(&[("Ice.Trace.Network", "2")]));
+    let adapter =
+        server.create_object_adapter_with_endpoints("Test", "ws -h 127.0.0.1 -p 0").unwrap();
+    adapter.activate().unwrap();
+    let port = adapter.endpoints()[0].to_string();
+    let port: u16 = port.split(" -p ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    raw.write_all(b"NOT HTTP AT ALL\r\n\r\n").unwrap();
+    drop(raw);
+    // Until the trace is there (the handshake fails as soon as the garbage is read).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let failed = || {
+        events.lock().unwrap().iter().any(|(_, m)| m.starts_with("failed to accept ws connection"))
+    };
+    while !failed() && std::time::Instant::now() < deadline {
+        tokio::task::yield_now().await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    server.destroy().await;
+}
+
 /// The levels and texts of the events whose message starts with `start`.
 fn starting<'a>(events: &'a [(Level, String)], start: &str) -> Vec<&'a (Level, String)> {
     events.iter().filter(|(_, m)| m.starts_with(start)).collect()
@@ -103,6 +146,26 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
     assert!(accepted.contains("\nremote address = 127.0.0.1:"), "{accepted}");
     // Connection attempts are level 2.
     all_at(&network, "trying to establish tcp connection to 127.0.0.1:", Level::DEBUG);
+
+    // ZeroC: a connection whose transport was up is `closed` (with why) even if it never got
+    // validated; `failed to establish` is for a connect or handshake that failed.
+    on_tokio(ping_unvalidated);
+    let unvalidated = take();
+    all_at(&unvalidated, "closed tcp connection\nlocal address = 127.0.0.1:", Level::INFO);
+    let closed = &starting(&unvalidated, "closed tcp connection")[0].1;
+    assert!(
+        closed.contains("ConnectionLostException") || closed.contains("connection lost"),
+        "{closed}"
+    );
+    assert!(starting(&unvalidated, "failed to establish").is_empty(), "{unvalidated:#?}");
+
+    // A handshake that fails is a level-2 trace with the addresses and why.
+    on_tokio(|rt| garbage_ws_handshake(rt, events.clone()));
+    let garbage = take();
+    all_at(&garbage, "failed to accept ws connection\nlocal address = 127.0.0.1:", Level::INFO);
+    let failed = &starting(&garbage, "failed to accept ws connection")[0].1;
+    assert!(failed.contains("\nremote address = 127.0.0.1:"), "{failed}");
+    assert!(failed.contains("websocket handshake failed"), "{failed}");
 
     on_tokio(|rt| ping(rt, &[("Ice.Trace.Network", "2")]));
     all_at(&take(), "trying to establish tcp connection to 127.0.0.1:", Level::INFO);

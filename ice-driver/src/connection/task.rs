@@ -135,7 +135,6 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushes: HashMap::new(),
         oneways: VecDeque::new(),
         budget_back: 0,
-        established: incoming || datagram,
         announce_accepted: incoming && !datagram,
         close_error: None,
         heartbeats: 0,
@@ -232,8 +231,6 @@ pub(super) struct Core {
     /// Budget of oneways completed in this round, given back once at its end (the
     /// semaphore takes a lock per call).
     budget_back: u32,
-    /// Validated (or accepted): a close is traced as `closed`, not as `failed to establish`.
-    established: bool,
     /// An incoming stream connection whose `accepted` trace is still to come.
     announce_accepted: bool,
     /// Why the connection closed, until `finish` announces it.
@@ -826,7 +823,6 @@ impl Core {
             progress = true;
             match event {
                 Event::Connected => {
-                    self.established = true;
                     let shared = &self.connection.shared;
                     crate::trace::network(shared.trace, 1, || {
                         let kind = shared.transport.kind;
@@ -938,29 +934,24 @@ impl Core {
         let event = |what: &str| {
             crate::trace::connection_event(what, shared.transport.kind, shared.local, shared.remote)
         };
-        if self.established {
-            // As ZeroC: the reason only when the close was not an orderly one.
-            let orderly = matches!(
-                error,
-                ConnectionError::ManuallyClosed { .. }
-                    | ConnectionError::CloseConnection
-                    | ConnectionError::Timeout
-                    | ConnectionError::Inactive
-            );
-            crate::trace::network(shared.trace, 1, || {
-                let text = event("closed");
-                if orderly {
-                    text
-                } else {
-                    format!("{text}\n{}", why())
-                }
-            });
-        } else {
-            let verb = if shared.incoming { "accept" } else { "establish" };
-            crate::trace::network(shared.trace, 2, || {
-                format!("{}\n{}", event(&format!("failed to {verb}")), why())
-            });
-        }
+        // The transport was up (a connection's task starts after its handshake), so ZeroC
+        // calls this `closed` even before validation, with the reason only when the close was
+        // not an orderly one.
+        let orderly = matches!(
+            error,
+            ConnectionError::ManuallyClosed { .. }
+                | ConnectionError::CloseConnection
+                | ConnectionError::Timeout
+                | ConnectionError::Inactive
+        );
+        crate::trace::network(shared.trace, 1, || {
+            let text = event("closed");
+            if orderly {
+                text
+            } else {
+                format!("{text}\n{}", why())
+            }
+        });
         self.connection.shared.usable.store(false, Ordering::Release);
         // Announced by `finish`, once the socket is released.
         self.close_error = Some(error);

@@ -201,6 +201,16 @@ impl Layers {
         })
     }
 
+    /// The transport's name as traces give it (`tcp`, `ssl`, `ws`, `wss`).
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Layers::Tcp => "tcp",
+            Layers::Ssl(_) => "ssl",
+            Layers::Ws => "ws",
+            Layers::Wss(_) => "wss",
+        }
+    }
+
     /// Whether accepted connections need a handshake before Ice's validation.
     pub(crate) fn is_plain(&self) -> bool {
         matches!(self, Layers::Tcp)
