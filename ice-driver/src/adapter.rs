@@ -177,12 +177,6 @@ impl ObjectAdapter {
                 _ => {}
             }
         }
-        if !published.is_empty() {
-            crate::trace::network(instance.trace, 1, || {
-                let list: Vec<String> = published.iter().map(ToString::to_string).collect();
-                format!("published endpoints for object adapter `{name}':\n{}", list.join(":"))
-            });
-        }
         let adapter =
             ObjectAdapter::from_parts(instance, name, published, listeners, None, String::new());
         *adapter.inner.datagram_sockets.lock().unwrap_or_else(|e| e.into_inner()) = sockets;
@@ -296,6 +290,19 @@ impl ObjectAdapter {
     /// [`ObjectAdapter::set_published_endpoints`] replaced them.
     pub fn endpoints(&self) -> Vec<Endpoint> {
         self.inner.endpoints.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// ZeroC's trace of the endpoints the adapter publishes, once they are known (after
+    /// `<name>.PublishedEndpoints`, or the router's server endpoints).
+    pub(crate) fn trace_published(&self, trace: crate::trace::TraceLevels) {
+        let endpoints = self.endpoints();
+        if endpoints.is_empty() {
+            return;
+        }
+        crate::trace::network(trace, 1, || {
+            let list: Vec<String> = endpoints.iter().map(ToString::to_string).collect();
+            format!("published endpoints for object adapter `{}':\n{}", self.name(), list.join(":"))
+        });
     }
 
     /// Replaces the endpoints this adapter's proxies carry, e.g. with the address a NAT or

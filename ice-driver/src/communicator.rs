@@ -535,13 +535,13 @@ impl Communicator {
         } else {
             self.instance.properties.get(&format!("{name}.Endpoints")).unwrap_or("").to_owned()
         };
-        let adapter = self.create_object_adapter_with_endpoints(name, &endpoints)?;
         let published = self.instance.properties.get(&format!("{name}.PublishedEndpoints"));
-        if let Some(published) = published.filter(|p| !name.is_empty() && !p.trim().is_empty()) {
-            let defaults = &self.instance.parse_defaults;
-            adapter.set_published_endpoints(parse_adapter_endpoints(published, defaults)?);
-        }
-        Ok(adapter)
+        let published = published.filter(|p| !name.is_empty() && !p.trim().is_empty());
+        let published = match published {
+            Some(p) => Some(parse_adapter_endpoints(p, &self.instance.parse_defaults)?),
+            None => None,
+        };
+        self.create_adapter(name, &endpoints, published)
     }
 
     /// Creates an object adapter routed through `router` (an `Ice::Router`, e.g. a Glacier2
@@ -580,6 +580,7 @@ impl Communicator {
                 server.ice_get_endpoints().to_vec(),
                 category,
             );
+            adapter.trace_published(self.instance.trace);
             adapters.push(adapter.clone());
             adapter
         };
@@ -608,6 +609,16 @@ impl Communicator {
         name: &str,
         endpoints: &str,
     ) -> Result<ObjectAdapter> {
+        self.create_adapter(name, endpoints, None)
+    }
+
+    /// An adapter listening on `endpoints` whose proxies carry `published` if given.
+    fn create_adapter(
+        &self,
+        name: &str,
+        endpoints: &str,
+        published: Option<Vec<Endpoint>>,
+    ) -> Result<ObjectAdapter> {
         self.instance.check_alive()?;
         let mut adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner());
         if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
@@ -615,6 +626,10 @@ impl Communicator {
         }
         let endpoints = parse_adapter_endpoints(endpoints, &self.instance.parse_defaults)?;
         let adapter = ObjectAdapter::new(&self.instance, name, endpoints)?;
+        if let Some(published) = published {
+            adapter.set_published_endpoints(published);
+        }
+        adapter.trace_published(self.instance.trace);
         adapters.push(adapter.clone());
         Ok(adapter)
     }

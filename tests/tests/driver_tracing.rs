@@ -147,6 +147,22 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
     // Connection attempts are level 2.
     all_at(&network, "trying to establish tcp connection to 127.0.0.1:", Level::DEBUG);
 
+    // What proxies carry, after `<name>.PublishedEndpoints`, traced once.
+    on_tokio(|rt| async move {
+        let props = properties(&[
+            ("Ice.Trace.Network", "1"),
+            ("Test.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+            ("Test.PublishedEndpoints", "tcp -h gateway.example.com -p 4000"),
+        ]);
+        let communicator = Communicator::with_properties(rt, props);
+        communicator.create_object_adapter("Test").unwrap();
+        communicator.destroy().await;
+    });
+    let published = take();
+    let traced = starting(&published, "published endpoints for object adapter `Test'");
+    assert_eq!(traced.len(), 1, "{published:#?}");
+    assert!(traced[0].1.ends_with(":\ntcp -h gateway.example.com -p 4000 -t 60000"), "{traced:#?}");
+
     // ZeroC: a connection whose transport was up is `closed` (with why) even if it never got
     // validated; `failed to establish` is for a connect or handshake that failed.
     on_tokio(ping_unvalidated);
