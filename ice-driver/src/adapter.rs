@@ -703,9 +703,8 @@ impl ObjectAdapter {
 
     /// Drops the listeners and starts closing the incoming connections gracefully.
     fn stop_accepting(&self) {
-        if self.inner.activated.load(Ordering::Acquire) {
-            self.trace_listeners("stopping to accept");
-        }
+        // As ZeroC's: its acceptors are started at creation, activated or not.
+        self.trace_listeners("stopping to accept");
         if let Some(router) = &self.inner.router {
             if router.adapter().as_ref() == Some(self) {
                 router.set_adapter(None);

@@ -162,6 +162,9 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
     let traced = starting(&published, "published endpoints for object adapter `Test'");
     assert_eq!(traced.len(), 1, "{published:#?}");
     assert!(traced[0].1.ends_with(":\ntcp -h gateway.example.com -p 4000 -t 60000"), "{traced:#?}");
+    // Never activated, it still stops accepting when destroyed, as ZeroC's says.
+    let stopping = starting(&published, "stopping to accept tcp connections at 127.0.0.1:");
+    assert_eq!(stopping.len(), 1, "{published:#?}");
 
     // ZeroC: a connection whose transport was up is `closed` (with why) even if it never got
     // validated; `failed to establish` is for a connect or handshake that failed.
