@@ -15,11 +15,17 @@ pub(crate) struct TraceLevels {
     /// `Ice.Trace.Network`: 1 traces listeners and connections accepted, established and
     /// closed; 2 adds connection attempts and their failures.
     pub(crate) network_level: i32,
+    /// `Ice.Warn.Connections`: a validated connection that closes for an unexpected reason
+    /// is logged as a warning (`connection exception:`).
+    pub(crate) warn_connections: bool,
 }
 
 impl TraceLevels {
     pub(crate) fn from_properties(props: &Properties) -> Self {
-        TraceLevels { network_level: props.get_int("Ice.Trace.Network") }
+        TraceLevels {
+            network_level: props.get_int("Ice.Trace.Network"),
+            warn_connections: props.get_int("Ice.Warn.Connections") > 0,
+        }
     }
 }
 

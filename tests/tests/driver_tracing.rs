@@ -102,6 +102,30 @@ async fn garbage_ws_handshake(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level
     server.destroy().await;
 }
 
+/// A server with `Ice.Warn.Connections=1` gets a client that reads the ValidateConnection,
+/// then sends a header with a bad magic; returns once the server warned about it.
+async fn bad_magic(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>>) {
+    use std::io::{Read, Write};
+    let server = Communicator::with_properties(rt, properties(&[("Ice.Warn.Connections", "1")]));
+    let adapter =
+        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+    adapter.activate().unwrap();
+    let port = adapter.endpoints()[0].to_string();
+    let port: u16 = port.split(" -p ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut validate = [0u8; 14];
+    raw.read_exact(&mut validate).unwrap();
+    raw.write_all(b"XXXX\x01\x00\x01\x00\x00\x00\x0e\x00\x00\x00").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let warned =
+        || events.lock().unwrap().iter().any(|(_, m)| m.starts_with("connection exception:"));
+    while !warned() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    drop(raw);
+    server.destroy().await;
+}
+
 /// The levels and texts of the events whose message starts with `start`.
 fn starting<'a>(events: &'a [(Level, String)], start: &str) -> Vec<&'a (Level, String)> {
     events.iter().filter(|(_, m)| m.starts_with(start)).collect()
@@ -177,6 +201,20 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
         "{closed}"
     );
     assert!(starting(&unvalidated, "failed to establish").is_empty(), "{unvalidated:#?}");
+
+    // Ice.Warn.Connections: nothing for connections that close as they should...
+    on_tokio(|rt| ping(rt, &[("Ice.Warn.Connections", "1")]));
+    let orderly = take();
+    assert!(starting(&orderly, "closed tcp connection").iter().all(|(l, _)| *l == Level::DEBUG));
+    assert!(starting(&orderly, "connection exception").is_empty(), "{orderly:#?}");
+    // ... a warning with why and the addresses for one that breaks the protocol.
+    on_tokio(|rt| bad_magic(rt, events.clone()));
+    let broken = take();
+    all_at(&broken, "connection exception:\n", Level::WARN);
+    let warning = &starting(&broken, "connection exception:")[0].1;
+    assert!(warning.contains("\nlocal address = 127.0.0.1:"), "{warning}");
+    assert!(warning.contains("\nremote address = 127.0.0.1:"), "{warning}");
+    assert!(warning.to_lowercase().contains("magic"), "{warning}");
 
     // A handshake that fails is a level-2 trace with the addresses and why.
     on_tokio(|rt| garbage_ws_handshake(rt, events.clone()));

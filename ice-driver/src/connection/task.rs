@@ -135,6 +135,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushes: HashMap::new(),
         oneways: VecDeque::new(),
         budget_back: 0,
+        validated: incoming && !datagram,
         announce_accepted: incoming && !datagram,
         close_error: None,
         heartbeats: 0,
@@ -231,6 +232,9 @@ pub(super) struct Core {
     /// Budget of oneways completed in this round, given back once at its end (the
     /// semaphore takes a lock per call).
     budget_back: u32,
+    /// A stream connection that was validated (an incoming one from the start: its
+    /// ValidateConnection goes out first): only these warn with `Ice.Warn.Connections`.
+    validated: bool,
     /// An incoming stream connection whose `accepted` trace is still to come.
     announce_accepted: bool,
     /// Why the connection closed, until `finish` announces it.
@@ -823,6 +827,7 @@ impl Core {
             progress = true;
             match event {
                 Event::Connected => {
+                    self.validated = true;
                     let shared = &self.connection.shared;
                     crate::trace::network(shared.trace, 1, || {
                         let kind = shared.transport.kind;
@@ -952,6 +957,12 @@ impl Core {
                 format!("{text}\n{}", why())
             }
         });
+        // ZeroC's list of expected reasons, with the 3.8 idle check's; a connection lost
+        // after we started closing is the close we asked for (the core reports that reason).
+        if shared.trace.warn_connections && self.validated && !orderly {
+            let addresses = crate::trace::connection_addresses(shared.local, shared.remote);
+            tracing::warn!("connection exception:\n{}\n{addresses}", why());
+        }
         self.connection.shared.usable.store(false, Ordering::Release);
         // Announced by `finish`, once the socket is released.
         self.close_error = Some(error);
