@@ -250,7 +250,8 @@ fn throws(scope: &Scope<'_>, op: &Op<'_>) -> Vec<String> {
 /// name (`TestModA`).
 fn variant_names(list: &[String]) -> Vec<String> {
     let short = |ex: &String| camel(ex.rsplit("::").next().unwrap_or(ex));
-    list.iter()
+    let mut names: Vec<String> = list
+        .iter()
         .map(|ex| {
             let name = short(ex);
             if name == "Ice" || list.iter().filter(|other| short(other) == name).count() > 1 {
@@ -259,7 +260,18 @@ fn variant_names(list: &[String]) -> Vec<String> {
                 name
             }
         })
-        .collect()
+        .collect();
+    // Scoped names can still meet (`A::B::X` and `AB::X`), or meet the `Ice` variant: a
+    // number keeps each variant its own.
+    for i in 0..names.len() {
+        let mut n = 2;
+        let base = names[i].clone();
+        while names[i] == "Ice" || names[..i].contains(&names[i]) {
+            names[i] = format!("{base}{n}");
+            n += 1;
+        }
+    }
+    names
 }
 
 fn error_enum_name(iface: &str, op: &Operation) -> String {
@@ -521,4 +533,18 @@ fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
     }
     let _ = writeln!(out, "                    }}))\n                }}");
     Ok(())
+}
+
+#[cfg(test)]
+mod variant_tests {
+    use super::variant_names;
+
+    #[test]
+    fn variants_stay_distinct() {
+        let list = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(variant_names(&list(&["::M::Bad", "::M::Worse"])), ["Bad", "Worse"]);
+        assert_eq!(variant_names(&list(&["::A::X", "::B::X"])), ["AX", "BX"]);
+        assert_eq!(variant_names(&list(&["::A::B::X", "::AB::X"])), ["ABX", "ABX2"]);
+        assert_eq!(variant_names(&list(&["::M::Ice"])), ["MIce"]);
+    }
 }
