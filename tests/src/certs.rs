@@ -82,6 +82,30 @@ impl TestCerts {
             .write()
             .expect("pkcs12");
         write("server.p12", &p12);
+        // As OpenSSL writes a key and certificates given apart (and as ZeroC's demo
+        // certificates are): no `localKeyID`, the key and the certificate linked by their
+        // friendly names only (`server_named.p12`), or by nothing (`server_bare.p12`).
+        let chain = [dir.join("server.pem"), dir.join("ca.pem")];
+        let chain_pem: Vec<u8> =
+            chain.iter().flat_map(|p| std::fs::read(p).expect("pem")).collect();
+        write("server_chain.pem", &chain_pem);
+        for (file, names) in [
+            ("server_named.p12", &["-name", "server", "-caname", "server", "-caname", "ca"][..]),
+            ("server_bare.p12", &[][..]),
+        ] {
+            let status = std::process::Command::new("openssl")
+                .args(["pkcs12", "-export", "-nocerts", "-passout", "pass:password", "-inkey"])
+                .arg(dir.join("server_key.pem"))
+                .arg("-certfile")
+                .arg(dir.join("server_chain.pem"))
+                .args(names)
+                .arg("-out")
+                .arg(dir.join(file))
+                .stderr(std::process::Stdio::null())
+                .status()
+                .expect("openssl (scripts/install-peers installs it)");
+            assert!(status.success(), "openssl pkcs12 -export {file}");
+        }
         TestCerts { dir }
     }
 

@@ -327,6 +327,23 @@ async fn ssl_configuration_errors_name_the_property(rt: Arc<dyn Runtime>) {
     let e =
         first_call(&rt, "ssl", p12, props(&certs.props("ca.pem", None), &[]), "127.0.0.1").await;
     assert!(e.is_none(), "{e:?}");
+    // PKCS#12 files without `localKeyID` (ZeroC's demo certificates): the key goes with the
+    // certificate of the same friendly name, or a lone key with the chain's leaf; the client
+    // checks the server's certificate against the CA, so a wrong pairing fails the call.
+    for file in ["server_named.p12", "server_bare.p12"] {
+        let server = props(
+            &[],
+            &[
+                ("IceSSL.CertFile", &certs.path(file)),
+                ("IceSSL.Password", "password"),
+                ("IceSSL.VerifyPeer", "0"),
+            ],
+        );
+        let e =
+            first_call(&rt, "ssl", server, props(&certs.props("ca.pem", None), &[]), "127.0.0.1")
+                .await;
+        assert!(e.is_none(), "{file}: {e:?}");
+    }
 }
 
 on_both_runtimes!(

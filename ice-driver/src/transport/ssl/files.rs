@@ -100,33 +100,73 @@ pub(crate) fn load_identity(
 }
 
 fn pkcs12(data: &[u8], password: &str, path: &Path) -> Result<Identity, String> {
-    let store = p12_keystore::KeyStore::from_pkcs12(
-        data,
-        password,
-        p12_keystore::Pkcs12ImportPolicy::Relaxed,
-    )
-    .map_err(|e| {
+    let archive = p12_keystore::Pkcs12Archive::from_pkcs12(data, password).map_err(|e| {
         format!(
             "IceSSL.CertFile: cannot open PKCS#12 file `{}' (wrong IceSSL.Password?): {e}",
             path.display()
         )
     })?;
-    let (_, chain) = store.private_key_chain().ok_or_else(|| {
+    let (key, leaf) = key_and_leaf(&archive).ok_or_else(|| {
         format!("IceSSL.CertFile: no private key with a certificate in `{}'", path.display())
     })?;
-    if chain.certs().is_empty() {
-        return Err(format!("IceSSL.CertFile: no certificate in `{}'", path.display()));
-    }
+    let chain = chain_of(leaf, &archive.certs);
     let mut certs: Vec<CertificateDer<'static>> =
-        chain.certs().iter().map(|c| CertificateDer::from(c.as_der().to_vec())).collect();
+        chain.iter().map(|c| CertificateDer::from(c.as_der().to_vec())).collect();
     // The peer has the CA: send the leaf and intermediates, not a self-signed root.
-    if certs.len() > 1 {
-        if let Some(last) = chain.certs().last() {
-            if last.subject() == last.issuer() {
-                certs.pop();
-            }
-        }
+    if certs.len() > 1 && chain.last().is_some_and(|c| c.subject() == c.issuer()) {
+        certs.pop();
     }
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec()));
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.as_der().to_vec()));
     Ok(Identity { chain: certs, key })
+}
+
+/// The private key of a PKCS#12 file and its certificate, linked as OpenSSL links them: by
+/// `localKeyID`, else by friendly name (ZeroC's demo certificates have only that), else, for a
+/// lone key, the one certificate that issued none of the others.
+fn key_and_leaf(
+    archive: &p12_keystore::Pkcs12Archive,
+) -> Option<(&p12_keystore::PrivateKey, &p12_keystore::Certificate)> {
+    let certs = &archive.certs;
+    let linked = archive.keys.iter().find_map(|key| {
+        let by_id = key
+            .local_key_id
+            .as_ref()
+            .and_then(|id| certs.iter().find(|c| c.local_key_id.as_deref() == Some(id.as_ref())));
+        let by_name = || {
+            key.friendly_name
+                .as_ref()
+                .and_then(|name| certs.iter().find(|c| c.friendly_name.as_ref() == Some(name)))
+        };
+        by_id.or_else(by_name).map(|c| (&key.key, &c.cert))
+    });
+    if linked.is_some() {
+        return linked;
+    }
+    let [key] = archive.keys.as_slice() else { return None };
+    let issues_another = |c: &p12_keystore::Certificate| {
+        certs.iter().any(|o| o.cert.issuer() == c.subject() && o.cert.subject() != c.subject())
+    };
+    let mut leaves = certs.iter().filter(|c| !issues_another(&c.cert));
+    match (leaves.next(), leaves.next()) {
+        (Some(leaf), None) => Some((&key.key, &leaf.cert)),
+        _ => None,
+    }
+}
+
+/// `leaf`, then its issuers among `certs` as far as they go (a cycle ends it).
+fn chain_of<'a>(
+    leaf: &'a p12_keystore::Certificate,
+    certs: &'a [p12_keystore::CertificateBag],
+) -> Vec<&'a p12_keystore::Certificate> {
+    let mut chain = vec![leaf];
+    let mut current = leaf;
+    while current.issuer() != current.subject() {
+        let issuer = certs.iter().map(|c| &c.cert).find(|c| {
+            c.subject() == current.issuer() && !chain.iter().any(|d| d.as_der() == c.as_der())
+        });
+        let Some(issuer) = issuer else { break };
+        chain.push(issuer);
+        current = issuer;
+    }
+    chain
 }
