@@ -62,7 +62,8 @@ impl Queues {
 
 /// Queues a request of the session of connection `session` going `direction`.
 /// `finish` is told the outcome; a oneway request is acknowledged at once (`finish` gets
-/// [`Outcome::Sent`]) while fewer than [`MAX_ACKED`] wait.
+/// [`Outcome::Sent`]) while fewer than [`MAX_ACKED`] wait. Returns whether it replaced a
+/// queued request with the same override value (`_ovrd`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn enqueue(
     state: &Arc<State>,
@@ -73,10 +74,11 @@ pub(crate) fn enqueue(
     twoway: bool,
     start: impl FnOnce(OnDone) + Send + 'static,
     finish: OnDone,
-) {
+) -> bool {
     let key = (session, direction);
     let mut finish = Some(finish);
     let mut ack = None;
+    let mut overrode = false;
     let spawn = {
         let mut map = state.queues.map.lock().unwrap_or_else(|e| e.into_inner());
         let q = map
@@ -87,6 +89,7 @@ pub(crate) fn enqueue(
         }
         let job = Job { start: Box::new(start), finish, twoway };
         if let Enqueued::Overrode(old) = q.queue.push(override_key, target, twoway, job) {
+            overrode = true;
             // Dropped unsent: its caller, if still waiting, is done.
             if let Some(f) = old.finish {
                 f(Outcome::Sent);
@@ -105,6 +108,7 @@ pub(crate) fn enqueue(
         let state2 = state.clone();
         state.runtime.spawn(Box::pin(drain(state2, key, sleep)));
     }
+    overrode
 }
 
 /// Sends what the queue `key` holds, pass after pass, until it is empty.

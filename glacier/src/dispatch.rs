@@ -103,7 +103,8 @@ impl Dispatcher for ClientDispatcher {
 pub(crate) fn trace_no_session(identity: &ice_driver::Identity) {
     tracing::info!(
         target: "Glacier2",
-        "rejecting request, no session is associated with the connection.\nidentity: {identity}"
+        "rejecting request, no session is associated with the connection.\nidentity: {}",
+        crate::trace::identity(identity)
     );
 }
 
@@ -125,6 +126,16 @@ fn trace_routing(reverse: bool, buffered: bool, what: &str, operation: &str, con
     );
 }
 
+/// `Glacier2.{Client,Server}.Trace.Override`, in glacier2router's words: a queued request
+/// was replaced by this one (same `_ovrd` value, same target).
+fn trace_override(reverse: bool, what: &str, operation: &str, context: &str) {
+    tracing::info!(
+        target: "Glacier2",
+        "{}routing override\n{what}\noperation = {operation}\ncontext = {context}",
+        if reverse { "reverse " } else { "" },
+    );
+}
+
 fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming: IncomingRequest) {
     let IncomingRequest { dispatch, request, twoway, .. } = incoming;
     let encoding = request.params.encoding;
@@ -132,7 +143,8 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
     // Kept for the traces only: the request itself moves into the routing core, which
     // replaces its context with the one forwarded; glacier2router traces the client's.
     let identity = (trace.client_reject > 0).then(|| request.identity.clone());
-    let context = (trace.client_request > 0).then(|| context_text(&request.context));
+    let context = (trace.client_request > 0 || trace.client_override > 0)
+        .then(|| context_text(&request.context));
     let warning = DispatchWarning::new(state.warn_dispatch, &request, connection);
     let route = state.core().route_client_request(
         state.now(),
@@ -181,9 +193,9 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
             if let Some(c) = options.unknown {
                 tracing::warn!(target: "Glacier2", "unknown forward option `{c}'");
             }
-            if let Some(context) = &context {
-                let what = format!("proxy = {target}");
-                trace_routing(false, state.client_buffered, &what, &request.operation, context);
+            let what = context.as_ref().map(|_| format!("proxy = {target}"));
+            if let (Some(context), Some(what), true) = (&context, &what, trace.client_request > 0) {
+                trace_routing(false, state.client_buffered, what, &request.operation, context);
             }
             state.metrics.forwarded(Direction::ToServer, request.params.data.len());
             let client = connection.clone();
@@ -203,10 +215,11 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                 let st = state.clone();
                 let session = connection.id();
                 let from = connection.clone();
+                let operation = (trace.client_override > 0).then(|| request.operation.clone());
                 let start = move |done: OnDone| {
                     send_to_backend(&st, &from, target, options, request, done);
                 };
-                buffered::enqueue(
+                let overrode = buffered::enqueue(
                     state,
                     session,
                     Direction::ToServer,
@@ -216,6 +229,11 @@ fn forward_client_request(state: &Arc<State>, connection: &Connection, incoming:
                     start,
                     finish,
                 );
+                if let (true, Some(op), Some(what), Some(ctx)) =
+                    (overrode, operation, what, context)
+                {
+                    trace_override(false, &what, &op, &ctx);
+                }
             } else {
                 send_to_backend(state, connection, target, options, request, finish);
             }
@@ -475,13 +493,16 @@ impl Dispatcher for ServerDispatcher {
         let encoding = request.params.encoding;
         // Traced once it is known to have a client to go to, with the context the back end
         // gave, as glacier2router does.
-        let traced = (state.trace.server_request() > 0)
-            .then(|| (format!("identity = {}", request.identity), context_text(&request.context)));
+        let levels = state.trace.snapshot();
+        let traced = (levels.server_request > 0 || levels.server_override > 0).then(|| {
+            let what = format!("identity = {}", crate::trace::identity(&request.identity));
+            (what, context_text(&request.context))
+        });
         let route = state.core().route_callback(request, twoway);
         match route {
             CallbackRoute::NoSession(status) => connection.reply(dispatch, status),
             CallbackRoute::Forward { client, options, request } => {
-                if let Some((what, context)) = &traced {
+                if let (Some((what, context)), true) = (&traced, levels.server_request > 0) {
                     trace_routing(true, state.server_buffered, what, &request.operation, context);
                 }
                 let client =
@@ -503,7 +524,7 @@ impl Dispatcher for ServerDispatcher {
                 if counter.fetch_add(1, Ordering::AcqRel) >= max {
                     counter.fetch_sub(1, Ordering::AcqRel);
                     state.metrics.rejected(Rejection::CallbackLimit);
-                    tracing::warn!(target: "Glacier2", identity = %request.identity, "callback refused: the client has too many callbacks in flight");
+                    tracing::warn!(target: "Glacier2", identity = %crate::trace::identity(&request.identity), "callback refused: the client has too many callbacks in flight");
                     let reason = "the client has too many callbacks in flight".to_owned();
                     connection.reply(dispatch, ReplyStatus::UnknownLocalException(reason));
                     return None;
@@ -525,6 +546,7 @@ impl Dispatcher for ServerDispatcher {
                     _ => String::new(),
                 };
                 let to = client.connection.clone();
+                let operation = (levels.server_override > 0).then(|| request.operation.clone());
                 let start = move |done: OnDone| {
                     to.invoke_then(request, twoway, compress, move |outcome| {
                         drop(slot);
@@ -532,7 +554,7 @@ impl Dispatcher for ServerDispatcher {
                     });
                 };
                 if state.server_buffered {
-                    buffered::enqueue(
+                    let overrode = buffered::enqueue(
                         &state,
                         client.connection.id(),
                         Direction::ToClient,
@@ -542,6 +564,10 @@ impl Dispatcher for ServerDispatcher {
                         start,
                         finish,
                     );
+                    if let (true, Some(op), Some((what, context))) = (overrode, operation, &traced)
+                    {
+                        trace_override(true, what, &op, context);
+                    }
                 } else {
                     start(finish);
                 }

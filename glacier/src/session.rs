@@ -238,14 +238,8 @@ async fn create(state: &Arc<State>, current: &Current, credentials: Credentials)
     }
     state.metrics.session_created();
     if state.trace.session() > 0 {
-        tracing::info!(
-            target: "Glacier2",
-            user = %user,
-            category = %category.unwrap_or_default(),
-            connection = id.0,
-            remote = ?info.remote,
-            "created session"
-        );
+        let text = crate::trace::session(&user, category.as_deref(), info.local, info.remote);
+        tracing::info!(target: "Glacier2", "created session\n{text}");
     }
     current.ok(&session_proxy)
 }
@@ -275,21 +269,28 @@ pub(crate) fn end(state: &Arc<State>, f: impl FnOnce(&mut Router) -> Vec<Destroy
     let gone = {
         let mut core = state.core();
         let gone = f(&mut core);
+        let mut ended = Vec::with_capacity(gone.len());
         if !gone.is_empty() {
             let mut clients = state.clients.lock().unwrap_or_else(|e| e.into_inner());
-            for d in &gone {
-                clients.remove(&d.connection.0);
+            for d in gone {
+                let client = clients.remove(&d.connection.0);
+                let c = client.as_ref().map(|c| &c.connection);
+                ended.push((d, (c.and_then(|c| c.local_addr()), c.and_then(|c| c.remote_addr()))));
             }
         }
-        gone
+        ended
     };
-    for d in gone {
-        destroyed(state, d);
+    for (d, addresses) in gone {
+        destroyed(state, d, addresses);
     }
 }
 
 /// Everything that follows the end of a session.
-fn destroyed(state: &Arc<State>, d: DestroyedSession) {
+fn destroyed(
+    state: &Arc<State>,
+    d: DestroyedSession,
+    addresses: (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>),
+) {
     state.metrics.session_destroyed(d.reason);
     crate::router_object::remove_session_control(state, d.session.control.as_ref());
     if state.trace.session() > 0 {
@@ -298,14 +299,10 @@ fn destroyed(state: &Arc<State>, d: DestroyedSession) {
         } else {
             "destroying session"
         };
-        tracing::info!(
-            target: "Glacier2",
-            user = %d.session.user_id,
-            category = %d.session.category.as_deref().unwrap_or_default(),
-            connection = d.connection.0,
-            reason = ?d.reason,
-            "{what}"
-        );
+        let (local, remote) = addresses;
+        let category = d.session.category.as_deref();
+        let text = crate::trace::session(&d.session.user_id, category, local, remote);
+        tracing::info!(target: "Glacier2", "{what}\n{text}");
     }
     if let Some(p) = &d.session.session_proxy {
         let add = state.add_connection_context == 1;

@@ -3,14 +3,18 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use ice_proto::Properties;
+use std::net::SocketAddr;
 
-const KEYS: [&str; 5] = [
+use ice_proto::{Identity, Properties, ToStringMode};
+
+const KEYS: [&str; 7] = [
     "Glacier2.Trace.Session",
     "Glacier2.Trace.RoutingTable",
     "Glacier2.Client.Trace.Request",
     "Glacier2.Server.Trace.Request",
     "Glacier2.Client.Trace.Reject",
+    "Glacier2.Client.Trace.Override",
+    "Glacier2.Server.Trace.Override",
 ];
 
 /// The levels at one moment.
@@ -21,12 +25,14 @@ pub(crate) struct TraceLevels {
     pub(crate) client_request: i32,
     pub(crate) server_request: i32,
     pub(crate) client_reject: i32,
+    pub(crate) client_override: i32,
+    pub(crate) server_override: i32,
 }
 
 /// The current levels.
 #[derive(Debug, Default)]
 pub(crate) struct Trace {
-    levels: [AtomicI32; 5],
+    levels: [AtomicI32; 7],
 }
 
 impl Trace {
@@ -58,6 +64,8 @@ impl Trace {
             client_request: l(2),
             server_request: l(3),
             client_reject: l(4),
+            client_override: l(5),
+            server_override: l(6),
         }
     }
 
@@ -69,11 +77,37 @@ impl Trace {
         self.snapshot().routing_table
     }
 
-    pub(crate) fn server_request(&self) -> i32 {
-        self.snapshot().server_request
-    }
-
     pub(crate) fn client_reject(&self) -> i32 {
         self.snapshot().client_reject
     }
+}
+
+/// An identity as glacier2router traces it (`identityToString`: escaped, so that a `/` in
+/// a category or name cannot be mistaken for the separator).
+pub(crate) fn identity(id: &Identity) -> String {
+    ice_proto::proxy::identity_to_string(id, ToStringMode::Unicode)
+}
+
+/// A session as glacier2router describes it in its `Glacier2.Trace.Session` traces: the
+/// user id, the category when the router has server endpoints, and the client connection's
+/// addresses.
+pub(crate) fn session(
+    user: &str,
+    category: Option<&str>,
+    local: Option<SocketAddr>,
+    remote: Option<SocketAddr>,
+) -> String {
+    let address = |a: Option<SocketAddr>, none: &str| {
+        a.map_or_else(|| none.to_owned(), |a| format!("{}:{}", a.ip(), a.port()))
+    };
+    let mut text = format!("id = {user}\n");
+    if let Some(category) = category {
+        text.push_str(&format!("category = {category}\n"));
+    }
+    text.push_str(&format!(
+        "local address = {}\nremote address = {}",
+        address(local, "<not available>"),
+        address(remote, "<not connected>")
+    ));
+    text
 }

@@ -899,3 +899,66 @@ fn reject_and_request_traces_read_as_glacier2routers() {
         assert!(stderr.contains(&expected), "missing {expected:?} in:\n{stderr}");
     }
 }
+
+#[test]
+fn session_and_override_traces_read_as_glacier2routers() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let running = start(&[
+        &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
+        "--Glacier2.Server.Endpoints=tcp -h 127.0.0.1",
+        "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+        // Buffered, with a pause between passes long enough for the later oneways to meet
+        // in the queue, where a later one replaces the one before.
+        "--Glacier2.Client.Buffered=1",
+        "--Glacier2.Client.SleepTime=3000",
+        "--Glacier2.Client.Trace.Override=1",
+        "--Glacier2.Trace.Session=1",
+        "--Ice.Warn.Dispatch=0",
+        "--Ice.PrintAdapterReady=1",
+    ]);
+    running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
+    rt.block_on(async {
+        let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
+        let mut props = ice_driver::Properties::new();
+        props.set("Ice.Default.Router", &router_proxy).unwrap();
+        let client = ice_driver_tokio::communicator_with_properties(props);
+        let router = client.string_to_proxy(&router_proxy).unwrap();
+        let session = ice_driver::glacier2::SessionRouter::new(&router);
+        session.create_session("alice", "p").await.unwrap();
+        let target = client
+            .string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {closed}"))
+            .unwrap()
+            .ice_oneway();
+        let params = || ice_driver::Encapsulation::empty(ice_driver::EncodingVersion::V1_1);
+        let context = ice_driver::Context::from([("_ovrd".to_owned(), "x".to_owned())]);
+        for _ in 0..3 {
+            target
+                .invoke_with_context("tick", ice_driver::OperationMode::Normal, params(), &context)
+                .await
+                .unwrap();
+        }
+        session.destroy_session().await.unwrap();
+        client.destroy().await;
+    });
+    let pid = running.pid().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (status, stderr) = running.wait_exit();
+    assert!(status.success(), "{stderr}");
+    let addresses = format!("   local address = 127.0.0.1:{port}\n   remote address = 127.0.0.1:");
+    for what in ["created session", "destroying session"] {
+        let expected = format!("Glacier2: {what}\n   id = alice\n   category = ");
+        let at = stderr.find(&expected).unwrap_or_else(|| panic!("no {what:?} in:\n{stderr}"));
+        let rest = &stderr[at + expected.len()..];
+        let after_category = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
+        assert!(after_category.starts_with(&addresses), "{what}: {rest}");
+    }
+    let expected = format!(
+        "Glacier2: routing override\n   proxy = hello -o -e 1.1:tcp -h 127.0.0.1 -p {closed} \
+         -t 60000\n   operation = tick\n   context = _ovrd/x\n"
+    );
+    // The second and third meet in the queue at least (the first may not have left yet).
+    let overrides = stderr.matches(&expected).count();
+    assert!((1..=2).contains(&overrides), "{overrides} times {expected:?} in:\n{stderr}");
+}
