@@ -142,6 +142,11 @@ impl Running {
     }
 }
 
+/// A port of 127.0.0.1 nothing listens on (the system just gave it out).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
 #[test]
 fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
     // The built-in demo configuration (localhost:4063): no file and no Glacier2 property.
@@ -196,7 +201,7 @@ fn ice_log_file_takes_the_messages_instead_of_stderr() {
 
 #[test]
 fn admin_process_shutdown_stops_the_router() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let f = config(&format!(
         "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n\
          Glacier2.Server.Endpoints=tcp -h 127.0.0.1\n\
@@ -273,7 +278,7 @@ fn admin_process_shutdown_stops_the_router() {
 /// `Properties` listed, nobody can shut the router down through `Process`.
 #[test]
 fn admin_facets_limit_what_the_admin_object_serves() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let f = config(&format!(
         "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n\
          Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n\
@@ -342,7 +347,7 @@ fn verifiers_and_session_managers_are_checked_at_start_up() {
     assert!(!out.status.success());
     assert!(stderr.contains("Glacier2.SessionManager") && stderr.contains("is not a"), "{stderr}");
     // Unreachable is only a warning (the back end may start later), which --nowarn silences.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = free_port();
     let f = config(&format!(
         "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\n\
          Glacier2.PermissionsVerifier=verifier:tcp -h 127.0.0.1 -p {closed}\n\
@@ -368,7 +373,7 @@ fn verifiers_and_session_managers_are_checked_at_start_up() {
 /// without a verifier it refuses to start, as glacier2router does.
 #[test]
 fn command_line_properties_alone_configure_the_router() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let endpoints = format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}");
     let running = start(&[
         &endpoints,
@@ -431,7 +436,7 @@ fn systemd_hears_ready_and_stopping_and_sighup_is_ignored() {
     let socket = dir.path().join("notify");
     let systemd = UnixDatagram::bind(&socket).unwrap();
     systemd.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let running = start_with_env(
         &[
             &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
@@ -460,9 +465,9 @@ fn systemd_hears_ready_and_stopping_and_sighup_is_ignored() {
 #[test]
 fn a_failing_verifier_is_logged_only_when_sessions_are_traced() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = free_port();
     for trace in [0, 1] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let running = start(&[
             "--nowarn",
             &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
@@ -502,7 +507,7 @@ fn a_failing_verifier_is_logged_only_when_sessions_are_traced() {
 fn daemon_returns_once_ready_and_reports_a_failed_start() {
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("glacier.pid");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let out = run(&[
         "--daemon",
         "--pidfile",
@@ -562,7 +567,7 @@ fn daemon_returns_once_ready_and_reports_a_failed_start() {
 /// runtime prints it when the communicator starts).
 #[test]
 fn print_process_id_prints_the_pid_first() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = free_port();
     let running = start(&[
         &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
         "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
@@ -602,10 +607,8 @@ async fn get_log(logger: &ice_driver::Proxy) -> (String, Vec<(i32, String)>) {
 fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
     use ice_driver::{Encapsulation, OperationMode};
     use std::sync::{Arc, Mutex};
-    let client_port =
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let admin_port =
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let client_port = free_port();
+    let admin_port = free_port();
     let running = start(&[
         &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {client_port}"),
         "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
@@ -731,9 +734,9 @@ fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
 #[test]
 fn failed_routed_requests_are_warned_about_unless_warn_dispatch_is_0() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = free_port();
     for warn in [None, Some("--Ice.Warn.Dispatch=0")] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let mut args = vec![
             format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
             "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier".to_owned(),
@@ -805,7 +808,7 @@ fn command_line_configuration_prints_only_the_ready_lines_in_zeroc_order() {
 fn process_shutdown_is_answered_before_the_router_exits() {
     for round in 0..4 {
         let runtime = if round % 2 == 0 { "tokio" } else { "async-std" };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = free_port();
         let running = start(&[
             "--runtime",
             runtime,
@@ -843,8 +846,8 @@ fn process_shutdown_is_answered_before_the_router_exits() {
 #[test]
 fn reject_and_request_traces_read_as_glacier2routers() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = free_port();
+    let port = free_port();
     let running = start(&[
         &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
         "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
@@ -903,8 +906,8 @@ fn reject_and_request_traces_read_as_glacier2routers() {
 #[test]
 fn session_and_override_traces_read_as_glacier2routers() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let closed = free_port();
+    let port = free_port();
     let running = start(&[
         &format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}"),
         "--Glacier2.Server.Endpoints=tcp -h 127.0.0.1",
