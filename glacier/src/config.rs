@@ -34,8 +34,11 @@ pub enum StartError {
 /// The configuration `glacier` runs with when given none: ZeroC's Glacier2 callback demo
 /// (instance name `DemoGlacier2`, clients on `tcp -h localhost -p 4063`, callbacks through a
 /// server endpoint on localhost, and the null permissions verifier, which accepts anyone).
+/// The router also answers as `Glacier2/router`, the name Ice 3.8's demos use
+/// (`Glacier.InstanceAliases`), so that 3.7's and 3.8's demo clients both find it.
 pub const DEFAULT_CONFIG: &str = "\
 Glacier2.InstanceName=DemoGlacier2
+Glacier.InstanceAliases=Glacier2
 Glacier2.Client.Endpoints=tcp -h localhost -p 4063
 Glacier2.Server.Endpoints=tcp -h localhost
 Glacier2.PermissionsVerifier=DemoGlacier2/NullPermissionsVerifier

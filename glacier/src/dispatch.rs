@@ -78,6 +78,7 @@ impl Dispatcher for ClientDispatcher {
         let identity = &incoming.request.identity;
         if *identity == state.router_identity
             || (identity.category == "Ice" && identity.name == "RouterFinder")
+            || state.router_aliases.contains(identity)
         {
             return Some(incoming);
         }

@@ -111,6 +111,8 @@ pub(crate) struct State {
     /// `Glacier2.SSLSessionManager`.
     pub(crate) ssl_session_manager: Option<Proxy>,
     pub(crate) router_identity: Identity,
+    /// `<alias>/router` for each of `Glacier.InstanceAliases`: the router answers there too.
+    pub(crate) router_aliases: Vec<Identity>,
     pub(crate) client_endpoints: Vec<Endpoint>,
     /// Hosts and ports of the client and server endpoints, for proxies pointing back here.
     pub(crate) own_addresses: Vec<(String, u16)>,
@@ -290,6 +292,13 @@ impl Glacier {
             ice37: config::is_explicitly_ice37(&properties),
             return_client_proxy: properties.get_int_or("Glacier2.ReturnClientProxy", 0) > 0,
             router_identity: Identity::with_category(instance.clone(), "router"),
+            router_aliases: properties
+                .get("Glacier.InstanceAliases")
+                .unwrap_or("")
+                .split_whitespace()
+                .filter(|a| *a != instance)
+                .map(|a| Identity::with_category(a, "router"))
+                .collect(),
             core: Mutex::new(Router::new(config.clone())),
             communicator: communicator.clone(),
             runtime: runtime.clone(),

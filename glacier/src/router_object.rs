@@ -32,7 +32,9 @@ struct RouterFinderServant {
 
 pub(crate) fn register(state: &Arc<State>, adapter: &ObjectAdapter) -> ice_driver::Result<()> {
     let weak = Arc::downgrade(state);
-    adapter.add(state.router_identity.clone(), Arc::new(RouterServant { state: weak.clone() }))?;
+    for identity in std::iter::once(&state.router_identity).chain(&state.router_aliases) {
+        adapter.add(identity.clone(), Arc::new(RouterServant { state: weak.clone() }))?;
+    }
     adapter.add(
         Identity::with_category("Ice", "RouterFinder"),
         Arc::new(RouterFinderServant { state: weak }),

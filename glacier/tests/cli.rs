@@ -152,6 +152,22 @@ fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
     // The built-in demo configuration (localhost:4063): no file and no Glacier2 property.
     let running = start(&["--Ice.Trace.Network=0"]);
     running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
+    // The 3.7 callback demo's router (DemoGlacier2/router) and the name 3.8's demos use.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        for instance in ["DemoGlacier2", "Glacier2"] {
+            let router_proxy = format!("{instance}/router:tcp -h localhost -p 4063");
+            let mut props = ice_driver::Properties::new();
+            props.set("Ice.Default.Router", &router_proxy).unwrap();
+            let client = ice_driver_tokio::communicator_with_properties(props);
+            let router = client.string_to_proxy(&router_proxy).unwrap();
+            let session = ice_driver::glacier2::SessionRouter::new(&router);
+            session.create_session("demo", "any").await.unwrap();
+            assert!(!session.get_category_for_client().await.unwrap().is_empty());
+            session.destroy_session().await.unwrap();
+            client.destroy().await;
+        }
+    });
     let pid = running.pid().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let (status, stderr) = running.wait_exit();
