@@ -126,6 +126,35 @@ async fn bad_magic(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>
     server.destroy().await;
 }
 
+/// A server with `Ice.Warn.Connections=1` gets health checks: connections that read the
+/// ValidateConnection (or not) and leave without sending anything.
+async fn health_checks(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>>) {
+    use std::io::Read;
+    let server = Communicator::with_properties(rt, properties(&[("Ice.Warn.Connections", "1")]));
+    let adapter =
+        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
+    adapter.activate().unwrap();
+    let port = adapter.endpoints()[0].to_string();
+    let port: u16 = port.split(" -p ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    for read_validation in [true, false] {
+        let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        if read_validation {
+            let mut validate = [0u8; 14];
+            raw.read_exact(&mut validate).unwrap();
+        }
+    }
+    // Until the server saw both go (closed by the peer, not by the destroy below).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let closed = || {
+        let events = events.lock().unwrap();
+        events.iter().filter(|(_, m)| m.starts_with("closed tcp connection")).count()
+    };
+    while closed() < 2 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    server.destroy().await;
+}
+
 /// The levels and texts of the events whose message starts with `start`.
 fn starting<'a>(events: &'a [(Level, String)], start: &str) -> Vec<&'a (Level, String)> {
     events.iter().filter(|(_, m)| m.starts_with(start)).collect()
@@ -207,6 +236,13 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
     let orderly = take();
     assert!(starting(&orderly, "closed tcp connection").iter().all(|(l, _)| *l == Level::DEBUG));
     assert!(starting(&orderly, "connection exception").is_empty(), "{orderly:#?}");
+    // ... or that never sent a message (as ZeroC's: health checks are no warning) ...
+    on_tokio(|rt| health_checks(rt, events.clone()));
+    let checks = take();
+    let lost = starting(&checks, "closed tcp connection");
+    assert_eq!(lost.len(), 2, "{checks:#?}");
+    assert!(lost.iter().all(|(_, m)| m.contains("ConnectionLost")), "{lost:#?}");
+    assert!(starting(&checks, "connection exception").is_empty(), "{checks:#?}");
     // ... a warning with why and the addresses for one that breaks the protocol.
     on_tokio(|rt| bad_magic(rt, events.clone()));
     let broken = take();

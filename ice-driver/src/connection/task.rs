@@ -135,7 +135,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushes: HashMap::new(),
         oneways: VecDeque::new(),
         budget_back: 0,
-        validated: incoming && !datagram,
+        validated: false,
         announce_accepted: incoming && !datagram,
         close_error: None,
         heartbeats: 0,
@@ -232,8 +232,8 @@ pub(super) struct Core {
     /// Budget of oneways completed in this round, given back once at its end (the
     /// semaphore takes a lock per call).
     budget_back: u32,
-    /// A stream connection that was validated (an incoming one from the start: its
-    /// ValidateConnection goes out first): only these warn with `Ice.Warn.Connections`.
+    /// A message header arrived on this stream connection: only then does a close warn
+    /// with `Ice.Warn.Connections`.
     validated: bool,
     /// An incoming stream connection whose `accepted` trace is still to come.
     announce_accepted: bool,
@@ -641,6 +641,11 @@ impl Core {
                 tracing::debug!(remote = ?self.connection.shared.remote, "peer closed the socket");
                 self.proto.handle_eof(now);
                 return true;
+            }
+            // ZeroC's rule for warnings: a connection counts once a message header arrived
+            // (a health check that connects and leaves is no warning).
+            if self.read_buf.len() >= ice_proto::frame::HEADER_SIZE {
+                self.validated = true;
             }
             self.proto.handle_input(now, &mut self.read_buf);
             // Closed, or the dispatch limit was reached: read no more for now.
