@@ -256,7 +256,7 @@ fn destroy_at_manager(state: &Arc<State>, session: &ProxyData, context: Context)
             proxy.invoke_with_context("destroy", OperationMode::Normal, params, &context).await
         {
             if trace > 0 {
-                tracing::info!(target: "Glacier2", "exception while destroying session\n{e}");
+                tracing::info!(target: "Glacier2", "exception while destroying session\n{}", e.to_ice_string());
             }
         }
         pending.send_modify(|n| *n = n.saturating_sub(1));

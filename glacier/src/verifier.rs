@@ -114,7 +114,7 @@ async fn ask_verifier(
             Some(exception) => Err(DispatchError::UserException(exception)),
             None => {
                 if warn {
-                    tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{e}");
+                    tracing::warn!(target: "Glacier2", "exception while verifying permissions:\n{}", e.to_ice_string());
                 }
                 Err(denied("internal server error", encoding))
             }
@@ -232,7 +232,7 @@ fn manager_result(
         Err(e) => match relayable::<CannotCreateSessionException>(&e) {
             Some(exception) => Err(DispatchError::UserException(exception)),
             None => {
-                tracing::info!(target: "Glacier2", "exception while creating session with session manager:\n{e}");
+                tracing::info!(target: "Glacier2", "exception while creating session with session manager:\n{}", e.to_ice_string());
                 Err(cannot_create("internal server error", encoding))
             }
         },
