@@ -136,6 +136,7 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         oneways: VecDeque::new(),
         budget_back: 0,
         validated: false,
+        lost_because: None,
         announce_accepted: incoming && !datagram,
         close_error: None,
         heartbeats: 0,
@@ -235,6 +236,9 @@ pub(super) struct Core {
     /// A message header arrived on this stream connection: only then does a close warn
     /// with `Ice.Warn.Connections`.
     validated: bool,
+    /// Why the transport ended, in ZeroC's words, for the traces of a lost connection
+    /// (`recv() returned zero`, or the system's error).
+    lost_because: Option<String>,
     /// An incoming stream connection whose `accepted` trace is still to come.
     announce_accepted: bool,
     /// Why the connection closed, until `finish` announces it.
@@ -619,7 +623,7 @@ impl Core {
                     if let Some(reason) = crate::transport::security_reason(&e) {
                         let _ = self.connection.shared.security.set(reason);
                     }
-                    self.proto.handle_eof(self.runtime.now());
+                    self.lost(system_error(&e));
                     return true;
                 }
                 Poll::Pending => {
@@ -639,7 +643,7 @@ impl Core {
             let now = self.runtime.now();
             if n == 0 {
                 tracing::debug!(remote = ?self.connection.shared.remote, "peer closed the socket");
-                self.proto.handle_eof(now);
+                self.lost("recv() returned zero".to_owned());
                 return true;
             }
             // ZeroC's rule for warnings: a connection counts once a message header arrived
@@ -678,7 +682,7 @@ impl Core {
                     Poll::Ready(Err(e)) => {
                         tracing::debug!(error = %e, "flush failed");
                         self.flushing = false;
-                        self.proto.handle_eof(self.runtime.now());
+                        self.lost(system_error(&e));
                         return true;
                     }
                 }
@@ -742,11 +746,15 @@ impl Core {
                     }
                 }
                 Poll::Ready(result) => {
-                    if let Err(e) = result {
-                        tracing::debug!(error = %e, "write failed");
-                    }
+                    let why = match &result {
+                        Err(e) => {
+                            tracing::debug!(error = %e, "write failed");
+                            system_error(e)
+                        }
+                        Ok(_) => "send() returned zero".to_owned(),
+                    };
                     self.writing.clear();
-                    self.proto.handle_eof(self.runtime.now());
+                    self.lost(why);
                     return true;
                 }
             }
@@ -938,9 +946,27 @@ impl Core {
         progress
     }
 
+    /// The transport ended (`why`, in ZeroC's words): the connection is lost, unless it was
+    /// closing anyway.
+    fn lost(&mut self, why: String) {
+        self.lost_because.get_or_insert(why);
+        self.proto.handle_eof(self.runtime.now());
+    }
+
     fn closed(&mut self, error: ConnectionError) {
         let shared = &self.connection.shared;
-        let why = || self.connection.error_from(&error).to_ice_string();
+        let why = || {
+            let text = self.connection.error_from(&error).to_ice_string();
+            match (&error, &self.lost_because) {
+                // As ZeroC's: `connection lost: recv() returned zero` (or the system's error).
+                (ConnectionError::ConnectionLost, Some(because))
+                    if text.ends_with("\nconnection lost") =>
+                {
+                    format!("{text}: {because}")
+                }
+                _ => text,
+            }
+        };
         let event = |what: &str| {
             crate::trace::connection_event(what, shared.transport.kind, shared.local, shared.remote)
         };
@@ -1093,4 +1119,14 @@ fn poll_send(
         return Poll::Ready(Ok(()));
     };
     socket.poll_send_to(cx, datagram, peer).map_ok(|_| ())
+}
+
+/// A system error as ZeroC's runtime words it: the system's message, without Rust's
+/// `(os error N)`.
+fn system_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" (os error ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
 }
