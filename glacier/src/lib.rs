@@ -255,10 +255,6 @@ impl Glacier {
             check_type(p, "Glacier2.SessionManager", "::Glacier2::SessionManager", &options)
                 .await?;
         }
-        if let Some(p) = &ssl_session_manager {
-            let id = "::Glacier2::SSLSessionManager";
-            check_type(p, "Glacier2.SSLSessionManager", id, &options).await?;
-        }
         // glacier2router only logs an SSL verifier of the wrong type, and goes on without it.
         if let Some(SslVerifier::Remote(p)) = &ssl_verifier {
             let id = "::Glacier2::SSLPermissionsVerifier";
@@ -266,6 +262,10 @@ impl Glacier {
                 tracing::error!(target: "Glacier2", "{e}");
                 ssl_verifier = None;
             }
+        }
+        if let Some(p) = &ssl_session_manager {
+            let id = "::Glacier2::SSLSessionManager";
+            check_type(p, "Glacier2.SSLSessionManager", id, &options).await?;
         }
         let client_adapter = communicator
             .create_object_adapter("Glacier2.Client")
@@ -464,7 +464,22 @@ async fn check_type(
         }),
         Err(e) => {
             if !options.nowarn {
-                tracing::warn!(target: "Glacier2", "unable to contact `{proxy}' ({property}): {e}");
+                // glacier2router's words: what it is, the property's value, the exception.
+                let what = match property {
+                    "Glacier2.PermissionsVerifier" => "permissions verifier",
+                    "Glacier2.SessionManager" => "session manager",
+                    "Glacier2.SSLPermissionsVerifier" => "ssl permissions verifier",
+                    _ => "ssl session manager",
+                };
+                let communicator = proxy.communicator();
+                let value = communicator.properties().get(property).map(str::to_owned);
+                let value = value.unwrap_or_else(|| proxy.to_string());
+                tracing::warn!(
+                    target: "Glacier2",
+                    "unable to contact {what} `{}'\n{}",
+                    value.trim(),
+                    e.to_ice_string()
+                );
             }
             Ok(())
         }

@@ -380,6 +380,14 @@ fn verifiers_and_session_managers_are_checked_at_start_up() {
         let (status, stderr) = running.wait_exit();
         assert!(status.success(), "{stderr}");
         assert_eq!(stderr.contains("unable to contact"), warned, "{stderr}");
+        if warned {
+            // glacier2router's words: what, the property's value, then the exception.
+            let expected = format!(
+                "warning: unable to contact permissions verifier `verifier:tcp -h 127.0.0.1 -p \
+                 {closed}'\n   ::Ice::ConnectionRefusedException:\n"
+            );
+            assert!(stderr.contains(&expected), "{expected:?} in {stderr}");
+        }
     }
     rt.block_on(server.destroy());
 }
