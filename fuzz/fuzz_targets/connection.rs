@@ -53,7 +53,10 @@ fn request() -> Request {
 
 fn run(side: Side, steps: &[Step], validate_first: bool) {
     let mut now = Instant::now();
-    let mut conn = Connection::new(ConnectionConfig::new(side), now);
+    let mut config = ConnectionConfig::new(side);
+    // Half the runs describe every message (Ice.Trace.Protocol), from hostile input too.
+    config.trace_protocol = steps.len() % 2 == 1;
+    let mut conn = Connection::new(config, now);
     let mut buf = BytesMut::new();
     if validate_first {
         buf.extend_from_slice(&VALIDATE);
@@ -147,6 +150,9 @@ fn run(side: Side, steps: &[Step], validate_first: bool) {
             assert!(conn.poll_transmit().is_none());
         }
     }
+    // Never more descriptions kept than the bound, however many messages went by.
+    let traces = std::iter::from_fn(|| conn.poll_trace()).count();
+    assert!(traces <= ice_proto::connection::MAX_PENDING_TRACES);
 }
 
 fuzz_target!(|input: Input| {

@@ -1,10 +1,12 @@
 //! Arbitrary bytes as a TCP stream (cut into pieces whose size the first byte picks) and as a
 //! datagram: the frame decoder must never panic, must cut the same frames whatever the
-//! pieces, and every message it accepts must survive re-encoding.
+//! pieces, and every message it accepts must survive re-encoding. `Ice.Trace.Protocol`'s
+//! description of each frame, and of any 14 bytes taken for a header, must not panic either.
 #![no_main]
 
 use bytes::{Bytes, BytesMut};
-use ice_proto::frame::{decode_datagram, FrameDecoder, ProtocolError, RawFrame};
+use ice_proto::frame::trace::{describe, Direction};
+use ice_proto::frame::{decode_datagram, FrameDecoder, ProtocolError, RawFrame, HEADER_SIZE};
 use libfuzzer_sys::fuzz_target;
 
 const MAX: usize = 64 * 1024;
@@ -30,7 +32,12 @@ fuzz_target!(|data: &[u8]| {
     let Some((&piece, stream)) = data.split_first() else { return };
     let (frames, error) = feed(stream, piece as usize + 1);
     assert_eq!((frames.clone(), error), feed(stream, stream.len().max(1)));
+    if let Some(header) = stream.first_chunk::<HEADER_SIZE>() {
+        let _ =
+            describe(Direction::Received, header, Bytes::copy_from_slice(&stream[HEADER_SIZE..]));
+    }
     for f in frames {
+        let _ = describe(Direction::Received, &f.header.encode(), f.body.clone());
         if let Ok(msg) = f.decode() {
             let encoded = msg.encode(f.header.compression > 0).to_bytes();
             let mut buf = BytesMut::from(&encoded[..]);
