@@ -238,7 +238,7 @@ async fn create(state: &Arc<State>, current: &Current, credentials: Credentials)
     }
     state.metrics.session_created();
     if state.trace.session() > 0 {
-        let text = crate::trace::session(&user, category.as_deref(), info.local, info.remote);
+        let text = crate::trace::session(&user, category.as_deref(), Some(&current.connection));
         tracing::info!(target: "Glacier2", "created session\n{text}");
     }
     current.ok(&session_proxy)
@@ -273,24 +273,19 @@ pub(crate) fn end(state: &Arc<State>, f: impl FnOnce(&mut Router) -> Vec<Destroy
         if !gone.is_empty() {
             let mut clients = state.clients.lock().unwrap_or_else(|e| e.into_inner());
             for d in gone {
-                let client = clients.remove(&d.connection.0);
-                let c = client.as_ref().map(|c| &c.connection);
-                ended.push((d, (c.and_then(|c| c.local_addr()), c.and_then(|c| c.remote_addr()))));
+                let client = clients.remove(&d.connection.0).map(|c| c.connection);
+                ended.push((d, client));
             }
         }
         ended
     };
-    for (d, addresses) in gone {
-        destroyed(state, d, addresses);
+    for (d, client) in gone {
+        destroyed(state, d, client);
     }
 }
 
 /// Everything that follows the end of a session.
-fn destroyed(
-    state: &Arc<State>,
-    d: DestroyedSession,
-    addresses: (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>),
-) {
+fn destroyed(state: &Arc<State>, d: DestroyedSession, client: Option<Connection>) {
     state.metrics.session_destroyed(d.reason);
     crate::router_object::remove_session_control(state, d.session.control.as_ref());
     if state.trace.session() > 0 {
@@ -299,9 +294,8 @@ fn destroyed(
         } else {
             "destroying session"
         };
-        let (local, remote) = addresses;
         let category = d.session.category.as_deref();
-        let text = crate::trace::session(&d.session.user_id, category, local, remote);
+        let text = crate::trace::session(&d.session.user_id, category, client.as_ref());
         tracing::info!(target: "Glacier2", "{what}\n{text}");
     }
     if let Some(p) = &d.session.session_proxy {

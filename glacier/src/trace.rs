@@ -3,8 +3,7 @@
 
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use std::net::SocketAddr;
-
+use ice_driver::Connection;
 use ice_proto::{Identity, Properties, ToStringMode};
 
 const KEYS: [&str; 7] = [
@@ -89,25 +88,11 @@ pub(crate) fn identity(id: &Identity) -> String {
 }
 
 /// A session as glacier2router describes it in its `Glacier2.Trace.Session` traces: the
-/// user id, the category when the router has server endpoints, and the client connection's
-/// addresses.
-pub(crate) fn session(
-    user: &str,
-    category: Option<&str>,
-    local: Option<SocketAddr>,
-    remote: Option<SocketAddr>,
-) -> String {
-    let address = |a: Option<SocketAddr>, none: &str| {
-        a.map_or_else(|| none.to_owned(), |a| format!("{}:{}", a.ip(), a.port()))
-    };
-    let mut text = format!("id = {user}\n");
-    if let Some(category) = category {
-        text.push_str(&format!("category = {category}\n"));
-    }
-    text.push_str(&format!(
-        "local address = {}\nremote address = {}",
-        address(local, "<not available>"),
-        address(remote, "<not connected>")
-    ));
-    text
+/// user id, the category when the router has server endpoints, and the client connection
+/// (its addresses).
+pub(crate) fn session(user: &str, category: Option<&str>, client: Option<&Connection>) -> String {
+    let mut lines = vec![format!("id = {user}")];
+    lines.extend(category.map(|c| format!("category = {c}")));
+    lines.extend(client.map(Connection::to_string));
+    lines.join("\n")
 }

@@ -122,6 +122,15 @@ impl Running {
         }
     }
 
+    /// Stops the router with SIGTERM; it must exit successfully. Returns its stderr.
+    fn stop(self) -> String {
+        let pid = self.pid().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let (status, stderr) = self.wait_exit();
+        assert!(status.success(), "{status}: {stderr}");
+        stderr
+    }
+
     fn wait_exit(mut self) -> (std::process::ExitStatus, String) {
         let pid = self.pid().to_string();
         let stderr = self.stderr.take();
@@ -142,6 +151,13 @@ impl Running {
     }
 }
 
+/// A client communicator whose default router is `router_proxy`.
+fn routed_client(router_proxy: &str) -> ice_driver::Communicator {
+    let mut props = ice_driver::Properties::new();
+    props.set("Ice.Default.Router", router_proxy).unwrap();
+    ice_driver_tokio::communicator_with_properties(props)
+}
+
 /// A port of 127.0.0.1 nothing listens on (the system just gave it out).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -157,9 +173,7 @@ fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
     rt.block_on(async {
         for instance in ["DemoGlacier2", "Glacier2"] {
             let router_proxy = format!("{instance}/router:tcp -h localhost -p 4063");
-            let mut props = ice_driver::Properties::new();
-            props.set("Ice.Default.Router", &router_proxy).unwrap();
-            let client = ice_driver_tokio::communicator_with_properties(props);
+            let client = routed_client(&router_proxy);
             let router = client.string_to_proxy(&router_proxy).unwrap();
             let session = ice_driver::glacier2::SessionRouter::new(&router);
             session.create_session("demo", "any").await.unwrap();
@@ -168,10 +182,7 @@ fn default_configuration_warns_about_the_null_verifier_and_stops_on_sigterm() {
             client.destroy().await;
         }
     });
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{status}: {stderr}");
+    let stderr = running.stop();
     assert!(stderr.contains("accepts ANY user"), "{stderr}");
     // stderr is a pipe here: no colours.
     assert!(!stderr.contains('\x1b'), "{stderr:?}");
@@ -188,10 +199,7 @@ fn ice_log_file_takes_the_messages_instead_of_stderr() {
         "--Ice.Trace.Network=1",
     ]);
     running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{status}: {stderr}");
+    let stderr = running.stop();
     let written = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
     assert!(written.contains("accepts ANY user"), "{written:?}");
@@ -329,10 +337,7 @@ fn admin_facets_limit_what_the_admin_object_serves() {
         }
         c.destroy().await;
     });
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{status}: {stderr}");
+    running.stop();
 }
 
 #[test]
@@ -375,10 +380,7 @@ fn verifiers_and_session_managers_are_checked_at_start_up() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let running = start(&args);
         running.wait_ready(&["Glacier2.Client"]);
-        let pid = running.pid().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let (status, stderr) = running.wait_exit();
-        assert!(status.success(), "{stderr}");
+        let stderr = running.stop();
         assert_eq!(stderr.contains("unable to contact"), warned, "{stderr}");
         if warned {
             // glacier2router's words: what, the property's value, then the exception.
@@ -414,10 +416,7 @@ fn command_line_properties_alone_configure_the_router() {
         assert!(router.ice_is_a("::Glacier2::Router").await.unwrap());
         communicator.destroy().await;
     });
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{status}: {stderr}");
+    let stderr = running.stop();
     assert!(!stderr.contains("demo"), "the demo configuration was used: {stderr}");
     assert!(!stderr.contains("cannot"), "{stderr}");
 
@@ -513,10 +512,7 @@ fn a_failing_verifier_is_logged_only_when_sessions_are_traced() {
             assert_eq!(reason.as_deref(), Some("internal server error"), "{e}");
             client.destroy().await;
         });
-        let pid = running.pid().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let (status, stderr) = running.wait_exit();
-        assert!(status.success(), "{stderr}");
+        let stderr = running.stop();
         let logged = stderr.contains("exception while verifying permissions");
         assert_eq!(logged, trace >= 1, "Glacier2.Trace.Session={trace}: {stderr}");
     }
@@ -601,10 +597,7 @@ fn print_process_id_prints_the_pid_first() {
     let first = running.lines.recv_timeout(Duration::from_secs(60)).expect("a first line");
     assert_eq!(first, running.pid().to_string());
     running.wait_ready(&["Glacier2.Client"]);
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{stderr}");
+    running.stop();
 }
 
 /// `getLog` on a `Logger` facet: the prefix, and each kept message's type and text.
@@ -747,10 +740,7 @@ fn the_logger_facet_serves_kept_messages_and_remote_loggers() {
         assert!(!fed_back, "sending to the remote logger was logged: {kept:?}");
         c.destroy().await;
     });
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{stderr}");
+    running.stop();
 }
 
 /// `Ice.Warn.Dispatch` (1 by default): a routed request the router cannot deliver is logged
@@ -772,9 +762,7 @@ fn failed_routed_requests_are_warned_about_unless_warn_dispatch_is_0() {
         running.wait_ready(&["Glacier2.Client"]);
         rt.block_on(async {
             let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
-            let mut props = ice_driver::Properties::new();
-            props.set("Ice.Default.Router", &router_proxy).unwrap();
-            let client = ice_driver_tokio::communicator_with_properties(props);
+            let client = routed_client(&router_proxy);
             let router = client.string_to_proxy(&router_proxy).unwrap();
             ice_driver::glacier2::SessionRouter::new(&router)
                 .create_session("bob", "x")
@@ -786,10 +774,7 @@ fn failed_routed_requests_are_warned_about_unless_warn_dispatch_is_0() {
             assert!(matches!(failed, Err(ice_driver::Error::UnknownLocal(_))), "{failed:?}");
             client.destroy().await;
         });
-        let pid = running.pid().to_string();
-        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-        let (status, stderr) = running.wait_exit();
-        assert!(status.success(), "{stderr}");
+        let stderr = running.stop();
         let warned = stderr.contains("dispatch exception: ::Ice::ConnectionRefusedException")
             && stderr.contains("identity: gone")
             && stderr.contains("operation: ice_ping");
@@ -909,10 +894,7 @@ fn reject_and_request_traces_read_as_glacier2routers() {
         assert!(matches!(refused, Err(ice_driver::Error::UnknownLocal(_))), "{refused:?}");
         client.destroy().await;
     });
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{stderr}");
+    let stderr = running.stop();
     for expected in [
         "Glacier2: rejecting request, no session is associated with the connection.\n   \
          identity: Glacier2/router\n"
@@ -948,9 +930,7 @@ fn session_and_override_traces_read_as_glacier2routers() {
     running.wait_ready(&["Glacier2.Client", "Glacier2.Server"]);
     rt.block_on(async {
         let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
-        let mut props = ice_driver::Properties::new();
-        props.set("Ice.Default.Router", &router_proxy).unwrap();
-        let client = ice_driver_tokio::communicator_with_properties(props);
+        let client = routed_client(&router_proxy);
         let router = client.string_to_proxy(&router_proxy).unwrap();
         let session = ice_driver::glacier2::SessionRouter::new(&router);
         session.create_session("alice", "p").await.unwrap();
@@ -969,10 +949,7 @@ fn session_and_override_traces_read_as_glacier2routers() {
         session.destroy_session().await.unwrap();
         client.destroy().await;
     });
-    let pid = running.pid().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let (status, stderr) = running.wait_exit();
-    assert!(status.success(), "{stderr}");
+    let stderr = running.stop();
     let addresses = format!("   local address = 127.0.0.1:{port}\n   remote address = 127.0.0.1:");
     for what in ["created session", "destroying session"] {
         let expected = format!("Glacier2: {what}\n   id = alice\n   category = ");

@@ -77,28 +77,37 @@ async fn ping_unvalidated(rt: Arc<dyn Runtime>) {
     closer.join().unwrap();
 }
 
+/// A server configured with `props`, listening on `endpoint` (tcp or ws, port 0), and the
+/// port it got, for raw sockets to connect to.
+fn raw_target(rt: Arc<dyn Runtime>, props: &[(&str, &str)], endpoint: &str) -> (Communicator, u16) {
+    let server = Communicator::with_properties(rt, properties(props));
+    let adapter = server.create_object_adapter_with_endpoints("Test", endpoint).unwrap();
+    adapter.activate().unwrap();
+    let port = match &adapter.endpoints()[0] {
+        ice_driver::Endpoint::Tcp(ip) => ip.port,
+        ice_driver::Endpoint::Ws(ws) => ws.ip.port,
+        other => panic!("{other}"),
+    };
+    (server, port)
+}
+
+/// How many of the events so far start with `start`.
+fn count(events: &Mutex<Vec<(Level, String)>>, start: &str) -> usize {
+    events.lock().unwrap().iter().filter(|(_, m)| m.starts_with(start)).count()
+}
+
 /// A server with `Ice.Trace.Network=2` on a `ws` endpoint gets a connection that sends no
 /// WebSocket handshake, only garbage; returns once the server gave up on it.
 async fn garbage_ws_handshake(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>>) {
     use std::io::Write;
-    let server = Communicator::with_properties(rt, properties(&[("Ice.Trace.Network", "2")]));
-    let adapter =
-        server.create_object_adapter_with_endpoints("Test", "ws -h 127.0.0.1 -p 0").unwrap();
-    adapter.activate().unwrap();
-    let port = adapter.endpoints()[0].to_string();
-    let port: u16 = port.split(" -p ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let (server, port) =
+        raw_target(rt.clone(), &[("Ice.Trace.Network", "2")], "ws -h 127.0.0.1 -p 0");
     let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     raw.write_all(b"NOT HTTP AT ALL\r\n\r\n").unwrap();
     drop(raw);
-    // Until the trace is there (the handshake fails as soon as the garbage is read).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let failed = || {
-        events.lock().unwrap().iter().any(|(_, m)| m.starts_with("failed to accept ws connection"))
-    };
-    while !failed() && std::time::Instant::now() < deadline {
-        tokio::task::yield_now().await;
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    // The handshake fails as soon as the garbage is read.
+    let failed = || async { count(&events, "failed to accept ws connection") };
+    wait_for(&rt, "failed handshakes", failed, 1).await;
     server.destroy().await;
 }
 
@@ -106,22 +115,14 @@ async fn garbage_ws_handshake(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level
 /// then sends a header with a bad magic; returns once the server warned about it.
 async fn bad_magic(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>>) {
     use std::io::{Read, Write};
-    let server = Communicator::with_properties(rt, properties(&[("Ice.Warn.Connections", "1")]));
-    let adapter =
-        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
-    adapter.activate().unwrap();
-    let port = adapter.endpoints()[0].to_string();
-    let port: u16 = port.split(" -p ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let (server, port) =
+        raw_target(rt.clone(), &[("Ice.Warn.Connections", "1")], "tcp -h 127.0.0.1 -p 0");
     let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut validate = [0u8; 14];
     raw.read_exact(&mut validate).unwrap();
     raw.write_all(b"XXXX\x01\x00\x01\x00\x00\x00\x0e\x00\x00\x00").unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let warned =
-        || events.lock().unwrap().iter().any(|(_, m)| m.starts_with("connection exception:"));
-    while !warned() && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    let warned = || async { count(&events, "connection exception:") };
+    wait_for(&rt, "connection warnings", warned, 1).await;
     drop(raw);
     server.destroy().await;
 }
@@ -130,12 +131,8 @@ async fn bad_magic(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>
 /// ValidateConnection (or not) and leave without sending anything.
 async fn health_checks(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, String)>>>) {
     use std::io::Read;
-    let server = Communicator::with_properties(rt, properties(&[("Ice.Warn.Connections", "1")]));
-    let adapter =
-        server.create_object_adapter_with_endpoints("Test", "tcp -h 127.0.0.1 -p 0").unwrap();
-    adapter.activate().unwrap();
-    let port = adapter.endpoints()[0].to_string();
-    let port: u16 = port.split(" -p ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let (server, port) =
+        raw_target(rt.clone(), &[("Ice.Warn.Connections", "1")], "tcp -h 127.0.0.1 -p 0");
     for read_validation in [true, false] {
         let mut raw = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
         if read_validation {
@@ -144,14 +141,8 @@ async fn health_checks(rt: Arc<dyn Runtime>, events: Arc<Mutex<Vec<(Level, Strin
         }
     }
     // Until the server saw both go (closed by the peer, not by the destroy below).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let closed = || {
-        let events = events.lock().unwrap();
-        events.iter().filter(|(_, m)| m.starts_with("closed tcp connection")).count()
-    };
-    while closed() < 2 && std::time::Instant::now() < deadline {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    let closed = || async { count(&events, "closed tcp connection") };
+    wait_for(&rt, "closed connections", closed, 2).await;
     server.destroy().await;
 }
 

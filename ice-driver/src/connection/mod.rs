@@ -199,6 +199,14 @@ impl fmt::Debug for Connection {
     }
 }
 
+/// As ZeroC's `Connection::toString`: `local address = host:port`, then on the next line
+/// `remote address = host:port`.
+impl fmt::Display for Connection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::trace::connection_addresses(self.shared.local, self.shared.remote))
+    }
+}
+
 impl PartialEq for Connection {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)

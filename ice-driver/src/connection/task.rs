@@ -840,7 +840,6 @@ impl Core {
             progress = true;
             match event {
                 Event::Connected => {
-                    self.validated = true;
                     let shared = &self.connection.shared;
                     crate::trace::network(shared.trace, 1, || {
                         let kind = shared.transport.kind;
@@ -956,14 +955,11 @@ impl Core {
     fn closed(&mut self, error: ConnectionError) {
         let shared = &self.connection.shared;
         let why = || {
-            let text = self.connection.error_from(&error).to_ice_string();
+            let error = self.connection.error_from(&error);
+            let text = error.to_ice_string();
             match (&error, &self.lost_because) {
                 // As ZeroC's: `connection lost: recv() returned zero` (or the system's error).
-                (ConnectionError::ConnectionLost, Some(because))
-                    if text.ends_with("\nconnection lost") =>
-                {
-                    format!("{text}: {because}")
-                }
+                (Error::ConnectionLost, Some(because)) => format!("{text}: {because}"),
                 _ => text,
             }
         };
@@ -991,8 +987,7 @@ impl Core {
         // ZeroC's list of expected reasons, with the 3.8 idle check's; a connection lost
         // after we started closing is the close we asked for (the core reports that reason).
         if shared.trace.warn_connections && self.validated && !orderly {
-            let addresses = crate::trace::connection_addresses(shared.local, shared.remote);
-            tracing::warn!("connection exception:\n{}\n{addresses}", why());
+            tracing::warn!("connection exception:\n{}\n{}", why(), self.connection);
         }
         self.connection.shared.usable.store(false, Ordering::Release);
         // Announced by `finish`, once the socket is released.
