@@ -190,6 +190,15 @@ pub enum Definition {
         /// The value type.
         value: TypeRef,
     },
+    /// `class C;` or `interface I;`: a forward declaration. The definition may be in a file
+    /// this one does not include, as ZeroC's compilers allow; such a type is used as a class
+    /// instance or an untyped proxy.
+    Forward {
+        /// Its name.
+        name: String,
+        /// `interface I;` rather than `class C;`.
+        interface: bool,
+    },
     /// `const T N = v`.
     Const {
         /// Its name.
@@ -213,6 +222,7 @@ impl Definition {
             | Definition::Enum { name, .. }
             | Definition::Sequence { name, .. }
             | Definition::Dictionary { name, .. }
+            | Definition::Forward { name, .. }
             | Definition::Const { name, .. } => name,
         }
     }

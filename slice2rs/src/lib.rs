@@ -27,6 +27,8 @@
 //! | `Hello*` in data / `Object*` | `Option<ProxyData>` |
 //! | `interface Hello` | `HelloPrx` (typed proxy), trait `Hello` (servant), `HelloServant<T>` (dispatcher) |
 //! | `::Ice::Identity`, `::Ice::Context` | `ice_driver::Identity`, `ice_driver::Context` |
+//! | `::Ice::StringSeq` and Ice's other built-in sequences, `::Ice::PropertyDict` | `Vec<String>`... written out, so Ice's own Slice need not be compiled |
+//! | `class C;` / `interface I;` never defined | `Option<ValueRef>`; `I*` is an untyped `Proxy` |
 //!
 //! A proxy has one `async fn` per operation (and `<op>_with_context`): in-parameters by
 //! value for numbers and enums, `&str` for strings, `&T` otherwise, `Option<&XPrx>` for
@@ -40,11 +42,14 @@
 //! dispatcher checks operation modes as ZeroC does and answers `ice_isA` / `ice_ids` with
 //! the interface's whole inheritance. Operations whose parameters hold class instances take
 //! and return their parameters encoded (`Encapsulation`); marshal those with
-//! `ice_proto::value`. `local` definitions are skipped.
+//! `ice_proto::value`. `local` definitions are skipped. Macros (`#define N 5`,
+//! `#define DEFAULT(X) = X`) are expanded and `#if` evaluates integer expressions, as with
+//! ZeroC's compilers.
 
 mod ast;
 mod gen;
 mod lexer;
+mod macros;
 mod parser;
 mod preprocess;
 
@@ -114,7 +119,9 @@ impl Config {
         self
     }
 
-    /// Defines a preprocessor symbol (`-D`).
+    /// Defines a preprocessor macro (`-D`): `NAME` (defined as 1) or `NAME=VALUE`. Like
+    /// ZeroC's compilers, slice2rs also defines `ICE_VERSION` and `__ICE_VERSION__` (30708),
+    /// and `__SLICE2RS__`.
     pub fn define(&mut self, name: impl Into<String>) -> &mut Config {
         self.defines.insert(name.into());
         self

@@ -40,7 +40,7 @@ fn main() -> ExitCode {
         } else if a.starts_with("-D") {
             match value("-D", &a) {
                 Some(v) => {
-                    config.define(v.split('=').next().unwrap_or_default());
+                    config.define(v);
                 }
                 None => return usage(),
             }

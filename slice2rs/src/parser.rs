@@ -1,6 +1,6 @@
 //! A recursive-descent parser of the Slice grammar of Ice 3.7 (and what 3.8 added:
-//! `module A::B`). `local` definitions are parsed and dropped; so are forward declarations
-//! and the operations of classes.
+//! `module A::B`). `local` definitions are parsed and dropped; so are the operations of
+//! classes. Forward declarations are kept: a type may be declared and never defined.
 
 use crate::ast::*;
 use crate::lexer::{Tok, Token};
@@ -278,7 +278,7 @@ impl Parser {
             self.expect_punct(')')?;
         }
         if self.is_punct(';') {
-            return Ok(None); // forward declaration
+            return Ok(Some(Definition::Forward { name, interface: false }));
         }
         let base = if self.eat_keyword("extends") { Some(self.scoped_name()?) } else { None };
         if self.eat_keyword("implements") {
@@ -327,7 +327,7 @@ impl Parser {
     fn interface(&mut self, metadata: Metadata) -> Result<Option<Definition>, Error> {
         let name = self.identifier()?;
         if self.is_punct(';') {
-            return Ok(None); // forward declaration
+            return Ok(Some(Definition::Forward { name, interface: true }));
         }
         let mut bases = Vec::new();
         if self.eat_keyword("extends") {

@@ -1,12 +1,13 @@
 //! The preprocessing Slice files use: `#pragma once`, `#include` with `-I` paths,
-//! `#ifdef` / `#ifndef` / `#if` with `defined(X)`, `!`, `&&`, `||`, `#else`, `#elif`, `#endif`,
-//! `#define` / `#undef` and `-D`. Included files are not pasted in: each file is compiled to
+//! `#ifdef` / `#ifndef` / `#if` / `#elif` (integer expressions, see [`crate::macros`]),
+//! `#else`, `#endif`, `#define` / `#undef` (macros are expanded) and `-D`. Included files are not pasted in: each file is compiled to
 //! its own Rust file, so an include is recorded and the included file parsed on its own.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::ast::Location;
+use crate::macros::Macros;
 use crate::Error;
 
 /// A file after preprocessing: the lines of disabled branches and directives blanked (so that
@@ -19,102 +20,6 @@ pub(crate) struct Preprocessed {
 
 fn loc(file: &str, line: usize) -> Location {
     Location { file: file.to_owned(), line, column: 1 }
-}
-
-/// Evaluates a `#if` expression against `defines`.
-fn eval(expr: &str, defines: &BTreeSet<String>, at: &Location) -> Result<bool, Error> {
-    let tokens: Vec<String> = {
-        let mut t = Vec::new();
-        let mut chars = expr.chars().peekable();
-        while let Some(&c) = chars.peek() {
-            if c.is_whitespace() {
-                chars.next();
-            } else if c.is_alphanumeric() || c == '_' {
-                let mut w = String::new();
-                while let Some(&c) = chars.peek().filter(|c| c.is_alphanumeric() || **c == '_') {
-                    w.push(c);
-                    chars.next();
-                }
-                t.push(w);
-            } else if c == '&' || c == '|' {
-                chars.next();
-                if chars.next() != Some(c) {
-                    return Err(Error::syntax(at.clone(), format!("bad operator in `#if {expr}`")));
-                }
-                t.push(format!("{c}{c}"));
-            } else {
-                t.push(c.to_string());
-                chars.next();
-            }
-        }
-        t
-    };
-    struct P<'a> {
-        t: &'a [String],
-        i: usize,
-        d: &'a BTreeSet<String>,
-    }
-    impl P<'_> {
-        fn peek(&self) -> Option<&str> {
-            self.t.get(self.i).map(String::as_str)
-        }
-        fn or(&mut self) -> Option<bool> {
-            let mut v = self.and()?;
-            while self.peek() == Some("||") {
-                self.i += 1;
-                v |= self.and()?;
-            }
-            Some(v)
-        }
-        fn and(&mut self) -> Option<bool> {
-            let mut v = self.unary()?;
-            while self.peek() == Some("&&") {
-                self.i += 1;
-                v &= self.unary()?;
-            }
-            Some(v)
-        }
-        fn unary(&mut self) -> Option<bool> {
-            match self.peek()? {
-                "!" => {
-                    self.i += 1;
-                    Some(!self.unary()?)
-                }
-                "(" => {
-                    self.i += 1;
-                    let v = self.or()?;
-                    (self.peek() == Some(")")).then(|| self.i += 1)?;
-                    Some(v)
-                }
-                "defined" => {
-                    self.i += 1;
-                    let paren = self.peek() == Some("(");
-                    if paren {
-                        self.i += 1;
-                    }
-                    let name = self.peek()?.to_owned();
-                    self.i += 1;
-                    if paren {
-                        (self.peek() == Some(")")).then(|| self.i += 1)?;
-                    }
-                    Some(self.d.contains(&name))
-                }
-                word => {
-                    let v = match word.parse::<i64>() {
-                        Ok(n) => n != 0,
-                        Err(_) => self.d.contains(word),
-                    };
-                    self.i += 1;
-                    Some(v)
-                }
-            }
-        }
-    }
-    let mut p = P { t: &tokens, i: 0, d: defines };
-    match p.or() {
-        Some(v) if p.i == tokens.len() => Ok(v),
-        _ => Err(Error::syntax(at.clone(), format!("cannot evaluate `#if {expr}`"))),
-    }
 }
 
 /// Finds `name` (from `#include`) next to `from` (quoted form) or on `include_dirs`.
@@ -143,7 +48,8 @@ pub(crate) fn preprocess(
     defines: &BTreeSet<String>,
 ) -> Result<Preprocessed, Error> {
     let file = path.display().to_string();
-    let mut defines = defines.clone();
+    let mut macros = Macros::new(defines);
+    let mut in_comment = false;
     let mut out = String::with_capacity(text.len());
     let mut includes = Vec::new();
     // Per open conditional: (this branch active, some branch already taken, parent active).
@@ -154,7 +60,7 @@ pub(crate) fn preprocess(
         let trimmed = line.trim_start();
         let Some(directive) = trimmed.strip_prefix('#') else {
             if active(&stack) {
-                out.push_str(line);
+                out.push_str(&macros.expand_line(line, &mut in_comment, &at)?);
             }
             out.push('\n');
             continue;
@@ -169,9 +75,10 @@ pub(crate) fn preprocess(
         match word {
             "ifdef" | "ifndef" | "if" => {
                 let v = match word {
-                    "ifdef" => defines.contains(rest),
-                    "ifndef" => !defines.contains(rest),
-                    _ => eval(rest, &defines, &at)?,
+                    "ifdef" => macros.is_defined(rest),
+                    "ifndef" => !macros.is_defined(rest),
+                    // A disabled branch's expression is never evaluated, as in C.
+                    _ => on && macros.eval(rest, &at)?,
                 };
                 stack.push((on && v, v, on));
             }
@@ -179,7 +86,7 @@ pub(crate) fn preprocess(
                 let Some(top) = stack.last_mut() else {
                     return Err(Error::syntax(at, "#elif without #if"));
                 };
-                let v = !top.1 && eval(rest, &defines, &at)?;
+                let v = top.2 && !top.1 && macros.eval(rest, &at)?;
                 top.0 = top.2 && v;
                 top.1 |= v;
             }
@@ -196,14 +103,8 @@ pub(crate) fn preprocess(
                 }
             }
             _ if !on => {}
-            "define" => {
-                if let Some(name) = rest.split_whitespace().next() {
-                    defines.insert(name.to_owned());
-                }
-            }
-            "undef" => {
-                defines.remove(rest);
-            }
+            "define" => macros.define(rest, &at)?,
+            "undef" => macros.undefine(rest),
             "pragma" => {}
             "include" => {
                 let (name, quoted) = if let Some(r) = rest.strip_prefix('<') {

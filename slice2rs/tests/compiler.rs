@@ -227,3 +227,69 @@ fn a_struct_that_contains_itself_is_an_error_not_a_crash() {
         .unwrap_err();
     assert!(err.to_string().contains("cannot contain itself"), "{err}");
 }
+
+#[test]
+fn ice_builtin_sequences_need_not_be_compiled() {
+    // A stand-in for Ice/BuiltinSequences.ice, found on the include path as ZeroC's is.
+    let dir = std::env::temp_dir().join(format!("slice2rs-builtin-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("Ice")).unwrap();
+    std::fs::write(
+        dir.join("Ice/BuiltinSequences.ice"),
+        "#pragma once\nmodule Ice { sequence<string> StringSeq; sequence<byte> ByteSeq; };\n",
+    )
+    .unwrap();
+    let code = slice2rs::Config::new()
+        .include(&dir)
+        .generate_source(
+            "Uses.ice",
+            "#include <Ice/BuiltinSequences.ice>\n\
+             module M { struct S { Ice::StringSeq names; ::Ice::ByteSeq data; };\n\
+             interface I { Ice::StringSeq list(); }; };\n",
+        )
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(!code.contains("super::ice::"), "{code}");
+    assert!(code.contains("pub names: Vec<String>"), "{code}");
+    assert!(code.contains("pub data: ::ice_driver::ice_proto::bytes::Bytes"), "{code}");
+}
+
+#[test]
+fn a_forward_declaration_never_hides_its_definition() {
+    // Declared first, defined after, in one file and across two.
+    let code = slice2rs::Config::new()
+        .generate_source(
+            "Fwd.ice",
+            "module M { class C; interface I; struct S { C c; I* i; };\n\
+             class C { int x; }; interface I { C get(); }; };\n",
+        )
+        .unwrap();
+    assert!(code.contains("pub struct C"), "{code}");
+    assert!(code.contains("pub struct IPrx"), "{code}");
+    assert!(code.contains("pub i: Option<::ice_driver::ice_proto::ProxyData>"), "{code}");
+    // Declared only: no type of its own, used as a class instance.
+    let code = slice2rs::Config::new()
+        .generate_source("Only.ice", "module M { class D; struct T { D d; }; };\n")
+        .unwrap();
+    assert!(!code.contains("pub struct D"), "{code}");
+    assert!(code.contains("pub d: Option<::ice_driver::ice_proto::value::ValueRef>"), "{code}");
+}
+
+#[test]
+fn macros_expand_as_zeroc_compilers_expand_them() {
+    // The pattern of ZeroC's own Slice/macros test: a default only for one compiler.
+    let code = slice2rs::Config::new()
+        .define("WITH_LABEL=\"on\"")
+        .generate_source(
+            "Macros.ice",
+            "#ifdef __SLICE2RS__\n#define DEFAULT(X) = X\n#else\n#define DEFAULT(X)\n#endif\n\
+             #if ICE_VERSION >= 30700 && defined(WITH_LABEL)\n#define N 7\n#endif\n\
+             module M { struct S { int x DEFAULT(N); string s DEFAULT(WITH_LABEL); }; };\n",
+        )
+        .unwrap();
+    assert!(code.contains("x: 7i32"), "{code}");
+    assert!(code.contains("s: \"on\""), "{code}");
+    let err = slice2rs::Config::new()
+        .generate_source("Bad.ice", "#define F(a, b) a b\nmodule M { struct S { F(int) x; }; };\n")
+        .unwrap_err();
+    assert!(err.to_string().starts_with("Bad.ice:2:1: macro `F' takes 2 arguments"), "{err}");
+}

@@ -210,7 +210,14 @@ fn is_class_member(scope: &Scope<'_>, m: &Member) -> bool {
         TypeRef::Value => true,
         TypeRef::Named(n) => {
             scope.symbols.resolve(n, scope.modules).and_then(|f| scope.symbols.get(&f)).is_some_and(
-                |s| matches!(s.definition, Definition::Class { .. } | Definition::Interface { .. }),
+                |s| {
+                    matches!(
+                        s.definition,
+                        Definition::Class { .. }
+                            | Definition::Interface { .. }
+                            | Definition::Forward { .. }
+                    )
+                },
             )
         }
         _ => false,
@@ -237,7 +244,9 @@ pub(crate) fn value_write(scope: &Scope<'_>, ty: &TypeRef, expr: &str, depth: us
     let inner = scope.inside(&sym.modules);
     let e = format!("e{depth}");
     match &sym.definition {
-        Definition::Class { .. } | Definition::Interface { .. } => format!("w.write_value({expr});"),
+        Definition::Class { .. } | Definition::Interface { .. } | Definition::Forward { .. } => {
+            format!("w.write_value({expr});")
+        }
         Definition::Struct { .. } => format!("{expr}.ice_write(w);"),
         Definition::Sequence { element, .. } => format!(
             "{{ w.stream().write_size({expr}.len()); for {e} in {expr}.iter() {{ {} }} }}",
@@ -262,7 +271,9 @@ pub(crate) fn value_read(scope: &Scope<'_>, ty: &TypeRef, depth: usize) -> Strin
     let Some((full, sym)) = named(scope, ty) else { return "Default::default()".to_owned() };
     let inner = scope.inside(&sym.modules);
     match &sym.definition {
-        Definition::Class { .. } | Definition::Interface { .. } => "r.read_value()?".to_owned(),
+        Definition::Class { .. } | Definition::Interface { .. } | Definition::Forward { .. } => {
+            "r.read_value()?".to_owned()
+        }
         Definition::Struct { .. } => format!("{}::ice_read(r)?", scope.path(&full)),
         // Each element takes at least a byte: a count beyond the bytes left fails first.
         Definition::Sequence { element, .. } => format!(

@@ -100,6 +100,8 @@ fn proxy_type(scope: &Scope<'_>, ty: &TypeRef) -> GenResult<Option<String>> {
                 Some(Definition::Interface { .. }) => Some(scope.path(&full)),
                 // A proxy of a class (Ice 3.7 classes with operations): untyped.
                 Some(Definition::Class { .. }) => Some(format!("{ICE}::Proxy")),
+                // Declared but not defined here: its typed proxy is unknown.
+                Some(Definition::Forward { .. }) => Some(format!("{ICE}::Proxy")),
                 _ => return Err(format!("`{n}*': `{n}' is not an interface")),
             }
         }

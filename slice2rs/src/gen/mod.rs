@@ -20,6 +20,25 @@ pub(crate) const PROTO: &str = "::ice_driver::ice_proto";
 const WELL_KNOWN: &[(&str, &str)] =
     &[("::Ice::Identity", "::ice_driver::Identity"), ("::Ice::Context", "::ice_driver::Context")];
 
+/// Ice's own sequences and dictionaries (Ice/BuiltinSequences.ice...), written out where
+/// they are used so that files using them need not compile Ice's Slice (where it is
+/// compiled, they are the same types).
+const BUILTIN_SEQUENCES: &[(&str, &str)] = &[
+    ("::Ice::BoolSeq", "Vec<bool>"),
+    ("::Ice::ByteSeq", "::ice_driver::ice_proto::bytes::Bytes"),
+    ("::Ice::ShortSeq", "Vec<i16>"),
+    ("::Ice::IntSeq", "Vec<i32>"),
+    ("::Ice::LongSeq", "Vec<i64>"),
+    ("::Ice::FloatSeq", "Vec<f32>"),
+    ("::Ice::DoubleSeq", "Vec<f64>"),
+    ("::Ice::StringSeq", "Vec<String>"),
+    ("::Ice::ObjectSeq", "Vec<Option<::ice_driver::ice_proto::value::ValueRef>>"),
+    ("::Ice::ObjectProxySeq", "Vec<Option<::ice_driver::ice_proto::ProxyData>>"),
+    // Ice/PropertiesAdmin.ice and Ice/SliceChecksumDict.ice.
+    ("::Ice::PropertyDict", "::std::collections::BTreeMap<String, String>"),
+    ("::Ice::SliceChecksumDict", "::std::collections::BTreeMap<String, String>"),
+];
+
 /// One named definition, by its full Slice name (`::Demo::Hello`).
 #[derive(Debug, Clone)]
 pub(crate) struct Symbol {
@@ -48,6 +67,10 @@ impl Symbols {
                 continue;
             }
             let full = format!("::{}::{}", modules.join("::"), d.name());
+            // A forward declaration never hides the definition, whichever file comes first.
+            if matches!(d, Definition::Forward { .. }) && self.map.contains_key(&full) {
+                continue;
+            }
             self.map.insert(full, Symbol { modules: modules.clone(), definition: d.clone() });
         }
     }
@@ -98,7 +121,7 @@ impl Scope<'_> {
 
     /// The Rust path of the definition `full` from this module.
     pub(crate) fn path(&self, full: &str) -> String {
-        if let Some((_, p)) = WELL_KNOWN.iter().find(|(s, _)| *s == full) {
+        if let Some((_, p)) = WELL_KNOWN.iter().chain(BUILTIN_SEQUENCES).find(|(s, _)| *s == full) {
             return (*p).to_owned();
         }
         let Some(sym) = self.symbols.get(full) else { return "()".into() };
@@ -126,7 +149,9 @@ impl Scope<'_> {
             TypeRef::Named(n) => {
                 let (full, sym) = self.resolve(n)?;
                 match &sym.definition {
-                    Definition::Class { .. } | Definition::Interface { .. } => {
+                    Definition::Class { .. }
+                    | Definition::Interface { .. }
+                    | Definition::Forward { .. } => {
                         format!("Option<{PROTO}::value::ValueRef>")
                     }
                     Definition::Exception { .. }
@@ -151,7 +176,9 @@ impl Scope<'_> {
             TypeRef::Value => true,
             TypeRef::Named(n) => match self.resolve(n) {
                 Ok((_, sym)) => match &sym.definition {
-                    Definition::Class { .. } | Definition::Interface { .. } => true,
+                    Definition::Class { .. }
+                    | Definition::Interface { .. }
+                    | Definition::Forward { .. } => true,
                     Definition::Struct { members, .. } => {
                         let inner = self.inside(&sym.modules);
                         members.iter().any(|m| inner.uses_classes_depth(&m.ty, depth + 1))
@@ -394,6 +421,8 @@ fn module(
             Definition::Exception { .. } => data::exception(&scope, d, &full, out)?,
             Definition::Class { .. } => data::class(&scope, d, &full, out)?,
             Definition::Interface { .. } => interface::interface(&scope, d, &full, out)?,
+            // Declares nothing of its own: the definition, where there is one, does.
+            Definition::Forward { .. } => {}
         }
     }
     let _ = writeln!(out, "}}");

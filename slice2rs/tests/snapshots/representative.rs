@@ -514,6 +514,62 @@ pub mod demo {
         }
         impl ::std::error::Error for Failure {}
     }
+    /// Slice class `::Demo::Parcel`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Parcel {
+        /// `content`
+        pub content: Option<::ice_driver::ice_proto::value::ValueRef>,
+        /// `sender`
+        pub sender: Option<::ice_driver::ice_proto::ProxyData>,
+    }
+    impl ::core::default::Default for Parcel {
+        fn default() -> Self {
+            Self {
+                content: ::core::default::Default::default(),
+                sender: ::core::default::Default::default(),
+            }
+        }
+    }
+    impl ::ice_driver::ice_proto::value::Value for Parcel {
+        fn slices(&self) -> &'static [::ice_driver::ice_proto::value::SliceType] {
+            const SLICES: &[::ice_driver::ice_proto::value::SliceType] = &[
+                ::ice_driver::ice_proto::value::SliceType::new("::Demo::Parcel"),
+            ];
+            SLICES
+        }
+        fn write_members(
+            &self,
+            slice: usize,
+            w: &mut ::ice_driver::ice_proto::value::ValueWriter<'_>,
+        ) {
+            match slice {
+                0 => {
+                    w.write_value(self.content);
+                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                        &self.sender,
+                        w.stream(),
+                    );
+                }
+                _ => {}
+            }
+        }
+        fn read_members(
+            &mut self,
+            slice: usize,
+            r: &mut ::ice_driver::ice_proto::value::ValueReader<'_>,
+        ) -> Result<(), ::ice_driver::ice_proto::DecodeError> {
+            match slice {
+                0 => {
+                    self.content = r.read_value()?;
+                    self.sender = ::ice_driver::ice_proto::encoding::Decode::decode(
+                        r.stream(),
+                    )?;
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+    }
     /// The failures of `::Demo::Drawing::add`: its user exceptions, or an Ice error.
     #[derive(Debug, Clone)]
     pub enum DrawingAddError {
@@ -804,6 +860,46 @@ pub mod demo {
         ) -> ::ice_driver::Result<::ice_driver::Encapsulation> {
             self.0.invoke("shapes", ::ice_driver::OperationMode::Normal, params).await
         }
+        /// `relay`.
+        pub async fn relay(
+            &self,
+            to: Option<&::ice_driver::Proxy>,
+        ) -> Result<Option<::ice_driver::Proxy>, ::ice_driver::Error> {
+            self.relay_with_context(to, &::ice_driver::Context::new()).await
+        }
+        /// `relay` with a request context.
+        pub async fn relay_with_context(
+            &self,
+            to: Option<&::ice_driver::Proxy>,
+            ice_context: &::ice_driver::Context,
+        ) -> Result<Option<::ice_driver::Proxy>, ::ice_driver::Error> {
+            let ice_params = ::ice_driver::Encapsulation::build(
+                self.0.ice_get_encoding_version(),
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                        &to.map(|p| p.data().clone()),
+                        ice_out,
+                    );
+                },
+            );
+            let ice_reply = self
+                .0
+                .invoke_with_context(
+                    "relay",
+                    ::ice_driver::OperationMode::Normal,
+                    ice_params,
+                    ice_context,
+                )
+                .await?;
+            let ice_communicator = self.0.communicator();
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
+            )?;
+            let ice_ret = ice_ret.map(|d| ice_communicator.proxy_from_data(d));
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
+        }
         /// `clash`.
         pub async fn clash(
             &self,
@@ -937,6 +1033,14 @@ pub mod demo {
             current: &::ice_driver::Current,
         ) -> impl ::core::future::Future<
             Output = Result<::ice_driver::Encapsulation, ::ice_driver::DispatchError>,
+        > + Send;
+        /// `relay`.
+        fn relay(
+            &self,
+            to: Option<::ice_driver::Proxy>,
+            current: &::ice_driver::Current,
+        ) -> impl ::core::future::Future<
+            Output = Result<Option<::ice_driver::Proxy>, ::ice_driver::DispatchError>,
         > + Send;
         /// `clash`.
         fn clash(
@@ -1201,6 +1305,46 @@ pub mod demo {
                                 ice_current,
                             )
                             .await
+                    }
+                    "relay" => {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
+                            return Err(
+                                ::ice_driver::DispatchError::UnknownLocal(
+                                    format!(
+                                        "operation mode mismatch for relay: expected normal, received {:?}",
+                                        ice_current.mode
+                                    ),
+                                ),
+                            );
+                        }
+                        let ice_communicator = ice_current
+                            .communicator()
+                            .ok_or_else(|| ::ice_driver::DispatchError::UnknownLocal(
+                                "no communicator".into(),
+                            ))?;
+                        let mut ice_in = ice_params.reader()?;
+                        let to: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let to = to.map(|d| ice_communicator.proxy_from_data(d));
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::relay(
+                                &self.0,
+                                to,
+                                ice_current,
+                            )
+                            .await?;
+                        Ok(
+                            ::ice_driver::Encapsulation::build(
+                                ice_current.encoding,
+                                |ice_out| {
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ice_ret.as_ref().map(|p| p.data().clone()),
+                                        ice_out,
+                                    );
+                                },
+                            ),
+                        )
                     }
                     "clash" => {
                         if ice_current.mode != ::ice_driver::OperationMode::Normal {
@@ -1504,6 +1648,46 @@ pub mod demo {
             params: ::ice_driver::Encapsulation,
         ) -> ::ice_driver::Result<::ice_driver::Encapsulation> {
             self.0.invoke("shapes", ::ice_driver::OperationMode::Normal, params).await
+        }
+        /// `relay`.
+        pub async fn relay(
+            &self,
+            to: Option<&::ice_driver::Proxy>,
+        ) -> Result<Option<::ice_driver::Proxy>, ::ice_driver::Error> {
+            self.relay_with_context(to, &::ice_driver::Context::new()).await
+        }
+        /// `relay` with a request context.
+        pub async fn relay_with_context(
+            &self,
+            to: Option<&::ice_driver::Proxy>,
+            ice_context: &::ice_driver::Context,
+        ) -> Result<Option<::ice_driver::Proxy>, ::ice_driver::Error> {
+            let ice_params = ::ice_driver::Encapsulation::build(
+                self.0.ice_get_encoding_version(),
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                        &to.map(|p| p.data().clone()),
+                        ice_out,
+                    );
+                },
+            );
+            let ice_reply = self
+                .0
+                .invoke_with_context(
+                    "relay",
+                    ::ice_driver::OperationMode::Normal,
+                    ice_params,
+                    ice_context,
+                )
+                .await?;
+            let ice_communicator = self.0.communicator();
+            let mut ice_in = ice_reply.reader()?;
+            let ice_ret: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                &mut ice_in,
+            )?;
+            let ice_ret = ice_ret.map(|d| ice_communicator.proxy_from_data(d));
+            ice_reply.finish(&mut ice_in)?;
+            Ok(ice_ret)
         }
         /// `clash`.
         pub async fn clash(
@@ -1861,6 +2045,46 @@ pub mod demo {
                                 ice_current,
                             )
                             .await
+                    }
+                    "relay" => {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
+                            return Err(
+                                ::ice_driver::DispatchError::UnknownLocal(
+                                    format!(
+                                        "operation mode mismatch for relay: expected normal, received {:?}",
+                                        ice_current.mode
+                                    ),
+                                ),
+                            );
+                        }
+                        let ice_communicator = ice_current
+                            .communicator()
+                            .ok_or_else(|| ::ice_driver::DispatchError::UnknownLocal(
+                                "no communicator".into(),
+                            ))?;
+                        let mut ice_in = ice_params.reader()?;
+                        let to: Option<::ice_driver::ice_proto::ProxyData> = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        let to = to.map(|d| ice_communicator.proxy_from_data(d));
+                        ice_params.finish(&mut ice_in)?;
+                        let ice_ret = <T as super::demo::Drawing>::relay(
+                                &self.0,
+                                to,
+                                ice_current,
+                            )
+                            .await?;
+                        Ok(
+                            ::ice_driver::Encapsulation::build(
+                                ice_current.encoding,
+                                |ice_out| {
+                                    ::ice_driver::ice_proto::encoding::Encode::encode(
+                                        &ice_ret.as_ref().map(|p| p.data().clone()),
+                                        ice_out,
+                                    );
+                                },
+                            ),
+                        )
                     }
                     "clash" => {
                         if ice_current.mode != ::ice_driver::OperationMode::Normal {
