@@ -48,31 +48,6 @@ Glacier2.Server.ForwardContext=1
 Ice.PrintAdapterReady=1
 ";
 
-/// Every `Glacier2.*` property glacier2router 3.7 or 3.8 reads (prefixes end with `.`).
-const KNOWN: &[&str] = &[
-    "Glacier2.AddConnectionContext",
-    "Glacier2.Client.",
-    "Glacier2.CryptPasswords",
-    "Glacier2.Filter.AdapterId.Accept",
-    "Glacier2.Filter.Address.Accept",
-    "Glacier2.Filter.Address.Reject",
-    "Glacier2.Filter.Category.Accept",
-    "Glacier2.Filter.Category.AcceptUser",
-    "Glacier2.Filter.Identity.Accept",
-    "Glacier2.Filter.ProxySizeMax",
-    "Glacier2.InstanceName",
-    "Glacier2.PermissionsVerifier",
-    "Glacier2.ReturnClientProxy",
-    "Glacier2.RoutingTable.MaxSize",
-    "Glacier2.Server.",
-    "Glacier2.SessionManager",
-    "Glacier2.SessionTimeout",
-    "Glacier2.SSLPermissionsVerifier",
-    "Glacier2.SSLSessionManager",
-    "Glacier2.Trace.RoutingTable",
-    "Glacier2.Trace.Session",
-];
-
 /// Properties that Ice 3.8's glacier2router no longer reads, and what they do here.
 const REMOVED_IN_38: &[(&str, &str)] = &[
     ("Glacier2.Client.Buffered", "ignored: Ice 3.8 forwards unbuffered"),
@@ -133,23 +108,10 @@ pub(crate) fn is_explicitly_ice37(props: &Properties) -> bool {
         })
 }
 
-/// Warns about unknown `Glacier2.*` properties, as glacier2router does, and about the
-/// buffered-mode properties this router reads differently.
+/// Warns about the buffered-mode properties this router reads differently. (Unknown
+/// properties are warned about as they are set, see `Properties::set`.)
 pub(crate) fn warn_properties(props: &Properties) {
     for (key, _) in props.iter() {
-        if !key.starts_with("Glacier2.") {
-            continue;
-        }
-        let known = KNOWN.iter().any(|k| {
-            if k.ends_with('.') {
-                key.starts_with(k)
-            } else {
-                key == *k || key.starts_with(&format!("{k}."))
-            }
-        });
-        if !known {
-            tracing::warn!("unknown property: `{key}'");
-        }
         if let Some((_, what)) = REMOVED_IN_38.iter().find(|(k, _)| *k == key) {
             if is_ice38(props) {
                 tracing::warn!("`{key}' (removed in Ice 3.8): {what}");

@@ -336,6 +336,11 @@ impl Communicator {
     /// On tokio, with `Ice.Admin.Endpoints` set (and `Ice.Admin.DelayCreation` not), when
     /// called outside a tokio runtime: the admin adapter's listener needs the runtime.
     pub fn with_properties(runtime: Arc<dyn Runtime>, properties: Properties) -> Communicator {
+        // What Ice warns about as it reads a configuration (unknown properties, lines that
+        // are not properties) is logged once, here.
+        for warning in properties.take_warnings() {
+            tracing::warn!("{warning}");
+        }
         let retry =
             properties.get("Ice.RetryIntervals").map(RetryPolicy::parse).unwrap_or_default();
         let client_config = connection_config(&properties, Side::Client);
@@ -623,6 +628,14 @@ impl Communicator {
         let mut adapters = self.instance.adapters.lock().unwrap_or_else(|e| e.into_inner());
         if !name.is_empty() && adapters.iter().any(|a| a.name() == name) {
             return Err(Error::AlreadyRegistered(format!("object adapter `{name}'")));
+        }
+        let properties = &self.instance.properties;
+        let unknown = properties.unknown_adapter_properties(name);
+        if !unknown.is_empty() && properties.get_int_or("Ice.Warn.UnknownProperties", 1) > 0 {
+            tracing::warn!(
+                "found unknown properties for object adapter `{name}':\n    {}",
+                unknown.join("\n    ")
+            );
         }
         let endpoints = parse_adapter_endpoints(endpoints, &self.instance.parse_defaults)?;
         let adapter = ObjectAdapter::new(&self.instance, name, endpoints)?;

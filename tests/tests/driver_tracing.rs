@@ -253,6 +253,59 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
     on_tokio(|rt| ping(rt, &[("Ice.Trace.Network", "2")]));
     all_at(&take(), "trying to establish tcp connection to 127.0.0.1:", Level::INFO);
 
+    // A typo under Ice's prefixes is a warning in ZeroC's words, once per communicator (the
+    // server's, then the client's) as it reads its configuration; names of 3.7 and 3.8
+    // alike are known.
+    on_tokio(|rt| {
+        ping(
+            rt,
+            &[
+                ("Ice.Trace.Netwrok", "1"),
+                ("ice.trace.protocol", "0"),
+                ("Ice.Connection.Client.IdleTimeout", "60"),
+                ("Ice.ACM.Client.Timeout", "60"),
+            ],
+        )
+    });
+    let typos = take();
+    let unknown: Vec<&str> =
+        starting(&typos, "unknown property").iter().map(|(_, m)| m.as_str()).collect();
+    assert_eq!(
+        unknown,
+        [
+            "unknown property: `Ice.Trace.Netwrok'",
+            "unknown property: `ice.trace.protocol'; did you mean `Ice.Trace.Protocol'"
+        ]
+        .repeat(2),
+        "{typos:#?}"
+    );
+    all_at(&typos, "unknown property", Level::WARN);
+    // An adapter's own typos, when it is created; `Ice.Warn.UnknownProperties=0` silences them.
+    for (warn, expected) in [("1", 1), ("0", 0)] {
+        on_tokio(|rt| async move {
+            let props = properties(&[
+                ("Ice.Warn.UnknownProperties", warn),
+                ("Test.Endpoints", "tcp -h 127.0.0.1 -p 0"),
+                ("Test.Endpionts", "tcp -h 127.0.0.1 -p 0"),
+                ("Test.ACM.Timeout", "30"),
+                ("Test.Connection.IdleTimeout", "30"),
+            ]);
+            let communicator = Communicator::with_properties(rt, props);
+            communicator.create_object_adapter("Test").unwrap();
+            communicator.destroy().await;
+        });
+        let adapter = take();
+        let found = starting(&adapter, "found unknown properties");
+        assert_eq!(found.len(), expected, "{adapter:#?}");
+        if let Some((level, message)) = found.first() {
+            assert_eq!(*level, Level::WARN);
+            assert_eq!(
+                message,
+                "found unknown properties for object adapter `Test':\n    Test.Endpionts"
+            );
+        }
+    }
+
     on_tokio(|rt| ping(rt, &[("Ice.Trace.Protocol", "1")]));
     let protocol = take();
     for start in [

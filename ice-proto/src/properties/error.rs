@@ -60,6 +60,19 @@ pub enum PropertyWarning {
         /// The property.
         key: String,
     },
+    /// A property under one of Ice's prefixes (`Ice.`, `IceSSL.`, `IceMX.`, `Glacier2.`)
+    /// that neither Ice 3.7 nor 3.8 knows; it was set anyway.
+    Unknown {
+        /// The property.
+        key: String,
+        /// The known property it matches but for case, if any.
+        did_you_mean: Option<String>,
+    },
+    /// A property Ice 3.7 still reads but is going to drop.
+    Deprecated {
+        /// The property.
+        key: String,
+    },
 }
 
 impl fmt::Display for PropertyWarning {
@@ -76,6 +89,13 @@ impl fmt::Display for PropertyWarning {
             PropertyWarning::MismatchedQuotes { key } => {
                 write!(f, "mismatched quotes in property {key}'s value, returning default value")
             }
+            PropertyWarning::Unknown { key, did_you_mean: None } => {
+                write!(f, "unknown property: `{key}'")
+            }
+            PropertyWarning::Unknown { key, did_you_mean: Some(known) } => {
+                write!(f, "unknown property: `{key}'; did you mean `{known}'")
+            }
+            PropertyWarning::Deprecated { key } => write!(f, "deprecated property: {key}"),
         }
     }
 }

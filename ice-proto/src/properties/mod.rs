@@ -21,6 +21,8 @@
 mod command_line;
 mod error;
 mod escape;
+mod known;
+mod names;
 mod parse;
 
 use std::collections::BTreeMap;
@@ -99,11 +101,15 @@ impl Properties {
     }
 
     /// Sets `key` (surrounding whitespace removed) to `value`; an empty `value` removes the
-    /// property.
+    /// property. A key under one of Ice's prefixes that Ice does not know, or that it
+    /// deprecates, is set with a [`PropertyWarning`], as Ice warns.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), PropertiesError> {
         let key = key.trim_matches([' ', '\t', '\r', '\n']);
         if key.is_empty() {
             return Err(PropertiesError::EmptyKey);
+        }
+        if let Some(warning) = known::check(key) {
+            self.warn(warning);
         }
         if value.is_empty() {
             self.map.remove(key);
@@ -221,6 +227,23 @@ impl Properties {
     /// unescaped.
     pub fn to_command_line_options(&self) -> Vec<String> {
         self.map.iter().map(|(k, v)| format!("--{k}={v}")).collect()
+    }
+
+    /// The properties of object adapter `adapter` (`<adapter>.*`) that no object adapter of
+    /// Ice 3.7 or 3.8 reads, which Ice warns about when it creates the adapter (none for an
+    /// adapter under one of Ice's prefixes, such as `Ice.Admin`: [`Properties::set`] checks
+    /// those).
+    pub fn unknown_adapter_properties(&self, adapter: &str) -> Vec<&str> {
+        if adapter.is_empty() || known::is_reserved(adapter) {
+            return Vec::new();
+        }
+        let prefix = format!("{adapter}.");
+        self.map
+            .range(prefix.clone()..)
+            .map(|(k, _)| k.as_str())
+            .take_while(|k| k.starts_with(&prefix))
+            .filter(|k| !known::is_adapter_property(k, &prefix))
+            .collect()
     }
 
     /// Removes and returns the warnings collected so far, oldest first.
