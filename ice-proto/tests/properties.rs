@@ -462,3 +462,24 @@ fn a_key_starting_with_a_byte_order_mark_survives_to_config_string() {
     let text = p.to_config_string().unwrap();
     assert_eq!(props(&text), p, "{text:?}");
 }
+
+#[test]
+fn unknown_and_deprecated_properties_are_warned_about_as_ice_does() {
+    let mut p = Properties::new();
+    p.load_str(
+        "Ice.Trace.Netwrok=1\nIceSSL.CertAuthFile=cacert.pem\nHello.Endpoints=tcp\n\
+         Hello.Endpionts=tcp\nMy.Own.Setting=1\n",
+    );
+    let warnings: Vec<String> = p.take_warnings().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        ["unknown property: `Ice.Trace.Netwrok'", "deprecated property: IceSSL.CertAuthFile"]
+    );
+    // Ice 3.7 reads the deprecated name as the one that replaced it.
+    assert_eq!(p.get("IceSSL.CAs"), Some("cacert.pem"));
+    assert_eq!(p.get("IceSSL.CertAuthFile"), None);
+    // Properties outside Ice's prefixes are the application's: only an adapter's are checked.
+    assert_eq!(p.unknown_adapter_properties("Hello"), ["Hello.Endpionts"]);
+    assert!(p.unknown_adapter_properties("My").len() == 1);
+    assert!(p.unknown_adapter_properties("Ice.Trace").is_empty());
+}

@@ -24,7 +24,7 @@ pub(crate) fn check(key: &str) -> Option<PropertyWarning> {
     if names.iter().any(|n| matches(key, n)) {
         return DEPRECATED
             .iter()
-            .any(|n| matches(key, n))
+            .any(|(n, _)| matches(key, n))
             .then(|| PropertyWarning::Deprecated { key: key.to_owned() });
     }
     let upper = key.to_ascii_uppercase();
@@ -33,6 +33,12 @@ pub(crate) fn check(key: &str) -> Option<PropertyWarning> {
         .find(|n| !n.contains('*') && n.eq_ignore_ascii_case(&upper))
         .map(|n| (*n).to_owned());
     Some(PropertyWarning::Unknown { key: key.to_owned(), did_you_mean })
+}
+
+/// The name Ice 3.7 sets instead of deprecated `key` (`IceSSL.CertAuthFile` is
+/// `IceSSL.CAs`), if any.
+pub(crate) fn replacement(key: &str) -> Option<&'static str> {
+    DEPRECATED.iter().find(|(n, _)| *n == key).and_then(|(_, by)| *by)
 }
 
 /// Whether `key` is a property an object adapter named by `prefix` (`Name.`) reads.
@@ -83,6 +89,8 @@ mod tests {
             check("IceSSL.CertAuthFile"),
             Some(PropertyWarning::Deprecated { key: "IceSSL.CertAuthFile".into() })
         );
+        assert_eq!(replacement("IceSSL.CertAuthFile"), Some("IceSSL.CAs"));
+        assert_eq!(replacement("Ice.ACM.Client"), None);
         // `*` stands for at least one character.
         assert!(check("Ice.Default.Locator.Context.").is_some());
 

@@ -102,7 +102,8 @@ impl Properties {
 
     /// Sets `key` (surrounding whitespace removed) to `value`; an empty `value` removes the
     /// property. A key under one of Ice's prefixes that Ice does not know, or that it
-    /// deprecates, is set with a [`PropertyWarning`], as Ice warns.
+    /// deprecates, is set with a [`PropertyWarning`], as Ice warns; `IceSSL.CertAuthFile` and
+    /// `IceSSL.CertAuthDir` set `IceSSL.CAs`, as in Ice 3.7.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), PropertiesError> {
         let key = key.trim_matches([' ', '\t', '\r', '\n']);
         if key.is_empty() {
@@ -111,6 +112,8 @@ impl Properties {
         if let Some(warning) = known::check(key) {
             self.warn(warning);
         }
+        // As Ice 3.7 does, a deprecated name sets the name that replaced it.
+        let key = known::replacement(key).unwrap_or(key);
         if value.is_empty() {
             self.map.remove(key);
         } else {

@@ -508,12 +508,12 @@ pub(crate) const ADAPTER: &[&str] = &[
     "ThreadPool.ThreadIdleTime",
 ];
 
-/// Names Ice 3.7 still reads but warns about.
-pub(crate) const DEPRECATED: &[&str] = &[
-    "Ice.ACM.Client",
-    "Ice.ACM.Server",
-    "Ice.BatchAutoFlush",
-    "IceSSL.CertAuthDir",
-    "IceSSL.CertAuthFile",
-    "IceSSL.FindCert.*",
+/// Names Ice 3.7 still reads but warns about, and the name it sets instead, if any.
+pub(crate) const DEPRECATED: &[(&str, Option<&str>)] = &[
+    ("Ice.ACM.Client", None),
+    ("Ice.ACM.Server", None),
+    ("Ice.BatchAutoFlush", None),
+    ("IceSSL.CertAuthDir", Some("IceSSL.CAs")),
+    ("IceSSL.CertAuthFile", Some("IceSSL.CAs")),
+    ("IceSSL.FindCert.*", None),
 ];
