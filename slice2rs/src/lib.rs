@@ -155,6 +155,8 @@ impl Config {
     }
 
     fn parse_text(&self, path: &Path, text: &str) -> Result<(SliceFile, Vec<PathBuf>), Error> {
+        // A UTF-8 byte-order mark, as editors on Windows write, is no part of the Slice.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let pre = preprocess::preprocess(path, text, &self.include_dirs, &self.defines)?;
         let name = path.display().to_string();
         let tokens = lexer::tokenize(&name, &pre.text)?;

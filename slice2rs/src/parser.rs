@@ -437,6 +437,8 @@ impl Parser {
         let mut enumerators = Vec::new();
         let mut next = 0i64;
         while !self.eat_punct('}') {
+            // Ice 3.8 allows metadata on an enumerator (`["deprecated"] B`).
+            self.metadata()?;
             let e = self.identifier()?;
             if self.eat_punct('=') {
                 let value = self.literal()?;
@@ -447,6 +449,8 @@ impl Parser {
             }
             let v = i32::try_from(next)
                 .map_err(|_| Error::syntax(self.here(), "enumerator out of range"))?;
+            // An enumerator is a constant for what follows (`class C(First)`, Ice 3.8).
+            self.int_consts.insert(e.clone(), next);
             enumerators.push((e, v));
             next += 1;
             if !self.eat_punct(',') {

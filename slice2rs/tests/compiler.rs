@@ -293,3 +293,16 @@ fn macros_expand_as_zeroc_compilers_expand_them() {
         .unwrap_err();
     assert!(err.to_string().starts_with("Bad.ice:2:1: macro `F' takes 2 arguments"), "{err}");
 }
+
+#[test]
+fn ice_38_syntax_enumerator_metadata_compact_ids_by_name_and_a_byte_order_mark() {
+    let code = slice2rs::Config::new()
+        .generate_source(
+            "Ice38.ice",
+            "\u{feff}module M { enum Ids { First = 1, [\"deprecated\"] Second };\n\
+             class C(Second) { int x; }; };\n",
+        )
+        .unwrap();
+    assert!(code.contains("Second = 2"), "{code}");
+    assert!(code.contains("with_compact_id(2)"), "{code}");
+}
