@@ -3,6 +3,7 @@
 
 mod support;
 
+use ice_proto::encoding::Decode;
 use ice_proto::value::{
     decode_user_exception, decode_user_exception_with, decode_value, decode_value_with,
     encode_user_exception_with, encode_value, DecodedException, ExceptionRegistry, Instance,
@@ -372,4 +373,33 @@ fn exception_whose_base_chain_differs_is_rejected() {
     // An empty encapsulation holds no exception.
     assert!(decode_user_exception(&encaps(V1_1, vec![]), &all_exceptions()).is_err());
     assert!(decode_user_exception(&encaps(V1_0, vec![0]), &all_exceptions()).is_err());
+}
+
+/// What a newer peer sends: a known parameter, then an optional class parameter the reader's
+/// Slice does not have.
+fn with_unknown_optional_class(format: SlicedFormat) -> Encapsulation {
+    let (g, root) = derived_graph();
+    Encapsulation::build(V1_1, |out| {
+        out.write_i32(7);
+        let mut w = ice_proto::value::ValueWriter::new(out, &g, format);
+        w.write_optional_value(1, Some(Some(root)));
+        w.write_optional_value(2, Some(None));
+    })
+}
+
+#[test]
+fn unknown_optional_class_parameters_are_skipped_as_ice_skips_them() {
+    // Sliced: the instance is sliced off and dropped, with or without a class reader.
+    let encaps = with_unknown_optional_class(SlicedFormat::Sliced);
+    assert_eq!(encaps.decode::<i32>().unwrap(), 7);
+    let mut input = encaps.reader().unwrap();
+    let registry = all_values();
+    let mut r = ice_proto::value::ValueReader::new(&mut input, &registry);
+    assert_eq!(i32::decode(r.stream()).unwrap(), 7);
+    assert!(!r.skip_remaining_optionals().unwrap());
+    r.finish().unwrap();
+    encaps.finish(&mut input).unwrap();
+    // Compact: an instance of a class the reader does not know cannot be skipped, as in Ice.
+    let compact = with_unknown_optional_class(SlicedFormat::Compact);
+    assert!(compact.decode::<i32>().is_err());
 }

@@ -76,6 +76,21 @@ impl Encapsulation {
         reader.expect_end()
     }
 
+    /// [`Encapsulation::finish`], skipping optional class instances with the classes
+    /// `factory` knows, as Ice skips them with its value factories (so that an instance in the
+    /// compact format, which only a reader knowing its class can skip, is skipped too).
+    pub fn finish_with(
+        &self,
+        reader: &mut InputStream,
+        factory: &dyn crate::value::ValueFactory,
+    ) -> Result<(), DecodeError> {
+        if self.encoding == EncodingVersion::V1_0 {
+            return self.finish(reader);
+        }
+        crate::value::ValueReader::new(reader, factory).skip_remaining_optionals()?;
+        reader.expect_end()
+    }
+
     /// Decodes the whole contents as one `T` (use a tuple for several parameters) and checks
     /// that nothing but unknown optionals is left.
     pub fn decode<T: Decode>(&self) -> Result<T, DecodeError> {

@@ -291,9 +291,13 @@ impl InputStream {
                 let n = usize::try_from(n).map_err(|_| DecodeError::NegativeSize(n))?;
                 self.skip(n)
             }
-            OptionalFormat::Class => Err(DecodeError::invalid(
-                "cannot skip an optional class instance outside a class reader",
-            )),
+            // Only a class reader can tell where an instance ends. One that knows no class
+            // slices the instance off and drops it, as Ice skips a class it does not know: in
+            // the sliced format; the compact format cannot be skipped (as in Ice).
+            OptionalFormat::Class => {
+                let nothing = crate::value::ValueRegistry::new();
+                crate::value::ValueReader::new(self, &nothing).read_value().map(drop)
+            }
         }
     }
 

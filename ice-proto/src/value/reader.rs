@@ -268,6 +268,22 @@ impl<'a> ValueReader<'a> {
         }
     }
 
+    /// Skips the optional parameters left after those read (ones a newer peer sent that this
+    /// side's Slice does not have), up to the end of the data or a `0xFF` end marker (which
+    /// is consumed), class instances included. Returns whether an end marker was found.
+    pub fn skip_remaining_optionals(&mut self) -> Result<bool, DecodeError> {
+        loop {
+            match self.input.peek_u8() {
+                None => return Ok(false),
+                Some(OPTIONAL_END_MARKER) => return self.input.skip(1).map(|()| true),
+                Some(_) => {
+                    let (_, format) = self.read_optional_tag()?;
+                    self.skip_optional(format)?;
+                }
+            }
+        }
+    }
+
     /// Skips the optionals left in the current slice and its `0xFF` end marker.
     pub(super) fn skip_slice_optionals(&mut self) -> Result<(), DecodeError> {
         loop {

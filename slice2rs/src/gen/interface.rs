@@ -453,10 +453,21 @@ fn proxy_method(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
     }
     let _ = writeln!(
         out,
-        "        ice_reply.finish(&mut ice_in)?;\n        Ok({})\n    }}",
+        "        ice_reply.{}?;\n        Ok({})\n    }}",
+        finish(scope),
         tuple(&names)
     );
     Ok(())
+}
+
+/// How parameters or results are finished: skipping unknown optional class instances with
+/// the compilation's classes when there are any (see `class_factory`).
+fn finish(scope: &Scope<'_>) -> &'static str {
+    if crate::gen::classes(scope.symbols).is_empty() {
+        "finish(&mut ice_in)"
+    } else {
+        "finish_with(&mut ice_in, &ice_classes)"
+    }
 }
 
 fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<()> {
@@ -496,7 +507,7 @@ fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
             read_value(&inner, &snake(&p.name), &p.ty, p.tag)?
         );
     }
-    let _ = writeln!(out, "                    ice_params.finish(&mut ice_in)?;");
+    let _ = writeln!(out, "                    ice_params.{}?;", finish(scope));
     let args: String = op.op.params.iter().map(|p| format!("{}, ", snake(&p.name))).collect();
     let (_, names) = result_shape(&inner, op.op)?;
     let _ = writeln!(

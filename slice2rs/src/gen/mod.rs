@@ -393,6 +393,45 @@ fn self_containment(symbols: &Symbols) -> GenResult<()> {
     Ok(())
 }
 
+/// The full names of the classes the compilation defines, in order.
+pub(crate) fn classes(symbols: &Symbols) -> Vec<&str> {
+    let mut v: Vec<&str> = symbols
+        .map
+        .iter()
+        .filter(|(_, s)| matches!(s.definition, Definition::Class { .. }))
+        .map(|(full, _)| full.as_str())
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+/// `ice_classes`, the value factory of every class the compilation knows: the operations of
+/// the module's interfaces skip with it the optional class parameters a newer peer sends.
+fn class_factory(scope: &Scope<'_>, out: &mut String) {
+    let classes = classes(scope.symbols);
+    if classes.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "fn ice_classes(type_id: &str) -> Option<Box<dyn {PROTO}::value::Value>> {{
+    match type_id {{"
+    );
+    for full in classes {
+        let _ = writeln!(
+            out,
+            "        {full:?} => Some(Box::new(<{} as ::core::default::Default>::default())),",
+            scope.path(full)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "        _ => None,
+    }}
+}}"
+    );
+}
+
 fn module(
     symbols: &Symbols,
     d: &Definition,
@@ -404,6 +443,9 @@ fn module(
     let _ = writeln!(out, "/// Slice module `{}`.", modules.join("::"));
     let _ = writeln!(out, "#[allow(clippy::all, clippy::pedantic, dead_code, unused_imports, unused_variables, unused_mut, unused_parens, non_camel_case_types, missing_docs)]");
     let _ = writeln!(out, "pub mod {} {{", snake(name));
+    if definitions.iter().any(|d| matches!(d, Definition::Interface { .. })) {
+        class_factory(&Scope { symbols, modules }, out);
+    }
     for d in definitions {
         let scope = Scope { symbols, modules };
         let full = format!("::{}::{}", modules.join("::"), d.name());

@@ -12,6 +12,39 @@
     missing_docs
 )]
 pub mod demo {
+    fn ice_classes(
+        type_id: &str,
+    ) -> Option<Box<dyn ::ice_driver::ice_proto::value::Value>> {
+        match type_id {
+            "::Demo::Circle" => {
+                Some(
+                    Box::new(
+                        <super::demo::Circle as ::core::default::Default>::default(),
+                    ),
+                )
+            }
+            "::Demo::Parcel" => {
+                Some(
+                    Box::new(
+                        <super::demo::Parcel as ::core::default::Default>::default(),
+                    ),
+                )
+            }
+            "::Demo::Picture" => {
+                Some(
+                    Box::new(
+                        <super::demo::Picture as ::core::default::Default>::default(),
+                    ),
+                )
+            }
+            "::Demo::Shape" => {
+                Some(
+                    Box::new(<super::demo::Shape as ::core::default::Default>::default()),
+                )
+            }
+            _ => None,
+        }
+    }
     /// Slice constant `maxItems`.
     pub const MAX_ITEMS: i32 = 10i32;
     /// Slice constant `greeting`.
@@ -666,7 +699,7 @@ pub mod demo {
             let ice_ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `count`.
@@ -695,7 +728,7 @@ pub mod demo {
             let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `center`.
@@ -724,7 +757,7 @@ pub mod demo {
             let ice_ret: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `add`.
@@ -759,7 +792,7 @@ pub mod demo {
                 )
                 .await?;
             let mut ice_in = ice_reply.reader()?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(())
         }
         /// `move`.
@@ -809,7 +842,7 @@ pub mod demo {
             )?;
             let ice_ret = ice_ret
                 .map(|d| super::demo::DrawingPrx(ice_communicator.proxy_from_data(d)));
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok((ice_ret, to, color))
         }
         /// `canvas`.
@@ -843,7 +876,7 @@ pub mod demo {
             )?;
             let ice_ret = ice_ret
                 .map(|d| super::demo::CanvasPrx(ice_communicator.proxy_from_data(d)));
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `paint`, with its parameters encoded (they hold class instances).
@@ -897,7 +930,7 @@ pub mod demo {
                 &mut ice_in,
             )?;
             let ice_ret = ice_ret.map(|d| ice_communicator.proxy_from_data(d));
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `clash`.
@@ -962,7 +995,7 @@ pub mod demo {
             let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok((ice_ret, ret))
         }
     }
@@ -1093,7 +1126,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::base::Named>::name(
                                 &self.0,
                                 ice_current,
@@ -1121,7 +1154,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::count(
                                 &self.0,
                                 ice_current,
@@ -1149,7 +1182,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::center(
                                 &self.0,
                                 ice_current,
@@ -1183,7 +1216,7 @@ pub mod demo {
                             &mut ice_in,
                         )?;
                         let label: Option<String> = ice_in.read_optional(3)?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let () = <T as super::demo::Drawing>::add(
                                 &self.0,
                                 p,
@@ -1213,7 +1246,7 @@ pub mod demo {
                         let from: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
                             &mut ice_in,
                         )?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let (ice_ret, to, color) = <T as super::demo::Drawing>::r#move(
                                 &self.0,
                                 from,
@@ -1252,7 +1285,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::canvas(
                                 &self.0,
                                 ice_current,
@@ -1327,7 +1360,7 @@ pub mod demo {
                             &mut ice_in,
                         )?;
                         let to = to.map(|d| ice_communicator.proxy_from_data(d));
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::relay(
                                 &self.0,
                                 to,
@@ -1376,7 +1409,7 @@ pub mod demo {
                         let communicator: String = ::ice_driver::ice_proto::encoding::Decode::decode(
                             &mut ice_in,
                         )?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let (ice_ret, ret) = <T as super::demo::Drawing>::clash(
                                 &self.0,
                                 context,
@@ -1455,7 +1488,7 @@ pub mod demo {
             let ice_ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `count`.
@@ -1484,7 +1517,7 @@ pub mod demo {
             let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `center`.
@@ -1513,7 +1546,7 @@ pub mod demo {
             let ice_ret: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `add`.
@@ -1548,7 +1581,7 @@ pub mod demo {
                 )
                 .await?;
             let mut ice_in = ice_reply.reader()?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(())
         }
         /// `move`.
@@ -1598,7 +1631,7 @@ pub mod demo {
             )?;
             let ice_ret = ice_ret
                 .map(|d| super::demo::DrawingPrx(ice_communicator.proxy_from_data(d)));
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok((ice_ret, to, color))
         }
         /// `canvas`.
@@ -1632,7 +1665,7 @@ pub mod demo {
             )?;
             let ice_ret = ice_ret
                 .map(|d| super::demo::CanvasPrx(ice_communicator.proxy_from_data(d)));
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `paint`, with its parameters encoded (they hold class instances).
@@ -1686,7 +1719,7 @@ pub mod demo {
                 &mut ice_in,
             )?;
             let ice_ret = ice_ret.map(|d| ice_communicator.proxy_from_data(d));
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
         /// `clash`.
@@ -1751,7 +1784,7 @@ pub mod demo {
             let ice_ret: i32 = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok((ice_ret, ret))
         }
         /// `clear`.
@@ -1777,7 +1810,7 @@ pub mod demo {
                 )
                 .await?;
             let mut ice_in = ice_reply.reader()?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(())
         }
     }
@@ -1833,7 +1866,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::base::Named>::name(
                                 &self.0,
                                 ice_current,
@@ -1861,7 +1894,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::count(
                                 &self.0,
                                 ice_current,
@@ -1889,7 +1922,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::center(
                                 &self.0,
                                 ice_current,
@@ -1923,7 +1956,7 @@ pub mod demo {
                             &mut ice_in,
                         )?;
                         let label: Option<String> = ice_in.read_optional(3)?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let () = <T as super::demo::Drawing>::add(
                                 &self.0,
                                 p,
@@ -1953,7 +1986,7 @@ pub mod demo {
                         let from: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
                             &mut ice_in,
                         )?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let (ice_ret, to, color) = <T as super::demo::Drawing>::r#move(
                                 &self.0,
                                 from,
@@ -1992,7 +2025,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::canvas(
                                 &self.0,
                                 ice_current,
@@ -2067,7 +2100,7 @@ pub mod demo {
                             &mut ice_in,
                         )?;
                         let to = to.map(|d| ice_communicator.proxy_from_data(d));
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::demo::Drawing>::relay(
                                 &self.0,
                                 to,
@@ -2116,7 +2149,7 @@ pub mod demo {
                         let communicator: String = ::ice_driver::ice_proto::encoding::Decode::decode(
                             &mut ice_in,
                         )?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let (ice_ret, ret) = <T as super::demo::Drawing>::clash(
                                 &self.0,
                                 context,
@@ -2156,7 +2189,7 @@ pub mod demo {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let () = <T as super::demo::Canvas>::clear(&self.0, ice_current)
                             .await?;
                         Ok(
@@ -2185,6 +2218,39 @@ pub mod demo {
     missing_docs
 )]
 pub mod base {
+    fn ice_classes(
+        type_id: &str,
+    ) -> Option<Box<dyn ::ice_driver::ice_proto::value::Value>> {
+        match type_id {
+            "::Demo::Circle" => {
+                Some(
+                    Box::new(
+                        <super::demo::Circle as ::core::default::Default>::default(),
+                    ),
+                )
+            }
+            "::Demo::Parcel" => {
+                Some(
+                    Box::new(
+                        <super::demo::Parcel as ::core::default::Default>::default(),
+                    ),
+                )
+            }
+            "::Demo::Picture" => {
+                Some(
+                    Box::new(
+                        <super::demo::Picture as ::core::default::Default>::default(),
+                    ),
+                )
+            }
+            "::Demo::Shape" => {
+                Some(
+                    Box::new(<super::demo::Shape as ::core::default::Default>::default()),
+                )
+            }
+            _ => None,
+        }
+    }
     /// Slice struct `::Base::Token`.
     #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
     pub struct Token {
@@ -2320,7 +2386,7 @@ pub mod base {
             let ice_ret: String = ::ice_driver::ice_proto::encoding::Decode::decode(
                 &mut ice_in,
             )?;
-            ice_reply.finish(&mut ice_in)?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
             Ok(ice_ret)
         }
     }
@@ -2373,7 +2439,7 @@ pub mod base {
                             );
                         }
                         let mut ice_in = ice_params.reader()?;
-                        ice_params.finish(&mut ice_in)?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
                         let ice_ret = <T as super::base::Named>::name(
                                 &self.0,
                                 ice_current,
