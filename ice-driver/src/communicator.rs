@@ -857,6 +857,9 @@ pub(crate) fn adapter_connection_config(
     if let Some(max) = int("Connection.MaxDispatches") {
         config.max_dispatches = usize::try_from(max).unwrap_or(0);
     }
+    if props.get(&format!("{name}.MessageSizeMax")).is_some() {
+        config.max_message_size = kib(props, &format!("{name}.MessageSizeMax"), 1024);
+    }
     config
 }
 

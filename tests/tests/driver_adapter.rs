@@ -217,6 +217,8 @@ async fn configured_endpoints(rt: Arc<dyn Runtime>) {
             ("A.Endpoints", "tcp -p 0"),
             ("A.PublishedEndpoints", "tcp -h gateway.example -p 4063"),
             ("B.Endpoints", "tcp -p 0"),
+            ("Small.Endpoints", "tcp -p 0"),
+            ("Small.MessageSizeMax", "1"),
         ]),
     );
     let a = server.create_object_adapter("A").unwrap();
@@ -232,6 +234,16 @@ async fn configured_endpoints(rt: Arc<dyn Runtime>) {
     let client = Communicator::new(rt.clone());
     let hello = client.create_proxy(Identity::new("hello"), b.endpoints());
     hello.ice_ping().await.unwrap();
+    // `<adapter>.MessageSizeMax` (KiB) bounds what that adapter's connections accept; the
+    // communicator's 1 MiB stays the bound of the others.
+    let small = server.create_object_adapter("Small").unwrap();
+    small.add(Identity::new("hello"), HelloI::new()).unwrap();
+    small.activate().unwrap();
+    let big_context: ice_driver::Context = [("k".to_owned(), "x".repeat(4096))].into();
+    let to_small = client.create_proxy(Identity::new("hello"), small.endpoints());
+    to_small.ice_ping().await.unwrap();
+    assert!(to_small.ice_context(big_context.clone()).ice_ping().await.is_err());
+    hello.ice_context(big_context).ice_ping().await.unwrap();
     client.destroy().await;
     server.destroy().await;
 }
