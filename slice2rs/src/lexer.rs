@@ -110,28 +110,100 @@ pub(crate) fn tokenize(file: &str, text: &str) -> Result<Vec<Token>, Error> {
         }
         if c == '"' {
             bump!();
-            let mut s = String::new();
+            // Octal and hex escapes are bytes of the UTF-8 text, as in ZeroC's compilers.
+            let mut s: Vec<u8> = Vec::new();
+            let push = |s: &mut Vec<u8>, c: char| {
+                s.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+            };
             loop {
                 let Some(&c) = chars.get(i) else {
                     return Err(Error::syntax(start, "unterminated string"));
                 };
                 bump!();
-                match c {
-                    '"' => break,
-                    '\\' => {
-                        let Some(&e) = chars.get(i) else { continue };
-                        bump!();
-                        s.push(match e {
-                            'n' => '\n',
-                            't' => '\t',
-                            'r' => '\r',
-                            '0' => '\0',
-                            other => other,
-                        });
+                if c == '"' {
+                    break;
+                }
+                if c != '\\' {
+                    push(&mut s, c);
+                    continue;
+                }
+                let Some(&e) = chars.get(i) else { continue };
+                let here = at(line, col);
+                bump!();
+                match e {
+                    '\\' | '"' | '\'' | '?' => push(&mut s, e),
+                    'a' => s.push(0x07),
+                    'b' => s.push(0x08),
+                    'f' => s.push(0x0c),
+                    'n' => s.push(b'\n'),
+                    'r' => s.push(b'\r'),
+                    't' => s.push(b'\t'),
+                    'v' => s.push(0x0b),
+                    '0'..='7' => {
+                        // Up to three octal digits.
+                        let mut value = e.to_digit(8).unwrap_or(0);
+                        for _ in 0..2 {
+                            match chars.get(i).and_then(|d| d.to_digit(8)) {
+                                Some(d) => {
+                                    value = value * 8 + d;
+                                    bump!();
+                                }
+                                None => break,
+                            }
+                        }
+                        let byte = u8::try_from(value).map_err(|_| {
+                            Error::syntax(here.clone(), "octal escape sequence out of range")
+                        })?;
+                        s.push(byte);
                     }
-                    c => s.push(c),
+                    'x' => {
+                        // One or two hex digits (unlike C++, no more).
+                        let mut value = 0u8;
+                        let mut digits = 0;
+                        while digits < 2 {
+                            let Some(d) = chars.get(i).and_then(|d| d.to_digit(16)) else {
+                                break;
+                            };
+                            value = value * 16 + d as u8;
+                            digits += 1;
+                            bump!();
+                        }
+                        if digits == 0 {
+                            return Err(Error::syntax(here, "no hex digit in hex escape sequence"));
+                        }
+                        s.push(value);
+                    }
+                    'u' | 'U' => {
+                        let size = if e == 'u' { 4 } else { 8 };
+                        let mut value = 0u32;
+                        for _ in 0..size {
+                            let Some(d) = chars.get(i).and_then(|d| d.to_digit(16)) else {
+                                return Err(Error::syntax(
+                                    here,
+                                    format!("unknown escape sequence in string literal: `\\{e}'"),
+                                ));
+                            };
+                            value = value.saturating_mul(16).saturating_add(d);
+                            bump!();
+                        }
+                        let Some(ch) = char::from_u32(value) else {
+                            return Err(Error::syntax(
+                                here,
+                                "a universal character name must be a code point, not a surrogate",
+                            ));
+                        };
+                        push(&mut s, ch);
+                    }
+                    // ZeroC keeps an unknown escape as written (with a warning).
+                    other => {
+                        s.push(b'\\');
+                        push(&mut s, other);
+                    }
                 }
             }
+            let s = String::from_utf8(s).map_err(|_| {
+                Error::syntax(start.clone(), "string literal escapes are not valid UTF-8")
+            })?;
             out.push(Token { tok: Tok::Str(s), at: start });
             continue;
         }

@@ -306,3 +306,37 @@ fn ice_38_syntax_enumerator_metadata_compact_ids_by_name_and_a_byte_order_mark()
     assert!(code.contains("Second = 2"), "{code}");
     assert!(code.contains("with_compact_id(2)"), "{code}");
 }
+
+#[test]
+fn string_literals_decode_every_escape_as_zeroc_compilers_do() {
+    // From ZeroC's Ice/operations test: the same strings written three ways.
+    let code = slice2rs::Config::new()
+        .generate_source(
+            "Lit.ice",
+            "module M {\n\
+             const string ss0 = \"\\'\\\"\\?\\\\\\a\\b\\f\\n\\r\\t\\v\\6\";\n\
+             const string ss1 = \"\\u0027\\u0022\\u003f\\u005c\\u0007\\u0008\\u000c\\u000a\\u000d\\u0009\\u000b\\u0006\";\n\
+             const string s3 = \"\\u004121\";\n\
+             const string s9 = \"\\U0001F34C\";\n\
+             const string oct = \"\\101\\x42\\x4a1\\303\\274\";\n\
+             const string unknown = \"\\q\";\n\
+             };\n",
+        )
+        .unwrap();
+    let expected = "'\"?\\\u{7}\u{8}\u{c}\n\r\t\u{b}\u{6}";
+    for (name, value) in [
+        ("SS0", expected),
+        ("SS1", expected),
+        ("S3", "A21"),
+        ("S9", "\u{1F34C}"),
+        ("OCT", "ABJ1ü"),
+        ("UNKNOWN", "\\q"),
+    ] {
+        let line = format!("pub const {name}: &str = {value:?};");
+        assert!(code.contains(&line), "{line}\n{code}");
+    }
+    for bad in ["\"\\400\"", "\"\\x\"", "\"\\u12\"", "\"\\uD800\"", "\"\\377\""] {
+        let src = format!("module M {{ const string s = {bad}; }};\n");
+        assert!(slice2rs::Config::new().generate_source("Bad.ice", &src).is_err(), "{bad}");
+    }
+}
