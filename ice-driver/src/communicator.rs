@@ -475,6 +475,13 @@ impl Communicator {
             return Ok(None);
         };
         let mut proxy = self.string_to_proxy(s)?;
+        let unknown = props.unknown_proxy_properties(name);
+        if !unknown.is_empty() && props.get_int_or("Ice.Warn.UnknownProperties", 1) > 0 {
+            tracing::warn!(
+                "found unknown properties for proxy '{name}':\n    {}",
+                unknown.join("\n    ")
+            );
+        }
         if let Some(v) = props.get(&format!("{name}.EndpointSelection")) {
             let selection = v.parse().map_err(ParseError::EndpointSelection)?;
             proxy = proxy.ice_endpoint_selection(selection);

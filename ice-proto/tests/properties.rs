@@ -482,4 +482,12 @@ fn unknown_and_deprecated_properties_are_warned_about_as_ice_does() {
     assert_eq!(p.unknown_adapter_properties("Hello"), ["Hello.Endpionts"]);
     assert!(p.unknown_adapter_properties("My").len() == 1);
     assert!(p.unknown_adapter_properties("Ice.Trace").is_empty());
+    let mut p = Properties::new();
+    p.load_str("Hello.Proxy=hello\nHello.Proxy.Context.a=1\nHello.Proxy.Locatr=x\n");
+    assert_eq!(p.unknown_proxy_properties("Hello.Proxy"), ["Hello.Proxy.Locatr"]);
+    // Never drained, warnings stop growing.
+    for i in 0..2 * ice_proto::properties::MAX_WARNINGS {
+        p.set(&format!("Ice.Nope{i}"), "1").unwrap();
+    }
+    assert_eq!(p.take_warnings().len(), ice_proto::properties::MAX_WARNINGS);
 }

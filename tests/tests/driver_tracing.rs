@@ -305,6 +305,24 @@ fn trace_properties_raise_events_to_info_in_zeroc_words() {
             );
         }
     }
+    // A proxy property's, when the proxy is read.
+    on_tokio(|rt| async move {
+        let props = properties(&[
+            ("Hello.Proxy", "hello:tcp -h 127.0.0.1 -p 10000"),
+            ("Hello.Proxy.InvocationTimeout", "100"),
+            ("Hello.Proxy.Locatr", "locator:tcp -h 127.0.0.1 -p 10001"),
+        ]);
+        let communicator = Communicator::with_properties(rt, props);
+        communicator.property_to_proxy("Hello.Proxy").unwrap().unwrap();
+        communicator.destroy().await;
+    });
+    let proxy = take();
+    let found = starting(&proxy, "found unknown properties");
+    assert_eq!(found.len(), 1, "{proxy:#?}");
+    assert_eq!(
+        found[0].1,
+        "found unknown properties for proxy 'Hello.Proxy':\n    Hello.Proxy.Locatr"
+    );
 
     on_tokio(|rt| ping(rt, &[("Ice.Trace.Protocol", "1")]));
     let protocol = take();

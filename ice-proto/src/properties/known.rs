@@ -46,6 +46,27 @@ pub(crate) fn is_adapter_property(key: &str, prefix: &str) -> bool {
     key.strip_prefix(prefix).is_some_and(|suffix| ADAPTER.iter().any(|n| matches(suffix, n)))
 }
 
+/// What follows a proxy property's name in the properties `propertyToProxy` reads (Ice 3.7
+/// and 3.8). A locator's or router's own properties are checked when that proxy is read.
+const PROXY: &[&str] = &[
+    "EndpointSelection",
+    "ConnectionCached",
+    "PreferSecure",
+    "LocatorCacheTimeout",
+    "InvocationTimeout",
+    "Locator",
+    "Locator.*",
+    "Router",
+    "Router.*",
+    "CollocationOptimized",
+    "Context.*",
+];
+
+/// Whether `key` is a property of the proxy property named by `prefix` (`Name.`).
+pub(crate) fn is_proxy_property(key: &str, prefix: &str) -> bool {
+    key.strip_prefix(prefix).is_some_and(|suffix| PROXY.iter().any(|n| matches(suffix, n)))
+}
+
 /// Whether an adapter `name` is under one of Ice's prefixes, whose names [`check`] covers.
 pub(crate) fn is_reserved(name: &str) -> bool {
     let first = name.split('.').next().unwrap_or(name);
@@ -99,6 +120,9 @@ mod tests {
         assert!(is_adapter_property("Hello.Connection.IdleTimeout", "Hello."));
         assert!(is_adapter_property("Hello.Router.Context.x", "Hello."));
         assert!(!is_adapter_property("Hello.Endpionts", "Hello."));
+        assert!(is_proxy_property("P.Locator.EndpointSelection", "P."));
+        assert!(is_proxy_property("P.Context.a", "P."));
+        assert!(!is_proxy_property("P.Endpoints", "P."));
         assert!(is_reserved("Ice.Admin") && !is_reserved("Hello") && !is_reserved("Ice"));
     }
 }

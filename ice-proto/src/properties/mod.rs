@@ -33,6 +33,9 @@ pub use command_line::{ConfigFiles, FileSystem, RESERVED_PREFIXES};
 pub use error::{PropertiesError, PropertyWarning};
 pub use parse::{parse_int, parse_line, split_list, ParsedLine};
 
+/// The most warnings [`Properties`] keeps until [`Properties::take_warnings`] drains them.
+pub const MAX_WARNINGS: usize = 1024;
+
 /// A set of Ice properties (`Ice::Properties`): string keys to non-empty string values.
 ///
 /// Setting a property to the empty string removes it, as in Ice. Getters that Ice makes
@@ -237,15 +240,25 @@ impl Properties {
     /// adapter under one of Ice's prefixes, such as `Ice.Admin`: [`Properties::set`] checks
     /// those).
     pub fn unknown_adapter_properties(&self, adapter: &str) -> Vec<&str> {
-        if adapter.is_empty() || known::is_reserved(adapter) {
+        self.unknown_under(adapter, known::is_adapter_property)
+    }
+
+    /// The properties of proxy property `name` (`<name>.*`) that `propertyToProxy` does not
+    /// read, which Ice warns about when it reads the proxy (none under Ice's prefixes).
+    pub fn unknown_proxy_properties(&self, name: &str) -> Vec<&str> {
+        self.unknown_under(name, known::is_proxy_property)
+    }
+
+    fn unknown_under(&self, name: &str, known: fn(&str, &str) -> bool) -> Vec<&str> {
+        if name.is_empty() || known::is_reserved(name) {
             return Vec::new();
         }
-        let prefix = format!("{adapter}.");
+        let prefix = format!("{name}.");
         self.map
             .range(prefix.clone()..)
             .map(|(k, _)| k.as_str())
             .take_while(|k| k.starts_with(&prefix))
-            .filter(|k| !known::is_adapter_property(k, &prefix))
+            .filter(|k| !known(k, &prefix))
             .collect()
     }
 
@@ -255,7 +268,12 @@ impl Properties {
     }
 
     fn warn(&self, warning: PropertyWarning) {
-        self.lock_warnings().push(warning);
+        // Properties set over and over (through an admin facet, say) and never drained must
+        // not grow without bound: past this many, warnings are dropped.
+        let mut warnings = self.lock_warnings();
+        if warnings.len() < MAX_WARNINGS {
+            warnings.push(warning);
+        }
     }
 
     fn lock_warnings(&self) -> MutexGuard<'_, Vec<PropertyWarning>> {
