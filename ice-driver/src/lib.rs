@@ -40,7 +40,7 @@ pub use connection::{live_connections, Connection, Dispatcher, Outcome};
 pub use error::{Error, ParseError, Result, SocketError};
 pub use proxy::Proxy;
 pub use runtime::{BoxFuture, Runtime};
-pub use servant::{Current, DispatchError, DispatchResult, FnServant, Servant};
+pub use servant::{dispatch_builtin, Current, DispatchError, DispatchResult, FnServant, Servant};
 pub use transport::TransportInfo;
 
 pub use ice_proto;

@@ -175,7 +175,8 @@ impl DispatchError {
 /// thread of its own (`tokio::task::spawn_blocking`, say) and await the result.
 ///
 /// `ice_ping`, `ice_isA`, `ice_id` and `ice_ids` are answered by the object adapter from
-/// [`Servant::ice_id`] and [`Servant::ice_ids`]; `dispatch` sees every other operation.
+/// [`Servant::ice_id`] and [`Servant::ice_ids`]; `dispatch` sees every other operation, and
+/// those four too when [`Servant::dispatches_builtins`] says so.
 pub trait Servant: Send + Sync + 'static {
     /// The most derived Slice type id, e.g. `::Demo::Hello`.
     fn ice_id(&self) -> &str {
@@ -188,6 +189,13 @@ pub trait Servant: Send + Sync + 'static {
         ids.sort();
         ids.dedup();
         ids
+    }
+
+    /// Whether `dispatch` also receives `ice_ping`, `ice_isA`, `ice_id` and `ice_ids` (with
+    /// their `Current`: context, connection...), as a ZeroC servant that overrides them or a
+    /// dispatch interceptor does. Default `false`: the adapter answers them itself.
+    fn dispatches_builtins(&self) -> bool {
+        false
     }
 
     /// Carries out `current.operation` with the encoded in-parameters `params`.
@@ -233,8 +241,11 @@ where
     }
 }
 
-/// Answers the operations every Ice object has, or `None` for any other operation.
-pub(crate) fn dispatch_builtin(
+/// Answers `ice_ping`, `ice_isA`, `ice_id` and `ice_ids` from `servant`'s type ids, as the
+/// object adapter does, or `None` for any other operation: for a servant that
+/// [dispatches them](Servant::dispatches_builtins) itself (a wrapper that looks at each call,
+/// say) and then answers them as usual.
+pub fn dispatch_builtin(
     servant: &dyn Servant,
     current: &Current,
     params: &Encapsulation,

@@ -87,7 +87,65 @@ async fn a_nested_user_exception_is_relayed(rt: Arc<dyn Runtime>) {
     server.destroy().await;
 }
 
+/// Wraps a servant and keeps the context of every call, `ice_isA` included, as ZeroC's
+/// Ice/proxy test server does by overriding `ice_isA`.
+struct ContextKeeper {
+    inner: Arc<dyn ice_driver::Servant>,
+    seen: std::sync::Mutex<Vec<(String, ice_driver::Context)>>,
+}
+
+impl ice_driver::Servant for ContextKeeper {
+    fn ice_id(&self) -> &str {
+        self.inner.ice_id()
+    }
+
+    fn ice_ids(&self) -> Vec<String> {
+        self.inner.ice_ids()
+    }
+
+    fn dispatches_builtins(&self) -> bool {
+        true
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        current: &'a Current,
+        params: ice_driver::Encapsulation,
+    ) -> ice_driver::runtime::BoxFuture<'a, ice_driver::DispatchResult> {
+        let seen = (current.operation.clone(), current.context.clone());
+        self.seen.lock().unwrap().push(seen);
+        match ice_driver::dispatch_builtin(self.inner.as_ref(), current, &params) {
+            Some(answer) => Box::pin(async move { answer }),
+            None => self.inner.dispatch(current, params),
+        }
+    }
+}
+
+async fn a_servant_can_see_the_builtin_operations(rt: Arc<dyn Runtime>) {
+    let server = Communicator::new(rt.clone());
+    let adapter = server.create_object_adapter_with_endpoints("", "tcp -h 127.0.0.1 -p 0").unwrap();
+    let keeper = Arc::new(ContextKeeper { inner: HelloI::new(), seen: Default::default() });
+    adapter.add(Identity::new("hello"), keeper.clone()).unwrap();
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    let context: ice_driver::Context = [("one".to_owned(), "hello".to_owned())].into();
+    let hello = client
+        .create_proxy(Identity::new("hello"), adapter.endpoints())
+        .ice_context(context.clone());
+    let type_id = ice_driver::Servant::ice_id(keeper.inner.as_ref()).to_owned();
+    assert!(hello.ice_is_a(&type_id).await.unwrap());
+    assert!(!hello.ice_is_a("::Nope").await.unwrap());
+    hello.ice_ping().await.unwrap();
+    let seen = keeper.seen.lock().unwrap().clone();
+    let ops: Vec<&str> = seen.iter().map(|(op, _)| op.as_str()).collect();
+    assert_eq!(ops, ["ice_isA", "ice_isA", "ice_ping"]);
+    assert!(seen.iter().all(|(_, c)| *c == context), "{seen:?}");
+    client.destroy().await;
+    server.destroy().await;
+}
+
 on_both_runtimes!(
     a_servant_passes_on_the_failures_of_its_calls,
-    a_nested_user_exception_is_relayed
+    a_nested_user_exception_is_relayed,
+    a_servant_can_see_the_builtin_operations
 );

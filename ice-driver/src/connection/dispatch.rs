@@ -129,7 +129,12 @@ fn prepare(
                 Some(a) if !dropped => a.find_for_dispatch(&current.identity, &current.facet)?,
                 _ => return Err(DispatchError::ObjectNotExist),
             };
-            match dispatch_builtin(servant.as_ref(), &current, &params) {
+            let builtin = if servant.dispatches_builtins() {
+                None
+            } else {
+                dispatch_builtin(servant.as_ref(), &current, &params)
+            };
+            match builtin {
                 Some(r) => r,
                 None => servant.dispatch(&current, params.clone()).await,
             }
