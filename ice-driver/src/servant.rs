@@ -38,6 +38,9 @@ pub struct Current {
     pub request_id: i32,
     /// The encoding of the parameters, also used for the result.
     pub encoding: EncodingVersion,
+    /// How classes and user exceptions of the reply are written: the compact format, or the
+    /// sliced format for an operation with `["format:sliced"]` (slice2rs's dispatchers set it).
+    pub format: SlicedFormat,
 }
 
 impl fmt::Debug for Current {
@@ -140,13 +143,13 @@ impl From<DecodeError> for DispatchError {
 }
 
 impl DispatchError {
-    /// A user exception reply carrying `exception`, in the request's encoding and the compact
-    /// format (Ice 3.7's default).
+    /// A user exception reply carrying `exception`, in the request's encoding and
+    /// [`Current::format`] (compact unless the operation asks for the sliced format).
     pub fn user(exception: &dyn UserException, current: &Current) -> Self {
         DispatchError::UserException(encode_user_exception(
             exception,
             current.encoding,
-            SlicedFormat::Compact,
+            current.format,
         ))
     }
 

@@ -144,8 +144,38 @@ async fn a_servant_can_see_the_builtin_operations(rt: Arc<dyn Runtime>) {
     server.destroy().await;
 }
 
+/// `DispatchError::user` writes the format the dispatch asks for in `Current::format`
+/// (slice2rs's dispatchers set it for `["format:sliced"]`): compact unless told.
+async fn user_exceptions_are_written_in_the_current_format(rt: Arc<dyn Runtime>) {
+    use ice_proto::value::{encode_user_exception, SlicedFormat};
+    let server = Communicator::new(rt.clone());
+    let adapter = server.create_object_adapter_with_endpoints("", "tcp -h 127.0.0.1 -p 0").unwrap();
+    let raise = FnServant::new("::Test::Raise", |current: Current, _params| async move {
+        let mut current = current;
+        if current.operation == "sliced" {
+            current.format = SlicedFormat::Sliced;
+        }
+        Err(DispatchError::user(&Boom { code: 1, reason: "r".into() }, &current))
+    });
+    adapter.add(Identity::new("raise"), raise).unwrap();
+    adapter.activate().unwrap();
+    let client = Communicator::new(rt.clone());
+    let proxy = client.string_to_proxy(&format!("raise:{}", adapter.endpoints()[0])).unwrap();
+    let boom = Boom { code: 1, reason: "r".into() };
+    for (operation, format) in
+        [("compact", SlicedFormat::Compact), ("sliced", SlicedFormat::Sliced)]
+    {
+        let error = proxy.invoke_typed::<_, ()>(operation, OperationMode::Normal, &()).await;
+        let Err(Error::UserException(encaps)) = error else { panic!("{error:?}") };
+        assert_eq!(encaps, encode_user_exception(&boom, encaps.encoding, format), "{operation}");
+    }
+    client.destroy().await;
+    server.destroy().await;
+}
+
 on_both_runtimes!(
     a_servant_passes_on_the_failures_of_its_calls,
     a_nested_user_exception_is_relayed,
-    a_servant_can_see_the_builtin_operations
+    a_servant_can_see_the_builtin_operations,
+    user_exceptions_are_written_in_the_current_format
 );

@@ -113,6 +113,7 @@ fn prepare(
         context: request.context,
         request_id: request.request_id,
         encoding: request.params.encoding,
+        format: ice_proto::value::SlicedFormat::Compact,
     };
     let params = request.params;
     tracing::trace!(identity = %current.identity,

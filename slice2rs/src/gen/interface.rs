@@ -460,6 +460,19 @@ fn proxy_method(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
     Ok(())
 }
 
+/// Whether `["format:sliced"]` is on the operation, or on its interface and the operation
+/// does not say `["format:compact"]` (or `["format:default"]`).
+fn sliced(scope: &Scope<'_>, op: &Op<'_>) -> bool {
+    let format =
+        |m: &[String]| m.iter().find_map(|m| m.strip_prefix("format:")).map(|f| f == "sliced");
+    format(&op.op.metadata).unwrap_or_else(|| {
+        match scope.symbols.get(&op.owner).map(|s| &s.definition) {
+            Some(Definition::Interface { metadata, .. }) => format(metadata).unwrap_or(false),
+            _ => false,
+        }
+    })
+}
+
 /// How parameters or results are finished: skipping unknown optional class instances with
 /// the compilation's classes when there are any (see `class_factory`).
 fn finish(scope: &Scope<'_>) -> &'static str {
@@ -486,6 +499,10 @@ fn dispatch_arm(scope: &Scope<'_>, op: &Op<'_>, out: &mut String) -> GenResult<(
         let _ = writeln!(out, "                    if ice_current.mode != {ICE}::OperationMode::Normal {{ return Err({ICE}::DispatchError::UnknownLocal(format!(\"operation mode mismatch for {slice_name}: expected normal, received {{:?}}\", ice_current.mode))); }}");
     } else {
         let _ = writeln!(out, "                    if ice_current.mode == {ICE}::OperationMode::Normal {{ return Err({ICE}::DispatchError::UnknownLocal(\"operation mode mismatch for {slice_name}: expected idempotent, received normal\".into())); }}");
+    }
+    if sliced(scope, op) {
+        // User exceptions (and classes the servant encodes) in the sliced format.
+        let _ = writeln!(out, "                    let ice_sliced = {{ let mut c = ice_current.clone(); c.format = {PROTO}::value::SlicedFormat::Sliced; c }};\n                    let ice_current = &ice_sliced;");
     }
     if raw(&inner, op.op) {
         let _ = writeln!(out, "                    <T as {owner_trait}>::{m}(&self.0, ice_params, ice_current).await\n                }}");

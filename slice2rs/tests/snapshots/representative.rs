@@ -653,6 +653,56 @@ pub mod demo {
             Self::Ice(e.into())
         }
     }
+    /// The failures of `::Demo::Drawing::addSliced`: its user exceptions, or an Ice error.
+    #[derive(Debug, Clone)]
+    pub enum DrawingAddSlicedError {
+        /// `::Demo::Failure`
+        DemoFailure(super::demo::Failure),
+        /// `::Demo::Inner::Failure`
+        DemoInnerFailure(super::demo::inner::Failure),
+        /// Any other failure.
+        Ice(::ice_driver::Error),
+    }
+    impl ::core::fmt::Display for DrawingAddSlicedError {
+        fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+            match self {
+                Self::DemoFailure(e) => ::core::fmt::Display::fmt(e, f),
+                Self::DemoInnerFailure(e) => ::core::fmt::Display::fmt(e, f),
+                Self::Ice(e) => ::core::fmt::Display::fmt(e, f),
+            }
+        }
+    }
+    impl ::std::error::Error for DrawingAddSlicedError {}
+    impl ::core::convert::From<::ice_driver::Error> for DrawingAddSlicedError {
+        fn from(error: ::ice_driver::Error) -> Self {
+            if let ::ice_driver::Error::UserException(_) = &error {
+                let registry = ::ice_driver::ice_proto::value::ExceptionRegistry::new()
+                    .with::<super::demo::Failure>()
+                    .with::<super::demo::inner::Failure>();
+                if let Some(
+                    Ok(::ice_driver::ice_proto::value::DecodedException::Known(k)),
+                ) = error.decode_user_exception(&registry)
+                {
+                    if let Some(e) = k.exception.downcast_ref::<super::demo::Failure>() {
+                        return Self::DemoFailure(e.clone());
+                    }
+                    if let Some(e) = k
+                        .exception
+                        .downcast_ref::<super::demo::inner::Failure>()
+                    {
+                        return Self::DemoInnerFailure(e.clone());
+                    }
+                }
+            }
+            Self::Ice(error)
+        }
+    }
+    impl ::core::convert::From<::ice_driver::ice_proto::DecodeError>
+    for DrawingAddSlicedError {
+        fn from(e: ::ice_driver::ice_proto::DecodeError) -> Self {
+            Self::Ice(e.into())
+        }
+    }
     /// A proxy of Slice interface `::Demo::Drawing`.
     #[derive(Debug, Clone)]
     pub struct DrawingPrx(pub ::ice_driver::Proxy);
@@ -786,6 +836,38 @@ pub mod demo {
                 .0
                 .invoke_with_context(
                     "add",
+                    ::ice_driver::OperationMode::Normal,
+                    ice_params,
+                    ice_context,
+                )
+                .await?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
+            Ok(())
+        }
+        /// `addSliced`.
+        pub async fn add_sliced(
+            &self,
+            p: &super::demo::Point,
+        ) -> Result<(), DrawingAddSlicedError> {
+            self.add_sliced_with_context(p, &::ice_driver::Context::new()).await
+        }
+        /// `addSliced` with a request context.
+        pub async fn add_sliced_with_context(
+            &self,
+            p: &super::demo::Point,
+            ice_context: &::ice_driver::Context,
+        ) -> Result<(), DrawingAddSlicedError> {
+            let ice_params = ::ice_driver::Encapsulation::build(
+                self.0.ice_get_encoding_version(),
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&p, ice_out);
+                },
+            );
+            let ice_reply = self
+                .0
+                .invoke_with_context(
+                    "addSliced",
                     ::ice_driver::OperationMode::Normal,
                     ice_params,
                     ice_context,
@@ -1029,6 +1111,14 @@ pub mod demo {
         ) -> impl ::core::future::Future<
             Output = Result<(), ::ice_driver::DispatchError>,
         > + Send;
+        /// `addSliced`.
+        fn add_sliced(
+            &self,
+            p: super::demo::Point,
+            current: &::ice_driver::Current,
+        ) -> impl ::core::future::Future<
+            Output = Result<(), ::ice_driver::DispatchError>,
+        > + Send;
         /// `move`.
         fn r#move(
             &self,
@@ -1221,6 +1311,41 @@ pub mod demo {
                                 &self.0,
                                 p,
                                 label,
+                                ice_current,
+                            )
+                            .await?;
+                        Ok(
+                            ::ice_driver::Encapsulation::build(
+                                ice_current.encoding,
+                                |ice_out| {},
+                            ),
+                        )
+                    }
+                    "addSliced" => {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
+                            return Err(
+                                ::ice_driver::DispatchError::UnknownLocal(
+                                    format!(
+                                        "operation mode mismatch for addSliced: expected normal, received {:?}",
+                                        ice_current.mode
+                                    ),
+                                ),
+                            );
+                        }
+                        let ice_sliced = {
+                            let mut c = ice_current.clone();
+                            c.format = ::ice_driver::ice_proto::value::SlicedFormat::Sliced;
+                            c
+                        };
+                        let ice_current = &ice_sliced;
+                        let mut ice_in = ice_params.reader()?;
+                        let p: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
+                        let () = <T as super::demo::Drawing>::add_sliced(
+                                &self.0,
+                                p,
                                 ice_current,
                             )
                             .await?;
@@ -1575,6 +1700,38 @@ pub mod demo {
                 .0
                 .invoke_with_context(
                     "add",
+                    ::ice_driver::OperationMode::Normal,
+                    ice_params,
+                    ice_context,
+                )
+                .await?;
+            let mut ice_in = ice_reply.reader()?;
+            ice_reply.finish_with(&mut ice_in, &ice_classes)?;
+            Ok(())
+        }
+        /// `addSliced`.
+        pub async fn add_sliced(
+            &self,
+            p: &super::demo::Point,
+        ) -> Result<(), DrawingAddSlicedError> {
+            self.add_sliced_with_context(p, &::ice_driver::Context::new()).await
+        }
+        /// `addSliced` with a request context.
+        pub async fn add_sliced_with_context(
+            &self,
+            p: &super::demo::Point,
+            ice_context: &::ice_driver::Context,
+        ) -> Result<(), DrawingAddSlicedError> {
+            let ice_params = ::ice_driver::Encapsulation::build(
+                self.0.ice_get_encoding_version(),
+                |ice_out| {
+                    ::ice_driver::ice_proto::encoding::Encode::encode(&p, ice_out);
+                },
+            );
+            let ice_reply = self
+                .0
+                .invoke_with_context(
+                    "addSliced",
                     ::ice_driver::OperationMode::Normal,
                     ice_params,
                     ice_context,
@@ -1961,6 +2118,41 @@ pub mod demo {
                                 &self.0,
                                 p,
                                 label,
+                                ice_current,
+                            )
+                            .await?;
+                        Ok(
+                            ::ice_driver::Encapsulation::build(
+                                ice_current.encoding,
+                                |ice_out| {},
+                            ),
+                        )
+                    }
+                    "addSliced" => {
+                        if ice_current.mode != ::ice_driver::OperationMode::Normal {
+                            return Err(
+                                ::ice_driver::DispatchError::UnknownLocal(
+                                    format!(
+                                        "operation mode mismatch for addSliced: expected normal, received {:?}",
+                                        ice_current.mode
+                                    ),
+                                ),
+                            );
+                        }
+                        let ice_sliced = {
+                            let mut c = ice_current.clone();
+                            c.format = ::ice_driver::ice_proto::value::SlicedFormat::Sliced;
+                            c
+                        };
+                        let ice_current = &ice_sliced;
+                        let mut ice_in = ice_params.reader()?;
+                        let p: super::demo::Point = ::ice_driver::ice_proto::encoding::Decode::decode(
+                            &mut ice_in,
+                        )?;
+                        ice_params.finish_with(&mut ice_in, &ice_classes)?;
+                        let () = <T as super::demo::Drawing>::add_sliced(
+                                &self.0,
+                                p,
                                 ice_current,
                             )
                             .await?;
