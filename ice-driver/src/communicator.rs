@@ -475,13 +475,7 @@ impl Communicator {
             return Ok(None);
         };
         let mut proxy = self.string_to_proxy(s)?;
-        let unknown = props.unknown_proxy_properties(name);
-        if !unknown.is_empty() && props.get_int_or("Ice.Warn.UnknownProperties", 1) > 0 {
-            tracing::warn!(
-                "found unknown properties for proxy '{name}':\n    {}",
-                unknown.join("\n    ")
-            );
-        }
+        warn_unknown(props, &props.unknown_proxy_properties(name), || format!("proxy '{name}'"));
         if let Some(v) = props.get(&format!("{name}.EndpointSelection")) {
             let selection = v.parse().map_err(ParseError::EndpointSelection)?;
             proxy = proxy.ice_endpoint_selection(selection);
@@ -638,12 +632,7 @@ impl Communicator {
         }
         let properties = &self.instance.properties;
         let unknown = properties.unknown_adapter_properties(name);
-        if !unknown.is_empty() && properties.get_int_or("Ice.Warn.UnknownProperties", 1) > 0 {
-            tracing::warn!(
-                "found unknown properties for object adapter `{name}':\n    {}",
-                unknown.join("\n    ")
-            );
-        }
+        warn_unknown(properties, &unknown, || format!("object adapter `{name}'"));
         let endpoints = parse_adapter_endpoints(endpoints, &self.instance.parse_defaults)?;
         let adapter = ObjectAdapter::new(&self.instance, name, endpoints)?;
         if let Some(published) = published {
@@ -760,6 +749,14 @@ impl Communicator {
                 c.close(CloseMode::Forcefully);
             }
         }
+    }
+}
+
+/// ZeroC's warning about the properties of `what` (an adapter, a proxy) that it does not
+/// read, unless `Ice.Warn.UnknownProperties=0`.
+fn warn_unknown(props: &Properties, unknown: &[&str], what: impl FnOnce() -> String) {
+    if !unknown.is_empty() && props.get_int_or("Ice.Warn.UnknownProperties", 1) > 0 {
+        tracing::warn!("found unknown properties for {}:\n    {}", what(), unknown.join("\n    "));
     }
 }
 
