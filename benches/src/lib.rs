@@ -71,10 +71,16 @@ impl Exec {
     }
 
     /// The driver's runtime object for this executor.
+    /// Busy-polling for `BENCH_BUSY_POLL_US` microseconds when that is set (see
+    /// [`ice_driver::runtime::BusyPoll`]).
     pub fn runtime(&self) -> Arc<dyn Runtime> {
-        match self {
+        let runtime = match self {
             Exec::Tokio(_) => ice_driver_tokio::TokioRuntime::shared(),
             Exec::AsyncStd => ice_driver_async_std::AsyncStdRuntime::shared(),
+        };
+        match busy_poll() {
+            Some(window) => ice_driver::runtime::BusyPoll::wrap(runtime, window),
+            None => runtime,
         }
     }
 
@@ -176,6 +182,12 @@ pub fn unlimited() -> Properties {
 /// `bench:tcp -h 127.0.0.1 -p <port>`.
 pub fn bench_proxy(port: u16) -> String {
     format!("bench:tcp -h 127.0.0.1 -p {port}")
+}
+
+/// The busy-polling window `BENCH_BUSY_POLL_US` asks for, if any.
+pub fn busy_poll() -> Option<Duration> {
+    let us: u64 = std::env::var("BENCH_BUSY_POLL_US").ok()?.parse().ok()?;
+    Some(Duration::from_micros(us))
 }
 
 /// The ZeroC C++ peer: `ZEROC_PEER` if set, else built once into `target/zeroc-peer` with

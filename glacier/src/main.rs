@@ -143,7 +143,17 @@ fn main() {
     };
     let code = match which {
         Which::Tokio => {
-            let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            // A busy-polling worker keeps its core busy: by default, only as many workers as
+            // glacier2router's server pool has threads (one), so that the router's polling
+            // leaves the other cores to the clients and servers beside it.
+            if props.get_int_or("Glacier.BusyPoll", 0) > 0
+                && std::env::var_os("TOKIO_WORKER_THREADS").is_none()
+            {
+                let threads = props.get_int_or("Ice.ThreadPool.Server.Size", 1).max(1);
+                builder.worker_threads(threads as usize);
+            }
+            let rt = match builder.enable_all().build() {
                 Ok(rt) => rt,
                 Err(e) => fail(&format!("cannot start tokio: {e}")),
             };
@@ -212,6 +222,21 @@ async fn run(
     daemon: Option<glacier::daemon::Daemon>,
     signals: impl std::future::Future<Output = ()>,
 ) -> i32 {
+    // `Glacier.BusyPoll=<microseconds>`: connections busy-poll for that long after each
+    // message instead of sleeping (see `ice_driver::runtime::BusyPoll`); off by default.
+    let runtime = match props.get_int_or("Glacier.BusyPoll", 0) {
+        0 => runtime,
+        us @ 1..=1_000_000 => {
+            let window = std::time::Duration::from_micros(us as u64);
+            ice_driver::runtime::BusyPoll::wrap(runtime, window)
+        }
+        _ => {
+            eprintln!(
+                "glacier: Glacier.BusyPoll must be a number of microseconds from 0 to 1000000"
+            );
+            return 1;
+        }
+    };
     let router = match glacier::Glacier::start_with_options(runtime, props, options).await {
         Ok(r) => r,
         Err(e) => {

@@ -46,6 +46,10 @@ fn bad_configurations_stop_start_up_with_a_message_naming_the_problem() {
             "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p notaport\nGlacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\n",
             "Glacier2.Client.Endpoints",
         ),
+        (
+            "Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p 0\nGlacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier\nGlacier.BusyPoll=-5\n",
+            "Glacier.BusyPoll",
+        ),
     ];
     for (cfg, expected) in cases {
         let f = config(cfg);
@@ -974,4 +978,70 @@ fn session_and_override_traces_read_as_glacier2routers() {
     // The second and third meet in the queue at least (the first may not have left yet).
     let overrides = stderr.matches(&expected).count();
     assert!((1..=2).contains(&overrides), "{overrides} times {expected:?} in:\n{stderr}");
+}
+
+/// `Glacier.BusyPoll`: on either runtime, a busy-polling router forwards requests and
+/// replies as usual, sequential and concurrent, in both directions' sizes.
+#[test]
+fn a_busy_polling_router_routes_as_usual() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let _guard = rt.enter();
+    let server = ice_driver_tokio::communicator();
+    let adapter =
+        server.create_object_adapter_with_endpoints("S", "tcp -h 127.0.0.1 -p 0").unwrap();
+    let echo = ice_driver::FnServant::new(
+        "::Test::Echo",
+        |current: ice_driver::Current, params| async move {
+            let bytes: Vec<u8> = params.decode()?;
+            current.ok(&bytes)
+        },
+    );
+    adapter.add(ice_driver::Identity::new("echo"), echo).unwrap();
+    adapter.activate().unwrap();
+    let backend = adapter.endpoints()[0].to_string();
+    for runtime in ["tokio", "async-std"] {
+        let port = free_port();
+        let endpoints = format!("--Glacier2.Client.Endpoints=tcp -h 127.0.0.1 -p {port}");
+        let running = start(&[
+            "--runtime",
+            runtime,
+            &endpoints,
+            "--Glacier2.PermissionsVerifier=Glacier2/NullPermissionsVerifier",
+            "--Glacier.BusyPoll=200",
+            "--Ice.PrintAdapterReady=1",
+        ]);
+        running.wait_ready(&["Glacier2.Client"]);
+        rt.block_on(async {
+            let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
+            let client = routed_client(&router_proxy);
+            let router = client.string_to_proxy(&router_proxy).unwrap();
+            ice_driver::glacier2::SessionRouter::new(&router)
+                .create_session("bob", "x")
+                .await
+                .unwrap();
+            let echo = client.string_to_proxy(&format!("echo:{backend}")).unwrap();
+            let call = |len: usize| {
+                let echo = echo.clone();
+                async move {
+                    let sent: Vec<u8> = (0..len).map(|i| i as u8).collect();
+                    let back: Vec<u8> = echo
+                        .invoke_typed("echo", ice_driver::OperationMode::Normal, &sent)
+                        .await
+                        .unwrap();
+                    assert_eq!(back, sent, "{runtime}: {len} bytes");
+                }
+            };
+            for len in [0, 1, 1000, 200_000, 3] {
+                call(len).await;
+            }
+            let concurrent: Vec<_> = (0..32).map(|i| tokio::spawn(call(i * 100))).collect();
+            for each in concurrent {
+                each.await.unwrap();
+            }
+            client.destroy().await;
+        });
+        let stderr = running.stop();
+        assert!(!stderr.contains("cannot"), "{runtime}: {stderr}");
+    }
+    rt.block_on(server.destroy());
 }

@@ -186,6 +186,10 @@ impl TcpStream for Stream {
         Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
     }
 
+    fn try_read_now(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        Some(ice_driver::runtime::read_now(self.0.get_ref(), buf, max))
+    }
+
     fn poll_shutdown(&mut self, cx: &mut task::Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_close(cx)
     }

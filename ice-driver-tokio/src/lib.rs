@@ -150,6 +150,12 @@ impl TcpStream for Stream {
         Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
     }
 
+    fn try_read_now(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        // Straight to the socket: tokio's own `try_read` gives up while its reactor has not
+        // seen the bytes arrive, which is what busy-polling must not wait for.
+        Some(ice_driver::runtime::read_now(&*socket2::SockRef::from(&self.0), buf, max))
+    }
+
     fn poll_shutdown(&mut self, cx: &mut task::Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_shutdown(cx)
     }

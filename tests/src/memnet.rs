@@ -194,6 +194,16 @@ impl TcpStream for MemoryStream {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
     }
 
+    // What has arrived, as a socket's non-blocking read gives it; the probe's waker is
+    // dropped, as a system call registers nothing.
+    fn try_read_now(&mut self, buf: &mut bytes::BytesMut, max: usize) -> Option<io::Result<usize>> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        Some(match self.poll_read_buf(&mut cx, buf, max) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        })
+    }
+
     fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
     }

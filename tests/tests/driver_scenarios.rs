@@ -725,3 +725,21 @@ on_both_runtimes!(
     callers_sharing_a_connection_read_in_turn,
     at_most_once,
 );
+
+// The scenarios whose reads and writes busy-polling changes, with busy-polling connections
+// and callers: replies read by their callers or by the task, pipelined and in turn, large
+// messages, callbacks, lost connections and retries.
+on_both_runtimes_busy_polling!(
+    twoway,
+    oneway,
+    batch,
+    user_exception,
+    request_failures,
+    compression_and_large_messages,
+    callback_over_client_connection,
+    dispatch_outlives_its_connection,
+    failover_when_server_dies,
+    a_caller_that_gives_up_leaves_the_connection_reading,
+    callers_sharing_a_connection_read_in_turn,
+    at_most_once,
+);

@@ -171,6 +171,33 @@ fn invocation_timeout_and_retry_intervals_in_virtual_time() {
     });
 }
 
+/// Busy-polling connections and callers on a clock that does not move while tasks run:
+/// polling ends after `MAX_PROBES` empty probes, so virtual time still passes, timeouts
+/// fire at their instants, and replies arrive.
+#[test]
+fn busy_polling_ends_when_the_clock_stands_still() {
+    memnet::run(|net| async move {
+        let rt = ice_driver::runtime::BusyPoll::wrap(net.runtime(), Duration::from_secs(3600));
+        let server = Communicator::new(rt.clone());
+        let (_, port) = serve_hello(&server);
+        let client = Communicator::new(rt.clone());
+        let hello = client.string_to_proxy(&format!("hello:tcp -h 127.0.0.1 -p {port}")).unwrap();
+        for i in 0..3 {
+            let name = format!("poll {i}");
+            let greeting: String =
+                hello.invoke_typed("sayHello", OperationMode::Normal, &name).await.unwrap();
+            assert_eq!(greeting, format!("Hello, {name}!"));
+        }
+        let start = Instant::now();
+        let impatient = hello.ice_invocation_timeout(Some(Duration::from_millis(750)));
+        let r = impatient.invoke_typed::<_, ()>("block", OperationMode::Normal, &()).await;
+        assert_eq!(r, Err(Error::InvocationTimeout));
+        assert_eq!(start.elapsed(), Duration::from_millis(750));
+        client.destroy().await;
+        server.destroy().await;
+    });
+}
+
 /// A locator whose `findAdapterById` takes 500 ms (virtual) to answer, and counts its calls.
 fn slow_locator(
     adapter: &ice_driver::ObjectAdapter,

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
 
 use tokio::sync::oneshot::{self, error::RecvError};
 
@@ -120,11 +121,18 @@ pub(super) struct OwnReply<'a> {
     rx: oneshot::Receiver<Outcome>,
     /// Set while the socket may wake this caller rather than the task.
     reading: bool,
+    /// Until when this caller busy-polls for its reply ([`Runtime::busy_poll`]), from its
+    /// first read.
+    ///
+    /// [`Runtime::busy_poll`]: crate::runtime::Runtime::busy_poll
+    spin_until: Option<Instant>,
+    /// Its empty probes so far.
+    probes: u32,
 }
 
 impl<'a> OwnReply<'a> {
     pub(super) fn new(shared: &'a Shared, rx: oneshot::Receiver<Outcome>) -> Self {
-        OwnReply { shared, rx, reading: false }
+        OwnReply { shared, rx, reading: false, spin_until: None, probes: 0 }
     }
 
     /// Hands reading back to the connection's task.
@@ -171,8 +179,14 @@ impl Future for OwnReply<'_> {
                 return Poll::Pending;
             }
             this.reading = true;
-            if !core.read_for_caller(cx.waker()) {
-                // Nothing had arrived: the socket wakes this caller when it does.
+            let probe = core.caller_spins(&mut this.spin_until, &mut this.probes);
+            if !core.read_for_caller(cx.waker(), probe) {
+                if probe {
+                    // Busy-polling: ask again at once (after other tasks, in a runtime).
+                    drop(core);
+                    cx.waker().wake_by_ref();
+                }
+                // Else nothing had arrived: the socket wakes this caller when it does.
                 return Poll::Pending;
             }
         }

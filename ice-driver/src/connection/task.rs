@@ -52,6 +52,10 @@ const MIN_READ_CHUNK: usize = 2 * 1024;
 const MAX_ROUNDS: usize = 64;
 /// Slices handed to one vectored write.
 const MAX_IOV: usize = 64;
+/// Empty probes in a row after which busy-polling stops whatever the clock says: a clock
+/// that does not move while tasks run (virtual time, tokio's paused clock) would otherwise
+/// keep a task polling for ever.
+pub(super) const MAX_PROBES: u32 = 10_000;
 /// Backstop: should the state machine ever report a deadline that is already past after
 /// handling it (it is not meant to; see `ice_proto::connection`), wake again after this delay
 /// instead of spinning.
@@ -144,6 +148,9 @@ pub(crate) fn spawn_connection(setup: ConnectionSetup) -> Connection {
         flushing: false,
         waker: None,
         read_registered: false,
+        busy_poll: setup.runtime.busy_poll(),
+        spin_until: None,
+        probes: 0,
         read_waker: connection.shared.read_waker.as_ref().map(|r| r.waker().clone()),
         parked: None,
         targets: Targets { generation: 0, adapter: setup.adapter, dispatcher: setup.dispatcher },
@@ -254,6 +261,12 @@ pub(super) struct Core {
     waker: Option<Waker>,
     /// The last read found nothing more: the socket wakes its reader when something comes.
     read_registered: bool,
+    /// [`Runtime::busy_poll`]'s window.
+    busy_poll: Option<Duration>,
+    /// Until when the task busy-polls its socket, after the last message it read.
+    spin_until: Option<Instant>,
+    /// Empty probes since the last message read (see `MAX_PROBES`).
+    probes: u32,
     /// The shared read waker's waker (see `own_reply.rs`), kept here so that a read needs
     /// no reference into `Shared` while `self` is borrowed.
     read_waker: Option<Waker>,
@@ -278,6 +291,7 @@ impl Core {
         // computing the deadline again would give the same answer.
         let mut timer_settled = false;
         for _ in 0..MAX_ROUNDS {
+            let spin = this.spinning();
             let mut progress = this.poll_commands(cx);
             // Not while the dispatch limit is reached: a reply (a command) resumes reading,
             // starting with the messages already read and left undecoded at the limit.
@@ -292,11 +306,11 @@ impl Core {
                 progress |= match this.read_waker.take() {
                     // Whoever reads now is woken: the task, or a caller reading its reply.
                     Some(reader) => {
-                        let read = this.poll_read(&mut Context::from_waker(&reader));
+                        let read = this.poll_read(&mut Context::from_waker(&reader), spin, false);
                         this.read_waker = Some(reader);
                         read
                     }
-                    None => this.poll_read(cx),
+                    None => this.poll_read(cx, spin, false),
                 };
             }
             progress |= this.handle_events(cx);
@@ -321,6 +335,18 @@ impl Core {
                 return Poll::Ready(());
             }
             if !progress {
+                if spin && this.proto.wants_input() {
+                    this.probes += 1;
+                    if this.probes < MAX_PROBES {
+                        // Busy-polling: asked the socket, nothing yet. Let other tasks run
+                        // and ask again, keeping the room for what comes.
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                    // Enough: read as usual (registering) before sleeping.
+                    this.spin_until = None;
+                    continue;
+                }
                 // Quiet now: keep no room from the traffic just handled.
                 this.proto.release_idle_memory();
                 if this.writing.is_empty() && this.writing.capacity() > 0 {
@@ -341,6 +367,16 @@ impl Core {
 impl Core {
     fn now(&self) -> Instant {
         self.runtime.now()
+    }
+
+    /// Whether the task busy-polls its socket now (see [`Runtime::busy_poll`]).
+    fn spinning(&mut self) -> bool {
+        let Some(until) = self.spin_until else { return false };
+        if self.runtime.now() < until {
+            return true;
+        }
+        self.spin_until = None;
+        false
     }
 
     /// Whether a handle may run `command` now: the connection is up and idle, with nothing
@@ -425,17 +461,28 @@ impl Core {
     /// comes, and handles it as the task would (the caller's reply goes to its channel).
     /// Wakes the task for whatever else that left. Whether anything was read: if so, the
     /// caller should look for its reply, and read again if it is not in.
-    pub(super) fn read_for_caller(&mut self, caller: &Waker) -> bool {
+    /// Busy-polling (`probe`), it asks the socket without waiting for the reactor, and the
+    /// socket is set to wake the caller only once something was read.
+    pub(super) fn read_for_caller(&mut self, caller: &Waker, probe: bool) -> bool {
         let (Some(waker), Some(reader)) = (self.waker.clone(), self.read_waker.take()) else {
             return false;
         };
         if let Some(readers) = &self.connection.shared.read_waker {
             readers.set_caller(caller);
         }
-        let read = self.poll_read(&mut Context::from_waker(&reader));
+        let read = self.poll_read(&mut Context::from_waker(&reader), probe, true);
         self.read_waker = Some(reader);
         self.settle_after_reading(&waker, read);
         read
+    }
+
+    /// Whether a caller reading for its reply busy-polls now: within the runtime's
+    /// [`Runtime::busy_poll`] window from its first read (`until`, set then).
+    pub(super) fn caller_spins(&self, until: &mut Option<Instant>, probes: &mut u32) -> bool {
+        let Some(window) = self.busy_poll else { return false };
+        *probes += 1;
+        let now = self.runtime.now();
+        *probes < MAX_PROBES && now < *until.get_or_insert(now + window)
     }
 
     /// Hands reading back to the task, after `read_for_caller`: the task is woken unless
@@ -590,7 +637,11 @@ impl Core {
         }
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>) -> bool {
+    /// Reads and handles what has arrived. `probe`: busy-polling, so the first read asks
+    /// the socket itself rather than wait for the reactor (later ones, once something came,
+    /// read as usual and register for more). `by_caller`: a caller reads for its reply, and
+    /// what it reads starts no busy-polling of the task's.
+    fn poll_read(&mut self, cx: &mut Context<'_>, probe: bool, by_caller: bool) -> bool {
         let stream = match self.io.as_mut() {
             Some(Io::Stream(stream)) => stream,
             Some(Io::Datagram { socket, peer }) => {
@@ -615,7 +666,29 @@ impl Core {
                 if start >= READ_CHUNK { self.proto.input_awaited(&self.read_buf) } else { 0 };
             let max = if awaited > 0 { awaited } else { chunk };
             self.read_registered = false;
-            let result = stream.poll_read_buf(cx, &mut self.read_buf, max);
+            let asked = if probe && !progress {
+                // A small room while nothing has come: it is zero-filled at every probe.
+                let max = match self.proto.input_awaited(&self.read_buf) {
+                    0 => MIN_READ_CHUNK,
+                    rest => rest.min(READ_CHUNK),
+                };
+                stream.try_read_now(&mut self.read_buf, max).map(|r| match r {
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Poll::Pending,
+                    other => Poll::Ready(other),
+                })
+            } else {
+                None
+            };
+            let probed = asked.is_some();
+            if probe && !progress && !probed {
+                // This stream cannot be probed (TLS, WebSocket): it never busy-polls.
+                self.busy_poll = None;
+                self.spin_until = None;
+            }
+            let result = match asked {
+                Some(result) => result,
+                None => stream.poll_read_buf(cx, &mut self.read_buf, max),
+            };
             let n = match result {
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(e)) => {
@@ -626,6 +699,7 @@ impl Core {
                     self.lost(system_error(&e));
                     return true;
                 }
+                Poll::Pending if probed => return progress,
                 Poll::Pending => {
                     self.read_registered = true;
                     if start == 0 && self.read_buf.capacity() > 0 {
@@ -641,6 +715,10 @@ impl Core {
             }
             progress = true;
             let now = self.runtime.now();
+            if let (Some(window), false) = (self.busy_poll, by_caller) {
+                self.spin_until = Some(now + window);
+                self.probes = 0;
+            }
             if n == 0 {
                 tracing::debug!(remote = ?self.connection.shared.remote, "peer closed the socket");
                 self.lost("recv() returned zero".to_owned());

@@ -240,6 +240,31 @@ where
     async_std::task::block_on(within(runtime.clone(), scenario(runtime)));
 }
 
+/// Runs a scenario on tokio (multi-threaded), its connections and callers busy-polling
+/// (`ice_driver::runtime::BusyPoll`).
+#[allow(dead_code)]
+pub fn on_tokio_busy_polling<F, Fut>(scenario: F)
+where
+    F: FnOnce(Arc<dyn Runtime>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_tokio(|rt| scenario(ice_driver::runtime::BusyPoll::wrap(rt, BUSY_POLL)))
+}
+
+/// Runs a scenario on async-std, its connections and callers busy-polling.
+#[allow(dead_code)]
+pub fn on_async_std_busy_polling<F, Fut>(scenario: F)
+where
+    F: FnOnce(Arc<dyn Runtime>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    on_async_std(|rt| scenario(ice_driver::runtime::BusyPoll::wrap(rt, BUSY_POLL)))
+}
+
+/// The busy-polling window of `on_*_busy_polling`.
+#[allow(dead_code)]
+const BUSY_POLL: Duration = Duration::from_micros(200);
+
 /// Fails the test if `future` has not completed after a generous 120 s (a hang, not a timing).
 async fn within(runtime: Arc<dyn Runtime>, future: impl Future<Output = ()>) {
     let mut future = std::pin::pin!(future);
@@ -399,6 +424,20 @@ macro_rules! on_both_runtimes {
         }
         mod async_std_runtime {
             $(#[test] fn $name() { super::on_async_std(super::$name); })*
+        }
+    };
+}
+
+/// Defines `tokio_busy_polling::<name>` and `async_std_busy_polling::<name>` tests running
+/// each scenario function on both runtimes with busy-polling connections.
+#[allow(unused_macros)]
+macro_rules! on_both_runtimes_busy_polling {
+    ($($name:ident),* $(,)?) => {
+        mod tokio_busy_polling {
+            $(#[test] fn $name() { super::on_tokio_busy_polling(super::$name); })*
+        }
+        mod async_std_busy_polling {
+            $(#[test] fn $name() { super::on_async_std_busy_polling(super::$name); })*
         }
     };
 }
