@@ -162,6 +162,16 @@ fn routed_client(router_proxy: &str) -> ice_driver::Communicator {
     ice_driver_tokio::communicator_with_properties(props)
 }
 
+/// A client routed through the router whose client endpoint is on `port`, with a session
+/// (as `bob`; the tests' routers take any password).
+async fn routed_session(port: u16) -> ice_driver::Communicator {
+    let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
+    let client = routed_client(&router_proxy);
+    let router = client.string_to_proxy(&router_proxy).unwrap();
+    ice_driver::glacier2::SessionRouter::new(&router).create_session("bob", "x").await.unwrap();
+    client
+}
+
 /// A port of 127.0.0.1 nothing listens on (the system just gave it out).
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -774,13 +784,7 @@ fn failed_routed_requests_are_warned_about_unless_warn_dispatch_is_0() {
         let running = start(&args);
         running.wait_ready(&["Glacier2.Client"]);
         rt.block_on(async {
-            let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
-            let client = routed_client(&router_proxy);
-            let router = client.string_to_proxy(&router_proxy).unwrap();
-            ice_driver::glacier2::SessionRouter::new(&router)
-                .create_session("bob", "x")
-                .await
-                .unwrap();
+            let client = routed_session(port).await;
             let gone =
                 client.string_to_proxy(&format!("gone:tcp -h 127.0.0.1 -p {closed}")).unwrap();
             let failed = gone.ice_ping().await;
@@ -1012,13 +1016,7 @@ fn a_busy_polling_router_routes_as_usual() {
         ]);
         running.wait_ready(&["Glacier2.Client"]);
         rt.block_on(async {
-            let router_proxy = format!("Glacier2/router:tcp -h 127.0.0.1 -p {port}");
-            let client = routed_client(&router_proxy);
-            let router = client.string_to_proxy(&router_proxy).unwrap();
-            ice_driver::glacier2::SessionRouter::new(&router)
-                .create_session("bob", "x")
-                .await
-                .unwrap();
+            let client = routed_session(port).await;
             let echo = client.string_to_proxy(&format!("echo:{backend}")).unwrap();
             let call = |len: usize| {
                 let echo = echo.clone();

@@ -178,8 +178,11 @@ pub trait TcpStream: Send + 'static {
 
 /// Reads what `socket` (non-blocking) already holds, at most `max` bytes, onto the end of
 /// `buf`: the body of [`TcpStream::try_read_now`] for a runtime's plain sockets.
-pub fn read_now(socket: impl io::Read, buf: &mut bytes::BytesMut, max: usize) -> io::Result<usize> {
-    let mut socket = socket;
+pub fn read_now(
+    mut socket: impl io::Read,
+    buf: &mut bytes::BytesMut,
+    max: usize,
+) -> io::Result<usize> {
     let start = buf.len();
     buf.resize(start + max, 0);
     let result = socket.read(&mut buf[start..]);

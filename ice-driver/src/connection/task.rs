@@ -55,7 +55,7 @@ const MAX_IOV: usize = 64;
 /// Empty probes in a row after which busy-polling stops whatever the clock says: a clock
 /// that does not move while tasks run (virtual time, tokio's paused clock) would otherwise
 /// keep a task polling for ever.
-pub(super) const MAX_PROBES: u32 = 10_000;
+const MAX_PROBES: u32 = 10_000;
 /// Backstop: should the state machine ever report a deadline that is already past after
 /// handling it (it is not meant to; see `ice_proto::connection`), wake again after this delay
 /// instead of spinning.
@@ -666,7 +666,10 @@ impl Core {
                 if start >= READ_CHUNK { self.proto.input_awaited(&self.read_buf) } else { 0 };
             let max = if awaited > 0 { awaited } else { chunk };
             self.read_registered = false;
-            let asked = if probe && !progress {
+            // Only while nothing has come in this call: once something has, the rest is read
+            // as usual, registering for more.
+            let probing = probe && !progress;
+            let asked = if probing {
                 // A small room while nothing has come: it is zero-filled at every probe.
                 let max = match self.proto.input_awaited(&self.read_buf) {
                     0 => MIN_READ_CHUNK,
@@ -680,7 +683,7 @@ impl Core {
                 None
             };
             let probed = asked.is_some();
-            if probe && !progress && !probed {
+            if probing && !probed {
                 // This stream cannot be probed (TLS, WebSocket): it never busy-polls.
                 self.busy_poll = None;
                 self.spin_until = None;
